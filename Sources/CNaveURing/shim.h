@@ -1,0 +1,39 @@
+#ifndef CNAVE_URING_SHIM_H
+#define CNAVE_URING_SHIM_H
+// <features.h> and <sys/socket.h> must come before <liburing.h>: liburing defines
+// _XOPEN_SOURCE, which otherwise hides fd_set's fields from Swift's Glibc module.
+#include <features.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <errno.h>
+#include <liburing.h>
+
+// GNU-only declarations that Swift's Glibc module does not carry.
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+// Flags defined through enum constants are not imported by Swift; re-export them.
+static const unsigned int cnave_IOSQE_BUFFER_SELECT = IOSQE_BUFFER_SELECT;
+static const unsigned int cnave_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;
+static const unsigned int cnave_IORING_ASYNC_CANCEL_ALL = IORING_ASYNC_CANCEL_ALL;
+static const unsigned int cnave_IORING_ASYNC_CANCEL_FD = IORING_ASYNC_CANCEL_FD;
+static const unsigned int cnave_IORING_CQE_BUFFER_SHIFT = IORING_CQE_BUFFER_SHIFT;
+
+static inline int cnave_errno(void) { return errno; }
+
+#include <sys/syscall.h>
+#include <unistd.h>
+// Pins the calling thread to one CPU (CPU_SET and sched_setaffinity are GNU-only: use the raw
+// system call with a plain bit mask).
+static inline int cnave_pin_thread_to_cpu(int cpu) {
+    unsigned long mask[16] = {0};
+    if (cpu < 0 || cpu >= 1024) return -1;
+    mask[cpu / 64] = 1UL << (cpu % 64);
+    return (int)syscall(SYS_sched_setaffinity, 0, sizeof(mask), mask);
+}
+#endif

@@ -1,0 +1,124 @@
+import Glibc
+
+/// One TCP connection owned by an event loop.
+///
+/// Loop-confined: every property and method is used on `loop`'s thread only (checked in debug
+/// builds). Writes are queued and sent once per loop turn, batched with every other
+/// connection's, so a handler can write many small frames without a system call each.
+public final class Connection: @unchecked Sendable {
+    // @unchecked: confined to `loop`'s thread; the type is Sendable only so that loop-bound
+    // actors can hold it.
+
+    /// The loop whose thread runs this connection.
+    public unowned(unsafe) let loop: EventLoop
+    let fd: Int32
+    let slot: Int32
+    let generation: UInt32
+    var handler: (any ConnectionHandler)?
+    var outbound = OutboundQueue()
+
+    // Receive state.
+    var receiveArmed = false
+    var readPausedByHandler = false
+    var readPausedForBackpressure = false
+    var endOfInput = false
+    /// epoll only: the socket became readable while reading was paused.
+    var readableWhilePaused = false
+
+    // Send state.
+    var sendInFlightBytes = 0
+    var queuedForFlush = false
+    var writeShutdownRequested = false
+    var writeShutdownDone = false
+    var closeWhenFlushed = false
+
+    // Lifetime.
+    var isConnecting = false
+    /// Set once the handler has been told the connection closed; the slot lives on until the
+    /// backend has no operation in flight on the socket.
+    var isClosed = false
+    var operationsInFlight = 0
+
+    init(loop: EventLoop, fd: Int32, slot: Int32, generation: UInt32) {
+        self.loop = loop
+        self.fd = fd
+        self.slot = slot
+        self.generation = generation
+    }
+
+    var readingWanted: Bool { !readPausedByHandler && !readPausedForBackpressure && !endOfInput && !isClosed }
+
+    /// The number of bytes queued and not yet acknowledged by the kernel.
+    public var pendingOutboundBytes: Int { outbound.pendingBytes }
+
+    /// False once the connection has closed.
+    public var isOpen: Bool { !isClosed }
+
+    /// The peer's address, read from the socket.
+    public var remoteAddress: SocketAddress? { Socket.peerAddress(fd) }
+    /// The local address, read from the socket.
+    public var localAddress: SocketAddress? { Socket.localAddress(fd) }
+
+    /// Queues `bytes` for sending (copied). Ignored after close.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        loop.assertInLoop()
+        guard !isClosed, !writeShutdownRequested, !bytes.isEmpty else { return }
+        outbound.append(bytes, pool: loop.chunkPool)
+        loop.outboundGrew(self)
+    }
+
+    /// Reserves `count` contiguous bytes in the send queue and lets `encode` write into them
+    /// directly (no intermediate copy); `encode` returns how many it wrote.
+    public func write(reserving count: Int, _ encode: (UnsafeMutableRawBufferPointer) -> Int) {
+        loop.assertInLoop()
+        guard !isClosed, !writeShutdownRequested, count > 0 else { return }
+        outbound.append(reserving: count, pool: loop.chunkPool, encode)
+        loop.outboundGrew(self)
+    }
+
+    /// Stops delivering received bytes until `resumeReading()`; the kernel's receive window then
+    /// pushes back on the peer. An idle paused connection holds no receive buffer.
+    public func pauseReading() {
+        loop.assertInLoop()
+        guard !readPausedByHandler else { return }
+        readPausedByHandler = true
+        loop.readingInterestChanged(self)
+    }
+
+    /// Resumes delivering received bytes.
+    public func resumeReading() {
+        loop.assertInLoop()
+        guard readPausedByHandler else { return }
+        readPausedByHandler = false
+        loop.readingInterestChanged(self)
+    }
+
+    /// Sends FIN after the queued bytes (a half-close); receiving goes on.
+    public func shutdownOutput() {
+        loop.assertInLoop()
+        guard !isClosed, !writeShutdownRequested else { return }
+        writeShutdownRequested = true
+        loop.scheduleFlush(self)
+    }
+
+    /// Closes the connection after its queued bytes are sent (bounded by the loop's shutdown
+    /// grace period when the loop is stopping). The handler is told at once.
+    public func close() {
+        loop.assertInLoop()
+        guard !isClosed else { return }
+        if outbound.isEmpty { loop.closeConnection(self, reason: .local) } else {
+            closeWhenFlushed = true
+            readPausedByHandler = true
+            loop.readingInterestChanged(self)
+            loop.scheduleFlush(self)
+        }
+    }
+
+    /// Closes at once, dropping queued bytes, with a TCP reset.
+    public func abort() {
+        loop.assertInLoop()
+        guard !isClosed else { return }
+        Socket.setAbortiveClose(fd)
+        loop.closeConnection(self, reason: .local)
+    }
+}

@@ -1,0 +1,75 @@
+/// Every limit of the engine, with its unit in its name. `Tuning/reference.yaml` lists each key
+/// with its default and range; `validate()` checks them against each other at start.
+public struct EventLoopConfiguration: Sendable {
+    public enum BackendChoice: String, Sendable {
+        /// io_uring, falling back to epoll when the kernel refuses it (seccomp,
+        /// `kernel.io_uring_disabled`); the choice is logged.
+        case automatic
+        case ioUring = "io_uring"
+        case epoll
+    }
+
+    /// Loop threads, one io_uring ring each. Default: one per core.
+    public var loopCount: Int
+    public var backend: BackendChoice = .automatic
+    /// Pin loop `i` to CPU `i % cores` (off by default: benchmarks pin, shared hosts should not).
+    public var pinThreadsToCPUs = false
+    /// io_uring submission queue entries per loop (completion queue is 4×).
+    public var submissionQueueEntries = 4096
+    /// Provided receive buffers per loop, shared by all its connections (io_uring).
+    public var receiveBufferCount = 1024
+    /// Size of one provided receive buffer (io_uring) and of the loop's read buffer (epoll).
+    public var receiveBufferBytes = 16 * 1024
+    /// Size of a pooled send chunk; larger writes get a chunk of their own size.
+    public var sendChunkBytes = 16 * 1024
+    /// Send chunks kept for reuse per loop; beyond this they go back to the allocator.
+    public var cachedSendChunksMax = 4096
+    /// Queued outbound bytes above which the engine stops reading the connection.
+    public var outboundHighWaterBytes = 256 * 1024
+    /// Queued outbound bytes below which reading resumes after the high-water mark.
+    public var outboundLowWaterBytes = 64 * 1024
+    /// Queued outbound bytes above which the connection is closed (`outboundLimitExceeded`).
+    public var outboundBytesMax = 4 * 1024 * 1024
+    /// listen(2) backlog; the kernel caps it at net.core.somaxconn.
+    public var listenBacklog: Int32 = 4096
+    /// Timing-wheel resolution and size (the wheel spans tick × slots before wrapping).
+    public var timerTickNanos: Int64 = 1_000_000
+    public var timerSlotCount = 4096
+    /// Cross-thread work items a loop's inbox holds before spilling to its locked overflow list.
+    public var inboxCapacity = 16 * 1024
+    /// Jobs run per loop turn before completions are looked at again (fairness).
+    public var jobsPerTurnMax = 4096
+
+    public init(loopCount: Int = EventLoopConfiguration.coreCount) {
+        self.loopCount = loopCount
+    }
+
+    /// The number of CPUs this process may run on.
+    public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Checks every limit and their relations; throws with the first violation.
+    public func validate() throws(Invalid) {
+        func require(_ condition: Bool, _ message: String) throws(Invalid) {
+            if !condition { throw Invalid(description: "event loop configuration: \(message)") }
+        }
+        try require((1...256).contains(loopCount), "loopCount must be 1...256 (is \(loopCount))")
+        try require((8...32768).contains(submissionQueueEntries), "submissionQueueEntries must be 8...32768")
+        try require(receiveBufferCount >= 1 && receiveBufferCount <= 32768 && receiveBufferCount & (receiveBufferCount - 1) == 0,
+                    "receiveBufferCount must be a power of two in 1...32768")
+        try require((512...(1 << 20)).contains(receiveBufferBytes), "receiveBufferBytes must be 512...1 MiB")
+        try require((512...(1 << 22)).contains(sendChunkBytes), "sendChunkBytes must be 512...4 MiB")
+        try require(outboundLowWaterBytes < outboundHighWaterBytes, "outboundLowWaterBytes must be below outboundHighWaterBytes")
+        try require(outboundHighWaterBytes <= outboundBytesMax, "outboundHighWaterBytes must not exceed outboundBytesMax")
+        try require(listenBacklog >= 1, "listenBacklog must be positive")
+        try require(timerTickNanos >= 100_000, "timerTickNanos must be at least 100 µs")
+        try require(timerSlotCount >= 16 && timerSlotCount & (timerSlotCount - 1) == 0, "timerSlotCount must be a power of two ≥ 16")
+        try require(inboxCapacity >= 16, "inboxCapacity must be at least 16")
+        try require(jobsPerTurnMax >= 1, "jobsPerTurnMax must be positive")
+    }
+}
+
+import Glibc
