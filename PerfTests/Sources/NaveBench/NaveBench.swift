@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `nave-bench`: Nave's benchmark harness (see /work/shared/PERF.md for the rules it follows).
+@main
+struct NaveBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nave-bench",
+        abstract: "Nave's benchmarks. Every run writes a JSON result under PerfTests/results/.",
+        subcommands: [EchoCommand.self]
+    )
+}
