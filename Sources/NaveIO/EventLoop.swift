@@ -153,6 +153,7 @@ public final class EventLoop: @unchecked Sendable {
             if case .draining = runState { continueDraining() }
             if case .stopping = runState, liveConnectionCount == 0, connections.allSatisfy({ $0 == nil }) {
                 runWork()
+                backend.poll(timeoutNanos: 0) // submit the last closes
                 return
             }
             flushDirtyConnections()
