@@ -18,9 +18,13 @@ let package = Package(
         .library(name: "NaveIO", targets: ["NaveIO"]),
         .library(name: "NaveMQTT", targets: ["NaveMQTT"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
+        .executable(name: "nave", targets: ["NaveCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // YAML configuration files come through this package's `YAML` trait (it brings Yams).
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
@@ -35,7 +39,36 @@ let package = Package(
         ),
         .target(name: "NaveMQTT", swiftSettings: hotPathSettings),
 
+        // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
+        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT"], swiftSettings: hotPathSettings),
+
+        // Layer 6: the MQTT broker adapter (connection handlers, router shards, sessions).
+        .target(
+            name: "NaveBroker",
+            dependencies: ["NaveIO", "NaveMQTT", "NaveMQTTBinding", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: hotPathSettings
+        ),
+
+        // Layer 7: composition root: configuration, listeners, lifecycle.
+        .target(
+            name: "NaveNode",
+            dependencies: [
+                "NaveIO", "NaveBroker", "NaveMQTTBinding",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ]
+        ),
+
         // Executables.
+        .executableTarget(
+            name: "NaveCLI",
+            dependencies: [
+                "NaveNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            linkerSettings: [.linkedLibrary("jemalloc")]
+        ),
         .executableTarget(
             name: "NaveEchoDemo",
             dependencies: ["NaveIO", .product(name: "Logging", package: "swift-log")],
@@ -45,6 +78,8 @@ let package = Package(
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT"]),
+        .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT"]),
         .testTarget(name: "ArchitectureTests"),
     ],
     swiftLanguageModes: [.v6]

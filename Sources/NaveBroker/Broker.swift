@@ -1,0 +1,109 @@
+import Logging
+import NaveIO
+import NaveMQTT
+import NaveMQTTBinding
+import Synchronization
+
+/// An MQTT 3.1.1 broker on an `EventLoopGroup`.
+///
+/// Routing and back-pressure design (why it fits the engine):
+/// - **Shards.** `routerShardCount` replicas of the subscription trie (default: one per loop,
+///   shard `i` on loop `i % loops`). SUBSCRIBE/UNSUBSCRIBE are rare, so each change is applied
+///   to every replica with `loop.execute`; a publish is then matched on the publisher's own loop
+///   with no hop (with fewer shards than loops, loops without a shard send it to one through
+///   its mailbox).
+/// - **Delivery.** A match names sessions; a session lives on one owning loop. Deliveries to
+///   sessions on the publisher's loop are direct calls; others go through the owner loop's
+///   bounded lock-free mailbox. The message's topic and payload buffers are shared by every
+///   subscriber's copy (copy-on-write), so a publish costs one payload buffer, not one per
+///   subscriber.
+/// - **Slow consumers.** QoS 0 to a subscriber whose send buffer is above
+///   `subscriberOutboundBytesMax`, or that finds a mailbox full, is dropped and counted. QoS 1/2
+///   goes through the session's in-flight window and queue (`sessionQueuedMessagesMax`); when
+///   an online subscriber's queue is full, or a mailbox is, the publisher holds the delivery,
+///   stops reading its socket (TCP then pushes back on the client) and retries every
+///   `heldRetryIntervalMillis`. A subscriber that stays full for `slowConsumerTimeoutMillis` is
+///   closed, which releases its publishers (offline sessions drop, counted).
+public final class Broker: Sendable {
+    let group: EventLoopGroup
+    let configuration: BrokerConfiguration
+    let logger: Logger
+    let loops: [BrokerLoop]
+    let shardCount: Int
+    let directory = Mutex(MQTTSessionDirectory<BrokerSession>())
+    let retained: Mutex<MQTTRetainedStore>
+    private let assignedClientIDs = Atomic<UInt64>(0)
+    private let instanceTag: UInt64
+
+    /// Builds the broker's per-loop state on every loop of `group`. Throws when the
+    /// configuration is invalid for this group.
+    public init(group: EventLoopGroup, configuration: BrokerConfiguration, engineOutboundBytesMax: Int,
+                logger: Logger = Logger(label: "nave.mqtt")) throws {
+        try configuration.validate(loopCount: group.loops.count, engineOutboundBytesMax: engineOutboundBytesMax)
+        self.group = group
+        self.configuration = configuration
+        self.logger = logger
+        shardCount = configuration.routerShardCount ?? group.loops.count
+        let shardCount = shardCount
+        loops = group.loops.map { BrokerLoop(loop: $0, ownsShard: $0.index < shardCount) }
+        retained = Mutex(MQTTRetainedStore(retainedMessagesMax: configuration.retainedMessagesMax))
+        instanceTag = UInt64(UInt32(truncatingIfNeeded: monotonicNanos()))
+        for brokerLoop in loops {
+            brokerLoop.attach(broker: self, mailboxCapacity: configuration.deliveryMailboxCapacity)
+        }
+    }
+
+    /// The handler factory for `EventLoopGroup.listen`.
+    public func makeHandler(for connection: Connection) -> any ConnectionHandler {
+        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], nowNanos: connection.loop.nowNanos)
+    }
+
+    /// A unique client id for a CONNECT with a zero-byte one and clean session 1 (§3.1.3-6).
+    func assignClientID() -> String {
+        let number = assignedClientIDs.add(1, ordering: .relaxed).newValue
+        return "nave-\(String(instanceTag, radix: 36))-\(number)"
+    }
+
+    /// The loop owning shard `index`.
+    func shardLoop(_ index: Int) -> BrokerLoop { loops[index % loops.count] }
+
+    // MARK: Subscriptions (every replica)
+
+    func addSubscriptions(_ subscriptions: [MQTTSubscription], for session: BrokerSession) {
+        forEachShard { trie in
+            for subscription in subscriptions { trie.insert(filter: subscription.filter, subscriber: session, qos: subscription.qos) }
+        }
+    }
+
+    func removeSubscriptions(_ filters: [String], for session: BrokerSession) {
+        guard !filters.isEmpty else { return }
+        forEachShard { trie in
+            for filter in filters { trie.remove(filter: filter, subscriber: session) }
+        }
+    }
+
+    private func forEachShard(_ change: @escaping @Sendable (MQTTTopicTrie<BrokerSession>) -> Void) {
+        for index in 0..<shardCount {
+            let owner = shardLoop(index)
+            if owner.loop.inLoop { change(owner.trie!) } else { owner.loop.execute { change(owner.trie!) } }
+        }
+    }
+
+    /// Drops a session that ended for good: its subscriptions leave every replica. On its owner.
+    func discard(_ session: BrokerSession) {
+        guard !session.discarded else { return }
+        session.discarded = true
+        removeSubscriptions(Array(session.state.subscriptions.keys), for: session)
+    }
+
+    // MARK: Statistics
+
+    /// Counters summed over loops; approximate while traffic flows.
+    public var statistics: BrokerStatistics {
+        var total = BrokerStatistics()
+        for brokerLoop in loops { total.add(brokerLoop.counters.snapshot) }
+        total.sessions = directory.withLock { $0.count }
+        total.retainedMessages = retained.withLock { $0.count }
+        return total
+    }
+}

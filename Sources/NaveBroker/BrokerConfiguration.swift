@@ -1,0 +1,60 @@
+import NaveMQTTBinding
+
+/// The broker's limits above the engine, each with its unit in its name. `Tuning/reference.yaml`
+/// lists every key with its default and range; `validate(loopCount:)` checks them at start.
+public struct BrokerConfiguration: Sendable, Equatable {
+    /// Per-connection and per-session protocol limits.
+    public var binding = MQTTBindingLimits()
+    /// Router shards, each a full replica of the subscription trie; shard `i` lives on loop
+    /// `i % loops`. Default: one per loop, so every publish is matched on its own loop.
+    public var routerShardCount: Int?
+    /// Cross-loop deliveries a loop's mailbox holds (messages). When full, QoS 0 is dropped and
+    /// counted; QoS 1/2 is held by the publisher, which stops reading its socket.
+    public var deliveryMailboxCapacity = 16_384
+    /// A subscriber's queued outbound bytes above which QoS 0 messages to it are dropped (and
+    /// counted) instead of written. Below the engine's `outboundBytesMax`.
+    public var subscriberOutboundBytesMax = 1 << 20
+    /// How long a connection may go without a CONNECT (milliseconds).
+    public var connectTimeoutMillis = 10_000
+    /// How long a subscriber may sit with a full session queue or full send buffer without
+    /// reading or acknowledging anything before it is closed (milliseconds).
+    public var slowConsumerTimeoutMillis = 30_000
+    /// Period of each connection's housekeeping check (slow consumer; keep-alive is checked at
+    /// its own deadline too) (milliseconds).
+    public var housekeepingIntervalMillis = 1_000
+    /// Topics holding a retained message, at most.
+    public var retainedMessagesMax = 100_000
+    /// Sessions (online and offline persistent) the broker keeps at most; CONNECTs beyond it
+    /// are refused with 0x03 (server unavailable).
+    public var sessionsMax = 1_000_000
+    /// How often a publisher whose deliveries are held retries them (milliseconds).
+    public var heldRetryIntervalMillis = 2
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Checks every limit and their relations, given the engine's loop count and outbound cap.
+    public func validate(loopCount: Int, engineOutboundBytesMax: Int) throws(Invalid) {
+        func require(_ condition: Bool, _ message: String) throws(Invalid) {
+            if !condition { throw Invalid(description: "broker configuration: \(message)") }
+        }
+        do { try binding.validate() } catch { throw Invalid(description: error.description) }
+        let shards = routerShardCount ?? loopCount
+        try require((1...loopCount).contains(shards), "routerShardCount must be 1...loops (\(loopCount)), is \(shards)")
+        try require((16...(1 << 22)).contains(deliveryMailboxCapacity), "deliveryMailboxCapacity must be 16...4194304")
+        try require(subscriberOutboundBytesMax >= binding.maximumPacketBytes,
+                    "subscriberOutboundBytesMax (\(subscriberOutboundBytesMax)) must be at least maximumPacketBytes (\(binding.maximumPacketBytes))")
+        try require(subscriberOutboundBytesMax < engineOutboundBytesMax,
+                    "subscriberOutboundBytesMax (\(subscriberOutboundBytesMax)) must be below the engine's outboundBytesMax (\(engineOutboundBytesMax)), so slow subscribers lose QoS 0 messages before their connection is cut")
+        try require((100...3_600_000).contains(connectTimeoutMillis), "connectTimeoutMillis must be 100...3600000")
+        try require((100...3_600_000).contains(slowConsumerTimeoutMillis), "slowConsumerTimeoutMillis must be 100...3600000")
+        try require((10...60_000).contains(housekeepingIntervalMillis), "housekeepingIntervalMillis must be 10...60000")
+        try require(housekeepingIntervalMillis <= slowConsumerTimeoutMillis, "housekeepingIntervalMillis must not exceed slowConsumerTimeoutMillis")
+        try require((0...100_000_000).contains(retainedMessagesMax), "retainedMessagesMax must be 0...100000000")
+        try require((1...100_000_000).contains(sessionsMax), "sessionsMax must be 1...100000000")
+        try require((1...1_000).contains(heldRetryIntervalMillis), "heldRetryIntervalMillis must be 1...1000")
+    }
+}

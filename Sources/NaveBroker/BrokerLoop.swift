@@ -1,0 +1,158 @@
+import NaveIO
+import NaveMQTT
+import NaveMQTTBinding
+
+/// A cross-loop message for the broker part of a loop.
+enum BrokerMail: Sendable {
+    /// Deliver to a session owned (as the sender believed) by the receiving loop.
+    case deliver(BrokerSession, MQTTPublish)
+    /// Match on the receiving loop's shard, then deliver (loops without a shard of their own).
+    case route(MQTTPublish)
+}
+
+/// Where a publisher's delivery that could not go out now is retried.
+enum HeldDelivery {
+    case session(BrokerSession, MQTTPublish)
+    case shard(MQTTPublish)
+}
+
+/// The broker's state on one loop: its router shard (if it has one), its delivery mailbox and
+/// counters. Loop-confined except the mailbox's sending side and the counters' reads.
+final class BrokerLoop: @unchecked Sendable {
+    // @unchecked: `trie`, `matches` and `matchIndex` are touched only on `loop`'s thread.
+
+    let loop: EventLoop
+    /// This loop's replica of the subscription trie, when a shard lives here.
+    let trie: MQTTTopicTrie<BrokerSession>?
+    let counters = BrokerCounters()
+    private(set) var mailbox: Mailbox<BrokerMail>!
+    private unowned(unsafe) var broker: Broker!
+    /// Scratch for one publish's matches, reused (no allocation per publish once warm).
+    private var matches: [(session: BrokerSession, qos: MQTTQoS)] = []
+    private var matchIndex: [ObjectIdentifier: Int] = [:]
+
+    init(loop: EventLoop, ownsShard: Bool) {
+        self.loop = loop
+        trie = ownsShard ? MQTTTopicTrie() : nil
+    }
+
+    func attach(broker: Broker, mailboxCapacity: Int) {
+        self.broker = broker
+        mailbox = Mailbox(capacity: mailboxCapacity, on: loop) { [unowned(unsafe) self] mail in
+            self.receive(mail)
+        }
+    }
+
+    private func receive(_ mail: BrokerMail) {
+        switch mail {
+        case .deliver(let session, let publish):
+            deliverLocally(session, publish)
+        case .route(let publish):
+            // No publisher to hold for here: what cannot be delivered now is dropped, counted.
+            match(publish) { _ in }
+        }
+    }
+
+    // MARK: Routing (on this loop)
+
+    /// Routes a client's publish. Deliveries that must wait (back-pressure) are appended to
+    /// `held`; the caller stops reading until they are retried successfully.
+    func route(_ publish: MQTTPublish, held: inout [HeldDelivery]) {
+        counters.messagesReceived.bump()
+        if trie != nil {
+            match(publish) { held.append($0) }
+            return
+        }
+        let shard = broker.shardLoop(loop.index % broker.shardCount)
+        if !shard.mailbox.send(.route(publish)) { holdOrDrop(.shard(publish), publish.qos) { held.append($0) } }
+    }
+
+    /// Tries one held delivery again; true when it went out (or was dropped for good).
+    func retry(_ delivery: HeldDelivery) -> Bool {
+        var stillHeld = false
+        switch delivery {
+        case .session(let session, let publish):
+            deliver(publish, to: session) { _ in stillHeld = true }
+        case .shard(let publish):
+            let shard = broker.shardLoop(loop.index % broker.shardCount)
+            stillHeld = !shard.mailbox.send(.route(publish))
+        }
+        return !stillHeld
+    }
+
+    /// Matches on this loop's trie and delivers to each session once, with the highest QoS
+    /// among its matching subscriptions, capped by the message's (§3.3.5, §3.8.4).
+    private func match(_ publish: MQTTPublish, hold: (HeldDelivery) -> Void) {
+        guard let trie else { return }
+        matches.removeAll(keepingCapacity: true)
+        matchIndex.removeAll(keepingCapacity: true)
+        trie.forEachMatch(topic: publish.topic) { session, qos in
+            let key = ObjectIdentifier(session)
+            if let index = matchIndex[key] {
+                if qos > matches[index].qos { matches[index].qos = qos }
+            } else {
+                matchIndex[key] = matches.count
+                matches.append((session, qos))
+            }
+        }
+        var outgoing = publish
+        // Forwarded messages carry RETAIN 0 (§3.3.1-9) and their own DUP and identifier.
+        outgoing.retain = false
+        outgoing.dup = false
+        outgoing.packetID = nil
+        for (session, qos) in matches {
+            var copy = outgoing
+            copy.qos = min(publish.qos, qos)
+            deliver(copy, to: session, hold: hold)
+        }
+    }
+
+    /// Sends `publish` towards `session`'s owning loop, or holds it.
+    func deliver(_ publish: MQTTPublish, to session: BrokerSession, hold: (HeldDelivery) -> Void) {
+        if publish.qos != .atMostOnce, session.online.load(ordering: .relaxed), session.queueFull.load(ordering: .relaxed) {
+            hold(.session(session, publish))
+            return
+        }
+        let owner = session.owner
+        if owner == loop.index {
+            deliverLocally(session, publish)
+        } else if !broker.loops[owner].mailbox.send(.deliver(session, publish)) {
+            holdOrDrop(.session(session, publish), publish.qos, hold)
+        }
+    }
+
+    private func holdOrDrop(_ delivery: HeldDelivery, _ qos: MQTTQoS, _ hold: (HeldDelivery) -> Void) {
+        if qos == .atMostOnce { counters.qos0Dropped.bump() } else { hold(delivery) }
+    }
+
+    /// Delivers on the owning loop: QoS 0 straight to the connection, QoS 1/2 through the
+    /// session's window and queue (queued while offline, §3.1.2.4).
+    func deliverLocally(_ session: BrokerSession, _ publish: MQTTPublish) {
+        let owner = session.owner
+        guard owner == loop.index else {
+            // Ownership moved while the message travelled: forward. Rare; an unbounded hop
+            // keeps QoS 1/2 from being lost here.
+            let target = broker.loops[owner]
+            if !target.mailbox.send(.deliver(session, publish)) {
+                target.loop.execute { target.deliverLocally(session, publish) }
+            }
+            return
+        }
+        guard !session.discarded else { return }
+        if publish.qos == .atMostOnce {
+            guard let handler = session.handler else { return }
+            if handler.sendQoS0(publish) { counters.messagesDelivered.bump() } else { counters.qos0Dropped.bump() }
+            return
+        }
+        let offer = session.handler == nil ? session.state.enqueue(publish) : session.state.offer(publish)
+        switch offer {
+        case .send(let numbered):
+            session.handler?.send(.publish(numbered))
+            counters.messagesDelivered.bump()
+        case .queued:
+            session.publishQueueState()
+        case .dropped:
+            counters.queuedDropped.bump()
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Logging
+import NaveIO
+import NaveMQTT
+import NaveMQTTBinding
+
+/// Opening, taking over, resuming and ending sessions (§3.1.2.4, §3.1.4).
+extension MQTTConnectionHandler {
+    /// A valid CONNECT arrived: decide in the directory, then finish with the previous holder of
+    /// the client id on its owning loop before this connection gets the session. Reading pauses
+    /// until then, so packets pipelined after CONNECT wait in the decoder.
+    func openSession(_ connect: MQTTConnect) {
+        let clientID = connect.clientID.isEmpty ? broker.assignClientID() : connect.clientID
+        self.clientID = clientID
+        will = connect.will
+        logger[metadataKey: "client"] = "\(clientID)"
+        let limits = broker.configuration.binding
+        let homeIndex = home.loop.index
+        let sessionsMax = broker.configuration.sessionsMax
+        let decision: MQTTSessionDirectory<BrokerSession>.Decision? = broker.directory.withLock { directory in
+            if directory.session(for: clientID) == nil, directory.count >= sessionsMax { return nil }
+            return directory.connect(clientID: clientID, cleanSession: connect.cleanSession) {
+                BrokerSession(clientID: clientID, cleanSession: connect.cleanSession, limits: limits, ownerLoopIndex: homeIndex)
+            }
+        }
+        guard let decision else {
+            logger.warning("connect refused: sessionsMax reached", metadata: ["limit": "\(sessionsMax)"])
+            return perform(machine.connectRefused(.serverUnavailable))
+        }
+        sessionGeneration = decision.generation
+        connection.pauseReading()
+        guard let previous = decision.previous else { return sessionReady(decision.session, present: false) }
+        if decision.takesOver { logger.info("client id taken over from an existing connection (§3.1.4-2)") }
+        let transfer = SessionTransfer(previous: previous, session: decision.session, present: decision.sessionPresent,
+                                       newHandler: self, newLoop: home)
+        transfer.run()
+    }
+
+    /// The session is ours: CONNACK, then resend what was in flight and what queued (§4.4).
+    func sessionReady(_ session: BrokerSession, present: Bool) {
+        precondition(session.owner == home.loop.index)
+        guard !finished else {
+            // This connection ended while the session was on its way: detach it again.
+            endSession(session, generation: sessionGeneration)
+            return
+        }
+        self.session = session
+        session.handler = self
+        session.online.store(true, ordering: .relaxed)
+        send(machine.connectAccepted(sessionPresent: present))
+        if present {
+            for packet in session.state.redeliveries() { send(packet) }
+        }
+        pumpSessionQueue()
+        logger.debug("session opened", metadata: ["sessionPresent": "\(present)", "clean": "\(session.cleanSession)"])
+        connection.resumeReading()
+        processPackets()
+    }
+
+    /// Closes the connection for `reason`, logging why (errors at notice, normal ends at debug).
+    func closeConnection(_ reason: MQTTCloseReason) {
+        guard !finished else { return }
+        finish(reason)
+        connection.close()
+    }
+
+    /// Ends this connection's part exactly once: timers, the session, the will (§3.1.2.5).
+    func finish(_ reason: MQTTCloseReason) {
+        guard !finished else { return }
+        finished = true
+        machine.closed()
+        if let housekeepingTimer { connection.loop.cancelTimer(housekeepingTimer) }
+        held.removeAll()
+        switch reason {
+        case .clientDisconnected, .connectionLost, .serverShutdown, .takenOver:
+            logger.debug("connection closed", metadata: ["reason": "\(reason)"])
+        default:
+            home.counters.connectionsClosedForErrors.bump()
+            logger.notice("connection closed", metadata: ["reason": "\(reason)"])
+        }
+        if let session {
+            self.session = nil
+            session.handler = nil
+            session.online.store(false, ordering: .relaxed)
+            session.publishQueueState()
+            endSession(session, generation: sessionGeneration)
+        }
+        if reason.publishesWill, let will {
+            publishWill(will)
+        }
+        will = nil
+    }
+
+    /// Tells the directory this connection is gone; a clean session is then discarded.
+    func endSession(_ session: BrokerSession, generation: UInt64) {
+        let stillOurs = broker.directory.withLock { $0.disconnected(clientID: session.clientID, generation: generation) }
+        if stillOurs && session.cleanSession { broker.discard(session) }
+    }
+
+    /// The will goes out like a client publish, but nothing waits for it: deliveries that would
+    /// have to be held are dropped.
+    private func publishWill(_ will: MQTTWill) {
+        let publish = MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
+        if will.retain { retain(publish) }
+        var dropped: [HeldDelivery] = []
+        home.route(publish, held: &dropped)
+        if !dropped.isEmpty { home.counters.queuedDropped.bump(dropped.count) }
+    }
+
+    /// Called on this handler's loop when a newer connection takes the client id.
+    func takenOver() {
+        guard !finished else { return }
+        // The session now belongs to the newcomer: detach it without ending it.
+        if let session {
+            self.session = nil
+            session.handler = nil
+            session.online.store(false, ordering: .relaxed)
+        }
+        closeConnection(.takenOver)
+    }
+}
+
+/// Hands a client id's session to a new connection: on the previous session's owning loop,
+/// close its connection (takeover), discard it if the new connection starts clean, then move
+/// ownership of the resulting session to the new loop and resume there.
+struct SessionTransfer: @unchecked Sendable {
+    // @unchecked: each step touches the sessions and handlers only on their owning loop.
+    let previous: BrokerSession
+    let session: BrokerSession
+    let present: Bool
+    let newHandler: MQTTConnectionHandler
+    let newLoop: BrokerLoop
+
+    func run() {
+        let owner = newHandler.broker.loops[previous.owner]
+        if owner.loop.inLoop { onPreviousOwner() } else { owner.loop.execute { self.run() } }
+    }
+
+    private func onPreviousOwner() {
+        // Ownership may have moved on since this step was sent (two takeovers in a row).
+        guard previous.owner == EventLoop.current?.index else { return run() }
+        previous.handler?.takenOver()
+        if previous !== session {
+            newHandler.broker.discard(previous)
+        } else {
+            previous.ownerLoopIndex.store(newLoop.loop.index, ordering: .releasing)
+        }
+        if newLoop.loop.inLoop {
+            newHandler.sessionReady(session, present: present)
+        } else {
+            newLoop.loop.execute { self.newHandler.sessionReady(self.session, present: self.present) }
+        }
+    }
+}

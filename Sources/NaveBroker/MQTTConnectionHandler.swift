@@ -1,0 +1,238 @@
+import Logging
+import NaveIO
+import NaveMQTT
+import NaveMQTTBinding
+
+/// The adapter for one MQTT network connection: bytes → `MQTTFrameDecoder` →
+/// `MQTTConnectionStateMachine` → actions performed here (writes, routing, session calls).
+/// Loop-confined, like the `Connection` it serves; it is the connection's actor.
+final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked Sendable {
+    // @unchecked: used only on its loop's thread; Sendable so cross-loop hand-offs (takeover)
+    // can carry it back to its own loop.
+
+    let broker: Broker
+    let home: BrokerLoop
+    var connection: Connection!
+    var machine: MQTTConnectionStateMachine
+    var decoder: MQTTFrameDecoder
+    /// The session once the broker resolved it.
+    var session: BrokerSession?
+    var sessionGeneration: UInt64 = 0
+    var clientID: String?
+    var will: MQTTWill?
+    var logger: Logger
+    /// Deliveries waiting for room (back-pressure); reading is paused while any are held.
+    var held: [HeldDelivery] = []
+    var heldRetryScheduled = false
+    var housekeepingTimer: TimerID?
+    /// Last time the subscriber side made progress (an acknowledgement, or a send buffer below
+    /// the QoS 0 drop mark) — for the slow-consumer timeout.
+    var lastDrainNanos: Int64
+    var finished = false
+    /// Placeholder state for packets handled before a session exists (only CONNECT is).
+    var noSession: MQTTSessionState
+
+    init(broker: Broker, home: BrokerLoop, nowNanos: Int64) {
+        self.broker = broker
+        self.home = home
+        machine = MQTTConnectionStateMachine(nowNanos: nowNanos)
+        decoder = MQTTFrameDecoder(maximumPacketBytes: broker.configuration.binding.maximumPacketBytes)
+        logger = broker.logger
+        lastDrainNanos = nowNanos
+        noSession = MQTTSessionState(limits: broker.configuration.binding)
+    }
+
+    // MARK: ConnectionHandler
+
+    func connectionActive(_ connection: Connection) {
+        self.connection = connection
+        if let address = connection.remoteAddress { logger[metadataKey: "peer"] = "\(address)" }
+        scheduleHousekeeping(afterMillis: broker.configuration.connectTimeoutMillis)
+    }
+
+    func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        decoder.feed(bytes)
+        processPackets()
+    }
+
+    func connectionDidBecomeWritable(_ connection: Connection) {
+        lastDrainNanos = connection.loop.nowNanos
+    }
+
+    func connectionDidClose(_ connection: Connection, reason: CloseReason) {
+        let mqttReason: MQTTCloseReason = switch reason {
+        case .shutdown: .serverShutdown
+        case .outboundLimitExceeded: .slowConsumer
+        default: .connectionLost
+        }
+        finish(mqttReason)
+    }
+
+    // MARK: Packets
+
+    /// Decodes and handles buffered packets until none is complete, or until the connection
+    /// must wait (session being resolved, deliveries held).
+    func processPackets() {
+        while !finished, machine.state != .awaitingSession, held.isEmpty {
+            let packet: MQTTPacket
+            do {
+                guard let next = try decoder.next() else { return }
+                packet = next
+            } catch {
+                perform(machine.decodeFailed(error))
+                return
+            }
+            let action: MQTTConnectionAction
+            if let session {
+                action = machine.receive(packet, session: &session.state, nowNanos: connection.loop.nowNanos)
+            } else {
+                action = machine.receive(packet, session: &noSession, nowNanos: connection.loop.nowNanos)
+            }
+            perform(action)
+        }
+    }
+
+    func perform(_ action: MQTTConnectionAction) {
+        switch action {
+        case .none:
+            break
+        case .send(let packet):
+            send(packet)
+        case .openSession(let connect):
+            openSession(connect)
+        case .route(let publish, let ack):
+            routePublish(publish)
+            if let ack { send(ack) }
+        case .windowOpened:
+            lastDrainNanos = connection.loop.nowNanos
+            pumpSessionQueue()
+        case .subscribe(let ack, let granted):
+            subscribe(ack: ack, granted: granted)
+        case .unsubscribe(let removed, let ack):
+            if let session { broker.removeSubscriptions(removed, for: session) }
+            send(ack)
+        case .close(let reason, let packet):
+            if let packet { send(packet) }
+            closeConnection(reason)
+        }
+    }
+
+    /// Writes a packet straight into the send queue.
+    func send(_ packet: MQTTPacket) {
+        guard !finished else { return }
+        connection.write(reserving: packet.encodedByteCount) { packet.encode(into: $0) }
+    }
+
+    /// Writes a QoS 0 delivery unless the send buffer is above the drop mark; false if dropped.
+    func sendQoS0(_ publish: MQTTPublish) -> Bool {
+        guard !finished, connection.pendingOutboundBytes < broker.configuration.subscriberOutboundBytesMax else { return false }
+        send(.publish(publish))
+        return true
+    }
+
+    /// Moves queued QoS 1/2 messages into the free window slots.
+    func pumpSessionQueue() {
+        guard let session else { return }
+        while let next = session.state.nextToSend() {
+            send(.publish(next))
+            home.counters.messagesDelivered.bump()
+        }
+        session.publishQueueState()
+    }
+
+    private func routePublish(_ publish: MQTTPublish) {
+        if publish.retain { retain(publish) }
+        home.route(publish, held: &held)
+        if !held.isEmpty { startHolding() }
+    }
+
+    func retain(_ publish: MQTTPublish) {
+        let outcome = broker.retained.withLock { $0.retain(publish) }
+        if outcome == .refusedFull {
+            logger.warning("retained message not stored: retainedMessagesMax reached", metadata: ["topicBytes": "\(publish.topic.utf8.count)"])
+        }
+    }
+
+    private func subscribe(ack: MQTTSubAck, granted: [MQTTSubscription]) {
+        guard let session else { return }
+        if ack.returnCodes.contains(.failure) {
+            logger.notice("subscriptions refused: subscriptionsPerClientMax reached", metadata: [
+                "limit": "\(broker.configuration.binding.subscriptionsPerClientMax)",
+                "refused": "\(ack.returnCodes.count { $0 == .failure })",
+            ])
+        }
+        broker.addSubscriptions(granted, for: session)
+        send(.suback(ack))
+        // Retained messages for each new or replaced subscription, RETAIN 1 (§3.3.1-6, -8).
+        for subscription in granted {
+            let messages = broker.retained.withLock { $0.matching(filter: subscription.filter) }
+            for var message in messages {
+                message.qos = min(message.qos, subscription.qos)
+                home.deliverLocally(session, message)
+            }
+        }
+    }
+
+    // MARK: Back-pressure
+
+    private func startHolding() {
+        home.counters.publisherPauses.bump()
+        connection.pauseReading()
+        scheduleHeldRetry()
+    }
+
+    private func scheduleHeldRetry() {
+        guard !heldRetryScheduled else { return }
+        heldRetryScheduled = true
+        connection.loop.schedule(after: .milliseconds(broker.configuration.heldRetryIntervalMillis), handler: self, token: Self.heldRetryToken)
+    }
+
+    private func retryHeld() {
+        heldRetryScheduled = false
+        guard !finished else { return }
+        held.removeAll { home.retry($0) }
+        if held.isEmpty {
+            connection.resumeReading()
+            processPackets()
+        } else {
+            scheduleHeldRetry()
+        }
+    }
+
+    // MARK: Timers
+
+    static let housekeepingToken: UInt64 = 0
+    static let heldRetryToken: UInt64 = 1
+
+    func timerFired(token: UInt64) {
+        if token == Self.heldRetryToken { retryHeld() } else { housekeeping() }
+    }
+
+    func scheduleHousekeeping(afterMillis millis: Int) {
+        housekeepingTimer = connection.loop.schedule(after: .milliseconds(max(1, millis)), handler: self, token: Self.housekeepingToken)
+    }
+
+    /// Connect timeout, keep-alive (§3.1.2.10) and slow-consumer checks, then re-arms itself.
+    private func housekeeping() {
+        housekeepingTimer = nil
+        guard !finished else { return }
+        let now = connection.loop.nowNanos
+        let action = machine.check(nowNanos: now, connectTimeoutNanos: Int64(broker.configuration.connectTimeoutMillis) * 1_000_000)
+        if action != .none { return perform(action) }
+        if isSlowConsumer(now: now) { return closeConnection(.slowConsumer) }
+        var delayMillis = broker.configuration.housekeepingIntervalMillis
+        if machine.state == .awaitingConnect {
+            delayMillis = Int((machine.createdNanos + Int64(broker.configuration.connectTimeoutMillis) * 1_000_000 - now) / 1_000_000) + 1
+        } else if let deadline = machine.keepAliveDeadlineNanos {
+            delayMillis = min(delayMillis, Int((deadline - now) / 1_000_000) + 1)
+        }
+        scheduleHousekeeping(afterMillis: delayMillis)
+    }
+
+    private func isSlowConsumer(now: Int64) -> Bool {
+        let backedUp = (session?.state.isQueueFull ?? false)
+            || connection.pendingOutboundBytes >= broker.configuration.subscriberOutboundBytesMax
+        if !backedUp { lastDrainNanos = now }
+        return backedUp && now - lastDrainNanos >= Int64(broker.configuration.slowConsumerTimeoutMillis) * 1_000_000
+    }
+}

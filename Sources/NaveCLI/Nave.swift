@@ -1,0 +1,98 @@
+import ArgumentParser
+import Configuration
+import Glibc
+import Logging
+import NaveNode
+import SystemPackage
+
+@main
+struct Nave: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nave",
+        abstract: "A device hub that speaks Azure IoT Hub's protocols, and a general MQTT 3.1.1 broker.",
+        subcommands: [Serve.self]
+    )
+}
+
+/// `nave serve`: run the broker until SIGINT or SIGTERM.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the MQTT broker (plain MQTT on 127.0.0.1:1883 unless configured otherwise).",
+        discussion: """
+        Settings come from, highest priority first: these options, environment variables \
+        (MQTT_MAXIMUM_PACKET_BYTES, IO_LOOPS, …), the --config YAML file, the defaults. \
+        Tuning/reference.yaml lists every key.
+        """
+    )
+
+    @Option(name: .long, help: "A YAML configuration file (see Tuning/reference.yaml).")
+    var config: String?
+
+    @Option(name: .long, help: "The data directory (reserved: sessions are kept in memory for now).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "The address to listen on (replaces the configured listeners).")
+    var host: String?
+
+    @Option(name: .long, help: "The port to listen on (replaces the configured listeners; 0 picks a free one).")
+    var port: Int?
+
+    @Option(name: .long, help: "Event loop threads (default: one per core).")
+    var loops: Int?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
+        if let config {
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(config)))
+        }
+        var configuration = try NaveConfiguration(reader: ConfigReader(providers: providers))
+        if host != nil || port != nil {
+            let first = configuration.listeners.first ?? .init(host: "127.0.0.1", port: 1883)
+            configuration.listeners = [.init(host: host ?? first.host, port: port ?? first.port)]
+        }
+        if let loops { configuration.engine.loopCount = loops }
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+            configuration.logLevel = level
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let stop = StopSignal()
+        let server = try NaveServer(configuration: configuration)
+        stop.wait()
+        server.shutdown()
+    }
+}
+
+/// Blocks until SIGINT or SIGTERM: the handlers write to a pipe this thread reads (the only
+/// async-signal-safe hand-off).
+final class StopSignal {
+    nonisolated(unsafe) static var writeFD: Int32 = -1
+    private let readFD: Int32
+
+    init() {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "pipe failed")
+        readFD = fds[0]
+        Self.writeFD = fds[1]
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { _ in
+                var byte: UInt8 = 1
+                _ = Glibc.write(StopSignal.writeFD, &byte, 1)
+            }
+        }
+    }
+
+    func wait() {
+        var byte: UInt8 = 0
+        while Glibc.read(readFD, &byte, 1) < 0 && errno == EINTR {}
+    }
+}

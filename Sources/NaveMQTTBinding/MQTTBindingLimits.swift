@@ -1,0 +1,41 @@
+import NaveMQTT
+
+/// The per-connection and per-session limits of the MQTT binding, each with its unit in its name.
+/// `Tuning/reference.yaml` lists every key with its default and range; `validate()` checks them
+/// against each other at start.
+public struct MQTTBindingLimits: Sendable, Equatable {
+    /// The largest packet accepted from a client, fixed header included (bytes). Larger packets
+    /// close the connection as soon as their fixed header is read.
+    public var maximumPacketBytes: Int = MQTTFrameDecoder.defaultMaximumPacketBytes
+    /// Outbound QoS 1/2 messages sent and not yet acknowledged, per session (messages). Further
+    /// messages wait in the session queue (§4.4 allows the server to limit in-flight messages).
+    public var inflightWindowMessages: Int = 32
+    /// QoS 1/2 messages waiting behind the in-flight window, per session, online or offline
+    /// (messages). Past it, offline sessions drop (counted) and online ones slow the publishers.
+    public var sessionQueuedMessagesMax: Int = 1_000
+    /// Topic filters one client may hold; further SUBSCRIBE entries get return code 0x80.
+    public var subscriptionsPerClientMax: Int = 100
+    /// Inbound QoS 2 packet identifiers received and not yet released by PUBREL (messages).
+    /// A client that exceeds it is closed: it is not completing the §4.3.3 handshake.
+    public var inboundUnreleasedQoS2Max: Int = 1_000
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    /// Checks every limit and their relations; throws with the first violation.
+    public func validate() throws(Invalid) {
+        func require(_ condition: Bool, _ message: String) throws(Invalid) {
+            if !condition { throw Invalid(description: "mqtt limits: \(message)") }
+        }
+        try require((64...MQTTFrameDecoder.protocolMaximumPacketBytes).contains(maximumPacketBytes),
+                    "maximumPacketBytes must be 64...\(MQTTFrameDecoder.protocolMaximumPacketBytes) (is \(maximumPacketBytes))")
+        // Packet identifiers are 16 bits and 0 is never used (§2.3.1).
+        try require((1...65_535).contains(inflightWindowMessages), "inflightWindowMessages must be 1...65535")
+        try require((0...10_000_000).contains(sessionQueuedMessagesMax), "sessionQueuedMessagesMax must be 0...10000000")
+        try require((1...1_000_000).contains(subscriptionsPerClientMax), "subscriptionsPerClientMax must be 1...1000000")
+        try require((1...65_535).contains(inboundUnreleasedQoS2Max), "inboundUnreleasedQoS2Max must be 1...65535")
+    }
+}

@@ -1,0 +1,112 @@
+import Configuration
+import Logging
+import NaveBroker
+import NaveIO
+import NaveMQTTBinding
+
+/// Everything `nave serve` is configured with. Read from a YAML file and environment variables
+/// (which win) through swift-configuration; every key, its default, unit and range is listed in
+/// `Tuning/reference.yaml`. Environment names are the keys upper-cased with `_` at dots and word
+/// boundaries: `mqtt.maximumPacketBytes` → `MQTT_MAXIMUM_PACKET_BYTES`.
+public struct NaveConfiguration: Sendable {
+    /// A TCP address MQTT is served on.
+    public struct Listener: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { "\(host):\(port)" }
+    }
+
+    public var engine = EventLoopConfiguration()
+    public var broker = BrokerConfiguration()
+    /// Plain MQTT listeners. Default: 127.0.0.1:1883 (loopback only until TLS and
+    /// authentication exist).
+    public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
+    public var logLevel: Logger.Level = .info
+    /// Where durable state will live (sessions are in memory for now).
+    public var dataDirectory = "./nave-data"
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads every key from `reader`, defaulting what is absent.
+    public init(reader: ConfigReader) throws {
+        var c = NaveConfiguration()
+        let io = reader.scoped(to: "io")
+        c.engine.loopCount = io.int(forKey: "loops", default: c.engine.loopCount)
+        if let backend = io.string(forKey: "backend") {
+            guard let choice = EventLoopConfiguration.BackendChoice(rawValue: backend) else {
+                throw Invalid(description: "io.backend must be automatic, io_uring or epoll (is \(backend))")
+            }
+            c.engine.backend = choice
+        }
+        c.engine.pinThreadsToCPUs = io.bool(forKey: "pinThreadsToCPUs", default: c.engine.pinThreadsToCPUs)
+        c.engine.submissionQueueEntries = io.int(forKey: "submissionQueueEntries", default: c.engine.submissionQueueEntries)
+        c.engine.receiveBufferCount = io.int(forKey: "receiveBufferCount", default: c.engine.receiveBufferCount)
+        c.engine.receiveBufferBytes = io.int(forKey: "receiveBufferBytes", default: c.engine.receiveBufferBytes)
+        c.engine.sendChunkBytes = io.int(forKey: "sendChunkBytes", default: c.engine.sendChunkBytes)
+        c.engine.outboundHighWaterBytes = io.int(forKey: "outboundHighWaterBytes", default: c.engine.outboundHighWaterBytes)
+        c.engine.outboundLowWaterBytes = io.int(forKey: "outboundLowWaterBytes", default: c.engine.outboundLowWaterBytes)
+        c.engine.outboundBytesMax = io.int(forKey: "outboundBytesMax", default: c.engine.outboundBytesMax)
+        c.engine.listenBacklog = Int32(io.int(forKey: "listenBacklog", default: Int(c.engine.listenBacklog)))
+        c.engine.inboxCapacity = io.int(forKey: "inboxCapacity", default: c.engine.inboxCapacity)
+
+        let router = reader.scoped(to: "router")
+        c.broker.routerShardCount = router.int(forKey: "shards")
+        c.broker.deliveryMailboxCapacity = router.int(forKey: "deliveryMailboxCapacity", default: c.broker.deliveryMailboxCapacity)
+
+        let mqtt = reader.scoped(to: "mqtt")
+        if let listeners = mqtt.stringArray(forKey: "listeners") {
+            c.listeners = try listeners.map(Self.parseListener)
+        }
+        var b = c.broker.binding
+        b.maximumPacketBytes = mqtt.int(forKey: "maximumPacketBytes", default: b.maximumPacketBytes)
+        b.inflightWindowMessages = mqtt.int(forKey: "inflightWindowMessages", default: b.inflightWindowMessages)
+        b.sessionQueuedMessagesMax = mqtt.int(forKey: "sessionQueuedMessagesMax", default: b.sessionQueuedMessagesMax)
+        b.subscriptionsPerClientMax = mqtt.int(forKey: "subscriptionsPerClientMax", default: b.subscriptionsPerClientMax)
+        b.inboundUnreleasedQoS2Max = mqtt.int(forKey: "inboundUnreleasedQoS2Max", default: b.inboundUnreleasedQoS2Max)
+        c.broker.binding = b
+        c.broker.subscriberOutboundBytesMax = mqtt.int(forKey: "subscriberOutboundBytesMax", default: c.broker.subscriberOutboundBytesMax)
+        c.broker.connectTimeoutMillis = mqtt.int(forKey: "connectTimeoutMillis", default: c.broker.connectTimeoutMillis)
+        c.broker.slowConsumerTimeoutMillis = mqtt.int(forKey: "slowConsumerTimeoutMillis", default: c.broker.slowConsumerTimeoutMillis)
+        c.broker.housekeepingIntervalMillis = mqtt.int(forKey: "housekeepingIntervalMillis", default: c.broker.housekeepingIntervalMillis)
+        c.broker.heldRetryIntervalMillis = mqtt.int(forKey: "heldRetryIntervalMillis", default: c.broker.heldRetryIntervalMillis)
+        c.broker.retainedMessagesMax = mqtt.int(forKey: "retainedMessagesMax", default: c.broker.retainedMessagesMax)
+        c.broker.sessionsMax = mqtt.int(forKey: "sessionsMax", default: c.broker.sessionsMax)
+
+        if let level = reader.string(forKey: "log.level") {
+            guard let parsed = Logger.Level(rawValue: level) else {
+                throw Invalid(description: "log.level must be one of trace, debug, info, notice, warning, error, critical (is \(level))")
+            }
+            c.logLevel = parsed
+        }
+        c.dataDirectory = reader.string(forKey: "dataDirectory", default: c.dataDirectory)
+        self = c
+    }
+
+    /// Parses "host:port" ("[::1]:1883" for IPv6).
+    static func parseListener(_ text: String) throws -> Listener {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw Invalid(description: "listener \(text) is not host:port")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return Listener(host: host, port: port)
+    }
+
+    /// Checks every limit and their relations (engine, broker, listeners) at start.
+    public func validate() throws {
+        try engine.validate()
+        try broker.validate(loopCount: engine.loopCount, engineOutboundBytesMax: engine.outboundBytesMax)
+        guard !listeners.isEmpty else { throw Invalid(description: "mqtt.listeners must name at least one address") }
+        for listener in listeners where SocketAddress(host: listener.host, port: listener.port) == nil {
+            throw Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
+        }
+    }
+}
