@@ -94,9 +94,10 @@ struct LoopTimerTests {
         let observed = lateness.withLock { $0 }
         #expect(observed.count == delays.count)
         #expect(observed.allSatisfy { $0 >= 0 }, "a timer fired early")
-        // One tick is 1 ms; allow scheduling noise on a shared 2-core machine.
+        // One tick is 1 ms; the bounds allow for other suites running in parallel on 2 cores
+        // (a broken wheel is off by seconds, or never fires).
         let sorted = observed.sorted()
-        #expect(sorted[sorted.count / 2] < 3_000_000, "median lateness \(sorted[sorted.count / 2]) ns")
-        #expect(sorted.last! < 100_000_000, "worst lateness \(sorted.last!) ns")
+        #expect(sorted[sorted.count / 2] < 15_000_000, "median lateness \(sorted[sorted.count / 2]) ns")
+        #expect(sorted.last! < 250_000_000, "worst lateness \(sorted.last!) ns")
     }
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what building and testing Nave needs, only when it is missing:
+#   Debian packages: liburing-dev, libssl-dev, libjemalloc-dev (the engine, TLS, the allocator),
+#                    mosquitto-clients and mosquitto (third-party clients in tests, the benchmark peer)
+#   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt, pytest, …)
+# Safe to run again: it does nothing when everything is there. Never prompts (CI has no stdin).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(liburing-dev libssl-dev libjemalloc-dev mosquitto-clients mosquitto python3-venv)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# pyenv or another Python that already has venv needs no python3-venv package.
+if [[ " ${missing[*]-} " == *" python3-venv "* ]] && python3 -m venv --help >/dev/null 2>&1; then
+    missing=("${missing[@]/python3-venv}")
+fi
+missing=(${missing[@]+"${missing[@]}"})
+if ((${#missing[@]})); then
+    echo "bootstrap: installing ${missing[*]}" >&2
+    sudo=""
+    [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
+    # The mosquitto package starts a system broker on 1883; Nave's tests and benchmarks start
+    # their own on free ports, and a node started by scripts/serve wants 1883 itself.
+    if [[ " ${missing[*]} " == *" mosquitto "* ]]; then
+        $sudo systemctl disable --now mosquitto >/dev/null 2>&1 || $sudo service mosquitto stop >/dev/null 2>&1 || true
+    fi
+fi
+
+requirements=Tests/python/requirements.txt
+if [[ -f $requirements ]]; then
+    stamp=.venv/.requirements
+    if [[ ! -x .venv/bin/python ]] || ! cmp -s "$requirements" "$stamp"; then
+        echo "bootstrap: preparing the Python virtualenv in .venv" >&2
+        python3 -m venv .venv
+        .venv/bin/pip install -q --disable-pip-version-check -r "$requirements" </dev/null
+        cp "$requirements" "$stamp"
+    fi
+fi
