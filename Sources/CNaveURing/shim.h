@@ -36,4 +36,9 @@ static inline int cnave_pin_thread_to_cpu(int cpu) {
     mask[cpu / 64] = 1UL << (cpu % 64);
     return (int)syscall(SYS_sched_setaffinity, 0, sizeof(mask), mask);
 }
+#include <sys/prctl.h>
+// prctl(2) is variadic in C, which Swift does not import (tests install seccomp filters with it).
+static inline int cnave_prctl(int option, unsigned long arg2, unsigned long arg3) {
+    return prctl(option, arg2, arg3, 0UL, 0UL);
+}
 #endif
