@@ -38,6 +38,7 @@ public final class EventLoop: @unchecked Sendable {
     private var localWork = WorkDeque()
 
     var timers: TimingWheel
+    private var firedTimers: [TimingWheel.Action] = []
     let chunkPool: ChunkPool
     var connections: [Connection?] = []
     var generations: [UInt32] = []
@@ -144,11 +145,28 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: The turn
 
+    /// Runs the timers due by `nowNanos` after the access to `timers` has ended, so a timer's
+    /// action may schedule or cancel timers (a keep-alive re-arming itself). The buffer is
+    /// reused across turns.
+    private func runDueTimers() {
+        var fired = firedTimers
+        firedTimers = []
+        timers.collectDue(toNanos: nowNanos, into: &fired)
+        for action in fired {
+            switch action {
+            case .handler(let handler, let token): handler.timerFired(token: token)
+            case .closure(let body): body()
+            }
+        }
+        fired.removeAll(keepingCapacity: true)
+        firedTimers = fired
+    }
+
     private func run() {
         while true {
             nowNanos = monotonicNanos()
             runWork()
-            timers.advance(toNanos: nowNanos)
+            runDueTimers()
             if let request = takeStopRequest() { beginDraining(gracePeriodNanos: request) }
             if case .draining = runState { continueDraining() }
             if case .stopping = runState, liveConnectionCount == 0, connections.allSatisfy({ $0 == nil }) {

@@ -85,9 +85,26 @@ struct TimingWheel {
         return true
     }
 
-    /// Processes every tick up to `nowNanos` and runs the actions that are due. Actions may
-    /// schedule or cancel timers.
+    /// Processes every tick up to `nowNanos` and runs the actions that are due. Actions must
+    /// not reach this wheel (they run inside this mutating call); the loop uses
+    /// `collectDue(toNanos:into:)` so that its timer actions may schedule and cancel timers.
     mutating func advance(toNanos nowNanos: Int64) {
+        var fired = due
+        due = []
+        collectDue(toNanos: nowNanos, into: &fired)
+        for action in fired {
+            switch action {
+            case .handler(let handler, let token): handler.timerFired(token: token)
+            case .closure(let body): body()
+            }
+        }
+        fired.removeAll(keepingCapacity: true)
+        due = fired
+    }
+
+    /// Processes every tick up to `nowNanos` and appends the actions that are due to `fired`,
+    /// for the caller to run once this access to the wheel has ended.
+    mutating func collectDue(toNanos nowNanos: Int64, into fired: inout [Action]) {
         let nowTick = nowNanos / tickNanos
         guard nowTick > processedTick else { return }
         if count == 0 { processedTick = nowTick; return }
@@ -98,19 +115,12 @@ struct TimingWheel {
             while index >= 0 {
                 let next = entries[Int(index)].next
                 if entries[Int(index)].deadlineTick <= nowTick, let action = remove(index) {
-                    due.append(action)
+                    fired.append(action)
                 }
                 index = next
             }
         }
         processedTick = nowTick
-        for action in due {
-            switch action {
-            case .handler(let handler, let token): handler.timerFired(token: token)
-            case .closure(let body): body()
-            }
-        }
-        due.removeAll(keepingCapacity: true)
     }
 
     /// The monotonic time of the next tick that holds a timer, looking at most one wheel turn
