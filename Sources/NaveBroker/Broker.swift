@@ -33,6 +33,8 @@ public final class Broker: Sendable {
     let directory = Mutex(MQTTSessionDirectory<BrokerSession>())
     let retained: Mutex<MQTTRetainedStore>
     private let assignedClientIDs = Atomic<UInt64>(0)
+    /// Subscriptions held, as shard 0's replica last counted them.
+    private let subscriptionCount = Atomic<Int>(0)
     private let instanceTag: UInt64
 
     /// Builds the broker's per-loop state on every loop of `group`. Throws when the
@@ -85,7 +87,11 @@ public final class Broker: Sendable {
     private func forEachShard(_ change: @escaping @Sendable (MQTTTopicTrie<BrokerSession>) -> Void) {
         for index in 0..<shardCount {
             let owner = shardLoop(index)
-            if owner.loop.inLoop { change(owner.trie!) } else { owner.loop.execute { change(owner.trie!) } }
+            let apply: @Sendable () -> Void = {
+                change(owner.trie!)
+                if index == 0 { self.subscriptionCount.store(owner.trie!.count, ordering: .relaxed) }
+            }
+            if owner.loop.inLoop { apply() } else { owner.loop.execute(apply) }
         }
     }
 
@@ -103,6 +109,7 @@ public final class Broker: Sendable {
         var total = BrokerStatistics()
         for brokerLoop in loops { total.add(brokerLoop.counters.snapshot) }
         total.sessions = directory.withLock { $0.count }
+        total.subscriptions = subscriptionCount.load(ordering: .relaxed)
         total.retainedMessages = retained.withLock { $0.count }
         return total
     }

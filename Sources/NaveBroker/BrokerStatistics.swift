@@ -18,6 +18,8 @@ public struct BrokerStatistics: Sendable, Equatable, CustomStringConvertible {
     public var sessions = 0
     /// Topics holding a retained message.
     public var retainedMessages = 0
+    /// (filter, session) subscriptions held.
+    public var subscriptions = 0
 
     public init() {}
 
@@ -31,7 +33,7 @@ public struct BrokerStatistics: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "received=\(messagesReceived) delivered=\(messagesDelivered) qos0Dropped=\(qos0Dropped) queuedDropped=\(queuedDropped) publisherPauses=\(publisherPauses) closedForErrors=\(connectionsClosedForErrors) sessions=\(sessions) retained=\(retainedMessages)"
+        "received=\(messagesReceived) delivered=\(messagesDelivered) qos0Dropped=\(qos0Dropped) queuedDropped=\(queuedDropped) publisherPauses=\(publisherPauses) closedForErrors=\(connectionsClosedForErrors) sessions=\(sessions) subscriptions=\(subscriptions) retained=\(retainedMessages)"
     }
 }
 

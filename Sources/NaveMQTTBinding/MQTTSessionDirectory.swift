@@ -4,7 +4,7 @@
 ///
 /// Each attachment gets a generation number, so a connection that was taken over and closes
 /// later cannot detach its successor.
-public struct MQTTSessionDirectory<Session: AnyObject>: ~Copyable {
+public struct MQTTSessionDirectory<Session: AnyObject> {
     struct Entry {
         var session: Session
         var cleanSession: Bool

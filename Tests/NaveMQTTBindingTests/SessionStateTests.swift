@@ -1,0 +1,114 @@
+import NaveMQTT
+import NaveMQTTBinding
+import Testing
+
+/// Outbound QoS 1/2: the in-flight window, the queue, acknowledgements and DUP redelivery.
+@Suite("Session state")
+struct SessionStateTests {
+    func limits(window: Int, queue: Int) -> MQTTBindingLimits {
+        var l = MQTTBindingLimits()
+        l.inflightWindowMessages = window
+        l.sessionQueuedMessagesMax = queue
+        return l
+    }
+
+    func message(_ n: UInt8, _ qos: MQTTQoS = .atLeastOnce) -> MQTTPublish {
+        MQTTPublish(topic: "t/\(n)", payload: [n], qos: qos)
+    }
+
+    @Test("window fills, then the queue, then offers drop; acks release in order")
+    func windowAndQueue() {
+        var s = MQTTSessionState(limits: limits(window: 2, queue: 2))
+        guard case .send(let first) = s.offer(message(1)), case .send(let second) = s.offer(message(2)) else {
+            Issue.record("the first two must be sent"); return
+        }
+        #expect(first.packetID != nil && first.packetID != second.packetID)
+        #expect(s.offer(message(3)) == .queued)
+        #expect(s.offer(message(4)) == .queued)
+        #expect(s.isQueueFull)
+        #expect(s.offer(message(5)) == .dropped)
+        #expect(s.nextToSend() == nil)  // window still full
+        #expect(holds(s.acknowledge(packetID: first.packetID!)))
+        #expect(holds(!s.acknowledge(packetID: first.packetID!)))  // not twice
+        #expect(s.nextToSend()?.payload == [3])
+        #expect(s.nextToSend() == nil)
+        #expect(s.queuedCount == 1)
+        #expect(!s.isQueueFull)
+    }
+
+    @Test("a new message never overtakes queued ones (§4.6 ordering)")
+    func ordering() {
+        var s = MQTTSessionState(limits: limits(window: 1, queue: 10))
+        guard case .send(let first) = s.offer(message(1)) else { Issue.record("send"); return }
+        #expect(s.offer(message(2)) == .queued)
+        #expect(holds(s.acknowledge(packetID: first.packetID!)))
+        #expect(s.offer(message(3)) == .queued)   // the window has room, but 2 is waiting
+        #expect(s.nextToSend()?.payload == [2])
+    }
+
+    @Test("QoS 2 outbound: PUBREC switches the resend to PUBREL, PUBCOMP completes")
+    func qos2Outbound() {
+        var s = MQTTSessionState(limits: limits(window: 4, queue: 4))
+        guard case .send(let p) = s.offer(message(1, .exactlyOnce)) else { Issue.record("send"); return }
+        let id = p.packetID!
+        #expect(holds(!s.acknowledge(packetID: id)))     // PUBACK is not the QoS 2 answer
+        #expect(holds(!s.complete(packetID: id)))        // PUBCOMP before PUBREC is ignored
+        #expect(holds(s.received(packetID: id)))
+        #expect(s.redeliveries() == [.pubrel(packetID: id)])
+        #expect(holds(s.complete(packetID: id)))
+        #expect(s.inflight.isEmpty)
+    }
+
+    @Test("redelivery on resume: unacknowledged PUBLISH with DUP, PUBREL for released QoS 2, original order [MQTT-4.4.0-1]")
+    func redelivery() {
+        var s = MQTTSessionState(limits: limits(window: 8, queue: 8))
+        var ids: [UInt16] = []
+        for (n, qos) in [(1, MQTTQoS.atLeastOnce), (2, .exactlyOnce), (3, .atLeastOnce)] {
+            guard case .send(let p) = s.offer(message(UInt8(n), qos)) else { Issue.record("send"); return }
+            #expect(!p.dup)
+            ids.append(p.packetID!)
+        }
+        #expect(holds(s.received(packetID: ids[1])))
+        let again = s.redeliveries()
+        #expect(again.count == 3)
+        guard case .publish(let p1) = again[0], case .publish(let p3) = again[2] else { Issue.record("publish"); return }
+        #expect(p1.dup && p1.packetID == ids[0] && p1.payload == [1])
+        #expect(again[1] == .pubrel(packetID: ids[1]))
+        #expect(p3.dup && p3.packetID == ids[2])
+    }
+
+    @Test("offline sessions queue without using the window; packet ids skip those in flight")
+    func offlineAndIDs() {
+        var s = MQTTSessionState(limits: limits(window: 3, queue: 2))
+        #expect(s.enqueue(message(1)) == .queued)
+        #expect(s.enqueue(message(2)) == .queued)
+        #expect(s.enqueue(message(3)) == .dropped)
+        #expect(s.inflight.isEmpty)
+        var seen = Set<UInt16>()
+        while let next = s.nextToSend() { seen.insert(next.packetID!) }
+        #expect(seen.count == 2 && !seen.contains(0))
+        // Cycle identifiers through the 16-bit space: none in flight is ever reused.
+        var t = MQTTSessionState(limits: limits(window: 3, queue: 0))
+        guard case .send(let pinned) = t.offer(message(9)) else { Issue.record("send"); return }
+        for _ in 0..<70_000 {
+            guard case .send(let p) = t.offer(message(1)) else { Issue.record("send"); return }
+            #expect(p.packetID != pinned.packetID && p.packetID != 0)
+            _ = t.acknowledge(packetID: p.packetID!)
+        }
+    }
+
+    @Test("subscriptions: replace without counting twice, cap answered with 0x80")
+    func subscriptions() {
+        var l = MQTTBindingLimits()
+        l.subscriptionsPerClientMax = 2
+        var s = MQTTSessionState(limits: l)
+        let (ack, granted) = s.subscribe(MQTTSubscribe(packetID: 1, subscriptions: [
+            MQTTSubscription(filter: "a", qos: .atLeastOnce), MQTTSubscription(filter: "b/#", qos: .exactlyOnce),
+            MQTTSubscription(filter: "a", qos: .atMostOnce), MQTTSubscription(filter: "c", qos: .atMostOnce),
+        ]))
+        #expect(ack == MQTTSubAck(packetID: 1, returnCodes: [.grantedQoS1, .grantedQoS2, .grantedQoS0, .failure]))
+        #expect(granted.map(\.filter) == ["a", "b/#", "a"])
+        #expect(s.subscriptions == ["a": .atMostOnce, "b/#": .exactlyOnce])
+        #expect(s.unsubscribe(["a", "zzz"]) == ["a"])
+    }
+}

@@ -1,0 +1,97 @@
+import NaveMQTT
+import NaveMQTTBinding
+import Testing
+
+/// The router's trie must agree with `MQTTTopic.matches` (the codec's reference matcher) on
+/// every filter and topic, including `+`, `#`, empty levels and `$` topics (§4.7).
+@Suite("Topic trie")
+struct TopicTrieTests {
+    /// A deterministic generator (SplitMix64), so failures reproduce.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let words = ["a", "b", "c", "", "$SYS", "$x", "long-level"]
+
+    static func topic(_ rng: inout SplitMix) -> String {
+        let n = Int.random(in: 1...4, using: &rng)
+        return (0..<n).map { _ in words.randomElement(using: &rng)! }.joined(separator: "/")
+    }
+
+    static func filter(_ rng: inout SplitMix) -> String {
+        let n = Int.random(in: 1...4, using: &rng)
+        var levels = (0..<n).map { _ in Int.random(in: 0..<4, using: &rng) == 0 ? "+" : words.randomElement(using: &rng)! }
+        if Bool.random(using: &rng) { levels.append("#") }
+        return levels.joined(separator: "/")
+    }
+
+    @Test("matches agree with MQTTTopic.matches on generated filters and topics")
+    func agreesWithReference() {
+        var rng = SplitMix(state: 0x5EED)
+        let trie = MQTTTopicTrie<Int>()
+        var filters: [String] = []
+        while filters.count < 200 {
+            // A lone empty level ("") is the one invalid filter the generator can make.
+            let f = Self.filter(&rng)
+            guard MQTTTopic.isValidTopicFilter(f) else { continue }
+            trie.insert(filter: f, subscriber: filters.count, qos: .atMostOnce)
+            filters.append(f)
+        }
+        for _ in 0..<1_000 {
+            let t = Self.topic(&rng)
+            guard MQTTTopic.isValidTopicName(t) else { continue }
+            var got = Set<Int>()
+            trie.forEachMatch(topic: t) { subscriber, _ in got.insert(subscriber) }
+            let expected = Set(filters.indices.filter { MQTTTopic.matches(filter: filters[$0], topicName: t) })
+            #expect(got == expected, "topic \(t)")
+        }
+    }
+
+    @Test("spec examples: # matches the parent, + one level, $ topics skip leading wildcards")
+    func examples() {
+        let trie = MQTTTopicTrie<String>()
+        for f in ["sport/#", "sport/+", "+/+", "#", "$SYS/#", "+/monitor/Clients", "/+"] {
+            trie.insert(filter: f, subscriber: f, qos: .atLeastOnce)
+        }
+        func matches(_ topic: String) -> Set<String> {
+            var s = Set<String>()
+            trie.forEachMatch(topic: topic) { sub, _ in s.insert(sub) }
+            return s
+        }
+        #expect(matches("sport") == ["sport/#", "#"])
+        #expect(matches("sport/tennis") == ["sport/#", "sport/+", "+/+", "#"])
+        #expect(matches("/finance") == ["+/+", "#", "/+"])
+        #expect(matches("$SYS/monitor/Clients") == ["$SYS/#"])
+    }
+
+    @Test("remove prunes and reports; replace keeps one entry")
+    func removal() {
+        let trie = MQTTTopicTrie<Int>()
+        trie.insert(filter: "a/+/c", subscriber: 1, qos: .atMostOnce)
+        trie.insert(filter: "a/+/c", subscriber: 1, qos: .exactlyOnce)
+        trie.insert(filter: "a/#", subscriber: 2, qos: .atMostOnce)
+        #expect(trie.count == 2)
+        var qos: MQTTQoS?
+        trie.forEachMatch(topic: "a/b/c") { s, q in if s == 1 { qos = q } }
+        #expect(qos == .exactlyOnce)
+        #expect(trie.remove(filter: "a/+/c", subscriber: 1))
+        #expect(!trie.remove(filter: "a/+/c", subscriber: 1))
+        #expect(!trie.remove(filter: "a/#", subscriber: 3))
+        #expect(trie.remove(filter: "a/#", subscriber: 2))
+        #expect(trie.count == 0)
+        var any = false
+        trie.forEachMatch(topic: "a/b/c") { _, _ in any = true }
+        #expect(!any)
+    }
+}
+
+/// Evaluates a comparison whose left side calls a mutating method, which `#expect` cannot
+/// decompose (it would capture the receiver immutably).
+func holds(_ value: Bool) -> Bool { value }

@@ -1,0 +1,63 @@
+"""Starts `nave serve` on a free loopback port for the tests and stops it afterwards.
+
+The binary is $NAVE_BIN, defaulting to .build/debug/nave (built by `swift build`).
+"""
+import os
+import pathlib
+import socket
+import subprocess
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, extra_env=None):
+        self.port = free_port()
+        binary = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
+        env = dict(os.environ)
+        # Short timeouts keep the timeout tests fast.
+        env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "1000")
+        env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        env.update(extra_env or {})
+        self.log = open(REPO / ".build" / f"nave-pytest-{self.port}.log", "w")
+        self.process = subprocess.Popen(
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "info"],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "nave exited at start"
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nave did not start listening")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def log_text(self):
+        self.log.flush()
+        return (REPO / ".build" / f"nave-pytest-{self.port}.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def broker():
+    b = Broker()
+    yield b
+    b.stop()
