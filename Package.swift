@@ -34,7 +34,7 @@ let package = Package(
         // Layer 1: the engine and the pure codecs.
         .target(
             name: "NaveIO",
-            dependencies: ["CNaveURing", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CNaveURing", "CNaveSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
         ),
         .target(name: "NaveMQTT", swiftSettings: hotPathSettings),

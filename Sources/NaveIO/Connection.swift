@@ -16,6 +16,8 @@ public final class Connection: @unchecked Sendable {
     let generation: UInt32
     var handler: (any ConnectionHandler)?
     var outbound = OutboundQueue()
+    /// Set on TLS connections: bytes pass through it both ways.
+    var tls: TLSSession?
 
     // Receive state.
     var receiveArmed = false
@@ -63,6 +65,7 @@ public final class Connection: @unchecked Sendable {
     public func write(_ bytes: UnsafeRawBufferPointer) {
         loop.assertInLoop()
         guard !isClosed, !writeShutdownRequested, !bytes.isEmpty else { return }
+        if let tls { return writeThroughTLS(tls, bytes) }
         outbound.append(bytes, pool: loop.chunkPool)
         loop.outboundGrew(self)
     }
@@ -72,6 +75,13 @@ public final class Connection: @unchecked Sendable {
     public func write(reserving count: Int, _ encode: (UnsafeMutableRawBufferPointer) -> Int) {
         loop.assertInLoop()
         guard !isClosed, !writeShutdownRequested, count > 0 else { return }
+        if let tls {
+            // Plaintext is encoded into scratch memory first, then encrypted into the queue.
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+            defer { scratch.deallocate() }
+            let written = encode(scratch)
+            return writeThroughTLS(tls, UnsafeRawBufferPointer(rebasing: scratch.prefix(written)))
+        }
         outbound.append(reserving: count, pool: loop.chunkPool, encode)
         loop.outboundGrew(self)
     }
@@ -102,10 +112,15 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Closes the connection after its queued bytes are sent (bounded by the loop's shutdown
-    /// grace period when the loop is stopping). The handler is told at once.
+    /// grace period when the loop is stopping); the handler hears `connectionDidClose` then.
     public func close() {
         loop.assertInLoop()
         guard !isClosed else { return }
+        if let tls, tls.isEstablished, !closeWhenFlushed {
+            tls.shutdown() // close_notify, so the peer can tell a close from a truncation
+            queueCiphertext(tls)
+            if isClosed { return }
+        }
         if outbound.isEmpty { loop.closeConnection(self, reason: .local) } else {
             closeWhenFlushed = true
             readPausedByHandler = true

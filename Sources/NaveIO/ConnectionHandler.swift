@@ -13,6 +13,8 @@ public enum CloseReason: Sendable, Equatable {
     case outboundLimitExceeded
     /// The loop is shutting down.
     case shutdown
+    /// The TLS handshake or a TLS record failed (OpenSSL's reason).
+    case tlsFailed(String)
 }
 
 /// The application side of one TCP connection. Every method runs on the connection's loop
@@ -20,7 +22,8 @@ public enum CloseReason: Sendable, Equatable {
 /// that needs no locks. Received bytes are lent for the duration of the call only: a handler
 /// decodes them or copies what it keeps.
 public protocol ConnectionHandler: AnyObject {
-    /// The connection is established (accepted, or an outgoing connect completed).
+    /// The connection is established (accepted, or an outgoing connect completed; on TLS
+    /// connections, once the handshake is done).
     func connectionActive(_ connection: Connection)
     /// Bytes arrived. The buffer is valid only during this call.
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer)

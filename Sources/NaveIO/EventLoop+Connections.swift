@@ -33,7 +33,7 @@ extension EventLoop {
     /// Opens an outgoing TCP connection from this loop. `handler` hears `connectionActive` when
     /// it is established, or `connectionDidClose(.connectFailed)`. `source` binds the local
     /// address first (spreading many client sockets over 127.0.0.2… beats the port limit).
-    public func connect(to address: SocketAddress, from source: SocketAddress? = nil,
+    public func connect(to address: SocketAddress, from source: SocketAddress? = nil, tls: TLSContext? = nil,
                         handler: any ConnectionHandler) {
         assertInLoop()
         let fd: Int32
@@ -54,6 +54,14 @@ extension EventLoop {
         Socket.configureStream(fd)
         let connection = registerConnection(fd: fd, handler: handler)
         connection.isConnecting = true
+        if let tls {
+            do {
+                connection.tls = try TLSSession(context: tls)
+            } catch {
+                closeConnection(connection, reason: .tlsFailed(error.description))
+                return
+            }
+        }
         backend.startConnect(connection, to: address)
     }
 

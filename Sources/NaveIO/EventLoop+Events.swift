@@ -11,7 +11,16 @@ extension EventLoop {
         let connection = registerConnection(fd: fd, handler: nil)
         let handler = listener.makeHandler(connection)
         connection.handler = handler
-        handler.connectionActive(connection)
+        if let context = listener.tls {
+            do {
+                connection.tls = try TLSSession(context: context)
+            } catch {
+                closeConnection(connection, reason: .tlsFailed(error.description))
+                return
+            }
+        } else {
+            handler.connectionActive(connection)
+        }
         readingInterestChanged(connection)
     }
 
@@ -22,7 +31,15 @@ extension EventLoop {
             closeConnection(connection, reason: .connectFailed(Errno(error)))
             return
         }
-        connection.handler?.connectionActive(connection)
+        if let tls = connection.tls {
+            if let error = tls.startHandshake() {
+                closeConnection(connection, reason: .tlsFailed(error.description))
+                return
+            }
+            connection.queueCiphertext(tls)
+        } else {
+            connection.handler?.connectionActive(connection)
+        }
         readingInterestChanged(connection)
         if !connection.outbound.isEmpty { scheduleFlush(connection) }
     }
@@ -30,6 +47,7 @@ extension EventLoop {
     @inline(__always)
     func didReceive(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         guard !connection.isClosed else { return }
+        if let tls = connection.tls { return didReceiveCiphertext(connection, tls, bytes) }
         connection.handler?.connection(connection, didReceive: bytes)
     }
 

@@ -54,6 +54,8 @@ public final class EventLoop: @unchecked Sendable {
     private var stopRequest: Int64?
 
     private(set) var taskExecutorObject: LoopTaskExecutor!
+    /// Decrypted TLS records land here before the handler sees them (one record at most).
+    lazy var tlsScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 256, alignment: 16)
 
     init(index: Int, configuration: EventLoopConfiguration, logger: Logger) {
         self.index = index

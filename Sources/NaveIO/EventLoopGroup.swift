@@ -55,13 +55,15 @@ public final class EventLoopGroup: Sendable {
     }
 
     /// Listens on `address` on every loop (SO_REUSEPORT); `makeHandler` builds each accepted
-    /// connection's handler on its loop. Port 0 picks a free port, shared by all loops.
-    public func listen(on address: SocketAddress, makeHandler: @escaping ConnectionHandlerFactory) throws -> ListeningSocket {
+    /// connection's handler on its loop. Port 0 picks a free port, shared by all loops. With
+    /// `tls`, every connection is TLS (server role) and handlers see plaintext.
+    public func listen(on address: SocketAddress, tls: TLSContext? = nil,
+                       makeHandler: @escaping ConnectionHandlerFactory) throws -> ListeningSocket {
         var bound = address
         for loop in loops {
             let target = bound
             bound = try loop.submitAndWait { () throws(Errno) -> SocketAddress in
-                try loop.openListener(at: target, makeHandler: makeHandler)
+                try loop.openListener(at: target, tls: tls, makeHandler: makeHandler)
             }
         }
         logger.info("listening", metadata: ["address": "\(bound)"])

@@ -10,25 +10,29 @@ final class Listener {
     let fd: Int32
     let slot: Int32
     let makeHandler: ConnectionHandlerFactory
+    /// Set on TLS listeners: every accepted connection gets a server-side session.
+    let tls: TLSContext?
     var isAccepting = true
     /// io_uring: the multishot accept is armed.
     var acceptArmed = false
 
-    init(loop: EventLoop, fd: Int32, slot: Int32, makeHandler: @escaping ConnectionHandlerFactory) {
+    init(loop: EventLoop, fd: Int32, slot: Int32, tls: TLSContext?, makeHandler: @escaping ConnectionHandlerFactory) {
         self.loop = loop
         self.fd = fd
         self.slot = slot
+        self.tls = tls
         self.makeHandler = makeHandler
     }
 }
 
 extension EventLoop {
     /// Binds a listening socket on this loop; throws the bind/listen error.
-    func openListener(at address: SocketAddress, makeHandler: @escaping ConnectionHandlerFactory) throws(Errno) -> SocketAddress {
+    func openListener(at address: SocketAddress, tls: TLSContext?,
+                      makeHandler: @escaping ConnectionHandlerFactory) throws(Errno) -> SocketAddress {
         assertInLoop()
         let fd = try Socket.listen(at: address, backlog: configuration.listenBacklog,
                                    nonBlocking: backend.usesNonBlockingSockets)
-        let listener = Listener(loop: self, fd: fd, slot: Int32(listeners.count), makeHandler: makeHandler)
+        let listener = Listener(loop: self, fd: fd, slot: Int32(listeners.count), tls: tls, makeHandler: makeHandler)
         listeners.append(listener)
         backend.startAccepting(listener)
         return Socket.localAddress(fd) ?? address
