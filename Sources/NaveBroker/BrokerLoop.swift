@@ -144,7 +144,9 @@ final class BrokerLoop: @unchecked Sendable {
             if handler.sendQoS0(publish) { counters.messagesDelivered.bump() } else { counters.qos0Dropped.bump() }
             return
         }
-        let offer = session.handler == nil ? session.state.enqueue(publish) : session.state.offer(publish)
+        // Online: publishers hold back once the queue is full, so what still arrives was already
+        // in a mailbox (bounded by its capacity) and is kept. Offline: the queue limit drops.
+        let offer = session.handler == nil ? session.state.enqueue(publish) : session.state.offer(publish, queueBeyondLimit: true)
         switch offer {
         case .send(let numbered):
             session.handler?.send(.publish(numbered))

@@ -79,12 +79,16 @@ public struct MQTTSessionState: Sendable {
 
     /// Offers a QoS 1/2 message (its `qos` already reduced to the granted QoS, §3.8.4).
     /// It is sent at once while the window has room, else queued, else dropped.
-    public mutating func offer(_ publish: MQTTPublish) -> Offer {
+    ///
+    /// `queueBeyondLimit` queues even past `sessionQueuedMessagesMax`: for an online session,
+    /// whose publishers stop sending once they see the queue full, the messages that were
+    /// already on their way (bounded by the delivery mailboxes) must not be lost.
+    public mutating func offer(_ publish: MQTTPublish, queueBeyondLimit: Bool = false) -> Offer {
         precondition(publish.qos != .atMostOnce, "QoS 0 messages bypass the session state")
         if inflight.count < limits.inflightWindowMessages && queuedCount == 0 {
             return .send(startInflight(publish))
         }
-        guard queuedCount < limits.sessionQueuedMessagesMax else { return .dropped }
+        guard queueBeyondLimit || queuedCount < limits.sessionQueuedMessagesMax else { return .dropped }
         queue.append(publish)
         return .queued
     }

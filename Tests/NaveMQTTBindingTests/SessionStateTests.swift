@@ -36,6 +36,16 @@ struct SessionStateTests {
         #expect(!s.isQueueFull)
     }
 
+    @Test("online sessions keep messages already on their way past the queue limit")
+    func queueBeyondLimit() {
+        var s = MQTTSessionState(limits: limits(window: 1, queue: 1))
+        _ = s.offer(message(1))
+        #expect(holds(s.offer(message(2)) == .queued))
+        #expect(holds(s.offer(message(3)) == .dropped))
+        #expect(holds(s.offer(message(3), queueBeyondLimit: true) == .queued))
+        #expect(s.queuedCount == 2)
+    }
+
     @Test("a new message never overtakes queued ones (§4.6 ordering)")
     func ordering() {
         var s = MQTTSessionState(limits: limits(window: 1, queue: 10))

@@ -1,0 +1,54 @@
+"""Slow consumers: a subscriber that stops reading is cut off after the slow-consumer timeout,
+its publishers are slowed (not failed) meanwhile, and other subscribers keep being served."""
+import socket
+import struct
+import time
+
+import pytest
+
+from conftest import Broker
+from mqtt_helpers import Client, connect_packet, raw_socket
+
+
+@pytest.fixture(scope="module")
+def tight_broker():
+    b = Broker(extra_env={
+        "MQTT_INFLIGHT_WINDOW_MESSAGES": "5",
+        "MQTT_SESSION_QUEUED_MESSAGES_MAX": "20",
+        "MQTT_SLOW_CONSUMER_TIMEOUT_MILLIS": "1000",
+    })
+    yield b
+    b.stop()
+
+
+def subscribe_packet(packet_id, topic, qos):
+    t = topic.encode()
+    body = struct.pack("!H", packet_id) + struct.pack("!H", len(t)) + t + bytes([qos])
+    return bytes([0x82, len(body)]) + body
+
+
+def test_subscriber_that_never_acknowledges_is_closed_and_publisher_resumes(tight_broker):
+    port = tight_broker.port
+    topic = "slow/consumer"
+    # A raw subscriber: subscribes at QoS 1, then never reads or acknowledges anything.
+    stuck = raw_socket(port)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.sendall(connect_packet("stuck-subscriber", clean=True))
+    assert stuck.recv(4) == b"\x20\x02\x00\x00"
+    stuck.sendall(subscribe_packet(1, topic, 1))
+    assert stuck.recv(5) == b"\x90\x03\x00\x01\x01"
+    healthy = Client(port)
+    healthy.subscribe(topic, 1)
+    publisher = Client(port)
+    started = time.monotonic()
+    count = 200   # far beyond window (5) + queue (20) of the stuck subscriber
+    for i in range(count):
+        publisher.publish(topic, f"m{i}".encode(), qos=1)
+    elapsed = time.monotonic() - started
+    # The publisher was held until the stuck subscriber was cut off (≥ the 1 s timeout)…
+    assert elapsed >= 0.9, elapsed
+    # …and the healthy subscriber got everything, in order.
+    got = [m.payload for m in healthy.receive(count, timeout=10)]
+    assert got == [f"m{i}".encode() for i in range(count)]
+    assert "slow consumer" in tight_broker.log_text()
+    healthy.close(); publisher.close(); stuck.close()
