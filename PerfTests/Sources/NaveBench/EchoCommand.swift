@@ -43,6 +43,10 @@ struct EchoCommand: ParsableCommand {
     var clientCPU = 1
     @Flag(help: "Do not pin server and client to CPUs.")
     var noPin = false
+    @Option(help: "Other processes' CPU use (cores) above which a round counts as disturbed.")
+    var maxOtherLoad = 0.15
+    @Option(help: "Extra attempts for a disturbed round (the least disturbed attempt is kept).")
+    var disturbedRetries = 1
     @Option(help: "MALLOC_CONF for the servers; must keep stats_print:true (tcache:false makes nmalloc exact, for checking).")
     var mallocConf = "stats_print:true"
     @Option(help: "Directory for the JSON result.")
@@ -102,6 +106,8 @@ struct EchoCommand: ParsableCommand {
             SocketAddress(host: "127.0.0.\(2 + $0)", port: 0)!
         }
         let startedAt = Date()
+        // Read before the run: other engineers may commit while it goes on.
+        let revision = RepositoryInfo(directory: URL(fileURLWithPath: serverBinary).deletingLastPathComponent().path)
         progress("echo: \(connections) connections × in flight \(parsedInFlight) × \(frameBytes)-byte frames, "
             + "backends \(parsedBackends), warm-up \(warmup) s, \(rounds) × \(duration) s rounds; "
             + "server \(serverLoops) loop(s)\(pinning ? " on CPU \(serverCPU), client on CPU \(clientCPU)" : ""); "
@@ -114,7 +120,8 @@ struct EchoCommand: ParsableCommand {
                 frameBytes: frameBytes, warmupSeconds: warmup, rounds: rounds, roundSeconds: duration,
                 serverLoops: serverLoops, serverCPU: pinning ? serverCPU : nil, clientCPU: pinning ? clientCPU : nil,
                 firstPort: port + index * 2 * parsedBackends.count, sources: sources,
-                connectionsPerSource: connectionsPerSource, logDirectory: logDirectory, mallocConf: mallocConf)
+                connectionsPerSource: connectionsPerSource, logDirectory: logDirectory, mallocConf: mallocConf,
+                maxOtherLoad: maxOtherLoad, disturbedRetries: max(0, disturbedRetries))
             results += try EchoPhase(settings: settings, loop: group.loops[0]).run()
         }
 
@@ -122,9 +129,10 @@ struct EchoCommand: ParsableCommand {
             connections: connections, frameBytes: frameBytes, inFlightPerConnection: parsedInFlight,
             warmupSeconds: warmup, rounds: rounds, roundSeconds: duration, serverLoops: serverLoops, clientLoops: 1,
             clientBackend: group.backendKind.rawValue, serverCPU: pinning ? serverCPU : nil,
-            clientCPU: pinning ? clientCPU : nil, serverBinary: serverBinary, serverMallocConf: mallocConf, sourceAddresses: sources.map(\.host),
-            connectionsPerSourceAddress: connectionsPerSource, roundOrder: "alternating: A B, B A, A B, …")
-        let revision = RepositoryInfo(directory: URL(fileURLWithPath: serverBinary).deletingLastPathComponent().path)
+            clientCPU: pinning ? clientCPU : nil, serverBinary: serverBinary,
+            serverBinaryModified: Self.modificationTime(of: serverBinary), serverMallocConf: mallocConf, sourceAddresses: sources.map(\.host),
+            connectionsPerSourceAddress: connectionsPerSource, roundOrder: "alternating: A B, B A, A B, …",
+            maxOtherLoadCores: maxOtherLoad, disturbedRetries: disturbedRetries)
         let result = EchoRunResult(
             timestamp: ISO8601DateFormatter().string(from: startedAt), naveRevision: revision.revision,
             naveTreeDirty: revision.dirty, kernel: RepositoryInfo.kernelRelease(), onlineCPUs: cpus,
@@ -159,6 +167,12 @@ struct EchoCommand: ParsableCommand {
         "roundTrip": "client-side time from queuing a frame to receiving its echo (HDR histogram, 3 digits), per round",
         "rss": "VmRSS and VmHWM of /proc/PID/status of the loaded server after the last round, connections still open",
     ]
+
+    /// When the server binary was built: a dirty tree makes the revision alone ambiguous.
+    static func modificationTime(of path: String) -> String? {
+        guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date else { return nil }
+        return ISO8601DateFormatter().string(from: date)
+    }
 
     private func write(_ result: EchoRunResult, startedAt: Date) throws -> String {
         try FileManager.default.createDirectory(atPath: resultsDirectory, withIntermediateDirectories: true)

@@ -23,6 +23,9 @@ final class EchoPhase {
         var connectionsPerSource: Int
         var logDirectory: String
         var mallocConf: String
+        /// Other processes' CPU use (cores) above which a round counts as disturbed.
+        var maxOtherLoad: Double
+        var disturbedRetries: Int
     }
 
     /// A backend's two servers and their client-side loads.
@@ -63,12 +66,22 @@ final class EchoPhase {
         for round in 1...max(1, settings.rounds) {
             let order = round % 2 == 1 ? pairs : pairs.reversed()
             for pair in order {
-                let sample = try measure(pair, seconds: settings.roundSeconds)
+                var sample = try measure(pair, seconds: settings.roundSeconds)
+                progress("\(label) round \(round)/\(settings.rounds) \(pair.backend.padding(8)) \(sample.summary)")
+                // Other engineers' builds share these two cores: repeat a disturbed round (a
+                // bounded number of times) and keep the least disturbed attempt.
+                var attempts = 1
+                while sample.otherCPUCores > settings.maxOtherLoad, attempts <= settings.disturbedRetries {
+                    attempts += 1
+                    let retry = try measure(pair, seconds: settings.roundSeconds)
+                    progress("\(label) round \(round)/\(settings.rounds) \(pair.backend.padding(8)) retry: \(retry.summary)")
+                    if retry.otherCPUCores < sample.otherCPUCores { sample = retry }
+                }
+                sample.attempts = attempts
                 pair.rounds.append(sample)
-                if sample.otherCPUCores > 0.15 {
+                if sample.otherCPUCores > settings.maxOtherLoad {
                     pair.warnings.append("round \(round): other processes used \(String(format2: sample.otherCPUCores)) cores")
                 }
-                progress("\(label) round \(round)/\(settings.rounds) \(pair.backend.padding(8)) \(sample.summary)")
             }
         }
         return try finish()

@@ -31,6 +31,8 @@ struct RoundSample: Codable {
     /// All CPUs' busy time minus server and client, per wall second: competing load.
     var otherCPUCores: Double
     var roundTrip: LatencySummary
+    /// Measurements taken for this round (more than one when other load disturbed it).
+    var attempts = 1
 
     init(start: Snapshot, end: Snapshot, roundTrips: LatencySummary) {
         seconds = Double(end.nanos - start.nanos) / 1e9
@@ -131,10 +133,13 @@ struct EchoWorkload: Codable {
     var serverCPU: Int?
     var clientCPU: Int?
     var serverBinary: String
+    var serverBinaryModified: String?
     var serverMallocConf: String
     var sourceAddresses: [String]
     var connectionsPerSourceAddress: Int
     var roundOrder: String
+    var maxOtherLoadCores: Double
+    var disturbedRetries: Int
 }
 
 /// The JSON file's top level.

@@ -16,7 +16,7 @@ struct EchoTable {
         ]
         let ratioHeader = backends.count >= 2 ? "\(backends[0])/\(backends[1])" : ""
         lines.append(row("in flight", "metric", backends, ratioHeader))
-        lines.append(String(repeating: "-", count: 30 + 16 * (backends.count + 1)))
+        lines.append(String(repeating: "-", count: 50 + 16 * (backends.count + 1)))
         for depth in workload.inFlightPerConnection {
             let byBackend = backends.compactMap { name in
                 result.results.first { $0.backend == name && $0.inFlightPerConnection == depth }
@@ -30,12 +30,19 @@ struct EchoTable {
             }
             metric("messages/s (median)", first: true, ratio: true, \.medianMessagesPerSecond, formatRate)
             lines.append(row("", "  spread min–max", byBackend.map {
-                "\(formatRate($0.minMessagesPerSecond))–\(formatRate($0.maxMessagesPerSecond).dropLast(2))"
+                "\(Int(($0.minMessagesPerSecond / 1000).rounded()))–\(Int(($0.maxMessagesPerSecond / 1000).rounded())) k"
             }, ""))
             metric("server CPU ns/msg", ratio: true, \.medianServerCPUNanosPerMessage) { "\(Int($0.rounded()))" }
+            // What one fully busy server core would echo at this CPU cost: the ceiling when the
+            // single client core, not the server, is what saturates.
+            metric("server-bound ceiling (1 s / ns per msg)", ratio: true, { 1e9 / $0.medianServerCPUNanosPerMessage }, formatRate)
             metric("server CPU busy (cores)", \.medianServerCPUCores) { String(format2: $0) }
             metric("client CPU busy (cores)", \.medianClientCPUCores) { String(format2: $0) }
             metric("other load on the box (cores)", \.medianOtherCPUCores) { String(format2: $0) }
+            let threshold = workload.maxOtherLoadCores
+            metric("rounds disturbed (other load > \(threshold))", { Double($0.rounds.filter { $0.otherCPUCores > threshold }.count) }) {
+                "\(Int($0)) of \(workload.rounds)"
+            }
             metric("round trip p99 µs", \.medianRoundTripP99Micros, formatMicros)
             metric("server RSS MiB (loaded)", \.serverRSSBytesDouble) { String(format1: $0 / 1_048_576) }
             metric("server RSS MiB (idle, same conns)", \.idleServerRSSBytesDouble) { String(format1: $0 / 1_048_576) }
@@ -47,7 +54,7 @@ struct EchoTable {
     }
 
     private func row(_ depth: String, _ label: String, _ values: [String], _ ratio: String) -> String {
-        depth.padding(10) + label.padding(34) + values.map { $0.leftPadding(16) }.joined() + ratio.leftPadding(16)
+        depth.padding(10) + label.padding(40) + values.map { $0.leftPadding(16) }.joined() + ratio.leftPadding(16)
     }
 }
 

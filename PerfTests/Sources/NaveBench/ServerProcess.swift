@@ -74,12 +74,17 @@ final class ServerProcess {
         while monotonicSeconds() < deadline {
             if let text = try? String(contentsOfFile: stdoutPath, encoding: .utf8), text.contains("listening on") { return }
             if reap(blocking: false) {
-                throw Failure(description: "nave-echo (\(backend), port \(port)) exited at start with status \(exitedStatus!):\n"
+                throw Failure(description: "nave-echo (\(backend), port \(port)) exited at start (\(Self.describe(status: exitedStatus!))):\n"
                     + ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""))
             }
             usleep(20_000)
         }
         throw Failure(description: "nave-echo (\(backend), port \(port)) did not report listening within 10 s")
+    }
+
+    /// "exit code N" or "signal N" for a waitpid status.
+    static func describe(status: Int32) -> String {
+        status & 0x7f == 0 ? "exit code \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
     }
 
     /// Collects the exit status if the process ended; true once it has.
