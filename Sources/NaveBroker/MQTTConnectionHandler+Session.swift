@@ -11,7 +11,7 @@ extension MQTTConnectionHandler {
     func openSession(_ connect: MQTTConnect) {
         let clientID = connect.clientID.isEmpty ? broker.assignClientID() : connect.clientID
         self.clientID = clientID
-        will = connect.will
+        pendingWill = connect.will
         logger[metadataKey: "client"] = "\(clientID)"
         let limits = broker.configuration.binding
         let homeIndex = home.loop.index
@@ -44,6 +44,8 @@ extension MQTTConnectionHandler {
             return
         }
         self.session = session
+        // The will counts from CONNACK 0 on: a refused or abandoned CONNECT has none (§3.1.2.5).
+        will = pendingWill
         session.handler = self
         session.online.store(true, ordering: .relaxed)
         send(machine.connectAccepted(sessionPresent: present))

@@ -20,6 +20,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     var sessionGeneration: UInt64 = 0
     var clientID: String?
     var will: MQTTWill?
+    var pendingWill: MQTTWill?
     var logger: Logger
     /// Deliveries waiting for room (back-pressure); reading is paused while any are held.
     var held: [HeldDelivery] = []
@@ -217,6 +218,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         housekeepingTimer = nil
         guard !finished else { return }
         let now = connection.loop.nowNanos
+        // While the broker holds this publisher's deliveries its packets wait unread, so its
+        // silence is ours: the keep-alive clock restarts instead of expiring.
+        if !held.isEmpty { machine.noteActivity(nowNanos: now) }
         let action = machine.check(nowNanos: now, connectTimeoutNanos: Int64(broker.configuration.connectTimeoutMillis) * 1_000_000)
         if action != .none { return perform(action) }
         if isSlowConsumer(now: now) { return closeConnection(.slowConsumer) }

@@ -1,9 +1,7 @@
 import ArgumentParser
-import Configuration
 import Glibc
 import Logging
 import NaveNode
-import SystemPackage
 
 @main
 struct Nave: AsyncParsableCommand {
@@ -44,11 +42,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
-        if let config {
-            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(config)))
-        }
-        var configuration = try NaveConfiguration(reader: ConfigReader(providers: providers))
+        var configuration = try await NaveConfiguration.load(configFile: config)
         if host != nil || port != nil {
             let first = configuration.listeners.first ?? .init(host: "127.0.0.1", port: 1883)
             configuration.listeners = [.init(host: host ?? first.host, port: port ?? first.port)]

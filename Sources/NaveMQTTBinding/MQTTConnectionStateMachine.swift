@@ -97,6 +97,11 @@ public struct MQTTConnectionStateMachine: Sendable {
         return lastPacketNanos + Int64(keepAliveSeconds) * 1_500_000_000
     }
 
+    /// Restarts the keep-alive clock without a packet (the adapter paused reading itself).
+    public mutating func noteActivity(nowNanos: Int64) {
+        lastPacketNanos = max(lastPacketNanos, nowNanos)
+    }
+
     /// The adapter closed the connection for its own reason (peer closed, takeover, shutdown).
     public mutating func closed() {
         state = .closed

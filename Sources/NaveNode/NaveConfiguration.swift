@@ -3,6 +3,7 @@ import Logging
 import NaveBroker
 import NaveIO
 import NaveMQTTBinding
+import SystemPackage
 
 /// Everything `nave serve` is configured with. Read from a YAML file and environment variables
 /// (which win) through swift-configuration; every key, its default, unit and range is listed in
@@ -88,6 +89,17 @@ public struct NaveConfiguration: Sendable {
         }
         c.dataDirectory = reader.string(forKey: "dataDirectory", default: c.dataDirectory)
         self = c
+    }
+
+    /// Reads environment variables over the YAML file at `configFile` (if any) over defaults.
+    public static func load(configFile: String?, environment: [String: String]? = nil) async throws -> NaveConfiguration {
+        var providers: [any ConfigProvider] = [
+            environment.map { EnvironmentVariablesProvider(environmentVariables: $0) } ?? EnvironmentVariablesProvider()
+        ]
+        if let configFile {
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(configFile)))
+        }
+        return try NaveConfiguration(reader: ConfigReader(providers: providers))
     }
 
     /// Parses "host:port" ("[::1]:1883" for IPv6).

@@ -1,0 +1,61 @@
+import Foundation
+import NaveNode
+import Testing
+
+/// `Tuning/` files load through swift-configuration's YAML provider and pass start-up
+/// validation; environment variables override them; broken relations are refused.
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static let files = ["Tuning/reference.yaml", "Tuning/profiles/development.yaml",
+                        "Tuning/profiles/small-2-core.yaml", "Tuning/profiles/large-host.yaml"]
+
+    @Test("every Tuning file loads and validates", arguments: files)
+    func tuningFileValidates(_ file: String) async throws {
+        let configuration = try await NaveConfiguration.load(configFile: Self.root.appendingPathComponent(file).path, environment: [:])
+        try configuration.validate()
+    }
+
+    @Test("the reference file states the defaults")
+    func referenceIsTheDefaults() async throws {
+        let loaded = try await NaveConfiguration.load(configFile: Self.root.appendingPathComponent("Tuning/reference.yaml").path, environment: [:])
+        var defaults = NaveConfiguration()
+        defaults.engine.loopCount = 2   // the file's example for a 2-core host
+        defaults.broker.routerShardCount = 2
+        #expect(loaded.broker == defaults.broker)
+        #expect(loaded.listeners == defaults.listeners)
+        #expect(loaded.engine.outboundBytesMax == defaults.engine.outboundBytesMax)
+        #expect(loaded.engine.outboundHighWaterBytes == defaults.engine.outboundHighWaterBytes)
+        #expect(loaded.engine.receiveBufferCount == defaults.engine.receiveBufferCount)
+    }
+
+    @Test("environment variables override the file")
+    func environmentOverrides() async throws {
+        let loaded = try await NaveConfiguration.load(
+            configFile: Self.root.appendingPathComponent("Tuning/profiles/small-2-core.yaml").path,
+            environment: ["MQTT_MAXIMUM_PACKET_BYTES": "4096", "MQTT_LISTENERS": "127.0.0.1:9999", "IO_LOOPS": "1", "ROUTER_SHARDS": "1"])
+        #expect(loaded.broker.binding.maximumPacketBytes == 4096)
+        #expect(loaded.listeners == [.init(host: "127.0.0.1", port: 9999)])
+        #expect(loaded.engine.loopCount == 1)
+        try loaded.validate()
+    }
+
+    @Test("limits that contradict each other are refused at start")
+    func contradictions() {
+        var c = NaveConfiguration()
+        c.engine.loopCount = 2
+        c.broker.routerShardCount = 3
+        #expect(throws: (any Error).self) { try c.validate() }
+        c = NaveConfiguration()
+        c.broker.subscriberOutboundBytesMax = c.engine.outboundBytesMax
+        #expect(throws: (any Error).self) { try c.validate() }
+        c = NaveConfiguration()
+        c.broker.binding.maximumPacketBytes = 2 << 20
+        #expect(throws: (any Error).self) { try c.validate() }  // above subscriberOutboundBytesMax
+        c = NaveConfiguration()
+        c.listeners = [.init(host: "localhost", port: 1883)]
+        #expect(throws: (any Error).self) { try c.validate() }
+    }
+}
