@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 (cd .. && swift build -c release --product nave-echo)
+# SwiftPM keeps this package's build plan when only the path dependency (the root package) gained
+# source files, and then fails on types it cannot see; dropping the plan makes it re-plan (seconds;
+# compiled objects are kept).
+rm -f .build/release.yaml .build/*/release/description.json
 swift build -c release --product nave-bench
 # Other processes on these two cores distort every figure: the harness reports them per round
 # ("other load"); say so up front too.

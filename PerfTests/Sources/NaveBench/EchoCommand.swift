@@ -49,6 +49,8 @@ struct EchoCommand: ParsableCommand {
     var disturbedRetries = 1
     @Option(help: "MALLOC_CONF for the servers; must keep stats_print:true (tcache:false makes nmalloc exact, for checking).")
     var mallocConf = "stats_print:true"
+    @Flag(help: "Keep the servers' logs and jemalloc statistics (per size class) after the run.")
+    var keepServerLogs = false
     @Option(help: "Directory for the JSON result.")
     var resultsDirectory = "results"
 
@@ -145,7 +147,7 @@ struct EchoCommand: ParsableCommand {
         for result in results {
             for warning in result.warnings { print("warning: \(result.backend), in flight \(result.inFlightPerConnection): \(warning)") }
         }
-        if results.allSatisfy({ $0.allocations.perMessage != nil }) {
+        if !keepServerLogs, results.allSatisfy({ $0.allocations.perMessage != nil }) {
             try? FileManager.default.removeItem(atPath: logDirectory)
         } else {
             print("server logs kept in \(logDirectory)")
