@@ -49,7 +49,7 @@ final class BrokerLoop: @unchecked Sendable {
             deliverLocally(session, publish)
         case .route(let publish):
             // No publisher to hold for here: what cannot be delivered now is dropped, counted.
-            match(publish) { _ in }
+            match(publish) { _ in counters.queuedDropped.bump() }
         }
     }
 

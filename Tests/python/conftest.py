@@ -56,8 +56,9 @@ class Broker:
         return (REPO / ".build" / f"nave-pytest-{self.port}.log").read_text()
 
 
-@pytest.fixture(scope="module")
-def broker():
-    b = Broker()
+@pytest.fixture(scope="module", params=["shard-per-loop", "one-shard"])
+def broker(request):
+    # "one-shard": loop 1 has no router replica, so its publishes hop to loop 0 by mailbox.
+    b = Broker(extra_env={"IO_LOOPS": "2", "ROUTER_SHARDS": "2" if request.param == "shard-per-loop" else "1"})
     yield b
     b.stop()

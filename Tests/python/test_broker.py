@@ -1,5 +1,6 @@
 """Black-box tests of `nave serve` with paho-mqtt and raw sockets (MQTT 3.1.1)."""
 import queue
+import socket
 import time
 import uuid
 
@@ -238,4 +239,45 @@ def test_subscription_cap_refuses_with_0x80(broker):
     rcs = granted.get(timeout=5)
     values = [r.value for r in rcs]
     assert values[:100] == [0] * 100 and values[100:] == [0x80] * 10
+    c.close()
+
+
+def test_garbage_storm_leaves_the_broker_serving(broker):
+    """Random bytes, before and after a valid CONNECT, on many connections: each offender is
+    closed, the process stays up, and a normal client is still served."""
+    import random
+    rng = random.Random(0x5EED)
+    sockets = []
+    for i in range(150):
+        s = raw_socket(broker.port)
+        prefix = connect_packet(f"storm-{i}") if i % 2 else b""
+        s.sendall(prefix + bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))))
+        sockets.append(s)
+    # Offenders are closed by the broker; a few hold a merely incomplete packet (not an error)
+    # and stay open. Drain for at most 2 s, then close ours.
+    import selectors
+    selector = selectors.DefaultSelector()
+    for s in sockets:
+        s.setblocking(False)
+        selector.register(s, selectors.EVENT_READ)
+    deadline = time.monotonic() + 2
+    open_count = len(sockets)
+    while open_count and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=0.1):
+            try:
+                data = key.fileobj.recv(4096)
+            except ConnectionResetError:
+                data = b""
+            if not data:
+                selector.unregister(key.fileobj)
+                open_count -= 1
+    assert open_count < len(sockets) // 2, open_count   # most were cut off
+    for s in sockets:
+        s.close()
+    assert broker.process.poll() is None
+    topic = unique("after-storm")
+    c = Client(broker.port)
+    c.subscribe(topic, 1)
+    c.publish(topic, b"ok", qos=1)
+    assert c.receive()[0].payload == b"ok"
     c.close()
