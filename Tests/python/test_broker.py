@@ -281,3 +281,50 @@ def test_garbage_storm_leaves_the_broker_serving(broker):
     c.publish(topic, b"ok", qos=1)
     assert c.receive()[0].payload == b"ok"
     c.close()
+
+
+def read_packet(sock):
+    """Reads one MQTT packet: (first byte, body)."""
+    sock.settimeout(5)
+    first = sock.recv(1)
+    assert first, "connection closed"
+    length, shift = 0, 0
+    while True:
+        b = sock.recv(1)[0]
+        length |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+    body = b""
+    while len(body) < length:
+        body += sock.recv(length - len(body))
+    return first[0], body
+
+
+def test_unacknowledged_qos1_is_redelivered_with_dup_on_resume(broker):
+    topic = unique("dup")
+    cid = unique("dup-client")
+    s = raw_socket(broker.port)
+    s.sendall(connect_packet(cid, clean=False))
+    assert s.recv(4) == b"\x20\x02\x00\x00"
+    t = topic.encode()
+    body = b"\x00\x01" + len(t).to_bytes(2, "big") + t + b"\x01"
+    s.sendall(bytes([0x82, len(body)]) + body)
+    assert read_packet(s)[0] == 0x90
+    pub = Client(broker.port)
+    pub.publish(topic, b"needs-ack", qos=1)
+    header, first = read_packet(s)
+    assert header == 0x32            # PUBLISH, QoS 1, DUP 0
+    s.close()                         # no PUBACK
+    again = raw_socket(broker.port)
+    again.sendall(connect_packet(cid, clean=False))
+    assert again.recv(4) == b"\x20\x02\x01\x00"   # session present
+    header, second = read_packet(again)
+    assert header == 0x3A            # PUBLISH, QoS 1, DUP 1 (§3.3.1.1)
+    assert second == first           # same topic, packet identifier and payload
+    packet_id = second[2 + len(t):4 + len(t)]
+    again.sendall(b"\x40\x02" + packet_id)
+    # Clean up the persistent session.
+    again.sendall(b"\xe0\x00")
+    again.close()
+    pub.close()
