@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         // The same URL as the root package, so both resolve to one checkout.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Micro-benchmarks with malloc counts (swift package benchmark); built only when run.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Glibc does not import the GNU-only CPU-affinity calls; this shim wraps them.
@@ -32,6 +34,15 @@ let package = Package(
             // The load generator's state is loop-confined like the engine's: skip the dynamic
             // exclusivity checks (~15 ns per access) so the client core is not the bottleneck.
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "NaveIOMicro",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NaveIO", package: "Nave"),
+            ],
+            path: "Benchmarks/NaveIOMicro",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],
     swiftLanguageModes: [.v6]
