@@ -27,6 +27,7 @@ let package = Package(
             dependencies: [
                 "CBenchSupport",
                 .product(name: "NaveIO", package: "Nave"),
+                .product(name: "NaveMQTT", package: "Nave"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

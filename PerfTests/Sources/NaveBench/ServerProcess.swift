@@ -50,7 +50,8 @@ final class ServerProcess {
         try waitUntilListening()
     }
 
-    private static func spawn(executable: String, arguments: [String], environment: [String],
+    /// posix_spawn with stdin from /dev/null and stdout/stderr to files (also used for brokers and load workers).
+    static func spawn(executable: String, arguments: [String], environment: [String],
                               stdoutPath: String, stderrPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -1,0 +1,143 @@
+import CBenchSupport
+import Foundation
+import Glibc
+
+/// An MQTT broker under test (Nave's `nave serve` or Mosquitto), started pinned to the broker
+/// CPU, observed through /proc, stopped with SIGTERM (SIGKILL after 10 s).
+final class BrokerProcess {
+    enum Kind: String, Codable, CaseIterable { case nave, mosquitto }
+
+    let kind: Kind
+    let port: Int
+    let pid: pid_t
+    let logDirectory: String
+    private var reaped = false
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// Mosquitto's generated configuration: loopback only, no persistence, queues large enough
+    /// for the fan-in scenarios, the same in-flight window as Nave's default (32).
+    static func mosquittoConfig(port: Int) -> String {
+        """
+        listener \(port) 127.0.0.1
+        allow_anonymous true
+        persistence false
+        max_queued_messages 1000000
+        max_inflight_messages 32
+        max_connections -1
+        log_dest stderr
+        log_type error
+        log_type warning
+
+        """
+    }
+
+    init(kind: Kind, binary: String, port: Int, loops: Int, brokerCPU: Int?, clientCPU: Int?, logDirectory: String) throws {
+        self.kind = kind
+        self.port = port
+        self.logDirectory = logDirectory
+        var arguments: [String]
+        switch kind {
+        case .nave:
+            arguments = [binary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--loops", "\(loops)", "--log-level", "warning"]
+        case .mosquitto:
+            let config = "\(logDirectory)/mosquitto-\(port).conf"
+            try Self.mosquittoConfig(port: port).write(toFile: config, atomically: true, encoding: .utf8)
+            arguments = [binary, "-c", config]
+        }
+        if access("/usr/bin/setpriv", X_OK) == 0 { arguments = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] + arguments }
+        if let brokerCPU { _ = bench_pin_current_thread(Int32(brokerCPU)) }
+        defer { if let clientCPU { _ = bench_pin_current_thread(Int32(clientCPU)) } }
+        pid = try ServerProcess.spawn(executable: arguments[0], arguments: arguments,
+                                      environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" },
+                                      stdoutPath: "\(logDirectory)/\(kind.rawValue)-\(port).out",
+                                      stderrPath: "\(logDirectory)/\(kind.rawValue)-\(port).err")
+        ChildProcesses.register(pid)
+        try waitUntilAccepting()
+    }
+
+    var stderrPath: String { "\(logDirectory)/\(kind.rawValue)-\(port).err" }
+
+    /// Polls a TCP connect to the port (at most 10 s).
+    private func waitUntilAccepting() throws {
+        let deadline = monotonicSeconds() + 10
+        while monotonicSeconds() < deadline {
+            if Self.canConnect(port: port) { return }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                ChildProcesses.forget(pid)
+                throw Failure(description: "\(kind.rawValue) exited at start (\(ServerProcess.describe(status: status))):\n"
+                    + ((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""))
+            }
+            usleep(20_000)
+        }
+        throw Failure(description: "\(kind.rawValue) did not accept on port \(port) within 10 s")
+    }
+
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    func cpuNanos() -> Int64 { ProcStat.cpuNanos(pid: pid) ?? 0 }
+    func residentBytes() -> Int { ProcStat.statusField("VmRSS", pid: pid) ?? 0 }
+
+    /// Waits until the broker used under 2 % of a core over 200 ms (at most `timeoutSeconds`):
+    /// a saturated broker keeps draining after the load stops (PERF.md rule 3).
+    @discardableResult
+    func waitUntilIdle(timeoutSeconds: Double = 15) -> Bool {
+        let deadline = monotonicSeconds() + timeoutSeconds
+        while monotonicSeconds() < deadline {
+            let before = cpuNanos()
+            usleep(200_000)
+            if cpuNanos() - before <= 4_000_000 { return true }
+        }
+        return false
+    }
+
+    func stop() {
+        guard !reaped else { return }
+        kill(pid, SIGTERM)
+        let deadline = monotonicSeconds() + 10
+        var status: Int32 = 0
+        while monotonicSeconds() < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }
+            usleep(10_000)
+        }
+        if !reaped {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+            reaped = true
+        }
+        ChildProcesses.forget(pid)
+    }
+
+    /// "mosquitto version 2.0.11" or the nave binary's build time.
+    static func version(kind: Kind, binary: String) -> String {
+        switch kind {
+        case .mosquitto:
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["-h"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return "unknown" }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "unknown"
+        case .nave:
+            let revision = RepositoryInfo(directory: URL(fileURLWithPath: binary).deletingLastPathComponent().path)
+            return "nave \(revision.revision)\(revision.dirty ? " (dirty)" : "") built \(EchoCommand.modificationTime(of: binary) ?? "?")"
+        }
+    }
+}
