@@ -38,6 +38,7 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "NaveMQTT", swiftSettings: hotPathSettings),
+        .target(name: "NaveHTTP", swiftSettings: hotPathSettings),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
         .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT"], swiftSettings: hotPathSettings),
@@ -78,6 +79,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT"]),
+        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT"]),
         .testTarget(name: "ArchitectureTests"),
