@@ -18,7 +18,7 @@ struct EchoConformanceTests {
             let sender = Thread { client.send(payload) }
             let echoed = client.receive(count: size)
             sender.join()
-            #expect(echoed == payload, "size \(size)")
+            expectSameBytes(echoed, payload, "size \(size)")
         }
     }
 
@@ -63,7 +63,7 @@ struct EchoConformanceTests {
         let stopper = Thread { server.stop(gracePeriod: .seconds(5)) }
         let received = client.receiveUntilClosed()
         stopper.join()
-        #expect(received == payload)
+        expectSameBytes(received, payload)
         #expect(throws: Errno.self) { try BlockingClient(port: server.port) }
     }
 

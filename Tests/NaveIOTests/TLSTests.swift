@@ -140,7 +140,7 @@ struct TLSTests {
                          handler: TLSProbeHandler(clientProbe, echo: false, greeting: payload))
         }
         #expect(eventually { clientProbe.state.withLock { $0.received.count } >= payload.count })
-        #expect(clientProbe.state.withLock { $0.received } == payload)
+        expectSameBytes(clientProbe.state.withLock { $0.received }, payload)
         #expect(clientProbe.state.withLock { $0.version } == "TLSv1.3")
     }
 

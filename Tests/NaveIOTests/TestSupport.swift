@@ -150,3 +150,14 @@ final class EventRecorder: Sendable {
     var receivedBytes: Int { state.withLock { $0.received } }
     var activeCount: Int { state.withLock { $0.active } }
 }
+
+/// Compares byte arrays and reports the first difference. `#expect(a == b)` on megabytes would
+/// make Swift Testing compute a collection diff on failure, which takes minutes.
+func expectSameBytes(_ actual: [UInt8], _ expected: [UInt8], _ context: String = "",
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+    guard actual != expected else { return }
+    let firstDifference = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(actual.count, expected.count)
+    Issue.record("\(context) bytes differ: got \(actual.count), expected \(expected.count), first difference at \(firstDifference)",
+                 sourceLocation: sourceLocation)
+}
