@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "NaveIO", targets: ["NaveIO"]),
         .library(name: "NaveMQTT", targets: ["NaveMQTT"]),
+        .library(name: "NaveHTTP", targets: ["NaveHTTP"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),
     ],

@@ -15,6 +15,10 @@ let package = Package(
             name: "MQTTDecoderFuzz",
             dependencies: [.product(name: "NaveMQTT", package: "Nave")]
         ),
+        .executableTarget(
+            name: "HTTPDecoderFuzz",
+            dependencies: [.product(name: "NaveHTTP", package: "Nave")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
