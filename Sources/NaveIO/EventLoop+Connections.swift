@@ -41,6 +41,10 @@ extension EventLoop {
             fd = try Socket.makeTCP(family: address.family, nonBlocking: backend.usesNonBlockingSockets)
             if let source {
                 Socket.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+                // Choose the source port at connect time, not at bind: bind to port 0 searches
+                // the address's ports one by one (linear in the sockets already bound), and it
+                // cannot share ports across destinations.
+                Socket.setOption(fd, Int32(IPPROTO_IP), Socket.bindAddressNoPort, 1)
                 guard source.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
                     let error = Errno.current
                     Glibc.close(fd)

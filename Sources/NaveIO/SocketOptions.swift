@@ -11,6 +11,9 @@ public struct Errno: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Thin, checked wrappers over the socket system calls the engine makes outside the rings.
 enum Socket {
+    /// IP_BIND_ADDRESS_NO_PORT (linux/in.h), which Glibc's module does not export.
+    static let bindAddressNoPort: Int32 = 24
+
     /// io_uring wants blocking sockets (it returns EAGAIN for O_NONBLOCK ones instead of waiting
     /// for readiness itself); epoll needs non-blocking ones.
     static func makeTCP(family: Int32, nonBlocking: Bool) throws(Errno) -> Int32 {
