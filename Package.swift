@@ -79,8 +79,10 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
-        .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT"]),
-        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP"]),
+        // Helpers shared by test targets (deterministic generators); never shipped.
+        .target(name: "NaveTestSupport", path: "Tests/NaveTestSupport"),
+        .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
+        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT"]),
         .testTarget(name: "ArchitectureTests"),

@@ -1,3 +1,4 @@
+import NaveTestSupport
 import NaveHTTP
 import Testing
 

@@ -18,9 +18,7 @@ struct BackendFallbackTests {
                 return
             }
             do {
-                var configuration = EventLoopConfiguration(loopCount: 1)
-                configuration.backend = .automatic
-                let group = try EventLoopGroup(configuration: configuration)
+                let group = try makeGroup(backend: .automatic, loops: 1)
                 defer { group.shutdownGracefully() }
                 let listener = try group.listen(on: SocketAddress(host: "127.0.0.1", port: 0)!) { _ in EchoHandler() }
                 let client = try BlockingClient(port: listener.address.port)

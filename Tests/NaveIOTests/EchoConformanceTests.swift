@@ -24,9 +24,7 @@ struct EchoConformanceTests {
 
     @Test("a connect to a closed port reports connectFailed", arguments: allBackends)
     func connectFailure(backend: EventLoopConfiguration.BackendChoice) throws {
-        var configuration = EventLoopConfiguration(loopCount: 1)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 1)
         defer { group.shutdownGracefully() }
         let recorder = EventRecorder()
         let loop = group.loops[0]

@@ -38,9 +38,7 @@ final class ActorFeedingHandler: ConnectionHandler {
 struct LoopExecutorTests {
     @Test("an actor whose executor is a loop runs on that loop's thread", arguments: allBackends)
     func actorRunsOnLoop(backend: EventLoopConfiguration.BackendChoice) async throws {
-        var configuration = EventLoopConfiguration(loopCount: 2)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 2)
         defer { group.shutdownGracefully() }
         let counter = LoopBoundCounter(loop: group.loops[1])
         await withTaskGroup(of: Void.self) { tasks in
@@ -53,9 +51,7 @@ struct LoopExecutorTests {
 
     @Test("socket completions reach a loop-bound actor on the same thread, without a hop", arguments: allBackends)
     func completionsReachActorInline(backend: EventLoopConfiguration.BackendChoice) async throws {
-        var configuration = EventLoopConfiguration(loopCount: 1)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 1)
         defer { group.shutdownGracefully() }
         let counter = LoopBoundCounter(loop: group.loops[0])
         let listener = try group.listen(on: SocketAddress(host: "127.0.0.1", port: 0)!) { _ in ActorFeedingHandler(counter) }

@@ -105,9 +105,7 @@ struct TLSTests {
     func pythonClientEchoes(backend: EventLoopConfiguration.BackendChoice) throws {
         let certificates = try TestCertificates.make()
         let context = try TLSContext(serverCertificateChainPath: certificates.serverChain, privateKeyPath: certificates.serverKey)
-        var configuration = EventLoopConfiguration(loopCount: 1)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 1)
         defer { group.shutdownGracefully() }
         let probe = TLSProbe()
         let listener = try group.listen(on: SocketAddress(host: "127.0.0.1", port: 0)!, tls: context) { _ in TLSProbeHandler(probe) }
@@ -126,9 +124,7 @@ struct TLSTests {
         let certificates = try TestCertificates.make()
         let serverContext = try TLSContext(serverCertificateChainPath: certificates.serverChain, privateKeyPath: certificates.serverKey)
         let clientContext = try TLSContext(clientTrustingCAPath: certificates.caCertificate)
-        var configuration = EventLoopConfiguration(loopCount: 2)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 2)
         defer { group.shutdownGracefully() }
         let serverProbe = TLSProbe(), clientProbe = TLSProbe()
         let listener = try group.listen(on: SocketAddress(host: "127.0.0.1", port: 0)!, tls: serverContext) { _ in TLSProbeHandler(serverProbe) }
@@ -148,9 +144,7 @@ struct TLSTests {
     func garbageFailsHandshake(backend: EventLoopConfiguration.BackendChoice) throws {
         let certificates = try TestCertificates.make()
         let context = try TLSContext(serverCertificateChainPath: certificates.serverChain, privateKeyPath: certificates.serverKey)
-        var configuration = EventLoopConfiguration(loopCount: 1)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 1)
         defer { group.shutdownGracefully() }
         let probe = TLSProbe()
         let listener = try group.listen(on: SocketAddress(host: "127.0.0.1", port: 0)!, tls: context) { _ in TLSProbeHandler(probe) }

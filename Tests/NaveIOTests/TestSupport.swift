@@ -31,6 +31,13 @@ final class TestServer: Sendable {
     func stop(gracePeriod: Duration = .seconds(1)) { group.shutdownGracefully(gracePeriod: gracePeriod) }
 }
 
+/// A started group of `loops` loops on `backend`.
+func makeGroup(backend: EventLoopConfiguration.BackendChoice, loops: Int) throws -> EventLoopGroup {
+    var configuration = EventLoopConfiguration(loopCount: loops)
+    configuration.backend = backend
+    return try EventLoopGroup(configuration: configuration)
+}
+
 /// Polls `condition` every millisecond until it holds or `timeout` passes.
 func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) -> Bool {
     let deadline = monotonicNanos() + timeout.nanoseconds

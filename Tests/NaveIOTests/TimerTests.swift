@@ -69,9 +69,7 @@ struct TimingWheelTests {
 struct LoopTimerTests {
     @Test("loop timers fire on the loop thread, not early, and close to their deadline", arguments: allBackends)
     func accuracy(backend: EventLoopConfiguration.BackendChoice) throws {
-        var configuration = EventLoopConfiguration(loopCount: 1)
-        configuration.backend = backend
-        let group = try EventLoopGroup(configuration: configuration)
+        let group = try makeGroup(backend: backend, loops: 1)
         defer { group.shutdownGracefully() }
         let loop = group.loops[0]
         let lateness = Mutex<[Int64]>([])

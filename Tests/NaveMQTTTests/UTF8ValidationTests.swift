@@ -1,3 +1,4 @@
+import NaveTestSupport
 import NaveMQTT
 import Testing
 
