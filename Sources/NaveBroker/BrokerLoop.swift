@@ -19,7 +19,7 @@ enum HeldDelivery {
 /// The broker's state on one loop: its router shard (if it has one), its delivery mailbox and
 /// counters. Loop-confined except the mailbox's sending side and the counters' reads.
 final class BrokerLoop: @unchecked Sendable {
-    // @unchecked: `trie`, `matches` and `matchIndex` are touched only on `loop`'s thread.
+    // @unchecked: `trie` is touched only on `loop`'s thread.
 
     let loop: EventLoop
     /// This loop's replica of the subscription trie, when a shard lives here.
@@ -27,9 +27,6 @@ final class BrokerLoop: @unchecked Sendable {
     let counters = BrokerCounters()
     private(set) var mailbox: Mailbox<BrokerMail>!
     private unowned(unsafe) var broker: Broker!
-    /// Scratch for one publish's matches, reused (no allocation per publish once warm).
-    private var matches: [(session: BrokerSession, qos: MQTTQoS)] = []
-    private var matchIndex: [ObjectIdentifier: Int] = [:]
 
     init(loop: EventLoop, ownsShard: Bool) {
         self.loop = loop
@@ -84,17 +81,9 @@ final class BrokerLoop: @unchecked Sendable {
     /// among its matching subscriptions, capped by the message's (§3.3.5, §3.8.4).
     private func match(_ publish: MQTTPublish, hold: (HeldDelivery) -> Void) {
         guard let trie else { return }
-        matches.removeAll(keepingCapacity: true)
-        matchIndex.removeAll(keepingCapacity: true)
-        trie.forEachMatch(topic: publish.topic) { session, qos in
-            let key = ObjectIdentifier(session)
-            if let index = matchIndex[key] {
-                if qos > matches[index].qos { matches[index].qos = qos }
-            } else {
-                matchIndex[key] = matches.count
-                matches.append((session, qos))
-            }
-        }
+        // The trie merges per session and caches the last topic's result (fan-in repeats it);
+        // the array is its storage, so no allocation here once warm.
+        let matches = trie.matches(topic: publish.topic)
         var outgoing = publish
         // Forwarded messages carry RETAIN 0 (§3.3.1-9) and their own DUP and identifier.
         outgoing.retain = false

@@ -4,46 +4,84 @@ import NaveMQTT
 ///
 /// One node per filter level; a `+` level is a separate child and a trailing `#` is kept on
 /// the node of its parent level, which is also where `sport/#` matches `sport` (§4.7.1.2).
-/// Matching visits only the branches a topic can reach and allocates nothing: child lookups
-/// use `Substring`s of the topic. Topics starting with `$` skip `+` and `#` at the first level
-/// (§4.7.2 [MQTT-4.7.2-1]).
+/// Topics starting with `$` skip `+` and `#` at the first level (§4.7.2 [MQTT-4.7.2-1]).
+///
+/// Matching runs once per publish, so it works on the topic's UTF-8 bytes: levels are found by
+/// scanning for `/`, children are looked up by an FNV-1a hash of the level's bytes and
+/// confirmed by comparing bytes. No `String`, `Substring` or array is made per level. The
+/// type is `@inlinable` so a caller's module specialises it for its subscriber type (an
+/// unspecialised generic pays a metadata lookup and witness calls per dictionary operation).
+///
+/// `matches(topic:)` also keeps the last topic's merged result until the next subscription
+/// change: fan-in traffic repeats one topic, and then a publish costs one string comparison.
 ///
 /// A reference type confined to one thread (each router shard owns its replica).
 public final class MQTTTopicTrie<Subscriber: Hashable> {
-    final class Node {
-        var children: [Substring: Node] = [:]
-        var singleLevel: Node?
-        /// Subscribers whose filter ends at this node.
-        var exact: [Subscriber: MQTTQoS] = [:]
-        /// Subscribers whose filter is this node's path followed by `/#` (or `#` at the root).
-        var multiLevel: [Subscriber: MQTTQoS] = [:]
+    /// One subscriber's match, with the highest QoS among its matching filters.
+    public typealias Match = (subscriber: Subscriber, qos: MQTTQoS)
 
-        var isEmpty: Bool { children.isEmpty && singleLevel == nil && exact.isEmpty && multiLevel.isEmpty }
+    @usableFromInline
+    final class Node {
+        /// This node's level, as bytes (empty for the root and `+` nodes).
+        @usableFromInline let level: [UInt8]
+        /// Children by `levelHash` of their level; colliding levels chain through `nextInBucket`.
+        @usableFromInline var children: [UInt64: Node] = [:]
+        @usableFromInline var nextInBucket: Node?
+        @usableFromInline var singleLevel: Node?
+        /// Subscribers whose filter ends at this node.
+        @usableFromInline var exact: [Subscriber: MQTTQoS] = [:]
+        /// Subscribers whose filter is this node's path followed by `/#` (or `#` at the root).
+        @usableFromInline var multiLevel: [Subscriber: MQTTQoS] = [:]
+
+        @usableFromInline init(level: [UInt8]) { self.level = level }
+
+        @usableFromInline var isEmpty: Bool {
+            children.isEmpty && singleLevel == nil && exact.isEmpty && multiLevel.isEmpty
+        }
+
+        /// The child for `level`, following the hash bucket's chain.
+        @inlinable func child(_ level: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Node? {
+            var candidate = children[hash]
+            while let node = candidate {
+                if node.level.withUnsafeBufferPointer({ $0.elementsEqual(level) }) { return node }
+                candidate = node.nextInBucket
+            }
+            return nil
+        }
     }
 
-    private let root = Node()
+    @usableFromInline let root = Node(level: [])
     /// The number of (filter, subscriber) pairs held.
     public private(set) var count = 0
+    /// The topic `cachedMatches` was computed for; nil after any subscription change.
+    @usableFromInline var cachedTopic: String?
+    @usableFromInline var cachedMatches: [Match] = []
+    /// Scratch for merging one topic's matches per subscriber; kept to reuse its capacity.
+    @usableFromInline var matchIndex: [Subscriber: Int] = [:]
 
     public init() {}
 
     /// Adds or replaces `subscriber`'s subscription on `filter` (a valid topic filter).
     public func insert(filter: String, subscriber: Subscriber, qos: MQTTQoS) {
+        cachedTopic = nil
         var node = root
-        var levels = Self.levels(of: filter)
-        while let level = levels.next() {
-            if level == "#" {
+        for level in Self.levels(of: filter) {
+            if level == [UInt8(ascii: "#")] {
                 if node.multiLevel.updateValue(qos, forKey: subscriber) == nil { count += 1 }
                 return
             }
-            if level == "+" {
-                if node.singleLevel == nil { node.singleLevel = Node() }
+            if level == [UInt8(ascii: "+")] {
+                if node.singleLevel == nil { node.singleLevel = Node(level: []) }
                 node = node.singleLevel!
-            } else if let child = node.children[level] {
+                continue
+            }
+            let hash = level.withUnsafeBufferPointer { Self.levelHash($0) }
+            if let child = level.withUnsafeBufferPointer({ node.child($0, hash: hash) }) {
                 node = child
             } else {
-                let child = Node()
-                node.children[level] = child
+                let child = Node(level: level)
+                child.nextInBucket = node.children[hash]
+                node.children[hash] = child
                 node = child
             }
         }
@@ -53,64 +91,113 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
     /// Removes `subscriber`'s subscription on `filter`; prunes emptied nodes. False if absent.
     @discardableResult
     public func remove(filter: String, subscriber: Subscriber) -> Bool {
-        var levels: [Substring] = []
-        var iterator = Self.levels(of: filter)
-        while let level = iterator.next() { levels.append(level) }
-        let removed = remove(levels[...], subscriber: subscriber, from: root)
+        cachedTopic = nil
+        let removed = remove(Self.levels(of: filter)[...], subscriber: subscriber, from: root)
         if removed { count -= 1 }
         return removed
     }
 
-    private func remove(_ levels: ArraySlice<Substring>, subscriber: Subscriber, from node: Node) -> Bool {
+    private func remove(_ levels: ArraySlice<[UInt8]>, subscriber: Subscriber, from node: Node) -> Bool {
         guard let level = levels.first else { return node.exact.removeValue(forKey: subscriber) != nil }
-        if level == "#" { return node.multiLevel.removeValue(forKey: subscriber) != nil }
+        if level == [UInt8(ascii: "#")] { return node.multiLevel.removeValue(forKey: subscriber) != nil }
         let rest = levels.dropFirst()
-        if level == "+" {
+        if level == [UInt8(ascii: "+")] {
             guard let child = node.singleLevel else { return false }
             let removed = remove(rest, subscriber: subscriber, from: child)
             if child.isEmpty { node.singleLevel = nil }
             return removed
         }
-        guard let child = node.children[level] else { return false }
+        let hash = level.withUnsafeBufferPointer { Self.levelHash($0) }
+        guard let child = level.withUnsafeBufferPointer({ node.child($0, hash: hash) }) else { return false }
         let removed = remove(rest, subscriber: subscriber, from: child)
-        if child.isEmpty { node.children[level] = nil }
+        if child.isEmpty { unlink(child, hash: hash, from: node) }
         return removed
     }
 
-    /// Calls `body` for every subscription matching `topic` (a valid topic name). A subscriber
-    /// with several matching filters is reported once per filter; the caller merges them.
-    public func forEachMatch(topic: String, _ body: (Subscriber, MQTTQoS) -> Void) {
-        let isSystem = topic.utf8.first == UInt8(ascii: "$")
-        visit(root, topic: topic, from: topic.startIndex, atRoot: true, isSystem: isSystem, body)
+    /// Takes `child` out of its hash bucket's chain in `node.children`.
+    private func unlink(_ child: Node, hash: UInt64, from node: Node) {
+        if node.children[hash] === child {
+            node.children[hash] = child.nextInBucket
+            return
+        }
+        var previous = node.children[hash]
+        while let current = previous, let next = current.nextInBucket {
+            if next === child {
+                current.nextInBucket = child.nextInBucket
+                return
+            }
+            previous = next
+        }
     }
 
-    private func visit(_ node: Node, topic: String, from start: String.Index?, atRoot: Bool, isSystem: Bool,
-                       _ body: (Subscriber, MQTTQoS) -> Void) {
+    /// Every subscriber matching `topic` (a valid topic name) once, with the highest QoS among
+    /// its matching filters (§3.3.5). The array is the trie's cache: the same topic again,
+    /// with no subscription change in between, returns it without walking the trie.
+    @inlinable
+    public func matches(topic: String) -> [Match] {
+        if let cachedTopic, cachedTopic == topic { return cachedMatches }
+        cachedMatches.removeAll(keepingCapacity: true)
+        matchIndex.removeAll(keepingCapacity: true)
+        forEachMatch(topic: topic) { subscriber, qos in
+            if let index = matchIndex[subscriber] {
+                if qos > cachedMatches[index].qos { cachedMatches[index].qos = qos }
+            } else {
+                matchIndex[subscriber] = cachedMatches.count
+                cachedMatches.append((subscriber, qos))
+            }
+        }
+        cachedTopic = topic
+        return cachedMatches
+    }
+
+    /// Calls `body` for every subscription matching `topic` (a valid topic name). A subscriber
+    /// with several matching filters is reported once per filter; `matches(topic:)` merges them.
+    @inlinable
+    public func forEachMatch(topic: String, _ body: (Subscriber, MQTTQoS) -> Void) {
+        var topic = topic
+        // A native string's bytes in place (small strings are copied to the stack): no allocation.
+        topic.withUTF8 { bytes in
+            let isSystem = bytes.first == UInt8(ascii: "$")
+            visit(root, bytes, from: 0, atRoot: true, isSystem: isSystem, body)
+        }
+    }
+
+    /// Visits `node` with the topic's levels from byte `start` on; `start == -1` means none
+    /// remain (a topic ending in `/` still has one more, empty, level: §4.7.1.1).
+    @inlinable
+    func visit(_ node: Node, _ topic: UnsafeBufferPointer<UInt8>, from start: Int, atRoot: Bool, isSystem: Bool,
+               _ body: (Subscriber, MQTTQoS) -> Void) {
         let wildcardsAllowed = !(atRoot && isSystem)
         // `#` matches the parent level too, so it applies whether or not levels remain.
         if wildcardsAllowed { for (subscriber, qos) in node.multiLevel { body(subscriber, qos) } }
-        guard let start else {
+        guard start >= 0 else {
             for (subscriber, qos) in node.exact { body(subscriber, qos) }
             return
         }
-        let end = topic.utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? topic.endIndex
-        let next = end == topic.endIndex ? nil : topic.utf8.index(after: end)
-        if let child = node.children[topic[start..<end]] {
-            visit(child, topic: topic, from: next, atRoot: false, isSystem: isSystem, body)
+        var end = start
+        while end < topic.count, topic[end] != UInt8(ascii: "/") { end += 1 }
+        let next = end == topic.count ? -1 : end + 1
+        if !node.children.isEmpty {
+            let level = UnsafeBufferPointer(rebasing: topic[start..<end])
+            if let child = node.child(level, hash: Self.levelHash(level)) {
+                visit(child, topic, from: next, atRoot: false, isSystem: isSystem, body)
+            }
         }
         if wildcardsAllowed, let child = node.singleLevel {
-            visit(child, topic: topic, from: next, atRoot: false, isSystem: isSystem, body)
+            visit(child, topic, from: next, atRoot: false, isSystem: isSystem, body)
         }
     }
 
-    /// The `/`-separated levels of a filter or name; empty levels included (§4.7.1.1).
-    static func levels(of text: String) -> some IteratorProtocol<Substring> {
-        var start: String.Index? = text.startIndex
-        return AnyIterator<Substring> {
-            guard let from = start else { return nil }
-            let end = text.utf8[from...].firstIndex(of: UInt8(ascii: "/")) ?? text.endIndex
-            start = end == text.endIndex ? nil : text.utf8.index(after: end)
-            return text[from..<end]
-        }
+    /// FNV-1a (64-bit) of a level's bytes: cheap, and collisions are resolved by comparing bytes.
+    @inlinable
+    static func levelHash(_ level: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in level { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+
+    /// The `/`-separated levels of a filter, as bytes; empty levels included (§4.7.1.1).
+    static func levels(of text: String) -> [[UInt8]] {
+        text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map(Array.init)
     }
 }

@@ -51,6 +51,9 @@ struct TopicTrieTests {
             trie.forEachMatch(topic: t) { subscriber, _ in got.insert(subscriber) }
             let expected = Set(filters.indices.filter { MQTTTopic.matches(filter: filters[$0], topicName: t) })
             #expect(got == expected, "topic \(t)")
+            // The merged (and cached) form names the same subscribers, each once.
+            let merged = trie.matches(topic: t).map(\.subscriber)
+            #expect(merged.count == Set(merged).count && Set(merged) == expected, "topic \(t)")
         }
     }
 
@@ -89,6 +92,43 @@ struct TopicTrieTests {
         var any = false
         trie.forEachMatch(topic: "a/b/c") { _, _ in any = true }
         #expect(!any)
+    }
+}
+
+extension TopicTrieTests {
+    @Test("matches(topic:) merges per subscriber with the highest QoS; any subscription change drops its cache")
+    func cachedMatchesInvalidate() {
+        let trie = MQTTTopicTrie<Int>()
+        func subscribers(_ topic: String) -> [Int: MQTTQoS] {
+            Dictionary(uniqueKeysWithValues: trie.matches(topic: topic).map { ($0.subscriber, $0.qos) })
+        }
+        trie.insert(filter: "a/b", subscriber: 1, qos: .atMostOnce)
+        trie.insert(filter: "a/+", subscriber: 1, qos: .atLeastOnce)
+        #expect(subscribers("a/b") == [1: .atLeastOnce])
+        #expect(subscribers("a/b") == [1: .atLeastOnce])  // served from the cache
+        trie.insert(filter: "#", subscriber: 2, qos: .exactlyOnce)
+        #expect(subscribers("a/b") == [1: .atLeastOnce, 2: .exactlyOnce])
+        trie.insert(filter: "a/+", subscriber: 1, qos: .atMostOnce)  // replaced, lower
+        #expect(subscribers("a/b") == [1: .atMostOnce, 2: .exactlyOnce])
+        trie.remove(filter: "#", subscriber: 2)
+        #expect(subscribers("a/b") == [1: .atMostOnce])
+        #expect(subscribers("a/c") == [1: .atMostOnce])
+        trie.remove(filter: "a/b", subscriber: 1)
+        trie.remove(filter: "a/+", subscriber: 1)
+        #expect(subscribers("a/c").isEmpty)
+        #expect(subscribers("a/b").isEmpty)
+    }
+
+    @Test("levels with the same bytes in other places and many siblings stay distinct")
+    func manySiblings() {
+        let trie = MQTTTopicTrie<Int>()
+        for i in 0..<2_000 { trie.insert(filter: "s/\(i)/x", subscriber: i, qos: .atMostOnce) }
+        for i in stride(from: 0, to: 2_000, by: 2) { #expect(trie.remove(filter: "s/\(i)/x", subscriber: i)) }
+        for i in 0..<2_000 {
+            let got = trie.matches(topic: "s/\(i)/x").map(\.subscriber)
+            #expect(got == (i % 2 == 0 ? [] : [i]), "level \(i)")
+        }
+        #expect(trie.count == 1_000)
     }
 }
 
