@@ -12,7 +12,6 @@ extension MQTTConnectionHandler {
         let clientID = connect.clientID.isEmpty ? broker.assignClientID() : connect.clientID
         self.clientID = clientID
         pendingWill = connect.will
-        logger[metadataKey: "client"] = "\(clientID)"
         let limits = broker.configuration.binding
         let homeIndex = home.loop.index
         let sessionsMax = broker.configuration.sessionsMax
@@ -23,13 +22,13 @@ extension MQTTConnectionHandler {
             }
         }
         guard let decision else {
-            logger.warning("connect refused: sessionsMax reached", metadata: ["limit": "\(sessionsMax)"])
+            logger.warning("connect refused: sessionsMax reached", metadata: logContext(["limit": "\(sessionsMax)"]))
             return perform(machine.connectRefused(.serverUnavailable))
         }
         sessionGeneration = decision.generation
         connection.pauseReading()
         guard let previous = decision.previous else { return sessionReady(decision.session, present: false) }
-        if decision.takesOver { logger.info("client id taken over from an existing connection (§3.1.4-2)") }
+        if decision.takesOver { logger.info("client id taken over from an existing connection (§3.1.4-2)", metadata: logContext()) }
         let transfer = SessionTransfer(previous: previous, session: decision.session, present: decision.sessionPresent,
                                        newHandler: self, newLoop: home)
         transfer.run()
@@ -53,7 +52,7 @@ extension MQTTConnectionHandler {
             for packet in session.state.redeliveries() { send(packet) }
         }
         pumpSessionQueue()
-        logger.debug("session opened", metadata: ["sessionPresent": "\(present)", "clean": "\(session.cleanSession)"])
+        logger.debug("session opened", metadata: logContext(["sessionPresent": "\(present)", "clean": "\(session.cleanSession)"]))
         connection.resumeReading()
         processPackets()
     }
@@ -74,10 +73,10 @@ extension MQTTConnectionHandler {
         held.removeAll()
         switch reason {
         case .clientDisconnected, .connectionLost, .serverShutdown, .takenOver:
-            logger.debug("connection closed", metadata: ["reason": "\(reason)"])
+            logger.debug("connection closed", metadata: logContext(["reason": "\(reason)"]))
         default:
             home.counters.connectionsClosedForErrors.bump()
-            logger.notice("connection closed", metadata: ["reason": "\(reason)"])
+            logger.notice("connection closed", metadata: logContext(["reason": "\(reason)"]))
         }
         if let session {
             self.session = nil

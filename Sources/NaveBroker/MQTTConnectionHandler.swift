@@ -21,7 +21,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     var clientID: String?
     var will: MQTTWill?
     var pendingWill: MQTTWill?
-    var logger: Logger
+    /// The broker's logger, shared: per-connection metadata would copy its handler and a
+    /// metadata dictionary into every connection (hundreds of bytes each while idle), so the
+    /// client id is added at each log call instead (`logContext`), only when the level is on.
+    var logger: Logger { broker.logger }
     /// Deliveries waiting for room (back-pressure); reading is paused while any are held.
     var held: [HeldDelivery] = []
     var heldRetryScheduled = false
@@ -30,29 +33,34 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// the QoS 0 drop mark) — for the slow-consumer timeout.
     var lastDrainNanos: Int64
     var finished = false
-    /// Placeholder state for packets handled before a session exists (only CONNECT is).
-    var noSession: MQTTSessionState
 
     init(broker: Broker, home: BrokerLoop, nowNanos: Int64) {
         self.broker = broker
         self.home = home
         machine = MQTTConnectionStateMachine(nowNanos: nowNanos)
-        decoder = MQTTFrameDecoder(maximumPacketBytes: broker.configuration.binding.maximumPacketBytes)
-        logger = broker.logger
+        // Retains no buffer once drained: whole packets are decoded straight from the receive
+        // buffer (`didReceive`), so this one only holds a packet split across reads, and an
+        // idle connection keeps nothing here.
+        decoder = MQTTFrameDecoder(maximumPacketBytes: broker.configuration.binding.maximumPacketBytes,
+                                   retainedBufferBytesMax: 0)
         lastDrainNanos = nowNanos
-        noSession = MQTTSessionState(limits: broker.configuration.binding)
     }
 
     // MARK: ConnectionHandler
 
     func connectionActive(_ connection: Connection) {
         self.connection = connection
-        if let address = connection.remoteAddress { logger[metadataKey: "peer"] = "\(address)" }
+        // The peer is logged once, here: later lines carry the client id (`logContext`).
+        logger.debug("connection opened", metadata: ["peer": "\(connection.remoteAddress.map { "\($0)" } ?? "?")"])
         scheduleHousekeeping(afterMillis: broker.configuration.connectTimeoutMillis)
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
-        decoder.feed(bytes)
+        guard !finished else { return }
+        // Nothing buffered: decode whole packets in place and buffer only what is left (a split
+        // packet, or packets that must wait), so a read of many packets copies nothing.
+        let rest = decoder.bufferedByteCount == 0 ? processPackets(inPlace: bytes) : bytes
+        decoder.feed(rest)
         processPackets()
     }
 
@@ -71,10 +79,14 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
 
     // MARK: Packets
 
+    /// Whether the next packet may be handled now (not while the session is being resolved or
+    /// deliveries are held).
+    private var canHandlePackets: Bool { !finished && machine.state != .awaitingSession && held.isEmpty }
+
     /// Decodes and handles buffered packets until none is complete, or until the connection
     /// must wait (session being resolved, deliveries held).
     func processPackets() {
-        while !finished, machine.state != .awaitingSession, held.isEmpty {
+        while canHandlePackets {
             let packet: MQTTPacket
             do {
                 guard let next = try decoder.next() else { return }
@@ -83,14 +95,39 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
                 perform(machine.decodeFailed(error))
                 return
             }
-            let action: MQTTConnectionAction
-            if let session {
-                action = machine.receive(packet, session: &session.state, nowNanos: connection.loop.nowNanos)
-            } else {
-                action = machine.receive(packet, session: &noSession, nowNanos: connection.loop.nowNanos)
-            }
-            perform(action)
+            handle(packet)
         }
+    }
+
+    /// Handles the whole packets at the start of `bytes` while it may; returns the bytes left.
+    private func processPackets(inPlace bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var rest = bytes
+        let limit = broker.configuration.binding.maximumPacketBytes
+        while canHandlePackets, !rest.isEmpty {
+            do {
+                guard let (packet, consumed) = try MQTTFrameDecoder.decode(rest, maximumPacketBytes: limit) else { break }
+                rest = UnsafeRawBufferPointer(rebasing: rest[consumed...])
+                handle(packet)
+            } catch {
+                perform(machine.decodeFailed(error))
+                return UnsafeRawBufferPointer(start: nil, count: 0)
+            }
+        }
+        return rest
+    }
+
+    private func handle(_ packet: MQTTPacket) {
+        let action: MQTTConnectionAction
+        if let session {
+            action = machine.receive(packet, session: &session.state, nowNanos: connection.loop.nowNanos)
+        } else {
+            // Only CONNECT is handled before a session exists, and what it leaves in this state
+            // is not kept: a throwaway costs nothing (empty collections do not allocate), while
+            // a stored one would cost every connection its size for life.
+            var noSession = MQTTSessionState(limits: broker.configuration.binding)
+            action = machine.receive(packet, session: &noSession, nowNanos: connection.loop.nowNanos)
+        }
+        perform(action)
     }
 
     func perform(_ action: MQTTConnectionAction) {
@@ -150,17 +187,17 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     func retain(_ publish: MQTTPublish) {
         let outcome = broker.retained.withLock { $0.retain(publish) }
         if outcome == .refusedFull {
-            logger.warning("retained message not stored: retainedMessagesMax reached", metadata: ["topicBytes": "\(publish.topic.utf8.count)"])
+            logger.warning("retained message not stored: retainedMessagesMax reached", metadata: logContext(["topicBytes": "\(publish.topic.utf8.count)"]))
         }
     }
 
     private func subscribe(ack: MQTTSubAck, granted: [MQTTSubscription]) {
         guard let session else { return }
         if ack.returnCodes.contains(.failure) {
-            logger.notice("subscriptions refused: subscriptionsPerClientMax reached", metadata: [
+            logger.notice("subscriptions refused: subscriptionsPerClientMax reached", metadata: logContext([
                 "limit": "\(broker.configuration.binding.subscriptionsPerClientMax)",
                 "refused": "\(ack.returnCodes.count { $0 == .failure })",
-            ])
+            ]))
         }
         broker.addSubscriptions(granted, for: session)
         send(.suback(ack))
@@ -172,6 +209,13 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
                 home.deliverLocally(session, message)
             }
         }
+    }
+
+    /// `extra` with this connection's client id (once CONNECT named it), for a log line.
+    func logContext(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = extra
+        if let clientID { metadata["client"] = "\(clientID)" }
+        return metadata
     }
 
     // MARK: Back-pressure
