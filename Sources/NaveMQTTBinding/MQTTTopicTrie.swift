@@ -59,7 +59,15 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
     /// Scratch for merging one topic's matches per subscriber; kept to reuse its capacity.
     @usableFromInline var matchIndex: [Subscriber: Int] = [:]
 
-    public init() {}
+    /// Bits of `levelHash` that key children: all of them, except in tests, which pass 0 or 1
+    /// to put sibling levels in one or two buckets and so exercise the collision chains.
+    @usableFromInline let levelHashMask: UInt64
+
+    public init() { levelHashMask = .max }
+
+    /// A trie whose child lookups keep only `levelHashMask` of each level's hash: for tests of
+    /// hash collisions (matching stays correct at any mask, only slower).
+    public init(levelHashMask: UInt64) { self.levelHashMask = levelHashMask }
 
     /// Adds or replaces `subscriber`'s subscription on `filter` (a valid topic filter).
     public func insert(filter: String, subscriber: Subscriber, qos: MQTTQoS) {
@@ -75,7 +83,7 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
                 node = node.singleLevel!
                 continue
             }
-            let hash = level.withUnsafeBufferPointer { Self.levelHash($0) }
+            let hash = level.withUnsafeBufferPointer { Self.levelHash($0) } & levelHashMask
             if let child = level.withUnsafeBufferPointer({ node.child($0, hash: hash) }) {
                 node = child
             } else {
@@ -107,7 +115,7 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
             if child.isEmpty { node.singleLevel = nil }
             return removed
         }
-        let hash = level.withUnsafeBufferPointer { Self.levelHash($0) }
+        let hash = level.withUnsafeBufferPointer { Self.levelHash($0) } & levelHashMask
         guard let child = level.withUnsafeBufferPointer({ node.child($0, hash: hash) }) else { return false }
         let removed = remove(rest, subscriber: subscriber, from: child)
         if child.isEmpty { unlink(child, hash: hash, from: node) }
@@ -179,7 +187,7 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
         let next = end == topic.count ? -1 : end + 1
         if !node.children.isEmpty {
             let level = UnsafeBufferPointer(rebasing: topic[start..<end])
-            if let child = node.child(level, hash: Self.levelHash(level)) {
+            if let child = node.child(level, hash: Self.levelHash(level) & levelHashMask) {
                 visit(child, topic, from: next, atRoot: false, isSystem: isSystem, body)
             }
         }
