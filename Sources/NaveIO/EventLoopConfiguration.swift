@@ -20,7 +20,8 @@ public struct EventLoopConfiguration: Sendable {
     public var receiveBufferCount = 1024
     /// Size of one provided receive buffer (io_uring) and of the loop's read buffer (epoll).
     public var receiveBufferBytes = 16 * 1024
-    /// Size of a pooled send chunk; larger writes get a chunk of their own size.
+    /// Size of a pooled send chunk, its small header included (keep it a power of two); larger
+    /// writes get a chunk of their own size.
     public var sendChunkBytes = 16 * 1024
     /// Send chunks kept for reuse per loop; beyond this they go back to the allocator.
     public var cachedSendChunksMax = 4096

@@ -3,12 +3,18 @@ import Glibc
 /// Fixed-size send chunks recycled per loop, so steady-state sends allocate nothing and an idle
 /// connection holds no send buffer at all (its chunks go back to the pool when drained).
 final class ChunkPool {
+    /// Bytes of one pooled allocation, header included: a power of two like 16 KiB fills an
+    /// allocator size class exactly, where 16 KiB of payload plus a header would land in the
+    /// 20 KiB class and waste a fifth of it.
     let chunkBytes: Int
+    /// Payload bytes of a pooled chunk.
+    let payloadBytes: Int
     private let cachedChunksMax: Int
     private var free: [UnsafeMutableRawPointer] = []
 
     init(chunkBytes: Int, cachedChunksMax: Int) {
         self.chunkBytes = chunkBytes
+        payloadBytes = chunkBytes - OutboundChunk.headerBytes
         self.cachedChunksMax = cachedChunksMax
         free.reserveCapacity(min(cachedChunksMax, 4096))
     }
@@ -17,16 +23,16 @@ final class ChunkPool {
 
     /// A chunk with room for at least `minimumBytes` payload bytes.
     func take(minimumBytes: Int) -> OutboundChunk {
-        if minimumBytes <= chunkBytes, let memory = free.popLast() {
-            return OutboundChunk(memory: memory, capacity: chunkBytes)
+        if minimumBytes <= payloadBytes, let memory = free.popLast() {
+            return OutboundChunk(memory: memory, capacity: payloadBytes)
         }
-        let capacity = max(minimumBytes, chunkBytes)
+        let capacity = max(minimumBytes, payloadBytes)
         let memory = Glibc.malloc(OutboundChunk.headerBytes + capacity)!
         return OutboundChunk(memory: memory, capacity: capacity)
     }
 
     func give(_ chunk: OutboundChunk) {
-        if chunk.capacity == chunkBytes, free.count < cachedChunksMax {
+        if chunk.capacity == payloadBytes, free.count < cachedChunksMax {
             free.append(chunk.memory)
         } else {
             Glibc.free(chunk.memory)
@@ -95,7 +101,7 @@ struct OutboundQueue {
         var remaining = bytes
         while !remaining.isEmpty {
             let room = tail.map { OutboundChunk(existing: $0).freeBytes } ?? 0
-            let piece = min(remaining.count, room > 0 ? room : pool.chunkBytes)
+            let piece = min(remaining.count, room > 0 ? room : pool.payloadBytes)
             append(reserving: piece, pool: pool) { target in
                 target.copyMemory(from: UnsafeRawBufferPointer(rebasing: remaining.prefix(piece)))
                 return piece
