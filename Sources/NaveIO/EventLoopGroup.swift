@@ -70,7 +70,8 @@ public final class EventLoopGroup: Sendable {
         return ListeningSocket(address: bound, group: self)
     }
 
-    /// Stops every loop: listeners close at once, connections get `gracePeriod` to send what they
+    /// Stops every loop: listeners close at once (connections still waiting in the kernel's
+    /// accept queue are reset by it), accepted connections get `gracePeriod` to send what they
     /// queued, then are closed, and the threads exit. Blocks until they have. Idempotent.
     public func shutdownGracefully(gracePeriod: Duration = .seconds(5)) {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }

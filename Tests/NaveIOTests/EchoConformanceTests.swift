@@ -55,8 +55,12 @@ struct EchoConformanceTests {
     @Test("listeners close at once on shutdown and queued output is flushed first", arguments: allBackends)
     func gracefulShutdownFlushes(backend: EventLoopConfiguration.BackendChoice) throws {
         let payload = patternBytes(2 << 20)
-        let server = try TestServer(backend: backend) { _ in GreetingHandler(payload) }
+        let recorder = EventRecorder()
+        let server = try TestServer(backend: backend) { _ in GreetingHandler(payload, recorder: recorder) }
         let client = try BlockingClient(port: server.port)
+        // Shutdown closes listeners at once, which resets connections still in the kernel's
+        // accept queue: wait until this one is accepted (and its greeting queued).
+        #expect(eventually { recorder.activeCount == 1 })
         // Nothing is read before the shutdown starts: the 2 MiB sit in the server's queue.
         let stopper = Thread { server.stop(gracePeriod: .seconds(5)) }
         let received = client.receiveUntilClosed()
