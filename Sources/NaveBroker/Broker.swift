@@ -21,9 +21,10 @@ import Synchronization
 ///   `subscriberOutboundBytesMax`, or that finds a mailbox full, is dropped and counted. QoS 1/2
 ///   goes through the session's in-flight window and queue (`sessionQueuedMessagesMax`); when
 ///   an online subscriber's queue is full, or a mailbox is, the publisher holds the delivery,
-///   stops reading its socket (TCP then pushes back on the client) and retries every
-///   `heldRetryIntervalMillis`. A subscriber that stays full for `slowConsumerTimeoutMillis` is
-///   closed, which releases its publishers (offline sessions drop, counted).
+///   stops reading its socket (TCP then pushes back on the client) and retries after
+///   `heldRetryIntervalMillis`, doubling after each failed retry up to 32×. A subscriber that
+///   stays full for `slowConsumerTimeoutMillis` is closed, which releases its publishers
+///   (offline sessions drop, counted).
 public final class Broker: Sendable {
     let group: EventLoopGroup
     let configuration: BrokerConfiguration

@@ -28,6 +28,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// Deliveries waiting for room (back-pressure); reading is paused while any are held.
     var held: [HeldDelivery] = []
     var heldRetryScheduled = false
+    /// Failed retries in a row; the retry interval doubles with each, up to 32× the configured
+    /// one, so thousands of publishers held behind one full subscriber do not poll it every
+    /// few milliseconds (that polling cost ~250 µs of broker CPU per delivery at 10 k held).
+    var heldRetryFailures = 0
     var housekeepingTimer: TimerID?
     /// Last time the subscriber side made progress (an acknowledgement, or a send buffer below
     /// the QoS 0 drop mark) — for the slow-consumer timeout.
@@ -229,7 +233,8 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private func scheduleHeldRetry() {
         guard !heldRetryScheduled else { return }
         heldRetryScheduled = true
-        connection.loop.schedule(after: .milliseconds(broker.configuration.heldRetryIntervalMillis), handler: self, token: Self.heldRetryToken)
+        let interval = broker.configuration.heldRetryIntervalMillis << min(heldRetryFailures, 5)
+        connection.loop.schedule(after: .milliseconds(interval), handler: self, token: Self.heldRetryToken)
     }
 
     private func retryHeld() {
@@ -237,9 +242,11 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         guard !finished else { return }
         held.removeAll { home.retry($0) }
         if held.isEmpty {
+            heldRetryFailures = 0
             connection.resumeReading()
             processPackets()
         } else {
+            heldRetryFailures += 1
             scheduleHeldRetry()
         }
     }
