@@ -76,9 +76,14 @@ public final class Connection: @unchecked Sendable {
         loop.assertInLoop()
         guard !isClosed, !writeShutdownRequested, count > 0 else { return }
         if let tls {
-            // Plaintext is encoded into scratch memory first, then encrypted into the queue.
-            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
-            defer { scratch.deallocate() }
+            // Plaintext is encoded into the loop's scratch first (a one-off buffer only when it
+            // is larger), then encrypted into the queue. Encryption finishes before `encode`
+            // could run again, so one scratch per loop suffices.
+            let shared = loop.tlsEncodeScratch
+            let scratch = count <= shared.count
+                ? UnsafeMutableRawBufferPointer(rebasing: shared.prefix(count))
+                : UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+            defer { if scratch.baseAddress != shared.baseAddress { scratch.deallocate() } }
             let written = encode(scratch)
             return writeThroughTLS(tls, UnsafeRawBufferPointer(rebasing: scratch.prefix(written)))
         }

@@ -56,6 +56,9 @@ public final class EventLoop: @unchecked Sendable {
     private(set) var taskExecutorObject: LoopTaskExecutor!
     /// Decrypted TLS records land here before the handler sees them (one record at most).
     lazy var tlsScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 256, alignment: 16)
+    /// Plaintext a handler encodes with `write(reserving:)` on a TLS connection, before it is
+    /// encrypted. Separate from `tlsScratch`: handlers write while decrypted bytes are lent.
+    lazy var tlsEncodeScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
     init(index: Int, configuration: EventLoopConfiguration, logger: Logger) {
         self.index = index
@@ -154,12 +157,7 @@ public final class EventLoop: @unchecked Sendable {
         var fired = firedTimers
         firedTimers = []
         timers.collectDue(toNanos: nowNanos, into: &fired)
-        for action in fired {
-            switch action {
-            case .handler(let handler, let token): handler.timerFired(token: token)
-            case .closure(let body): body()
-            }
-        }
+        for action in fired { action.run() }
         fired.removeAll(keepingCapacity: true)
         firedTimers = fired
     }

@@ -20,6 +20,13 @@ struct TimingWheel {
     enum Action {
         case handler(TimerHandler, UInt64)
         case closure(() -> Void)
+
+        func run() {
+            switch self {
+            case .handler(let handler, let token): handler.timerFired(token: token)
+            case .closure(let body): body()
+            }
+        }
     }
 
     private struct Entry {
@@ -92,12 +99,7 @@ struct TimingWheel {
         var fired = due
         due = []
         collectDue(toNanos: nowNanos, into: &fired)
-        for action in fired {
-            switch action {
-            case .handler(let handler, let token): handler.timerFired(token: token)
-            case .closure(let body): body()
-            }
-        }
+        for action in fired { action.run() }
         fired.removeAll(keepingCapacity: true)
         due = fired
     }

@@ -59,11 +59,21 @@ final class TLSProbeHandler: ConnectionHandler {
             $0.version = connection.tlsProtocolVersion
             $0.peerCertificate = connection.peerCertificateDER != nil
         }
-        greeting.withUnsafeBytes { connection.write($0) }
+        // Both write paths are exercised: the greeting (300 KB) through an encoder-style
+        // reservation larger than the loop's scratch, echoes through reservations within it.
+        guard !greeting.isEmpty else { return }
+        connection.write(reserving: greeting.count) { target in
+            greeting.withUnsafeBytes { target.copyMemory(from: $0) }
+            return greeting.count
+        }
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
-        if echo { connection.write(bytes) } else { probe.state.withLock { $0.received.append(contentsOf: bytes) } }
+        guard echo else { return probe.state.withLock { $0.received.append(contentsOf: bytes) } }
+        connection.write(reserving: bytes.count) { target in
+            target.copyMemory(from: bytes)
+            return bytes.count
+        }
     }
 
     func connectionDidClose(_ connection: Connection, reason: CloseReason) { probe.state.withLock { $0.closes.append(reason) } }
