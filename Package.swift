@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "NaveIO", targets: ["NaveIO"]),
         .library(name: "NaveMQTT", targets: ["NaveMQTT"]),
         .library(name: "NaveHTTP", targets: ["NaveHTTP"]),
+        .library(name: "NaveCore", targets: ["NaveCore"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),
     ],
@@ -26,11 +27,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         // YAML configuration files come through this package's `YAML` trait (it brings Yams).
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        // The embedded store: SQLite (Debian's libsqlite3-dev) for the registry and hub state.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
         .systemLibrary(name: "CNaveURing", providers: [.apt(["liburing-dev"])]),
         .systemLibrary(name: "CNaveSSL", providers: [.apt(["libssl-dev"])]),
+
+        // Layer 0: byte encodings shared by codecs, model and auth (base64, percent, hex).
+        .target(name: "NaveEncoding", swiftSettings: hotPathSettings),
 
         // Layer 1: the engine and the pure codecs.
         .target(
@@ -39,23 +45,44 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         .target(name: "NaveMQTT", swiftSettings: hotPathSettings),
-        .target(name: "NaveHTTP", swiftSettings: hotPathSettings),
+        .target(name: "NaveHTTP", dependencies: ["NaveEncoding"], swiftSettings: hotPathSettings),
+
+        // Layer 2: domain values (identities, policies, JSON documents, hub errors).
+        .target(name: "NaveModel", dependencies: ["NaveEncoding"]),
+        // Layer 3: SAS tokens, X.509 thumbprints and development certificates (OpenSSL).
+        .target(name: "NaveAuth", dependencies: ["CNaveSSL", "NaveEncoding", "NaveModel"]),
+        // Layer 4: the embeddable hub core: registry, authentication decisions, storage ports.
+        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveModel", "NaveAuth"]),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
         .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT"], swiftSettings: hotPathSettings),
 
-        // Layer 6: the MQTT broker adapter (connection handlers, router shards, sessions).
+        // Layer 5: durable stores behind NaveCore's ports (SQLite through GRDB).
+        .target(
+            name: "NaveStore",
+            dependencies: ["NaveModel", "NaveCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
+        // Layer 6: adapters. The MQTT broker (connection handlers, router shards, sessions) and
+        // the HTTPS service API (REST registry, later device HTTP and WebSocket upgrade).
         .target(
             name: "NaveBroker",
-            dependencies: ["NaveIO", "NaveMQTT", "NaveMQTTBinding", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["NaveIO", "NaveMQTT", "NaveMQTTBinding", "NaveModel", "NaveAuth", "NaveCore",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
+        ),
+        .target(
+            name: "NaveServiceAPI",
+            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveModel", "NaveAuth", "NaveCore",
+                           .product(name: "Logging", package: "swift-log")]
         ),
 
         // Layer 7: composition root: configuration, listeners, lifecycle.
         .target(
             name: "NaveNode",
             dependencies: [
-                "NaveIO", "NaveBroker", "NaveMQTTBinding",
+                "NaveIO", "NaveBroker", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
+                "NaveModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -82,9 +109,14 @@ let package = Package(
         // Helpers shared by test targets (deterministic generators); never shipped.
         .target(name: "NaveTestSupport", path: "Tests/NaveTestSupport"),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
-        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveTestSupport"]),
+        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT"]),
+        .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveTestSupport"]),
+        .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel"]),
+        .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveStoreTests", dependencies: ["NaveStore", "NaveCore", "NaveModel"]),
+        .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
         .testTarget(name: "ArchitectureTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,5 @@
+import NaveEncoding
+
 /// The server side of the WebSocket opening handshake (RFC 6455 §4.2): validate the client's
 /// upgrade request, pick a subprotocol, and write the 101 response.
 ///

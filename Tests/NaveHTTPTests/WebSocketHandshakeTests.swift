@@ -1,3 +1,4 @@
+import NaveEncoding
 import NaveHTTP
 import Testing
 

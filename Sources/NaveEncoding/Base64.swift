@@ -1,5 +1,5 @@
-/// Base64 with the standard alphabet and "=" padding (RFC 4648 §4), for Sec-WebSocket-Key and
-/// Sec-WebSocket-Accept (RFC 6455 §4.1, §4.2.2).
+/// Base64 with the standard alphabet and "=" padding (RFC 4648 §4): SAS keys and signatures,
+/// etags, Sec-WebSocket-Key and Sec-WebSocket-Accept (RFC 6455 §4.1, §4.2.2).
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     /// Byte → 6-bit value, 0xFF for a byte outside the alphabet.

@@ -1,0 +1,1 @@
+// NaveAuth: first code arrives with issue #5.

@@ -1,0 +1,1 @@
+// NaveServiceAPI: first code arrives with issue #5.

@@ -1,0 +1,1 @@
+// NaveStore: first code arrives with issue #5.
