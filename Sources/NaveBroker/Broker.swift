@@ -56,9 +56,14 @@ public final class Broker: Sendable {
         }
     }
 
-    /// The handler factory for `EventLoopGroup.listen`.
+    /// The handler factory for `EventLoopGroup.listen`: anyone may connect.
     public func makeHandler(for connection: Connection) -> any ConnectionHandler {
-        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], nowNanos: connection.loop.nowNanos)
+        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: nil, nowNanos: connection.loop.nowNanos)
+    }
+
+    /// The handler factory for a listener whose CONNECTs `gate` decides (hub devices, password file).
+    public func makeHandler(for connection: Connection, gate: ListenerGate) -> any ConnectionHandler {
+        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: gate, nowNanos: connection.loop.nowNanos)
     }
 
     /// A unique client id for a CONNECT with a zero-byte one and clean session 1 (§3.1.3-6).

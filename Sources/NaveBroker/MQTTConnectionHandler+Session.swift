@@ -1,4 +1,5 @@
 import Logging
+import NaveCore
 import NaveIO
 import NaveMQTT
 import NaveMQTTBinding
@@ -11,6 +12,7 @@ extension MQTTConnectionHandler {
     func openSession(_ connect: MQTTConnect) {
         let clientID = connect.clientID.isEmpty ? broker.assignClientID() : connect.clientID
         self.clientID = clientID
+        guard admit(connect) else { return }
         pendingWill = connect.will
         let limits = broker.configuration.binding
         let homeIndex = home.loop.index
@@ -32,6 +34,28 @@ extension MQTTConnectionHandler {
         let transfer = SessionTransfer(previous: previous, session: decision.session, present: decision.sessionPresent,
                                        newHandler: self, newLoop: home)
         transfer.run()
+    }
+
+    /// Asks the listener's gate; a refused CONNECT is answered and closed here. An accepted hub
+    /// identity is registered with the hub's presence (which may revoke it from now on) and
+    /// its token's expiry becomes a deadline on this loop's monotonic clock.
+    private func admit(_ connect: MQTTConnect) -> Bool {
+        guard let gate else { return true }
+        switch gate.authenticator.authenticate(connect, peerCertificateDER: connection.peerCertificateDER) {
+        case .refuse(let code, let reason):
+            logger.notice("connect refused", metadata: logContext(["returnCode": "\(code.rawValue)", "reason": "\(reason)"]))
+            perform(machine.connectRefused(code))
+            return false
+        case .accept(let grant):
+            guard let grant else { return true }
+            self.grant = grant
+            let now = grant.clock.now()
+            if let expiresAt = grant.expiresAt {
+                tokenDeadlineNanos = connection.loop.nowNanos + (expiresAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) * 1_000_000
+            }
+            grant.presence.register(self, as: grant.identity, at: now)
+            return true
+        }
     }
 
     /// The session is ours: CONNACK, then resend what was in flight and what queued (§4.4).
@@ -89,6 +113,9 @@ extension MQTTConnectionHandler {
             publishWill(will)
         }
         will = nil
+        if let grant {
+            grant.presence.unregister(self, as: grant.identity, at: grant.clock.now())
+        }
     }
 
     /// Tells the directory this connection is gone; a clean session is then discarded.
@@ -117,6 +144,14 @@ extension MQTTConnectionHandler {
             session.online.store(false, ordering: .relaxed)
         }
         closeConnection(.takenOver)
+    }
+}
+
+/// The hub may end a device's connection from any thread (device disabled or deleted, keys
+/// changed); the close runs on the connection's own loop.
+extension MQTTConnectionHandler: LiveConnection {
+    func revoke(_ reason: RevocationReason) {
+        home.loop.execute { self.closeConnection(.credentialsRevoked(reason.rawValue)) }
     }
 }
 

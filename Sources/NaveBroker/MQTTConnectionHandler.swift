@@ -12,6 +12,12 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
 
     let broker: Broker
     let home: BrokerLoop
+    /// Who may connect here; nil admits anyone (the plain broker listener).
+    let gate: ListenerGate?
+    /// The hub identity this connection authenticated as, once accepted.
+    var grant: HubGrant?
+    /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
+    var tokenDeadlineNanos = Int64.max
     var connection: Connection!
     var machine: MQTTConnectionStateMachine
     var decoder: MQTTFrameDecoder
@@ -38,9 +44,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     var lastDrainNanos: Int64
     var finished = false
 
-    init(broker: Broker, home: BrokerLoop, nowNanos: Int64) {
+    init(broker: Broker, home: BrokerLoop, gate: ListenerGate?, nowNanos: Int64) {
         self.broker = broker
         self.home = home
+        self.gate = gate
         machine = MQTTConnectionStateMachine(nowNanos: nowNanos)
         // Retains no buffer once drained: whole packets are decoded straight from the receive
         // buffer (`didReceive`), so this one only holds a packet split across reads, and an
@@ -275,11 +282,17 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         let action = machine.check(nowNanos: now, connectTimeoutNanos: Int64(broker.configuration.connectTimeoutMillis) * 1_000_000)
         if action != .none { return perform(action) }
         if isSlowConsumer(now: now) { return closeConnection(.slowConsumer) }
+        // IoT Hub disconnects a device whose token expired (contract §1.5); the SDK renews
+        // 120 s before expiry with a new CONNECT, so a live SDK never meets this.
+        if now >= tokenDeadlineNanos { return closeConnection(.tokenExpired) }
         var delayMillis = broker.configuration.housekeepingIntervalMillis
         if machine.state == .awaitingConnect {
             delayMillis = Int((machine.createdNanos + Int64(broker.configuration.connectTimeoutMillis) * 1_000_000 - now) / 1_000_000) + 1
         } else if let deadline = machine.keepAliveDeadlineNanos {
             delayMillis = min(delayMillis, Int((deadline - now) / 1_000_000) + 1)
+        }
+        if tokenDeadlineNanos != .max {
+            delayMillis = min(delayMillis, Int(max(0, tokenDeadlineNanos - now) / 1_000_000) + 1)
         }
         scheduleHousekeeping(afterMillis: delayMillis)
     }

@@ -23,6 +23,10 @@ public enum MQTTCloseReason: Sendable, Equatable, CustomStringConvertible {
     case slowConsumer
     /// The server is shutting down.
     case serverShutdown
+    /// The hub revoked the connection's identity (device disabled or deleted, keys changed).
+    case credentialsRevoked(String)
+    /// The SAS token the connection authenticated with expired (IoT Hub's 401003).
+    case tokenExpired
 
     /// Whether the will message is published (§3.1.2.5: every close but DISCONNECT).
     public var publishesWill: Bool { self != .clientDisconnected }
@@ -40,6 +44,8 @@ public enum MQTTCloseReason: Sendable, Equatable, CustomStringConvertible {
         case .takenOver: "taken over by a new connection with the same client id (§3.1.4-2)"
         case .slowConsumer: "slow consumer: did not read or acknowledge within the timeout"
         case .serverShutdown: "server shutting down"
+        case .credentialsRevoked(let why): "credentials revoked: \(why)"
+        case .tokenExpired: "SAS token expired"
         }
     }
 }

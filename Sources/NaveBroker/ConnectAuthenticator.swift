@@ -1,0 +1,49 @@
+import NaveCore
+import NaveMQTT
+import NaveModel
+
+/// Decides who may connect on a listener. Called on the connection's loop when CONNECT
+/// arrives, before the session is looked up; it must not block (the hub's registry answers
+/// from memory).
+public protocol ConnectAuthenticator: Sendable {
+    func authenticate(_ connect: MQTTConnect, peerCertificateDER: [UInt8]?) -> ConnectDecision
+}
+
+public enum ConnectDecision: Sendable {
+    /// Connect; a hub device carries its grant (identity, token expiry), a plain client none.
+    case accept(HubGrant?)
+    /// CONNACK with `code` (4: malformed credentials, 5: not authorised), then close; `reason`
+    /// is logged (never the credentials themselves).
+    case refuse(MQTTConnectReturnCode, reason: String)
+}
+
+/// A device or module identity granted to one connection: it is registered with the hub's
+/// presence (so the registry can revoke it), and its SAS token's expiry ends the connection.
+/// A class, so a connection without one pays a nil pointer, not the struct's bytes.
+public final class HubGrant: Sendable {
+    public let identity: IdentityKey
+    /// When the SAS token expires; nil for certificate authentication.
+    public let expiresAt: Timestamp?
+    public let presence: LiveConnections
+    public let clock: any HubClock
+
+    public init(identity: IdentityKey, expiresAt: Timestamp?, presence: LiveConnections, clock: any HubClock) {
+        self.identity = identity
+        self.expiresAt = expiresAt
+        self.presence = presence
+        self.clock = clock
+    }
+}
+
+/// Anyone may connect: the general broker's default on its plain listener.
+public struct AnonymousAuthenticator: ConnectAuthenticator {
+    public init() {}
+    public func authenticate(_ connect: MQTTConnect, peerCertificateDER: [UInt8]?) -> ConnectDecision { .accept(nil) }
+}
+
+/// A listener's admission rules, shared by its connections (one pointer each).
+public final class ListenerGate: Sendable {
+    public let authenticator: any ConnectAuthenticator
+
+    public init(authenticator: any ConnectAuthenticator) { self.authenticator = authenticator }
+}
