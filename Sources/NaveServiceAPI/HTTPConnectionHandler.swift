@@ -1,0 +1,112 @@
+import Logging
+import NaveHTTP
+import NaveIO
+
+/// One HTTP/1.1 connection (usually inside TLS): bytes → `HTTPRequestDecoder` → the responder,
+/// one request at a time; responses go out in request order. Reading pauses while a request is
+/// being answered, so pipelined requests wait in the kernel, not in our memory. Loop-confined.
+final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked Sendable {
+    // @unchecked: used on its loop's thread only; the responder's task resumes on that loop
+    // (it runs with the loop as its task executor).
+    private let responder: any HTTPResponder
+    private let limits: HTTPConnectionLimits
+    private let logger: Logger
+    private var connection: Connection!
+    private var decoder: HTTPRequestDecoder
+    private var busy = false
+    private var closing = false
+    /// When the request being received began, or when the connection went idle (monotonic ns).
+    private var clockStartNanos: Int64 = 0
+    private var timer: TimerID?
+
+    init(responder: any HTTPResponder, limits: HTTPConnectionLimits, logger: Logger) {
+        self.responder = responder
+        self.limits = limits
+        self.logger = logger
+        decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
+    }
+
+    func connectionActive(_ connection: Connection) {
+        self.connection = connection
+        clockStartNanos = connection.loop.nowNanos
+        armTimer()
+    }
+
+    func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        guard !closing else { return }
+        if !busy && decoder.bufferedByteCount == 0 { clockStartNanos = connection.loop.nowNanos }
+        decoder.feed(bytes)
+        processNext()
+    }
+
+    func connectionDidClose(_ connection: Connection, reason: CloseReason) {
+        closing = true
+        if let timer { _ = connection.loop.cancelTimer(timer) }
+    }
+
+    private func processNext() {
+        guard !busy, !closing else { return }
+        let request: HTTPRequest
+        do {
+            guard let next = try decoder.next() else { return }
+            request = next
+        } catch {
+            logger.info("http request refused", metadata: ["reason": "\(error)"])
+            return finish(responder.refusal(for: error), keepAlive: false)
+        }
+        busy = true
+        connection.pauseReading()
+        let peer = HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
+        let responder = responder
+        Task(executorPreference: connection.loop.taskExecutor) {
+            let response = await responder.respond(to: request, from: peer)
+            self.answered(response, keepAlive: request.head.keepAlive)
+        }
+    }
+
+    private func answered(_ response: HTTPResponse, keepAlive: Bool) {
+        guard !closing else { return }
+        busy = false
+        finish(response, keepAlive: keepAlive)
+        guard !closing else { return }
+        clockStartNanos = connection.loop.nowNanos
+        connection.resumeReading()
+        processNext()
+    }
+
+    private func finish(_ response: HTTPResponse, keepAlive: Bool) {
+        var bytes: [UInt8] = []
+        response.encode(date: nil, keepAlive: keepAlive, into: &bytes)
+        bytes.withUnsafeBytes { connection.write($0) }
+        if !keepAlive {
+            closing = true
+            connection.close()
+        }
+    }
+
+    // MARK: Timeouts
+
+    private func armTimer() {
+        timer = connection.loop.schedule(after: .milliseconds(min(limits.requestTimeoutMillis, limits.idleTimeoutMillis) / 2 + 1),
+                                         handler: self, token: 0)
+    }
+
+    /// A request that takes longer than `requestTimeoutMillis` to arrive gets 408 (a slow
+    /// client cannot hold a connection with a trickle); an idle keep-alive connection is closed.
+    func timerFired(token: UInt64) {
+        timer = nil
+        guard !closing else { return }
+        let elapsedMillis = (connection.loop.nowNanos - clockStartNanos) / 1_000_000
+        if !busy {
+            if decoder.bufferedByteCount > 0, elapsedMillis >= limits.requestTimeoutMillis {
+                logger.info("http request timed out", metadata: ["bufferedBytes": "\(decoder.bufferedByteCount)"])
+                return finish(HTTPResponse(status: 408), keepAlive: false)
+            }
+            if decoder.bufferedByteCount == 0, elapsedMillis >= limits.idleTimeoutMillis {
+                closing = true
+                return connection.close()
+            }
+        }
+        armTimer()
+    }
+}

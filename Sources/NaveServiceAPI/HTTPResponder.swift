@@ -1,0 +1,65 @@
+import Logging
+import NaveHTTP
+import NaveIO
+
+/// Answers HTTP requests: the REST service API, the device HTTP API. Called once per request,
+/// in order per connection; may suspend (registry writes wait for the disk).
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse
+    /// The answer to bytes that are not an acceptable request; the connection closes after it.
+    func refusal(for error: HTTPDecodeError) -> HTTPResponse
+}
+
+/// What the transport knows about the requester.
+public struct HTTPPeer: Sendable {
+    /// The client certificate (DER) from the TLS handshake, if one was presented.
+    public var certificateDER: [UInt8]?
+    public var address: String?
+
+    public init(certificateDER: [UInt8]? = nil, address: String? = nil) {
+        self.certificateDER = certificateDER
+        self.address = address
+    }
+}
+
+/// Limits of one HTTP connection, with their units.
+public struct HTTPConnectionLimits: Sendable {
+    /// Longest a request may take to arrive once its first byte did (slow-request defence).
+    public var requestTimeoutMillis = 10_000
+    /// Longest a keep-alive connection may sit idle between requests.
+    public var idleTimeoutMillis = 60_000
+    public var requestBodyBytesMax = 1 << 20
+    public var headerBytesMax = HTTPRequestDecoder.defaultHeaderBytesMax
+
+    public init() {}
+
+    public func validate() throws(HTTPLimitsInvalid) {
+        guard (100...600_000).contains(requestTimeoutMillis) else { throw HTTPLimitsInvalid("https.requestTimeoutMillis must be 100...600000") }
+        guard (100...3_600_000).contains(idleTimeoutMillis) else { throw HTTPLimitsInvalid("https.idleTimeoutMillis must be 100...3600000") }
+        guard (1_024...(64 << 20)).contains(requestBodyBytesMax) else { throw HTTPLimitsInvalid("https.requestBodyBytesMax must be 1 KiB...64 MiB") }
+        guard (1_024...(1 << 20)).contains(headerBytesMax) else { throw HTTPLimitsInvalid("https.headerBytesMax must be 1 KiB...1 MiB") }
+    }
+}
+
+public struct HTTPLimitsInvalid: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The factory a listener uses: every accepted connection gets an `HTTPConnectionHandler`
+/// answering through `responder`.
+public struct HTTPService: Sendable {
+    public let responder: any HTTPResponder
+    public let limits: HTTPConnectionLimits
+    public let logger: Logger
+
+    public init(responder: any HTTPResponder, limits: HTTPConnectionLimits, logger: Logger) {
+        self.responder = responder
+        self.limits = limits
+        self.logger = logger
+    }
+
+    public func makeHandler(for connection: Connection) -> any ConnectionHandler {
+        HTTPConnectionHandler(responder: responder, limits: limits, logger: logger)
+    }
+}

@@ -1,1 +1,0 @@
-// NaveServiceAPI: first code arrives with issue #5.
