@@ -19,15 +19,17 @@ public struct NaveConfiguration: Sendable {
             self.port = port
         }
         public var description: String { "\(host):\(port)" }
+        public var socketAddress: SocketAddress? { SocketAddress(host: host, port: port) }
     }
 
     public var engine = EventLoopConfiguration()
     public var broker = BrokerConfiguration()
-    /// Plain MQTT listeners. Default: 127.0.0.1:1883 (loopback only until TLS and
-    /// authentication exist).
+    public var hub = HubConfiguration()
+    /// Plain MQTT listeners, open to anyone (the general broker). Default: 127.0.0.1:1883,
+    /// loopback only: devices that authenticate use `hub.mqttListeners` (TLS).
     public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
     public var logLevel: Logger.Level = .info
-    /// Where durable state will live (sessions are in memory for now).
+    /// The embedded store: the registry database, certificates (and, later, event segments).
     public var dataDirectory = "./nave-data"
 
     public init() {}
@@ -88,6 +90,7 @@ public struct NaveConfiguration: Sendable {
             c.logLevel = parsed
         }
         c.dataDirectory = reader.string(forKey: "dataDirectory", default: c.dataDirectory)
+        try c.hub.read(reader)
         self = c
     }
 
@@ -117,8 +120,9 @@ public struct NaveConfiguration: Sendable {
         try engine.validate()
         try broker.validate(loopCount: engine.loopCount, engineOutboundBytesMax: engine.outboundBytesMax)
         guard !listeners.isEmpty else { throw Invalid(description: "mqtt.listeners must name at least one address") }
-        for listener in listeners where SocketAddress(host: listener.host, port: listener.port) == nil {
+        for listener in listeners where listener.socketAddress == nil {
             throw Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
+        try hub.validate()
     }
 }

@@ -1,0 +1,56 @@
+import Configuration
+import NaveServiceAPI
+
+/// The hub side of a node: the IoT Hub host name, the device and service listeners, and the
+/// TLS certificate they present. Keys under `hub.` and `https.` (Tuning/reference.yaml).
+public struct HubConfiguration: Sendable {
+    /// Off: the node is a plain MQTT broker (no data directory, no TLS listeners).
+    public var enabled = true
+    /// The IoT Hub host name devices and back ends use: the `sr` of SAS tokens, the first part
+    /// of MQTT usernames, `HostName=` in connection strings. Compared case-insensitively.
+    public var hostName = "localhost"
+    /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
+    public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
+    /// HTTPS: the service REST API (and later device HTTP and WebSockets) (the SDKs dial 443).
+    public var httpsListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 443)]
+    /// PEM certificate chain (leaf first) and private key the TLS listeners present. Empty:
+    /// `<dataDirectory>/certs/server.pem` and `server.key`, made at first start (development CA).
+    public var certificateChainPath = ""
+    public var privateKeyPath = ""
+    public var http = HTTPConnectionLimits()
+
+    public init() {}
+
+    mutating func read(_ reader: ConfigReader) throws {
+        let hub = reader.scoped(to: "hub")
+        enabled = hub.bool(forKey: "enabled", default: enabled)
+        hostName = hub.string(forKey: "hostName", default: hostName)
+        if let listeners = hub.stringArray(forKey: "mqttListeners") {
+            mqttListeners = try listeners.map(NaveConfiguration.parseListener)
+        }
+        if let listeners = hub.stringArray(forKey: "httpsListeners") {
+            httpsListeners = try listeners.map(NaveConfiguration.parseListener)
+        }
+        certificateChainPath = hub.string(forKey: "tls.certificateChain", default: certificateChainPath)
+        privateKeyPath = hub.string(forKey: "tls.privateKey", default: privateKeyPath)
+        let https = reader.scoped(to: "https")
+        http.requestTimeoutMillis = https.int(forKey: "requestTimeoutMillis", default: http.requestTimeoutMillis)
+        http.idleTimeoutMillis = https.int(forKey: "idleTimeoutMillis", default: http.idleTimeoutMillis)
+        http.requestBodyBytesMax = https.int(forKey: "requestBodyBytesMax", default: http.requestBodyBytesMax)
+        http.headerBytesMax = https.int(forKey: "headerBytesMax", default: http.headerBytesMax)
+    }
+
+    func validate() throws {
+        guard enabled else { return }
+        guard !hostName.isEmpty, !hostName.contains("/") else {
+            throw NaveConfiguration.Invalid(description: "hub.hostName must be a host name (is \(hostName))")
+        }
+        try http.validate()
+        guard (certificateChainPath.isEmpty) == (privateKeyPath.isEmpty) else {
+            throw NaveConfiguration.Invalid(description: "hub.tls.certificateChain and hub.tls.privateKey are given together or not at all")
+        }
+        for listener in mqttListeners + httpsListeners where listener.socketAddress == nil {
+            throw NaveConfiguration.Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
+        }
+    }
+}
