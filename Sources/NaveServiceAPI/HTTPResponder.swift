@@ -23,7 +23,7 @@ public struct HTTPPeer: Sendable {
 }
 
 /// Limits of one HTTP connection, with their units.
-public struct HTTPConnectionLimits: Sendable {
+public struct HTTPConnectionLimits: Sendable, Equatable {
     /// Longest a request may take to arrive once its first byte did (slow-request defence).
     public var requestTimeoutMillis = 10_000
     /// Longest a keep-alive connection may sit idle between requests.

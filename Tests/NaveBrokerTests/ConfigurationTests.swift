@@ -29,6 +29,10 @@ struct ConfigurationTests {
         #expect(loaded.engine.outboundBytesMax == defaults.engine.outboundBytesMax)
         #expect(loaded.engine.outboundHighWaterBytes == defaults.engine.outboundHighWaterBytes)
         #expect(loaded.engine.receiveBufferCount == defaults.engine.receiveBufferCount)
+        #expect(loaded.hub.enabled == defaults.hub.enabled && loaded.hub.hostName == defaults.hub.hostName)
+        #expect(loaded.hub.mqttListeners == defaults.hub.mqttListeners)
+        #expect(loaded.hub.httpsListeners == defaults.hub.httpsListeners)
+        #expect(loaded.hub.http == defaults.hub.http)
     }
 
     @Test("environment variables override the file")
