@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "NaveCLI",
             dependencies: [
-                "NaveNode",
+                "NaveNode", "NaveStore", "NaveCore", "NaveModel", "NaveAuth", "NaveEncoding", "CNaveSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what building and testing Nave needs, only when it is missing:
 #   Debian packages: liburing-dev, libssl-dev, libjemalloc-dev (the engine, TLS, the allocator),
-#                    mosquitto-clients and mosquitto (third-party clients in tests, the benchmark peer)
-#   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt, pytest, …)
+#                    libsqlite3-dev (the embedded store), openssl and iproute2 (test certificates,
+#                    private network namespaces), mosquitto-clients and mosquitto (third-party
+#                    clients in tests, the benchmark peer)
+#   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt 2, pytest, …)
+#   a Python virtualenv at .venv-azure with Tests/azure/requirements.txt (the unmodified Azure
+#   IoT SDKs; azure-iot-device pins paho-mqtt < 2, so it cannot share .venv)
 # Safe to run again: it does nothing when everything is there. Never prompts (CI has no stdin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev libssl-dev libjemalloc-dev mosquitto-clients mosquitto python3-venv)
+packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev openssl iproute2 mosquitto-clients mosquitto python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -30,13 +34,17 @@ if ((${#missing[@]})); then
     fi
 fi
 
-requirements=Tests/python/requirements.txt
-if [[ -f $requirements ]]; then
-    stamp=.venv/.requirements
-    if [[ ! -x .venv/bin/python ]] || ! cmp -s "$requirements" "$stamp"; then
-        echo "bootstrap: preparing the Python virtualenv in .venv" >&2
-        python3 -m venv .venv
-        .venv/bin/pip install -q --disable-pip-version-check -r "$requirements" </dev/null
-        cp "$requirements" "$stamp"
+# A virtualenv at $1 with the pinned requirements file $2, rebuilt when the file changes.
+prepare_venv() {
+    local venv=$1 requirements=$2
+    [[ -f $requirements ]] || return 0
+    if [[ ! -x $venv/bin/python ]] || ! cmp -s "$requirements" "$venv/.requirements"; then
+        echo "bootstrap: preparing the Python virtualenv in $venv" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements" </dev/null
+        cp "$requirements" "$venv/.requirements"
     fi
-fi
+}
+
+prepare_venv .venv Tests/python/requirements.txt
+prepare_venv .venv-azure Tests/azure/requirements.txt

@@ -56,9 +56,11 @@ public final class EventLoopGroup: Sendable {
 
     /// Listens on `address` on every loop (SO_REUSEPORT); `makeHandler` builds each accepted
     /// connection's handler on its loop. Port 0 picks a free port, shared by all loops. With
-    /// `tls`, every connection is TLS (server role) and handlers see plaintext.
+    /// `tls`, every connection is TLS (server role) and handlers see plaintext. Throws
+    /// EADDRINUSE when another process already listens there.
     public func listen(on address: SocketAddress, tls: TLSContext? = nil,
                        makeHandler: @escaping ConnectionHandlerFactory) throws -> ListeningSocket {
+        try Socket.ensureUnused(address)
         var bound = address
         for loop in loops {
             let target = bound

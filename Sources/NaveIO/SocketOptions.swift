@@ -43,6 +43,17 @@ enum Socket {
         return fd
     }
 
+    /// Throws EADDRINUSE when another socket already listens on `address`. SO_REUSEPORT would
+    /// otherwise let a second process (same user) bind the same port and silently take half of
+    /// the connections; a probe bound without it fails instead. Port 0 needs no probe.
+    static func ensureUnused(_ address: SocketAddress) throws(Errno) {
+        guard address.port != 0 else { return }
+        let fd = try makeTCP(family: address.family, nonBlocking: true)
+        defer { Glibc.close(fd) }
+        setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+        guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else { throw Errno.current }
+    }
+
     static func localAddress(_ fd: Int32) -> SocketAddress? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

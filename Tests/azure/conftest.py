@@ -1,0 +1,126 @@
+"""Starts a Nave node with its hub listeners on the fixed ports the Azure SDKs dial (8883, 443),
+in the private network namespace `Tests/azure/run.sh` makes, and gives tests its connection
+strings and CA. The node binary is $NAVE_BIN (default .build/debug/nave).
+"""
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
+
+if os.environ.get("NAVE_NETNS") != "1":
+    pytest.exit("run these through Tests/azure/run.sh: they need a private network namespace "
+                "for the fixed ports 8883 and 443", returncode=2)
+
+
+def wait_for_port(port, process, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nave exited at start with status {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nave did not listen on {port}")
+
+
+def nave(*args, check=True):
+    """Runs the CLI and returns its standard output."""
+    result = subprocess.run([NAVE, *args], capture_output=True, text=True, timeout=60)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"nave {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+class Node:
+    """One `nave serve` on a data directory; `restart()` keeps the directory."""
+
+    def __init__(self, data_dir, extra_env=None):
+        self.data_dir = pathlib.Path(data_dir)
+        self.extra_env = extra_env or {}
+        self.process = None
+        self.log_path = self.data_dir.parent / (self.data_dir.name + ".log")
+        self.start()
+
+    def start(self):
+        env = dict(os.environ)
+        env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        env.update(self.extra_env)
+        self.log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [NAVE, "serve", "--data-dir", str(self.data_dir), "--log-level", "info"],
+            stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_for_port(8883, self.process)
+        wait_for_port(443, self.process)
+        self.ca_path = str(self.data_dir / "certs" / "ca.pem")
+        self.ca_pem = pathlib.Path(self.ca_path).read_text()
+        # msrest (service REST) trusts the CA through requests' environment (contract §0.2).
+        os.environ["REQUESTS_CA_BUNDLE"] = self.ca_path
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def log_text(self):
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def service_connection_string(self, policy="iothubowner"):
+        out = nave("hub", "show-connection-string", "--data-dir", str(self.data_dir), "--policy", policy).stdout.strip()
+        assert re.fullmatch(r"HostName=localhost;SharedAccessKeyName=\w+;SharedAccessKey=[A-Za-z0-9+/=]+", out), out
+        return out
+
+    def registry(self, policy="iothubowner"):
+        from azure.iot.hub import IoTHubRegistryManager
+        return IoTHubRegistryManager.from_connection_string(self.service_connection_string(policy))
+
+    def device_connection_string(self, device_id, key):
+        return f"HostName=localhost;DeviceId={device_id};SharedAccessKey={key}"
+
+    def device_client(self, device_id, key, **kwargs):
+        from azure.iot.device import IoTHubDeviceClient
+        kwargs.setdefault("connection_retry", False)
+        return IoTHubDeviceClient.create_from_connection_string(
+            self.device_connection_string(device_id, key), server_verification_cert=self.ca_pem, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def node():
+    root = tempfile.mkdtemp(prefix="nave-azure-")
+    node = Node(os.path.join(root, "data"))
+    yield node
+    node.stop()
+    if os.environ.get("NAVE_KEEP_DATA") != "1":
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def registry(node):
+    return node.registry()
+
+
+@pytest.fixture
+def unique_id(request):
+    """A device id unique to the test."""
+    name = re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:60]
+    return f"{name}-{int(time.monotonic() * 1000) % 100000}"
