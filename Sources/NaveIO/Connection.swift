@@ -18,6 +18,8 @@ public final class Connection: @unchecked Sendable {
     var outbound = OutboundQueue()
     /// Set on TLS connections: bytes pass through it both ways.
     var tls: TLSSession?
+    /// Set after an upgrade (WebSocket): between the transport and the handler.
+    var framing: (any StreamFraming)?
 
     // Receive state.
     var receiveArmed = false
@@ -65,6 +67,13 @@ public final class Connection: @unchecked Sendable {
     public func write(_ bytes: UnsafeRawBufferPointer) {
         loop.assertInLoop()
         guard !isClosed, !writeShutdownRequested, !bytes.isEmpty else { return }
+        if let framing { return writeFramed(framing, bytes) }
+        writeTransport(bytes)
+    }
+
+    /// Bytes as they go on the wire (or into TLS), past any framing.
+    func writeTransport(_ bytes: UnsafeRawBufferPointer) {
+        guard !isClosed, !bytes.isEmpty else { return }
         if let tls { return writeThroughTLS(tls, bytes) }
         outbound.append(bytes, pool: loop.chunkPool)
         loop.outboundGrew(self)
@@ -75,17 +84,17 @@ public final class Connection: @unchecked Sendable {
     public func write(reserving count: Int, _ encode: (UnsafeMutableRawBufferPointer) -> Int) {
         loop.assertInLoop()
         guard !isClosed, !writeShutdownRequested, count > 0 else { return }
-        if let tls {
+        if tls != nil || framing != nil {
             // Plaintext is encoded into the loop's scratch first (a one-off buffer only when it
-            // is larger), then encrypted into the queue. Encryption finishes before `encode`
-            // could run again, so one scratch per loop suffices.
+            // is larger), then framed and encrypted into the queue. That finishes before
+            // `encode` could run again, so one scratch per loop suffices.
             let shared = loop.tlsEncodeScratch
             let scratch = count <= shared.count
                 ? UnsafeMutableRawBufferPointer(rebasing: shared.prefix(count))
                 : UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
             defer { if scratch.baseAddress != shared.baseAddress { scratch.deallocate() } }
             let written = encode(scratch)
-            return writeThroughTLS(tls, UnsafeRawBufferPointer(rebasing: scratch.prefix(written)))
+            return write(UnsafeRawBufferPointer(rebasing: scratch.prefix(written)))
         }
         outbound.append(reserving: count, pool: loop.chunkPool, encode)
         loop.outboundGrew(self)

@@ -48,7 +48,7 @@ extension EventLoop {
     func didReceive(_ connection: Connection, _ bytes: UnsafeRawBufferPointer) {
         guard !connection.isClosed else { return }
         if let tls = connection.tls { return didReceiveCiphertext(connection, tls, bytes) }
-        connection.handler?.connection(connection, didReceive: bytes)
+        connection.deliverReceived(bytes)
     }
 
     func didReachEndOfInput(_ connection: Connection) {

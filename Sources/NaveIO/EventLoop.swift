@@ -58,6 +58,8 @@ public final class EventLoop: @unchecked Sendable {
     lazy var tlsScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024 + 256, alignment: 16)
     /// Plaintext a handler encodes with `write(reserving:)` on a TLS connection, before it is
     /// encrypted. Separate from `tlsScratch`: handlers write while decrypted bytes are lent.
+    /// Where `StreamFraming` builds frames before they enter the transport (reused).
+    var framingScratch: [UInt8] = []
     lazy var tlsEncodeScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
     init(index: Int, configuration: EventLoopConfiguration, logger: Logger) {

@@ -8,9 +8,10 @@ import NaveIO
 final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked Sendable {
     // @unchecked: used on its loop's thread only; the responder's task resumes on that loop
     // (it runs with the loop as its task executor).
-    private let responder: any HTTPResponder
-    private let limits: HTTPConnectionLimits
-    private let logger: Logger
+    private let service: HTTPService
+    private var responder: any HTTPResponder { service.responder }
+    private var limits: HTTPConnectionLimits { service.limits }
+    private var logger: Logger { service.logger }
     private var connection: Connection!
     private var decoder: HTTPRequestDecoder
     private var busy = false
@@ -19,10 +20,9 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
 
-    init(responder: any HTTPResponder, limits: HTTPConnectionLimits, logger: Logger) {
-        self.responder = responder
-        self.limits = limits
-        self.logger = logger
+    init(service: HTTPService) {
+        self.service = service
+        let limits = service.limits
         decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
     }
 
@@ -54,6 +54,9 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             logger.info("http request refused", metadata: ["reason": "\(error)"])
             return finish(responder.refusal(for: error), keepAlive: false)
         }
+        if let endpoint = service.webSockets[String(request.head.path)] {
+            return upgrade(request, to: endpoint)
+        }
         busy = true
         connection.pauseReading()
         let peer = HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
@@ -82,6 +85,30 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             closing = true
             connection.close()
         }
+    }
+
+    // MARK: WebSocket
+
+    /// Answers the upgrade (RFC 6455 §4.2.2) and hands the connection to the endpoint's
+    /// handler behind WebSocket framing; bytes that followed the request go with it. This
+    /// handler is done afterwards.
+    private func upgrade(_ request: HTTPRequest, to endpoint: WebSocketEndpoint) {
+        var response: [UInt8] = []
+        do {
+            let accepted = try WebSocketHandshake.accept(request.head, subprotocols: [endpoint.subprotocol], subprotocolRequired: true)
+            accepted.encodeResponse(into: &response)
+        } catch {
+            logger.info("websocket upgrade refused", metadata: ["reason": "\(error)"])
+            error.encodeResponse(into: &response)
+            response.withUnsafeBytes { connection.write($0) }
+            closing = true
+            return connection.close()
+        }
+        response.withUnsafeBytes { connection.write($0) }
+        closing = true
+        if let timer { _ = connection.loop.cancelTimer(timer) }
+        let framing = WebSocketStreamFraming(frameBytesMax: endpoint.frameBytesMax)
+        connection.upgrade(to: endpoint.makeHandler(connection), framing: framing, pending: decoder.takeBufferedBytes())
     }
 
     // MARK: Timeouts

@@ -52,14 +52,33 @@ public struct HTTPService: Sendable {
     public let responder: any HTTPResponder
     public let limits: HTTPConnectionLimits
     public let logger: Logger
+    /// WebSocket endpoints: path → subprotocol and the byte-stream handler the connection
+    /// continues with (`/$iothub/websocket` → "mqtt" → the MQTT handler, contract §1.1).
+    public let webSockets: [String: WebSocketEndpoint]
 
-    public init(responder: any HTTPResponder, limits: HTTPConnectionLimits, logger: Logger) {
+    public init(responder: any HTTPResponder, limits: HTTPConnectionLimits, logger: Logger,
+                webSockets: [String: WebSocketEndpoint] = [:]) {
         self.responder = responder
         self.limits = limits
         self.logger = logger
+        self.webSockets = webSockets
     }
 
     public func makeHandler(for connection: Connection) -> any ConnectionHandler {
-        HTTPConnectionHandler(responder: responder, limits: limits, logger: logger)
+        HTTPConnectionHandler(service: self)
+    }
+}
+
+/// A path served as a WebSocket carrying a byte stream.
+public struct WebSocketEndpoint: Sendable {
+    public var subprotocol: String
+    /// Largest WebSocket frame accepted (bytes).
+    public var frameBytesMax: Int
+    public var makeHandler: @Sendable (Connection) -> any ConnectionHandler
+
+    public init(subprotocol: String, frameBytesMax: Int, makeHandler: @escaping @Sendable (Connection) -> any ConnectionHandler) {
+        self.subprotocol = subprotocol
+        self.frameBytesMax = frameBytesMax
+        self.makeHandler = makeHandler
     }
 }

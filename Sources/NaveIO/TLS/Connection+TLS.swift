@@ -44,7 +44,7 @@ extension EventLoop {
     func didReceiveCiphertext(_ connection: Connection, _ tls: TLSSession, _ bytes: UnsafeRawBufferPointer) {
         let outcome = tls.receive(bytes, scratch: tlsScratch) { plaintext in
             guard !connection.isClosed else { return }
-            connection.handler?.connection(connection, didReceive: plaintext)
+            connection.deliverReceived(plaintext)
         }
         if connection.isClosed { return }
         connection.queueCiphertext(tls)
