@@ -9,8 +9,27 @@ public protocol IdentityStore: Sendable {
     /// Everything stored, for the hub's in-memory registry at start.
     func loadRegistry() async throws -> RegistrySnapshot
 
-    /// Applies `changes` atomically, in order: all of them are stored, or none (then it throws).
+    /// Applies `changes` atomically, in order: all of them are stored, or none (then it throws
+    /// `IdentityStoreError`, or `CancellationError` when the task was cancelled before the write).
     func apply(_ changes: [RegistryChange]) async throws
+}
+
+/// Why a store refused a batch or could not load. Every store throws these the same way, and a
+/// failed `apply` has stored nothing. The registry maps them to IoT Hub's errors at the edge.
+public enum IdentityStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A `putModule` names a device that is neither stored nor put earlier in the same batch
+    /// (or was deleted earlier in it). Modules never outlive their device.
+    case unknownDevice(deviceID: String)
+    /// The medium failed (disk full, I/O error, closed or corrupt database) or cannot keep a
+    /// value; the reason is the store's own words, with no keys or other secrets in it.
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case .unknownDevice(let deviceID): "no device '\(deviceID)' in the identity store"
+        case .storage(let reason): "identity store failed: \(reason)"
+        }
+    }
 }
 
 /// The whole registry as stored.

@@ -2,7 +2,7 @@ import NaveModel
 import Synchronization
 
 /// An `IdentityStore` that keeps everything in memory: for tests and for embedders that bring
-/// no disk. Applies a batch atomically (one lock).
+/// no disk. Applies a batch atomically: validated whole, then applied under one lock.
 public final class InMemoryIdentityStore: IdentityStore {
     private struct Tables {
         var devices: [String: DeviceIdentity] = [:]
@@ -28,7 +28,10 @@ public final class InMemoryIdentityStore: IdentityStore {
     }
 
     public func apply(_ changes: [RegistryChange]) async throws {
-        tables.withLock { tables in
+        try tables.withLock { tables in
+            // Validate the whole batch before touching anything: a refused batch leaves the
+            // tables exactly as they were, as the SQLite store's rolled-back transaction does.
+            try Self.validate(changes, against: tables)
             for change in changes {
                 switch change {
                 case .putDevice(let device):
@@ -45,6 +48,29 @@ public final class InMemoryIdentityStore: IdentityStore {
                 case .deletePolicy(let name):
                     tables.policies[name] = nil
                 }
+            }
+        }
+    }
+
+    /// Replays the batch's device puts and deletes over the stored ids (as two small sets, not a
+    /// copy of the table) and throws at the first module whose device would not exist.
+    private static func validate(_ changes: [RegistryChange], against tables: Tables) throws(IdentityStoreError) {
+        var put = Set<String>()
+        var deleted = Set<String>()
+        for change in changes {
+            switch change {
+            case .putDevice(let device):
+                put.insert(device.deviceID)
+                deleted.remove(device.deviceID)
+            case .deleteDevice(let deviceID):
+                deleted.insert(deviceID)
+                put.remove(deviceID)
+            case .putModule(let module):
+                let exists = put.contains(module.deviceID)
+                    || (!deleted.contains(module.deviceID) && tables.devices[module.deviceID] != nil)
+                guard exists else { throw .unknownDevice(deviceID: module.deviceID) }
+            case .deleteModule, .putPolicy, .deletePolicy:
+                break
             }
         }
     }

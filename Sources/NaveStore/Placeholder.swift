@@ -1,1 +1,0 @@
-// NaveStore: first code arrives with issue #5.
