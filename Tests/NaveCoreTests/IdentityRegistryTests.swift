@@ -49,6 +49,8 @@ struct IdentityRegistryTests {
             DeviceSpec(deviceID: "d", authentication: .sas(primaryKey: "not base64!", secondaryKey: keyB)),
             DeviceSpec(deviceID: "d", authentication: .selfSigned(primaryThumbprint: "1234")),
             DeviceSpec(deviceID: "d", authentication: .selfSigned(primaryThumbprint: nil)),
+            DeviceSpec(deviceID: "d", statusReason: "nul\u{0}inside"),
+            DeviceSpec(deviceID: "d", statusReason: String(repeating: "r", count: 129)),
         ] {
             await #expect(throws: RegistryFailure.self) { try await registry.createDevice(spec) }
         }

@@ -45,6 +45,7 @@ extension IdentityRegistry {
     /// A new device from `spec`, keys generated where none are given.
     func newDevice(_ spec: DeviceSpec, generationID: String, now: Timestamp) throws(RegistryFailure) -> DeviceIdentity {
         try IdentityRules.validate(deviceID: spec.deviceID)
+        try IdentityRules.validateText(of: spec)
         return DeviceIdentity(
             deviceID: spec.deviceID, generationID: generationID, etag: ETag.initial, status: spec.status,
             statusReason: spec.statusReason, statusUpdatedTime: now,
@@ -55,6 +56,7 @@ extension IdentityRegistry {
     /// `current` changed as `spec` says, with a new etag, and the revocation the change causes:
     /// disabling ends the device's and its modules' connections, new credentials the device's.
     func updated(_ current: DeviceIdentity, with spec: DeviceSpec, now: Timestamp) throws(RegistryFailure) -> (DeviceIdentity, RevocationReason?) {
+        try IdentityRules.validateText(of: spec)
         var device = current
         device.authentication = try completed(spec.authentication, keeping: current.authentication)
         if device.status != spec.status { device.statusUpdatedTime = now }

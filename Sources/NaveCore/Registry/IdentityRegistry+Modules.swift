@@ -6,6 +6,7 @@ extension IdentityRegistry {
     /// Creates a module, or updates it when `ifMatch` is given (IoT Hub's `PUT` semantics).
     public func putModule(_ spec: ModuleSpec, ifMatch: String?) async throws(RegistryFailure) -> ModuleIdentity {
         try IdentityRules.validate(deviceID: spec.moduleID, field: "moduleId")
+        try IdentityRules.validate(text: spec.managedBy, field: "managedBy")
         let generationID = newGenerationID()
         let (module, changedCredentials) = try await commit { tables throws(RegistryFailure) in
             guard tables.devices[spec.deviceID] != nil else { throw .deviceNotFound(deviceID: spec.deviceID) }

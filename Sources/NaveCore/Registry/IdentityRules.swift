@@ -18,6 +18,24 @@ enum IdentityRules {
         }
     }
 
+    /// Free text (status reason, scopes, managedBy): bounded, no control characters (the SQLite
+    /// store cannot keep U+0000, and these are shown in logs and tables).
+    static func validate(text: String?, field: String, charactersMax: Int = 256) throws(RegistryFailure) {
+        guard let text else { return }
+        guard text.unicodeScalars.count <= charactersMax,
+              !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw .invalidArgument("\(field) must be at most \(charactersMax) characters without control characters")
+        }
+    }
+
+    /// Every free-text field of a device.
+    static func validateText(of spec: DeviceSpec) throws(RegistryFailure) {
+        try validate(text: spec.statusReason, field: "statusReason", charactersMax: 128)
+        try validate(text: spec.deviceScope, field: "deviceScope")
+        guard spec.parentScopes.count <= 16 else { throw .invalidArgument("parentScopes holds at most 16 scopes") }
+        for scope in spec.parentScopes { try validate(text: scope, field: "parentScopes") }
+    }
+
     /// A given SAS key must be base64 of 16 to 64 bytes; nil or empty means "generate".
     static func validKey(_ key: String?, field: String) throws(RegistryFailure) -> String? {
         guard let key, !key.isEmpty else { return nil }
