@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "NaveIO", targets: ["NaveIO"]),
         .library(name: "NaveMQTT", targets: ["NaveMQTT"]),
         .library(name: "NaveHTTP", targets: ["NaveHTTP"]),
+        .library(name: "NaveModel", targets: ["NaveModel"]),
         .library(name: "NaveCore", targets: ["NaveCore"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),

@@ -19,6 +19,10 @@ let package = Package(
             name: "HTTPDecoderFuzz",
             dependencies: [.product(name: "NaveHTTP", package: "Nave")]
         ),
+        .executableTarget(
+            name: "JSONParserFuzz",
+            dependencies: [.product(name: "NaveModel", package: "Nave")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,7 @@
 #
 #   Tests/Fuzz/run.sh                                   # MQTTDecoderFuzz, 60 seconds
 #   Tests/Fuzz/run.sh -max_total_time=600               # any libFuzzer flags replace the default
-#   Tests/Fuzz/run.sh --target HTTPDecoderFuzz          # another target (MQTTDecoderFuzz, HTTPDecoderFuzz)
+#   Tests/Fuzz/run.sh --target HTTPDecoderFuzz          # another target (MQTTDecoderFuzz, HTTPDecoderFuzz, JSONParserFuzz)
 #   Tests/Fuzz/run.sh --target HTTPDecoderFuzz -max_total_time=600
 #
 # Crashes are written to .build-fuzz/artifacts/; replay one with
@@ -43,6 +43,19 @@ seed_HTTPDecoderFuzz() {
     seed ws-fragments '\x01\x81\x01\x02\x03\x04\x62\x89\x80\x01\x02\x03\x04\x80\x81\x01\x02\x03\x04\x62'
     seed ws-close '\x88\x82\x00\x00\x00\x00\x03\xe8'
     seed ws-binary-16 '\x82\xfe\x00\x7e\x00\x00\x00\x00'"$(printf '%0126d' 0)"
+}
+
+seed_JSONParserFuzz() {
+    seed device '{"deviceId": "dev1", "status": "enabled", "authentication": {"symmetricKey": {"primaryKey": "AAAA", "secondaryKey": "BBBB"}, "type": "sas"}, "capabilities": {"iotEdge": false}}'
+    seed x509 '{"deviceId":"x","authentication":{"x509Thumbprint":{"primaryThumbprint":"8CB692F3D18F109A32BFC71144559590261FB557"},"type":"selfSigned"}}'
+    seed bulk '[{"id":"b1","importMode":"create","status":"enabled"},{"id":"b2","moduleId":"m","importMode":"updateTwin","properties":{"desired":{"a":1}}}]'
+    seed twin '{"tags":{"loc":"x"},"properties":{"desired":{"a":2,"$version":4,"$metadata":{"$lastUpdated":"2024-01-01T00:00:00.123Z"}}}}'
+    seed numbers '[0,-0,1.5,-1e-5,1E+300,9223372036854775807,-9223372036854775808,9223372036854775808,0.1]'
+    seed strings '["","\\\"\\/\\b\\f\\n\\r\\t","\\u00e9\\uD83D\\uDE00","\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"]'
+    seed nested '[[[[[[[[[[[{}]]]]]]]]]]]'
+    seed literals '{"t":true,"f":false,"n":null}'
+    seed timestamp '"2018-11-07T09:22:57.6054134Z"'
+    seed policy '{"keyName":"iothubowner","primaryKey":"AAAA","secondaryKey":"BBBB","rights":"RegistryRead, RegistryWrite"}'
 }
 
 declare -F "seed_$target" > /dev/null || { echo "unknown fuzz target: $target" >&2; exit 2; }
