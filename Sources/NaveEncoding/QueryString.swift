@@ -14,17 +14,34 @@ public struct QueryItem: Sendable, Hashable {
 /// pairs in order, each split on its first `=` (base64 values end with `=`), empty segments
 /// (`a=1&&b=2`, a trailing `&`) skipped as Python's `parse_qsl` skips them.
 public enum QueryString {
-    /// The raw (still encoded) pairs of `query`, in order. Never fails.
+    /// The raw (still encoded) pairs of `query`, in order. Never fails. Splits on the bytes `&`
+    /// and `=` (ASCII, so every cut falls between characters) rather than on `Character`s, which
+    /// is several times faster.
     public static func rawPairs(_ query: Substring) -> [(name: Substring, value: Substring)] {
         var pairs: [(name: Substring, value: Substring)] = []
-        for segment in query.split(separator: "&", omittingEmptySubsequences: true) {
-            if let equals = segment.firstIndex(of: "=") {
-                pairs.append((segment[..<equals], segment[segment.index(after: equals)...]))
-            } else {
-                pairs.append((segment, segment[segment.endIndex...]))
+        let bytes = query.utf8
+        var start = bytes.startIndex
+        var equals: String.Index?
+        var index = start
+        while true {
+            let atEnd = index == bytes.endIndex
+            let byte = atEnd ? UInt8(ascii: "&") : bytes[index]
+            if byte == UInt8(ascii: "&") {
+                if start != index {
+                    if let equals {
+                        pairs.append((query[start..<equals], query[bytes.index(after: equals)..<index]))
+                    } else {
+                        pairs.append((query[start..<index], query[index..<index]))
+                    }
+                }
+                if atEnd { return pairs }
+                start = bytes.index(after: index)
+                equals = nil
+            } else if byte == UInt8(ascii: "="), equals == nil {
+                equals = index
             }
+            index = bytes.index(after: index)
         }
-        return pairs
     }
 
     /// The percent-decoded pairs of `query`, in order, or nil when a name or value has a bad
