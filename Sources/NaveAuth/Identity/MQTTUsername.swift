@@ -34,8 +34,8 @@ public struct MQTTUsername: Sendable, Equatable {
         let parts = clientID.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
         guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else { throw .invalidClientID }
-        guard let separator = username.firstRange(of: "/?") else { throw .missingQuery }
-        let prefix = username[..<separator.lowerBound]
+        guard let separator = Self.querySeparator(in: username.utf8) else { throw .missingQuery }
+        let prefix = username[..<separator]
         // The prefix is `{hostname}/{client_id}`, compared as bytes (no Unicode normalisation:
         // ids are matched exactly); host names hold no `/`.
         let suffix = Array(("/" + clientID).utf8)
@@ -47,7 +47,8 @@ public struct MQTTUsername: Sendable, Equatable {
         if let expectedHostName, host.lowercased() != expectedHostName.lowercased() {
             throw .wrongHostName(got: host)
         }
-        guard let query = QueryString.parse(username[separator.upperBound...]) else { throw .badPercentEscape }
+        let queryStart = username.utf8.index(separator, offsetBy: 2)
+        guard let query = QueryString.parse(username[queryStart...]) else { throw .badPercentEscape }
         hostName = host
         deviceID = parts[0]
         moduleID = parts.count == 2 ? parts[1] : nil
@@ -55,6 +56,17 @@ public struct MQTTUsername: Sendable, Equatable {
         deviceClientType = try Self.single("DeviceClientType", in: query)
         modelID = try Self.single("model-id", in: query)
         self.query = query
+    }
+
+    /// Where the first `/?` starts (found on bytes: both are ASCII).
+    private static func querySeparator(in bytes: Substring.UTF8View) -> String.Index? {
+        var index = bytes.startIndex
+        while let slash = bytes[index...].firstIndex(of: UInt8(ascii: "/")) {
+            let next = bytes.index(after: slash)
+            if next != bytes.endIndex && bytes[next] == UInt8(ascii: "?") { return slash }
+            index = next
+        }
+        return nil
     }
 
     /// The value of `name`, nil when absent; a repeated parameter is ambiguous and refused.

@@ -40,13 +40,13 @@ public enum SASError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// `name` when it is at most 8 ASCII letters, digits, `-` or `_`; nil otherwise, so that no
     /// fragment of a garbled signature is echoed.
-    static func printableName(_ name: Substring) -> String? {
-        guard !name.isEmpty, name.utf8.count <= 8 else { return nil }
-        let plain = name.utf8.allSatisfy { byte in
+    static func printableName(_ name: some Collection<UInt8>) -> String? {
+        guard !name.isEmpty, name.count <= 8 else { return nil }
+        let plain = name.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
         }
-        return plain ? String(name) : nil
+        return plain ? String(decoding: name, as: UTF8.self) : nil
     }
 }

@@ -51,47 +51,75 @@ extension SASToken {
         guard let presented = Base64.decode(signature), presented.count == HMACSHA256.byteCount else {
             return .badSignature
         }
-        let stringToSign = Array((rawResource + "\n" + rawExpiry).utf8)
+        let stringToSign = rawResource + "\n" + rawExpiry
         for key in keys {
             guard let keyBytes = Self.keyBytes(key, keyEncoding) else { continue }
-            let expected = HMACSHA256.authenticationCode(key: keyBytes, message: stringToSign)
+            let expected = HMACSHA256.authenticationCode(key: keyBytes, message: stringToSign.utf8)
             if ConstantTime.equals(expected, presented) { return .valid(expiresAt: expiry) }
         }
         return .badSignature
     }
 
-    /// Whether a decoded `sr` names `expected`.
+    /// Whether a decoded `sr` names `expected`. Compares UTF-8 bytes in place, piece by piece: no
+    /// string is built, and ids match exactly (no Unicode normalisation).
     static func matches(_ resource: String, _ expected: SASResource) -> Bool {
-        switch expected {
-        case .device(let hostName, let deviceID):
-            return matchesPath(resource, hostName: hostName, path: "devices/" + deviceID)
-        case .module(let hostName, let deviceID, let moduleID):
-            return matchesPath(resource, hostName: hostName, path: "devices/\(deviceID)/modules/\(moduleID)")
-        case .service(let hostName):
-            return sameHost(withoutPort(Substring(resource)), withoutPort(Substring(hostName)))
-        case .exact(let uri):
-            return resource == uri
+        withContiguousBytes(resource.utf8) { resource in
+            switch expected {
+            case .device(let hostName, let deviceID):
+                matchesPath(resource[...], hostName: hostName, deviceID: deviceID, moduleID: nil)
+            case .module(let hostName, let deviceID, let moduleID):
+                matchesPath(resource[...], hostName: hostName, deviceID: deviceID, moduleID: moduleID)
+            case .service(let hostName):
+                withContiguousBytes(hostName.utf8) { expected in
+                    guard let host = withoutPort(resource[...]), let expectedHost = withoutPort(expected[...]) else { return false }
+                    return sameHost(host, expectedHost)
+                }
+            case .exact(let uri):
+                resource.elementsEqual(uri.utf8)
+            }
         }
     }
 
-    /// `{host}/{path}` with the host compared case-insensitively (DNS names are, RFC 4343) and the
-    /// path exactly (device and module ids are case-sensitive in IoT Hub).
-    private static func matchesPath(_ resource: String, hostName: String, path: String) -> Bool {
-        guard let slash = resource.firstIndex(of: "/") else { return false }
-        return resource[resource.index(after: slash)...] == path && sameHost(resource[..<slash], Substring(hostName))
+    /// `{host}/devices/{deviceID}[/modules/{moduleID}]`, the host compared case-insensitively
+    /// (DNS names are, RFC 4343) and the rest exactly (ids are case-sensitive in IoT Hub).
+    private static func matchesPath(_ resource: Bytes, hostName: String, deviceID: String, moduleID: String?) -> Bool {
+        guard let slash = resource.firstIndex(of: UInt8(ascii: "/")) else { return false }
+        let hostMatches = withContiguousBytes(hostName.utf8) { sameHost(resource[..<slash], $0[...]) }
+        var rest = resource[(slash + 1)...]
+        guard hostMatches, consume(&rest, "devices/"), consume(&rest, deviceID) else { return false }
+        if let moduleID {
+            guard consume(&rest, "/modules/"), consume(&rest, moduleID) else { return false }
+        }
+        return rest.isEmpty
+    }
+
+    /// Drops `prefix` from the front of `bytes` when it is there.
+    private static func consume(_ bytes: inout Bytes, _ prefix: String) -> Bool {
+        guard bytes.starts(with: prefix.utf8) else { return false }
+        bytes = bytes.dropFirst(prefix.utf8.count)
+        return true
     }
 
     /// `host` from `host` or `host:digits`; nil for `host:` or a non-numeric port.
-    private static func withoutPort(_ authority: Substring) -> Substring? {
+    private static func withoutPort(_ authority: Bytes) -> Bytes? {
         // A bracketed IPv6 literal without a port, `[::1]`, has colons of its own.
-        guard authority.last != "]", let colon = authority.lastIndex(of: ":") else { return authority }
-        let port = authority[authority.index(after: colon)...]
-        guard !port.isEmpty, port.utf8.count <= 5, port.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        guard authority.last != UInt8(ascii: "]"), let colon = authority.lastIndex(of: UInt8(ascii: ":")) else {
+            return authority
+        }
+        let port = authority[(colon + 1)...]
+        guard (1...5).contains(port.count), port.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            return nil
+        }
         return authority[..<colon]
     }
 
-    private static func sameHost(_ a: Substring?, _ b: Substring?) -> Bool {
-        guard let a, let b, !a.isEmpty else { return false }
-        return a.utf8.count == b.utf8.count && a.lowercased() == b.lowercased()
+    /// ASCII case-insensitive equality of two non-empty host names.
+    private static func sameHost(_ a: Bytes, _ b: Bytes) -> Bool {
+        guard !a.isEmpty, a.count == b.count else { return false }
+        return zip(a, b).allSatisfy { x, y in asciiLowercased(x) == asciiLowercased(y) }
+    }
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
     }
 }

@@ -5,7 +5,7 @@ import NaveEncoding
 /// `verify` checks expiry, resource and signature.
 ///
 /// `description` leaves the signature out, so a token can be logged.
-public struct SASToken: Sendable, Equatable, CustomStringConvertible {
+public struct SASToken: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
     /// Longest token text accepted, in bytes. SDK tokens are under 300 bytes; the limit keeps a
     /// hostile CONNECT password or Authorization header from costing more than a few µs.
     public static let textBytesMax = 4096
@@ -27,61 +27,81 @@ public struct SASToken: Sendable, Equatable, CustomStringConvertible {
     /// Parses `text` strictly: fields in any order, each split on its first `=` and
     /// percent-decoded; `sr`, `sig` and `se` required; only `skn` besides (§1.3 steps 1–2).
     public init(parsing text: some StringProtocol) throws(SASError) {
-        let text = Substring(text)
-        guard text.utf8.count <= Self.textBytesMax else { throw .tooLong(byteCount: text.utf8.count) }
-        let prefix = "SharedAccessSignature "
-        guard text.hasPrefix(prefix) else { throw .missingPrefix }
-        var fields = Fields()
-        for pair in text.dropFirst(prefix.count).split(separator: "&", omittingEmptySubsequences: false) {
-            try fields.add(pair)
-        }
-        guard let sr = fields.sr else { throw .missingField("sr") }
-        guard let sig = fields.sig else { throw .missingField("sig") }
-        guard let se = fields.se else { throw .missingField("se") }
-        rawResource = String(sr)
-        resource = try Self.decode(sr, field: "sr")
-        signature = try Self.decode(sig, field: "sig")
-        let expiryText = try Self.decode(se, field: "se")
-        guard let expiry = Self.seconds(expiryText) else { throw .badExpiry }
-        rawExpiry = String(se)
-        self.expiry = expiry
-        keyName = try fields.skn.map { skn throws(SASError) in try Self.decode(skn, field: "skn") }
+        // One pass over the UTF-8 bytes: exact matching, and no per-byte String.Index work.
+        let parsed = withContiguousBytes(text.utf8) { utf8 in Result { () throws(SASError) in try Self(utf8: utf8) } }
+        self = try parsed.get()
     }
 
     public var description: String {
         "SharedAccessSignature(sr: \(resource), se: \(expiry)" + (keyName.map { ", skn: \($0)" } ?? "") + ", sig: <redacted>)"
     }
 
+    /// `dump` and debuggers show the same redacted fields as `description`.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["resource": resource, "expiry": expiry, "keyName": keyName as Any, "signature": "<redacted>"])
+    }
+
+    private init(utf8 text: UnsafeBufferPointer<UInt8>) throws(SASError) {
+        guard text.count <= Self.textBytesMax else { throw .tooLong(byteCount: text.count) }
+        let prefix = "SharedAccessSignature ".utf8
+        guard text.starts(with: prefix) else { throw .missingPrefix }
+        var fields = Fields()
+        var start = prefix.count
+        while true {
+            let end = text[start...].firstIndex(of: UInt8(ascii: "&")) ?? text.count
+            try fields.add(text[start..<end])
+            if end == text.count { break }
+            start = end + 1
+        }
+        guard let sr = fields.sr else { throw .missingField("sr") }
+        guard let sig = fields.sig else { throw .missingField("sig") }
+        guard let se = fields.se else { throw .missingField("se") }
+        rawResource = String(decoding: sr, as: UTF8.self)
+        resource = try Self.decode(sr, field: "sr")
+        signature = try Self.decode(sig, field: "sig")
+        let expiryText = try Self.decode(se, field: "se")
+        guard let expiry = Self.seconds(expiryText) else { throw .badExpiry }
+        rawExpiry = String(decoding: se, as: UTF8.self)
+        self.expiry = expiry
+        keyName = try fields.skn.map { skn throws(SASError) in try Self.decode(skn, field: "skn") }
+    }
+
+    typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
     /// The raw values of the four fields, before decoding.
     private struct Fields {
-        var sr: Substring?
-        var sig: Substring?
-        var se: Substring?
-        var skn: Substring?
+        var sr: Bytes?
+        var sig: Bytes?
+        var se: Bytes?
+        var skn: Bytes?
 
-        mutating func add(_ pair: Substring) throws(SASError) {
+        mutating func add(_ pair: Bytes) throws(SASError) {
             guard !pair.isEmpty else { throw .emptyPair }
-            guard let equals = pair.firstIndex(of: "=") else { throw .pairWithoutEquals }
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { throw .pairWithoutEquals }
             let name = pair[..<equals]
-            let value = pair[pair.index(after: equals)...]
-            switch name {
-            case "sr": try Self.set(&sr, value, "sr")
-            case "sig": try Self.set(&sig, value, "sig")
-            case "se": try Self.set(&se, value, "se")
-            case "skn": try Self.set(&skn, value, "skn")
-            default: throw .unknownField(name: SASError.printableName(name))
+            let value = pair[(equals + 1)...]
+            if name.elementsEqual("sr".utf8) {
+                try Self.set(&sr, value, "sr")
+            } else if name.elementsEqual("sig".utf8) {
+                try Self.set(&sig, value, "sig")
+            } else if name.elementsEqual("se".utf8) {
+                try Self.set(&se, value, "se")
+            } else if name.elementsEqual("skn".utf8) {
+                try Self.set(&skn, value, "skn")
+            } else {
+                throw .unknownField(name: SASError.printableName(name))
             }
         }
 
-        private static func set(_ slot: inout Substring?, _ value: Substring, _ name: String) throws(SASError) {
+        private static func set(_ slot: inout Bytes?, _ value: Bytes, _ name: String) throws(SASError) {
             guard slot == nil else { throw .duplicateField(name) }
             guard !value.isEmpty else { throw .emptyValue(field: name) }
             slot = value
         }
     }
 
-    private static func decode(_ value: Substring, field: String) throws(SASError) -> String {
-        guard let decoded = PercentEncoding.decode(value) else { throw .badPercentEscape(field: field) }
+    private static func decode(_ value: Bytes, field: String) throws(SASError) -> String {
+        guard let decoded = PercentEncoding.decode(utf8: value) else { throw .badPercentEscape(field: field) }
         guard !decoded.isEmpty else { throw .emptyValue(field: field) }
         return decoded
     }
