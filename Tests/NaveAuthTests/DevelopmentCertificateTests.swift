@@ -65,6 +65,9 @@ struct DevelopmentCertificateTests {
             #expect(fromKey.output == fromCertificate.output, "\(name) key does not match its certificate")
         }
         #expect(!certificates.server.description.contains("PRIVATE"))
+        var dumped = ""
+        dump(certificates, to: &dumped)
+        #expect(!dumped.contains("PRIVATE KEY") && dumped.contains("CERTIFICATE"))
     }
 
     @Test("Python's ssl accepts the server for localhost, 127.0.0.1 and ::1 with TLS 1.2 pinned, and refuses other names")

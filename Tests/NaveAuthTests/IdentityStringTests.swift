@@ -93,6 +93,9 @@ struct IdentityStringTests {
         #expect(value.formatted == "HostName=localhost;DeviceId=dev1;ModuleId=mod1;SharedAccessKey=c2VjcmV0=;GatewayHostName=gw")
         #expect(try ConnectionString(parsing: value.formatted) == value)
         #expect(!value.description.contains("c2VjcmV0") && value.description.contains("SharedAccessKey=<redacted>"))
+        var dumped = ""
+        dump(value, to: &dumped)
+        #expect(!dumped.contains("c2VjcmV0"))
         let service = ConnectionString(hostName: "h", sharedAccessKeyName: "iothubowner", sharedAccessKey: "k=")
         #expect(service.formatted == "HostName=h;SharedAccessKeyName=iothubowner;SharedAccessKey=k=")
     }

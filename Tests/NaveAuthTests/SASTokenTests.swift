@@ -166,6 +166,9 @@ struct SASTokenTests {
         let token = try SASToken(parsing: Self.deviceToken)
         #expect(!token.description.contains("StV1") && token.description.contains("localhost/devices/dev1"))
         #expect(!String(describing: token).contains("StV1"))
+        var dumped = ""
+        dump(token, to: &dumped)
+        #expect(!dumped.contains("StV1"))
     }
 }
 

@@ -3,7 +3,7 @@
 /// modules, `HostName=…;SharedAccessKeyName=…;SharedAccessKey=…` for services.
 ///
 /// `description` hides the key and signature; `formatted` is the full text for a user to copy.
-public struct ConnectionString: Sendable, Equatable, CustomStringConvertible {
+public struct ConnectionString: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
     public var hostName: String
     public var deviceID: String?
     public var moduleID: String?
@@ -63,6 +63,9 @@ public struct ConnectionString: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { pairs(redacted: true) }
+
+    /// `dump` and debuggers see the redacted text too.
+    public var customMirror: Mirror { Mirror(self, children: ["redacted": description]) }
 
     private func pairs(redacted: Bool) -> String {
         let values = [hostName, deviceID, moduleID, sharedAccessKeyName, sharedAccessKey, sharedAccessSignature,

@@ -71,7 +71,9 @@ extension SASToken {
                 matchesPath(resource[...], hostName: hostName, deviceID: deviceID, moduleID: moduleID)
             case .service(let hostName):
                 withContiguousBytes(hostName.utf8) { expected in
-                    guard let host = withoutPort(resource[...]), let expectedHost = withoutPort(expected[...]) else { return false }
+                    guard let host = withoutPort(resource[...]), let expectedHost = withoutPort(expected[...]) else {
+                        return false
+                    }
                     return sameHost(host, expectedHost)
                 }
             case .exact(let uri):

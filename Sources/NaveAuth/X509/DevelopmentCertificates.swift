@@ -1,7 +1,7 @@
 import CNaveSSL
 
 /// A certificate and its private key, both PEM. `description` leaves the key out.
-public struct CertificateAndKey: Sendable, Equatable, CustomStringConvertible {
+public struct CertificateAndKey: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
     public let certificatePEM: String
     /// Unencrypted PKCS#8 (`-----BEGIN PRIVATE KEY-----`). Secret.
     public let privateKeyPEM: String
@@ -14,6 +14,11 @@ public struct CertificateAndKey: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         let name = (try? Certificate(pem: certificatePEM))?.commonName ?? "?"
         return "CertificateAndKey(CN=\(name), privateKey: <redacted>)"
+    }
+
+    /// `dump` and debuggers see the certificate, not the key.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["certificatePEM": certificatePEM, "privateKeyPEM": "<redacted>"])
     }
 }
 

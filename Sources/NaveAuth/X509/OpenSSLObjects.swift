@@ -115,7 +115,8 @@ struct OwnedBIO: ~Copyable {
     init(reading text: String) throws(CertificateError) {
         guard let bio = BIO_new(BIO_s_mem()) else { fatalError("BIO_new failed: out of memory") }
         let bytes = Array(text.utf8)
-        guard bytes.count < Int(Int32.max), bytes.isEmpty || BIO_write(bio, bytes, Int32(bytes.count)) == Int32(bytes.count) else {
+        guard bytes.count < Int(Int32.max),
+              bytes.isEmpty || BIO_write(bio, bytes, Int32(bytes.count)) == Int32(bytes.count) else {
             BIO_free(bio)
             throw CertificateError("cannot buffer PEM text")
         }
