@@ -10,8 +10,13 @@ public enum Base64 {
     }()
 
     /// The padded encoding of `bytes`.
+    @inlinable
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let input = Array(bytes)
+        withByteBuffer(bytes) { encode(bytes: $0) }
+    }
+
+    @usableFromInline
+    static func encode(bytes input: UnsafeBufferPointer<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((input.count + 2) / 3 * 4)
         var index = 0
@@ -32,26 +37,38 @@ public enum Base64 {
     /// The bytes `text` encodes, or nil unless it is canonical padded base64: a multiple of four
     /// characters, all from the alphabet, "=" only as final padding, and zero unused bits
     /// (RFC 4648 §3.5), so every byte string has exactly one accepted encoding.
+    @inlinable
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let input = Array(text.utf8)
+        withUTF8Buffer(text) { decode(utf8: $0) }
+    }
+
+    /// Decodes in one pass over the bytes with no allocation but the result (SAS verification
+    /// decodes a key and a signature per CONNECT).
+    @usableFromInline
+    static func decode(utf8 input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard input.count % 4 == 0 else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count / 4 * 3)
-        for start in stride(from: 0, to: input.count, by: 4) {
-            let last = start + 4 == input.count
-            let padding = last ? input[start..<start + 4].reversed().prefix { $0 == UInt8(ascii: "=") }.count : 0
-            guard padding <= 2 else { return nil }
-            var group: UInt32 = 0
-            for offset in 0..<4 {
-                let value = offset < 4 - padding ? values[Int(input[start + offset])] : 0
-                guard value != 0xFF else { return nil }
-                group = group << 6 | UInt32(value)
+        guard !input.isEmpty else { return [] }
+        let padding = input[input.count - 1] != UInt8(ascii: "=") ? 0 : input[input.count - 2] != UInt8(ascii: "=") ? 1 : 2
+        return values.withUnsafeBufferPointer { table -> [UInt8]? in
+            var output: [UInt8] = []
+            output.reserveCapacity(input.count / 4 * 3)
+            var start = 0
+            while start < input.count {
+                let used = start + 4 == input.count ? 4 - padding : 4
+                var group: UInt32 = 0
+                for offset in 0..<4 {
+                    let value = offset < used ? table[Int(input[start + offset])] : 0
+                    guard value != 0xFF else { return nil }
+                    group = group << 6 | UInt32(value)
+                }
+                output.append(UInt8(truncatingIfNeeded: group >> 16))
+                if used > 2 { output.append(UInt8(truncatingIfNeeded: group >> 8)) }
+                if used > 3 { output.append(UInt8(truncatingIfNeeded: group)) }
+                // Unused low bits of the last symbol must be zero (canonical encoding).
+                guard used == 4 || group & (used == 3 ? 0xFF : 0xFFFF) == 0 else { return nil }
+                start += 4
             }
-            let bytes = [UInt8(truncatingIfNeeded: group >> 16), UInt8(truncatingIfNeeded: group >> 8), UInt8(truncatingIfNeeded: group)]
-            // Unused low bits of the last symbol must be zero (canonical encoding).
-            guard padding == 0 || bytes[3 - padding] == 0 else { return nil }
-            output.append(contentsOf: bytes[0..<(3 - padding)])
+            return output
         }
-        return output
     }
 }

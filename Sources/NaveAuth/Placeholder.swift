@@ -1,1 +1,0 @@
-// NaveAuth: first code arrives with issue #5.
