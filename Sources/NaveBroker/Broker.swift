@@ -66,6 +66,9 @@ public final class Broker: Sendable {
         MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: gate, nowNanos: connection.loop.nowNanos)
     }
 
+    /// The largest MQTT packet a client may send (bytes), for transports that frame packets.
+    public var maximumPacketBytes: Int { configuration.binding.maximumPacketBytes }
+
     /// A unique client id for a CONNECT with a zero-byte one and clean session 1 (§3.1.3-6).
     func assignClientID() -> String {
         let number = assignedClientIDs.add(1, ordering: .relaxed).newValue

@@ -18,7 +18,7 @@ struct IdentityRegistryTests {
     @Test("create generates SAS keys when none are given, sets etag MQ== and a generation id")
     func createGeneratesKeys() async throws {
         let registry = try await makeRegistry()
-        let device = try await registry.createDevice(DeviceSpec(deviceID: "dev1"))
+        let device = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         #expect(device.etag == "MQ==")
         #expect(device.generationID.count == 18)
         #expect(device.authentication.kind == .sas)
@@ -30,10 +30,10 @@ struct IdentityRegistryTests {
     @Test("create keeps given keys and refuses an existing id with deviceAlreadyExists")
     func createTwice() async throws {
         let registry = try await makeRegistry()
-        let spec = DeviceSpec(deviceID: "dev1", authentication: .sas(primaryKey: keyA, secondaryKey: keyB))
+        let spec = DeviceRequest(deviceID: "dev1", authentication: .sas(primaryKey: keyA, secondaryKey: keyB))
         let device = try await registry.createDevice(spec)
         #expect(device.authentication.primaryKey == keyA)
-        await #expect(throws: RegistryFailure.deviceAlreadyExists(deviceID: "dev1")) {
+        await #expect(throws: HubError.deviceAlreadyExists(deviceID: "dev1")) {
             try await registry.createDevice(spec)
         }
     }
@@ -42,17 +42,17 @@ struct IdentityRegistryTests {
     func invalidArguments() async throws {
         let registry = try await makeRegistry()
         for spec in [
-            DeviceSpec(deviceID: ""),
-            DeviceSpec(deviceID: "a/b"),
-            DeviceSpec(deviceID: String(repeating: "x", count: 129)),
-            DeviceSpec(deviceID: "ünicode"),
-            DeviceSpec(deviceID: "d", authentication: .sas(primaryKey: "not base64!", secondaryKey: keyB)),
-            DeviceSpec(deviceID: "d", authentication: .selfSigned(primaryThumbprint: "1234")),
-            DeviceSpec(deviceID: "d", authentication: .selfSigned(primaryThumbprint: nil)),
-            DeviceSpec(deviceID: "d", statusReason: "nul\u{0}inside"),
-            DeviceSpec(deviceID: "d", statusReason: String(repeating: "r", count: 129)),
+            DeviceRequest(deviceID: ""),
+            DeviceRequest(deviceID: "a/b"),
+            DeviceRequest(deviceID: String(repeating: "x", count: 129)),
+            DeviceRequest(deviceID: "ünicode"),
+            DeviceRequest(deviceID: "d", authentication: .sas(primaryKey: "not base64!", secondaryKey: keyB)),
+            DeviceRequest(deviceID: "d", authentication: .selfSigned(primaryThumbprint: "1234")),
+            DeviceRequest(deviceID: "d", authentication: .selfSigned(primaryThumbprint: nil)),
+            DeviceRequest(deviceID: "d", statusReason: "nul\u{0}inside"),
+            DeviceRequest(deviceID: "d", statusReason: String(repeating: "r", count: 129)),
         ] {
-            await #expect(throws: RegistryFailure.self) { try await registry.createDevice(spec) }
+            await #expect(throws: HubError.self) { try await registry.createDevice(spec) }
         }
         #expect(registry.devices().isEmpty)
     }
@@ -60,21 +60,21 @@ struct IdentityRegistryTests {
     @Test("update checks If-Match (quoted, weak, *), bumps the etag and keeps the generation id")
     func updateWithETags() async throws {
         let registry = try await makeRegistry()
-        let created = try await registry.createDevice(DeviceSpec(deviceID: "dev1"))
-        var spec = DeviceSpec(deviceID: "dev1", statusReason: "first")
+        let created = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
+        var spec = DeviceRequest(deviceID: "dev1", statusReason: "first")
         let first = try await registry.updateDevice(spec, ifMatch: "\"MQ==\"")
         #expect(first.etag == "Mg==")
         #expect(first.generationID == created.generationID)
         #expect(first.authentication.primaryKey == created.authentication.primaryKey, "an update without keys keeps them")
         spec.statusReason = "second"
-        await #expect(throws: RegistryFailure.preconditionFailed(current: "Mg==")) {
+        await #expect(throws: HubError.preconditionFailed()) {
             try await registry.updateDevice(spec, ifMatch: "\"MQ==\"")
         }
         let second = try await registry.updateDevice(spec, ifMatch: "W/\"Mg==\"")
         let third = try await registry.updateDevice(spec, ifMatch: "\"*\"")
         #expect(second.etag == "Mw==" && third.etag == "NA==")
-        await #expect(throws: RegistryFailure.deviceNotFound(deviceID: "nope")) {
-            try await registry.updateDevice(DeviceSpec(deviceID: "nope"), ifMatch: "*")
+        await #expect(throws: HubError.deviceNotFound(deviceID: "nope")) {
+            try await registry.updateDevice(DeviceRequest(deviceID: "nope"), ifMatch: "*")
         }
     }
 
@@ -82,19 +82,19 @@ struct IdentityRegistryTests {
     func revocation() async throws {
         let clock = ManualClock()
         let registry = try await makeRegistry(clock: clock)
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "dev1"))
-        _ = try await registry.putModule(ModuleSpec(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
+        _ = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
         let deviceConnection = RecordingConnection()
         let moduleConnection = RecordingConnection()
         registry.connections.register(deviceConnection, as: IdentityKey(deviceID: "dev1"), at: clock.now())
         registry.connections.register(moduleConnection, as: IdentityKey(deviceID: "dev1", moduleID: "m1"), at: clock.now())
         #expect(registry.connections.connectedDeviceCount == 1)
 
-        _ = try await registry.updateDevice(DeviceSpec(deviceID: "dev1", authentication: .sas(primaryKey: keyA, secondaryKey: keyB)), ifMatch: "*")
+        _ = try await registry.updateDevice(DeviceRequest(deviceID: "dev1", authentication: .sas(primaryKey: keyA, secondaryKey: keyB)), ifMatch: "*")
         #expect(deviceConnection.revoked == [.credentialsChanged])
         #expect(moduleConnection.revoked.isEmpty)
 
-        _ = try await registry.updateDevice(DeviceSpec(deviceID: "dev1", status: .disabled, authentication: .sas(primaryKey: keyA, secondaryKey: keyB)), ifMatch: "*")
+        _ = try await registry.updateDevice(DeviceRequest(deviceID: "dev1", status: .disabled, authentication: .sas(primaryKey: keyA, secondaryKey: keyB)), ifMatch: "*")
         #expect(deviceConnection.revoked == [.credentialsChanged, .deviceDisabled])
         #expect(moduleConnection.revoked == [.deviceDisabled])
 
@@ -130,20 +130,20 @@ struct IdentityRegistryTests {
         let store = FailingStore()
         let registry = try await makeRegistry(store: store)
         store.failNext.store(true, ordering: .relaxed)
-        await #expect(throws: RegistryFailure.self) { try await registry.createDevice(DeviceSpec(deviceID: "dev1")) }
+        await #expect(throws: HubError.self) { try await registry.createDevice(DeviceRequest(deviceID: "dev1")) }
         #expect(registry.device("dev1") == nil)
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "dev1"))
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         #expect(try await store.loadRegistry().devices.map(\.deviceID) == ["dev1"])
     }
 
     @Test("concurrent conditional updates: exactly one of those sharing an etag wins")
     func concurrentUpdates() async throws {
         let registry = try await makeRegistry()
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "dev1"))
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         let wins = await withTaskGroup(of: Bool.self) { group in
             for index in 0..<20 {
                 group.addTask {
-                    (try? await registry.updateDevice(DeviceSpec(deviceID: "dev1", statusReason: "\(index)"), ifMatch: "\"MQ==\"")) != nil
+                    (try? await registry.updateDevice(DeviceRequest(deviceID: "dev1", statusReason: "\(index)"), ifMatch: "\"MQ==\"")) != nil
                 }
             }
             return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -155,7 +155,7 @@ struct IdentityRegistryTests {
     func reload() async throws {
         let store = InMemoryIdentityStore()
         let first = try await makeRegistry(store: store)
-        let device = try await first.createDevice(DeviceSpec(deviceID: "dev1"))
+        let device = try await first.createDevice(DeviceRequest(deviceID: "dev1"))
         let policies = first.policies
         let second = try await makeRegistry(store: store)
         #expect(second.device("dev1") == device)

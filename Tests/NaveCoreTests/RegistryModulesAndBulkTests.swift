@@ -7,19 +7,19 @@ struct RegistryModulesAndBulkTests {
     @Test("modules need their device; PUT creates, PUT with If-Match updates, a second create is refused")
     func modules() async throws {
         let registry = try await makeRegistry()
-        await #expect(throws: RegistryFailure.deviceNotFound(deviceID: "dev1")) {
-            try await registry.putModule(ModuleSpec(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
+        await #expect(throws: HubError.deviceNotFound(deviceID: "dev1")) {
+            try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
         }
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "dev1"))
-        let module = try await registry.putModule(ModuleSpec(deviceID: "dev1", moduleID: "m1", managedBy: "me"), ifMatch: nil)
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
+        let module = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1", managedBy: "me"), ifMatch: nil)
         #expect(module.etag == "MQ==" && module.managedBy == "me")
-        await #expect(throws: RegistryFailure.moduleAlreadyExists(deviceID: "dev1", moduleID: "m1")) {
-            try await registry.putModule(ModuleSpec(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
+        await #expect(throws: HubError.moduleAlreadyExistsOnDevice(deviceID: "dev1", moduleID: "m1")) {
+            try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
         }
-        let updated = try await registry.putModule(ModuleSpec(deviceID: "dev1", moduleID: "m1"), ifMatch: "\"MQ==\"")
+        let updated = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: "\"MQ==\"")
         #expect(updated.etag == "Mg==" && updated.authentication.primaryKey == module.authentication.primaryKey)
         #expect(try registry.modules(of: "dev1").map(\.moduleID) == ["m1"])
-        await #expect(throws: RegistryFailure.moduleNotFound(deviceID: "dev1", moduleID: "m2")) {
+        await #expect(throws: HubError.moduleNotFound(deviceID: "dev1", moduleID: "m2")) {
             try await registry.deleteModule("dev1", "m2", ifMatch: nil)
         }
         try await registry.deleteModule("dev1", "m1", ifMatch: "*")
@@ -29,33 +29,36 @@ struct RegistryModulesAndBulkTests {
     @Test("bulk applies each entry by its mode and reports the failures without undoing the rest")
     func bulk() async throws {
         let registry = try await makeRegistry()
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "existing"))
-        let failures = try await registry.bulk([
-            BulkDeviceOperation(mode: .create, spec: DeviceSpec(deviceID: "b1")),
-            BulkDeviceOperation(mode: .create, spec: DeviceSpec(deviceID: "existing")),
-            BulkDeviceOperation(mode: .updateIfMatchETag, spec: DeviceSpec(deviceID: "existing", status: .disabled), etag: "wrong"),
-            BulkDeviceOperation(mode: .update, spec: DeviceSpec(deviceID: "b1", statusReason: "updated in the same call")),
-            BulkDeviceOperation(mode: .delete, spec: DeviceSpec(deviceID: "missing")),
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "existing"))
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "other"))
+        let result = try await registry.bulk([
+            ExportImportDevice(deviceID: "b1", importMode: .create),
+            ExportImportDevice(deviceID: "existing", importMode: .create),
+            ExportImportDevice(deviceID: "other", etag: "wrong", importMode: .updateIfMatchETag, status: .disabled),
+            ExportImportDevice(deviceID: "b2", importMode: .create),
+            ExportImportDevice(deviceID: "b2", importMode: .update, statusReason: "twice in one call"),
+            ExportImportDevice(deviceID: "missing", importMode: .delete),
         ])
-        #expect(failures.map(\.deviceID) == ["existing", "existing", "missing"])
-        #expect(failures.map(\.failure) == [.deviceAlreadyExists(deviceID: "existing"), .preconditionFailed(current: "MQ=="), .deviceNotFound(deviceID: "missing")])
-        #expect(registry.device("b1")?.statusReason == "updated in the same call")
-        #expect(registry.device("existing")?.status == .enabled)
+        #expect(result.errors.map(\.deviceID) == ["existing", "other", "b2", "missing"])
+        #expect(result.errors.map(\.error.code) == [409_001, 412_001, 400_011, 404_001])
+        #expect(!result.isSuccessful && result.httpStatus == 400)
+        #expect(registry.device("b1") != nil && registry.device("b2")?.statusReason == nil)
+        #expect(registry.device("other")?.status == .enabled)
     }
 
     @Test("bulk refuses more than 100 entries")
     func bulkLimit() async throws {
         let registry = try await makeRegistry()
-        let operations = (0...100).map { BulkDeviceOperation(mode: .create, spec: DeviceSpec(deviceID: "d\($0)")) }
-        await #expect(throws: RegistryFailure.self) { try await registry.bulk(operations) }
+        let entries = (0...100).map { ExportImportDevice(deviceID: "d\($0)", importMode: .create) }
+        await #expect(throws: HubError.self) { try await registry.bulk(entries) }
         #expect(registry.statistics.totalDeviceCount == 0)
     }
 
     @Test("statistics count enabled and disabled devices")
     func statistics() async throws {
         let registry = try await makeRegistry()
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "a"))
-        _ = try await registry.createDevice(DeviceSpec(deviceID: "b", status: .disabled))
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "a"))
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "b", status: .disabled))
         #expect(registry.statistics == .init(totalDeviceCount: 2, enabledDeviceCount: 1, disabledDeviceCount: 1))
         #expect(registry.devices(limit: 1).map(\.deviceID) == ["a"])
     }
@@ -64,7 +67,7 @@ struct RegistryModulesAndBulkTests {
     func policies() async throws {
         let registry = try await makeRegistry()
         let created = try await registry.createPolicy(name: "ops", rights: [.registryRead])
-        await #expect(throws: RegistryFailure.policyAlreadyExists(name: "ops")) {
+        await #expect(throws: HubError.policyAlreadyExists(name: "ops")) {
             try await registry.createPolicy(name: "ops", rights: [.registryRead])
         }
         let renewed = try await registry.regenerateKey(policy: "ops", slot: .primary)

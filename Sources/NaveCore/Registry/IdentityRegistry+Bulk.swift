@@ -1,82 +1,65 @@
 import NaveModel
 
-/// One entry of a bulk registry call (`POST /devices`, IoT Hub's `ExportImportDevice`).
-public struct BulkDeviceOperation: Sendable, Equatable {
-    /// IoT Hub's `importMode` values that concern identities.
-    public enum Mode: String, Sendable, CaseIterable {
-        case create, update, updateIfMatchETag, delete, deleteIfMatchETag
-    }
-
-    public var mode: Mode
-    public var spec: DeviceSpec
-    /// `eTag` of the entry, compared by the `…IfMatchETag` modes.
-    public var etag: String?
-
-    public init(mode: Mode, spec: DeviceSpec, etag: String? = nil) {
-        self.mode = mode
-        self.spec = spec
-        self.etag = etag
-    }
-}
-
-/// An entry that failed, for `BulkRegistryOperationResult.errors`.
-public struct BulkFailure: Sendable, Equatable {
-    public var deviceID: String
-    public var mode: BulkDeviceOperation.Mode
-    public var failure: RegistryFailure
-}
-
 extension IdentityRegistry {
-    /// Up to `bulkOperationsMax` entries, each applied by its mode; entries that fail are
-    /// reported and the others are stored together (IoT Hub answers 400 with the failures and
-    /// keeps the rest).
-    public static let bulkOperationsMax = 100
-
-    public func bulk(_ operations: [BulkDeviceOperation]) async throws(RegistryFailure) -> [BulkFailure] {
-        guard operations.count <= Self.bulkOperationsMax else {
-            throw .invalidArgument("a bulk call takes at most \(Self.bulkOperationsMax) devices (got \(operations.count))")
+    /// Applies up to `ExportImportDevice.bulkDevicesMax` entries (`POST /devices`), each by its
+    /// `importMode`. Entries that fail are reported and the others are stored together in one
+    /// write: IoT Hub answers 400 with the failures and keeps the rest (contract §4.4).
+    public func bulk(_ entries: [ExportImportDevice]) async throws(HubError) -> BulkRegistryOperationResult {
+        guard entries.count <= ExportImportDevice.bulkDevicesMax else {
+            throw .tooManyDevices(count: entries.count, countMax: ExportImportDevice.bulkDevicesMax)
         }
         let now = clock.now()
-        let prepared = operations.map { operation in (operation, newGenerationID()) }
-        let (failures, revoked) = try await commit { tables throws(RegistryFailure) in
+        let prepared = entries.map { entry in (entry, newGenerationID()) }
+        let (result, revoked) = try await commit { tables throws(HubError) in
             var working = tables
             var changes: [RegistryChange] = []
-            var failures: [BulkFailure] = []
+            var result = BulkRegistryOperationResult()
             var revoked: [(String, RevocationReason)] = []
-            for (operation, generationID) in prepared {
-                do throws(RegistryFailure) {
-                    let (change, revocation) = try plan(operation, in: working, generationID: generationID, now: now)
+            var seen = Set<String>()
+            for (entry, generationID) in prepared {
+                do throws(HubError) {
+                    guard seen.insert(entry.deviceID).inserted else { throw .deviceDefinedMultipleTimes(deviceID: entry.deviceID) }
+                    let (change, revocation) = try plan(entry, in: working, generationID: generationID, now: now)
                     working.apply([change])
                     changes.append(change)
-                    if let revocation { revoked.append((operation.spec.deviceID, revocation)) }
+                    if let revocation { revoked.append((entry.deviceID, revocation)) }
                 } catch {
-                    failures.append(BulkFailure(deviceID: operation.spec.deviceID, mode: operation.mode, failure: error))
+                    result.errors.append(.init(deviceID: entry.deviceID, moduleID: entry.moduleID, operation: entry.importMode, error: error))
                 }
             }
-            return (changes, (failures, revoked))
+            return (changes, (result, revoked))
         }
-        for (deviceID, reason) in revoked { revoke(deviceID, reason) }
-        return failures
+        for (deviceID, reason) in revoked {
+            revoke(deviceID, reason)
+            if reason == .deviceDeleted { connections.forget(deviceID: deviceID) }
+        }
+        return result
     }
 
-    private func plan(_ operation: BulkDeviceOperation, in tables: RegistryTables, generationID: String,
-                      now: Timestamp) throws(RegistryFailure) -> (RegistryChange, RevocationReason?) {
-        let spec = operation.spec
-        let current = tables.devices[spec.deviceID]
-        let ifMatch = operation.mode == .updateIfMatchETag || operation.mode == .deleteIfMatchETag ? (operation.etag ?? "") : nil
-        switch operation.mode {
+    private func plan(_ entry: ExportImportDevice, in tables: RegistryTables, generationID: String,
+                      now: Timestamp) throws(HubError) -> (RegistryChange, RevocationReason?) {
+        guard entry.moduleID == nil else { throw .argumentInvalid("bulk operations on modules are not supported") }
+        let request = DeviceRequest(
+            deviceID: entry.deviceID, status: entry.status ?? .enabled, statusReason: entry.statusReason,
+            authentication: entry.authentication ?? Authentication(kind: .sas), iotEdge: entry.iotEdge ?? false,
+            deviceScope: entry.deviceScope, parentScopes: entry.parentScopes ?? [])
+        let current = tables.devices[entry.deviceID]
+        let ifMatch = entry.importMode == .updateIfMatchETag || entry.importMode == .deleteIfMatchETag ? (entry.etag ?? "") : nil
+        switch entry.importMode {
         case .create:
-            guard current == nil else { throw .deviceAlreadyExists(deviceID: spec.deviceID) }
-            return (.putDevice(try newDevice(spec, generationID: generationID, now: now)), nil)
+            guard current == nil else { throw .deviceAlreadyExists(deviceID: entry.deviceID) }
+            return (.putDevice(try newDevice(request, generationID: generationID, now: now)), nil)
         case .update, .updateIfMatchETag:
-            guard let current else { throw .deviceNotFound(deviceID: spec.deviceID) }
-            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed(current: current.etag) }
-            let (device, revocation) = try updated(current, with: spec, now: now)
+            guard let current else { throw .deviceNotFound(deviceID: entry.deviceID) }
+            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
+            let (device, revocation) = try updated(current, with: request, now: now)
             return (.putDevice(device), revocation)
         case .delete, .deleteIfMatchETag:
-            guard let current else { throw .deviceNotFound(deviceID: spec.deviceID) }
-            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed(current: current.etag) }
-            return (.deleteDevice(deviceID: spec.deviceID), .deviceDeleted)
+            guard let current else { throw .deviceNotFound(deviceID: entry.deviceID) }
+            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
+            return (.deleteDevice(deviceID: entry.deviceID), .deviceDeleted)
+        case .updateTwin, .updateTwinIfMatchETag:
+            throw .argumentInvalid("importMode \(entry.importMode.rawValue) is not supported yet (twins arrive with the device surface)")
         }
     }
 }

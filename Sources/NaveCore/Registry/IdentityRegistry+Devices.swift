@@ -4,20 +4,20 @@ import NaveModel
 /// updates; etags change on every change; disabling, deleting or re-keying a device ends its
 /// live connections.
 extension IdentityRegistry {
-    public func createDevice(_ spec: DeviceSpec) async throws(RegistryFailure) -> DeviceIdentity {
+    public func createDevice(_ spec: DeviceRequest) async throws(HubError) -> DeviceIdentity {
         let device = try newDevice(spec, generationID: newGenerationID(), now: clock.now())
-        return try await commit { tables throws(RegistryFailure) in
+        return try await commit { tables throws(HubError) in
             guard tables.devices[spec.deviceID] == nil else { throw .deviceAlreadyExists(deviceID: spec.deviceID) }
             return ([.putDevice(device)], device)
         }
     }
 
     /// Updates a device; `ifMatch` is the raw `If-Match` value (nil or `"*"`: unconditional).
-    public func updateDevice(_ spec: DeviceSpec, ifMatch: String?) async throws(RegistryFailure) -> DeviceIdentity {
+    public func updateDevice(_ spec: DeviceRequest, ifMatch: String?) async throws(HubError) -> DeviceIdentity {
         let now = clock.now()
-        let (device, revocation) = try await commit { tables throws(RegistryFailure) in
+        let (device, revocation) = try await commit { tables throws(HubError) in
             guard let current = tables.devices[spec.deviceID] else { throw .deviceNotFound(deviceID: spec.deviceID) }
-            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed(current: current.etag) }
+            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
             let (device, revocation) = try updated(current, with: spec, now: now)
             return ([.putDevice(device)], (device, revocation))
         }
@@ -27,10 +27,10 @@ extension IdentityRegistry {
         return device
     }
 
-    public func deleteDevice(_ deviceID: String, ifMatch: String?) async throws(RegistryFailure) {
-        try await commit { tables throws(RegistryFailure) in
+    public func deleteDevice(_ deviceID: String, ifMatch: String?) async throws(HubError) {
+        try await commit { tables throws(HubError) in
             guard let current = tables.devices[deviceID] else { throw .deviceNotFound(deviceID: deviceID) }
-            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed(current: current.etag) }
+            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
             return ([.deleteDevice(deviceID: deviceID)], ())
         }
         revoke(deviceID, .deviceDeleted)
@@ -43,7 +43,7 @@ extension IdentityRegistry {
     }
 
     /// A new device from `spec`, keys generated where none are given.
-    func newDevice(_ spec: DeviceSpec, generationID: String, now: Timestamp) throws(RegistryFailure) -> DeviceIdentity {
+    func newDevice(_ spec: DeviceRequest, generationID: String, now: Timestamp) throws(HubError) -> DeviceIdentity {
         try IdentityRules.validate(deviceID: spec.deviceID)
         try IdentityRules.validateText(of: spec)
         return DeviceIdentity(
@@ -55,7 +55,7 @@ extension IdentityRegistry {
 
     /// `current` changed as `spec` says, with a new etag, and the revocation the change causes:
     /// disabling ends the device's and its modules' connections, new credentials the device's.
-    func updated(_ current: DeviceIdentity, with spec: DeviceSpec, now: Timestamp) throws(RegistryFailure) -> (DeviceIdentity, RevocationReason?) {
+    func updated(_ current: DeviceIdentity, with spec: DeviceRequest, now: Timestamp) throws(HubError) -> (DeviceIdentity, RevocationReason?) {
         try IdentityRules.validateText(of: spec)
         var device = current
         device.authentication = try completed(spec.authentication, keeping: current.authentication)
@@ -74,7 +74,7 @@ extension IdentityRegistry {
 
     /// Fills in what the caller left out: SAS keys are generated when absent (IoT Hub does),
     /// or kept from `existing` on an update that names none.
-    func completed(_ authentication: Authentication, keeping existing: Authentication?) throws(RegistryFailure) -> Authentication {
+    func completed(_ authentication: Authentication, keeping existing: Authentication?) throws(HubError) -> Authentication {
         var result = authentication
         switch authentication.kind {
         case .sas:
@@ -91,7 +91,7 @@ extension IdentityRegistry {
             result.primaryThumbprint = try IdentityRules.validThumbprint(authentication.primaryThumbprint, field: "primaryThumbprint")
             result.secondaryThumbprint = try IdentityRules.validThumbprint(authentication.secondaryThumbprint, field: "secondaryThumbprint")
             guard result.primaryThumbprint != nil || result.secondaryThumbprint != nil else {
-                throw .invalidArgument("a selfSigned device needs authentication.x509Thumbprint.primaryThumbprint or secondaryThumbprint")
+                throw .argumentInvalid("a selfSigned device needs authentication.x509Thumbprint.primaryThumbprint or secondaryThumbprint")
             }
         case .certificateAuthority, .none:
             result = Authentication(kind: authentication.kind)

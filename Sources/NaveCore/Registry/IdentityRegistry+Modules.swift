@@ -4,17 +4,17 @@ import NaveModel
 /// on their own (`device/module` client ids).
 extension IdentityRegistry {
     /// Creates a module, or updates it when `ifMatch` is given (IoT Hub's `PUT` semantics).
-    public func putModule(_ spec: ModuleSpec, ifMatch: String?) async throws(RegistryFailure) -> ModuleIdentity {
+    public func putModule(_ spec: ModuleRequest, ifMatch: String?) async throws(HubError) -> ModuleIdentity {
         try IdentityRules.validate(deviceID: spec.moduleID, field: "moduleId")
         try IdentityRules.validate(text: spec.managedBy, field: "managedBy")
         let generationID = newGenerationID()
-        let (module, changedCredentials) = try await commit { tables throws(RegistryFailure) in
+        let (module, changedCredentials) = try await commit { tables throws(HubError) in
             guard tables.devices[spec.deviceID] != nil else { throw .deviceNotFound(deviceID: spec.deviceID) }
             let current = tables.modules[spec.deviceID]?[spec.moduleID]
             var module: ModuleIdentity
             if let current {
-                guard ifMatch != nil else { throw .moduleAlreadyExists(deviceID: spec.deviceID, moduleID: spec.moduleID) }
-                guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed(current: current.etag) }
+                guard ifMatch != nil else { throw .moduleAlreadyExistsOnDevice(deviceID: spec.deviceID, moduleID: spec.moduleID) }
+                guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
                 module = current
                 module.etag = ETag.next(after: current.etag)
                 module.authentication = try completed(spec.authentication, keeping: current.authentication)
@@ -35,11 +35,11 @@ extension IdentityRegistry {
         return module
     }
 
-    public func deleteModule(_ deviceID: String, _ moduleID: String, ifMatch: String?) async throws(RegistryFailure) {
-        try await commit { tables throws(RegistryFailure) in
+    public func deleteModule(_ deviceID: String, _ moduleID: String, ifMatch: String?) async throws(HubError) {
+        try await commit { tables throws(HubError) in
             guard tables.devices[deviceID] != nil else { throw .deviceNotFound(deviceID: deviceID) }
             guard let current = tables.modules[deviceID]?[moduleID] else { throw .moduleNotFound(deviceID: deviceID, moduleID: moduleID) }
-            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed(current: current.etag) }
+            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
             return ([.deleteModule(deviceID: deviceID, moduleID: moduleID)], ())
         }
         let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)

@@ -4,28 +4,28 @@ import NaveModel
 extension IdentityRegistry {
     public enum KeySlot: String, Sendable, CaseIterable { case primary, secondary, swap }
 
-    public func createPolicy(name: String, rights: AccessRights) async throws(RegistryFailure) -> SharedAccessPolicy {
+    public func createPolicy(name: String, rights: AccessRights) async throws(HubError) -> SharedAccessPolicy {
         try IdentityRules.validate(deviceID: name, field: "policy name")
-        guard !rights.isEmpty else { throw .invalidArgument("a policy needs at least one right") }
+        guard !rights.isEmpty else { throw .argumentInvalid("a policy needs at least one right") }
         let policy = SharedAccessPolicy(name: name, rights: rights, primaryKey: newKey(), secondaryKey: newKey())
-        return try await commit { tables throws(RegistryFailure) in
+        return try await commit { tables throws(HubError) in
             guard tables.policies[name] == nil else { throw .policyAlreadyExists(name: name) }
             return ([.putPolicy(policy)], policy)
         }
     }
 
-    public func deletePolicy(name: String) async throws(RegistryFailure) {
-        try await commit { tables throws(RegistryFailure) in
+    public func deletePolicy(name: String) async throws(HubError) {
+        try await commit { tables throws(HubError) in
             guard tables.policies[name] != nil else { throw .policyNotFound(name: name) }
-            guard tables.policies.count > 1 else { throw .invalidArgument("the last policy cannot be deleted") }
+            guard tables.policies.count > 1 else { throw .argumentInvalid("the last policy cannot be deleted") }
             return ([.deletePolicy(name: name)], ())
         }
     }
 
     /// New random key in `slot` (or the two keys swapped), like `az iot hub policy renew-key`.
-    public func regenerateKey(policy name: String, slot: KeySlot) async throws(RegistryFailure) -> SharedAccessPolicy {
+    public func regenerateKey(policy name: String, slot: KeySlot) async throws(HubError) -> SharedAccessPolicy {
         let fresh = newKey()
-        return try await commit { tables throws(RegistryFailure) in
+        return try await commit { tables throws(HubError) in
             guard var policy = tables.policies[name] else { throw .policyNotFound(name: name) }
             switch slot {
             case .primary: policy.primaryKey = fresh

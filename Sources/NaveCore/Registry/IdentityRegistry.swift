@@ -51,7 +51,7 @@ public final class IdentityRegistry: Sendable {
     }
 
     /// The modules of a device, sorted by id; throws when the device does not exist.
-    public func modules(of deviceID: String) throws(RegistryFailure) -> [ModuleIdentity] {
+    public func modules(of deviceID: String) throws(HubError) -> [ModuleIdentity] {
         let found: [ModuleIdentity]? = tables.withLock { tables in
             guard tables.devices[deviceID] != nil else { return nil }
             return Array((tables.modules[deviceID] ?? [:]).values)
@@ -93,17 +93,17 @@ public final class IdentityRegistry: Sendable {
     /// Runs one write: `plan` reads the current tables and returns the changes (or throws a
     /// failure, changing nothing); the changes are stored, then published.
     func commit<Result: Sendable>(
-        _ plan: (RegistryTables) throws(RegistryFailure) -> ([RegistryChange], Result)
-    ) async throws(RegistryFailure) -> Result {
+        _ plan: (RegistryTables) throws(HubError) -> ([RegistryChange], Result)
+    ) async throws(HubError) -> Result {
         await gate.acquire()
-        do throws(RegistryFailure) {
+        do throws(HubError) {
             let current = tables.withLock { $0 }
             let (changes, result) = try plan(current)
             if !changes.isEmpty {
                 do {
                     try await store.apply(changes)
                 } catch {
-                    throw RegistryFailure.storage("\(error)")
+                    throw HubError.serverError("the store refused the change: \(error)")
                 }
                 tables.withLock { $0.apply(changes) }
             }

@@ -100,6 +100,17 @@ extension HubError {
 
     // MARK: 405, 409, 412, 413, 429
 
+    /// 404000 with Nave's name: no shared access policy by that name (IoT Hub manages policies
+    /// through Azure Resource Manager, so it has no registry code for this).
+    public static func policyNotFound(name: String) -> HubError {
+        HubError(status: 404, code: 404_000, name: "SharedAccessPolicyNotFound", message: "Shared access policy '\(name)' does not exist.")
+    }
+
+    /// 409000 with Nave's name: a policy by that name exists.
+    public static func policyAlreadyExists(name: String) -> HubError {
+        HubError(status: 409, code: 409_000, name: "SharedAccessPolicyAlreadyExists", message: "Shared access policy '\(name)' already exists.")
+    }
+
     /// 405000 GenericMethodNotAllowed: a known path with a method it does not serve.
     public static func methodNotAllowed(_ method: String) -> HubError {
         HubError(status: 405, code: 405_000, name: "GenericMethodNotAllowed",

@@ -91,3 +91,17 @@ public struct DeviceRequest: Sendable, Equatable {
         return reason
     }
 }
+
+extension DeviceRequest {
+    /// The `PUT /devices/{id}` body as the service SDK sends it (contract §4.2): what a client
+    /// of the REST API (the CLI) writes. Absent keys stay absent, so the hub generates them.
+    public var json: JSONValue {
+        var object: JSONObject = ["deviceId": .string(deviceID), "status": .string(status.rawValue)]
+        if let statusReason { object["statusReason"] = .string(statusReason) }
+        object["authentication"] = authentication.json
+        object["capabilities"] = ["iotEdge": .bool(iotEdge)]
+        if let deviceScope { object["deviceScope"] = .string(deviceScope) }
+        if !parentScopes.isEmpty { object["parentScopes"] = .array(parentScopes.map(JSONValue.string)) }
+        return .object(object)
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import NaveModel
+import NaveStore
+
+/// What the admin commands do to a hub, whichever way they reach it: through a running node's
+/// REST API (`RemoteHub`), or — when no node holds the data directory — through the store
+/// directly (`LocalHub`). Results are IoT Hub's JSON, as the REST API returns them.
+protocol HubAccess {
+    func createDevice(_ request: DeviceRequest) async throws -> JSONValue
+    func updateDevice(_ request: DeviceRequest, etag: String?) async throws -> JSONValue
+    func device(_ deviceID: String) async throws -> JSONValue
+    func devices(top: Int?) async throws -> JSONValue
+    func deleteDevice(_ deviceID: String, etag: String?) async throws
+    func policies() async throws -> JSONValue
+    func createPolicy(name: String, rights: AccessRights) async throws -> JSONValue
+    func deletePolicy(name: String) async throws
+    func regenerateKey(policy: String, slot: String) async throws -> JSONValue
+    func close() async
+}
+
+/// Options every admin command takes: where the hub is.
+struct HubOptions: ParsableArguments {
+    @Option(name: .long, help: "The node's data directory.")
+    var dataDir = "./nave-data"
+
+    @Option(name: .long, help: "A service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…) to use instead of the data directory's iothubowner key.")
+    var login: String?
+
+    @Option(name: .long, help: "The hub host name for printed connection strings (default: the running node's, else localhost).")
+    var hostName: String?
+
+    /// `--host-name`, else the running node's (node.json), else localhost.
+    var resolvedHostName: String {
+        hostName ?? (try? DataDirectory.readAdvertisement(in: dataDir))??.hostName ?? "localhost"
+    }
+
+    /// A running node's REST API when the data directory is locked by one, else the store.
+    func open() async throws -> any HubAccess {
+        if DataDirectory.isLocked(dataDir) {
+            return try await RemoteHub(dataDirectory: dataDir, login: login)
+        }
+        return try await LocalHub(dataDirectory: dataDir)
+    }
+}
+
+/// A failure the CLI reports as one line and a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+extension HubError {
+    /// `DeviceNotFound (404001): Device 'x' was not found.` — how the CLI shows a hub failure.
+    var commandLine: String { "\(name) (\(code)): \(message)" }
+}
+
+/// Opens the hub, runs `body`, prints its JSON result (indented), closes. Hub failures become
+/// one line on standard error and exit status 1.
+func withHub(_ options: HubOptions, printing: Bool = true, _ body: (any HubAccess) async throws -> JSONValue?) async throws {
+    let access = try await options.open()
+    do {
+        let result = try await body(access)
+        await access.close()
+        if printing, let result { print(result.prettyPrinted) }
+    } catch let error as HubError {
+        await access.close()
+        throw CommandFailure(description: error.commandLine)
+    } catch {
+        await access.close()
+        throw error
+    }
+}

@@ -1,0 +1,64 @@
+import NaveCore
+import NaveModel
+import NaveNode
+import NaveStore
+
+/// The hub's store opened by the CLI itself (no node runs on it): the registry is loaded and
+/// changed exactly as a node would, and the data directory stays locked meanwhile.
+final class LocalHub: HubAccess {
+    let directory: DataDirectory
+    let database: SQLiteDatabase
+    let registry: IdentityRegistry
+
+    init(dataDirectory path: String) async throws {
+        directory = try DataDirectory(path: path)
+        do {
+            database = try await SQLiteDatabase(path: directory.database)
+            registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: SystemClock(), random: SystemRandom())
+        } catch {
+            directory.close()
+            throw error
+        }
+    }
+
+    func createDevice(_ request: DeviceRequest) async throws -> JSONValue {
+        try await registry.createDevice(request).json()
+    }
+
+    func updateDevice(_ request: DeviceRequest, etag: String?) async throws -> JSONValue {
+        try await registry.updateDevice(request, ifMatch: etag ?? "*").json()
+    }
+
+    func device(_ deviceID: String) async throws -> JSONValue {
+        guard let device = registry.device(deviceID) else { throw HubError.deviceNotFound(deviceID: deviceID) }
+        return device.json()
+    }
+
+    func devices(top: Int?) async throws -> JSONValue {
+        .array(registry.devices(limit: top).map { $0.json() })
+    }
+
+    func deleteDevice(_ deviceID: String, etag: String?) async throws {
+        try await registry.deleteDevice(deviceID, ifMatch: etag)
+    }
+
+    func policies() async throws -> JSONValue { .array(registry.policies.map(\.json)) }
+
+    func createPolicy(name: String, rights: AccessRights) async throws -> JSONValue {
+        try await registry.createPolicy(name: name, rights: rights).json
+    }
+
+    func deletePolicy(name: String) async throws { try await registry.deletePolicy(name: name) }
+
+    func regenerateKey(policy: String, slot: String) async throws -> JSONValue {
+        guard let slot = IdentityRegistry.KeySlot(rawValue: slot) else {
+            throw CommandFailure(description: "--key must be primary, secondary or swap")
+        }
+        return try await registry.regenerateKey(policy: policy, slot: slot).json
+    }
+
+    func close() async {
+        try? database.close()
+        directory.close()
+    }
+}

@@ -1,0 +1,105 @@
+import Glibc
+import NaveAuth
+import NaveEncoding
+import NaveModel
+import NaveStore
+
+/// A running node reached through its REST API: the address and host name come from the data
+/// directory's `node.json`, trust from its development CA, and the credentials from `--login`
+/// or the data directory's iothubowner policy.
+struct RemoteHub: HubAccess {
+    let client: ServiceClient
+    let hostName: String
+    let keyName: String
+    let key: String
+
+    init(dataDirectory path: String, login: String?) async throws {
+        guard let advertisement = try DataDirectory.readAdvertisement(in: path) else {
+            throw CommandFailure(description: "a node holds \(path) but has not published node.json yet; try again")
+        }
+        let (address, port) = try Self.split(advertisement.restAddress)
+        hostName = advertisement.hostName
+        client = ServiceClient(address: address, port: port, hostName: hostName == "localhost" ? "localhost" : hostName,
+                               caPath: path + "/certs/ca.pem")
+        if let login {
+            let parsed = try ConnectionString(parsing: login)
+            guard let name = parsed.sharedAccessKeyName, let secret = parsed.sharedAccessKey else {
+                throw CommandFailure(description: "--login needs SharedAccessKeyName and SharedAccessKey")
+            }
+            (keyName, key) = (name, secret)
+        } else {
+            let policy = try await StoredPolicies.policy(named: "iothubowner", in: path)
+            (keyName, key) = (policy.name, policy.primaryKey)
+        }
+    }
+
+    func createDevice(_ request: DeviceRequest) async throws -> JSONValue {
+        try call("PUT", "/devices/\(escaped(request.deviceID))", body: request.json)
+    }
+
+    func updateDevice(_ request: DeviceRequest, etag: String?) async throws -> JSONValue {
+        try call("PUT", "/devices/\(escaped(request.deviceID))", body: request.json, ifMatch: "\"\(etag ?? "*")\"")
+    }
+
+    func device(_ deviceID: String) async throws -> JSONValue { try call("GET", "/devices/\(escaped(deviceID))") }
+
+    func devices(top: Int?) async throws -> JSONValue {
+        try call("GET", "/devices", query: top.map { "top=\($0)&" } ?? "")
+    }
+
+    func deleteDevice(_ deviceID: String, etag: String?) async throws {
+        _ = try call("DELETE", "/devices/\(escaped(deviceID))", ifMatch: "\"\(etag ?? "*")\"")
+    }
+
+    func policies() async throws -> JSONValue { try call("GET", "/policies") }
+
+    func createPolicy(name: String, rights: AccessRights) async throws -> JSONValue {
+        try call("PUT", "/policies/\(escaped(name))", body: ["rights": .string(rights.description)])
+    }
+
+    func deletePolicy(name: String) async throws { _ = try call("DELETE", "/policies/\(escaped(name))") }
+
+    func regenerateKey(policy: String, slot: String) async throws -> JSONValue {
+        try call("POST", "/policies/\(escaped(policy))/regenerateKey", query: "key=\(slot)&")
+    }
+
+    func close() async {}
+
+    /// One request; a non-2xx answer becomes the hub's error.
+    private func call(_ method: String, _ path: String, query: String = "", body: JSONValue? = nil,
+                      ifMatch: String? = nil) throws -> JSONValue {
+        let token = try SASToken.serviceToken(hostName: hostName, keyName: keyName, key: key, expiry: Int64(time(nil)) + 300)
+        var headers = [("Authorization", token), ("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json; charset=utf-8")) }
+        if let ifMatch { headers.append(("If-Match", ifMatch)) }
+        let response = try client.send(method: method, path: path + "?" + query + "api-version=2021-04-12",
+                                       headers: headers, body: body?.serialized() ?? [])
+        let json = response.body.isEmpty ? JSONValue.null : (try? JSONValue(parsing: response.body)) ?? .null
+        guard (200..<300).contains(response.status) else {
+            throw CommandFailure(description: Self.describeFailure(status: response.status, json: json))
+        }
+        return json
+    }
+
+    /// IoT Hub's error body carries the detail as a JSON string in `Message` (contract §4.5).
+    static func describeFailure(status: Int, json: JSONValue) -> String {
+        if let message = json["Message"]?.stringValue, let detail = try? JSONValue(parsing: message),
+           let text = detail["message"]?.stringValue, let code = detail["errorCode"]?.int64Value {
+            return "\(text) (HTTP \(status), \(code))"
+        }
+        return "the node answered HTTP \(status)"
+    }
+
+    private func escaped(_ segment: String) -> String { PercentEncoding.encode(segment, safe: "") }
+
+    private static func split(_ address: String) throws -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw CommandFailure(description: "node.json names an unusable REST address \(address)")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        if host == "0.0.0.0" { host = "127.0.0.1" }
+        if host == "::" { host = "::1" }
+        return (host, port)
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import NaveModel
+
+/// `nave device …`: the identity registry, like `az iot hub device-identity`.
+struct DeviceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "Create, list, show, update and delete device identities.",
+        subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self, ShowConnectionString.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a device (SAS keys are generated unless given).")
+        @OptionGroup var hub: HubOptions
+        @Option(name: .long, help: "The device id.") var deviceId: String
+        @Option(name: .long, help: "sas, selfSigned, certificateAuthority or none.") var auth = "sas"
+        @Option(name: .long, help: "Base64 primary key (sas).") var primaryKey: String?
+        @Option(name: .long, help: "Base64 secondary key (sas).") var secondaryKey: String?
+        @Option(name: .long, help: "SHA-1 or SHA-256 thumbprint (selfSigned).") var primaryThumbprint: String?
+        @Option(name: .long, help: "Second thumbprint (selfSigned).") var secondaryThumbprint: String?
+        @Option(name: .long, help: "enabled or disabled.") var status = "enabled"
+
+        func run() async throws {
+            let request = try DeviceArguments.request(deviceID: deviceId, auth: auth, primaryKey: primaryKey, secondaryKey: secondaryKey,
+                                                      primaryThumbprint: primaryThumbprint, secondaryThumbprint: secondaryThumbprint,
+                                                      status: status, statusReason: nil)
+            try await withHub(hub) { try await $0.createDevice(request) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List devices.")
+        @OptionGroup var hub: HubOptions
+        @Option(name: .long, help: "At most this many.") var top: Int?
+
+        func run() async throws { try await withHub(hub) { try await $0.devices(top: top) } }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one device.")
+        @OptionGroup var hub: HubOptions
+        @Option(name: .long, help: "The device id.") var deviceId: String
+
+        func run() async throws { try await withHub(hub) { try await $0.device(deviceId) } }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a device's status or credentials (keys are kept unless given).")
+        @OptionGroup var hub: HubOptions
+        @Option(name: .long, help: "The device id.") var deviceId: String
+        @Option(name: .long, help: "enabled or disabled.") var status: String?
+        @Option(name: .long, help: "Why the status is what it is.") var statusReason: String?
+        @Option(name: .long, help: "Base64 primary key (sas).") var primaryKey: String?
+        @Option(name: .long, help: "Base64 secondary key (sas).") var secondaryKey: String?
+        @Option(name: .long, help: "Only if the device's etag is still this.") var etag: String?
+
+        func run() async throws {
+            try await withHub(hub) { access in
+                let current = try DeviceRequest(json: try await access.device(deviceId))
+                var request = current
+                if let status {
+                    guard let parsed = DeviceStatus(rawValue: status) else { throw CommandFailure(description: "--status must be enabled or disabled") }
+                    request.status = parsed
+                }
+                if let statusReason { request.statusReason = statusReason }
+                if primaryKey != nil || secondaryKey != nil {
+                    request.authentication = .sas(primaryKey: primaryKey ?? current.authentication.primaryKey ?? "",
+                                                  secondaryKey: secondaryKey ?? current.authentication.secondaryKey ?? "")
+                }
+                return try await access.updateDevice(request, etag: etag)
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a device and its modules; its connections end.")
+        @OptionGroup var hub: HubOptions
+        @Option(name: .long, help: "The device id.") var deviceId: String
+        @Option(name: .long, help: "Only if the device's etag is still this.") var etag: String?
+
+        func run() async throws {
+            try await withHub(hub) { access in
+                try await access.deleteDevice(deviceId, etag: etag)
+                return nil
+            }
+        }
+    }
+
+    struct ShowConnectionString: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show-connection-string",
+                                                        abstract: "Print the device's connection string (primary key).")
+        @OptionGroup var hub: HubOptions
+        @Option(name: .long, help: "The device id.") var deviceId: String
+        @Option(name: .long, help: "primary or secondary.") var key = "primary"
+
+        func run() async throws {
+            try await withHub(hub, printing: false) { access in
+                let authentication = try DeviceRequest(json: try await access.device(deviceId)).authentication
+                guard authentication.kind == .sas, let value = key == "secondary" ? authentication.secondaryKey : authentication.primaryKey else {
+                    throw CommandFailure(description: "\(deviceId) does not authenticate with SAS keys")
+                }
+                print("HostName=\(hub.resolvedHostName);DeviceId=\(deviceId);SharedAccessKey=\(value)")
+                return nil
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import NaveCore
+import NaveHTTP
+import NaveModel
+
+/// The registry resources: devices and modules (create, update, get, list, delete), bulk,
+/// statistics (contract §4.2, semantics §4.4).
+extension ServiceAPI {
+    func serve(_ route: ServiceRoute, _ request: HTTPRequest, query: [(name: String, value: String)]) async throws(HubError) -> HTTPResponse {
+        let method = request.head.method
+        let ifMatch = request.head.headers["If-Match"]
+        switch (route, method) {
+        case (.devices, "GET"):
+            let top = try query.first { $0.name == "top" }.map { item throws(HubError) in
+                guard let value = Int(item.value), value >= 0 else { throw HubError.argumentInvalid("top must be a non-negative integer.") }
+                return value
+            }
+            return json(.array(registry.devices(limit: top).map { $0.json(presence: presence(of: IdentityKey(deviceID: $0.deviceID))) }))
+        case (.devices, "POST"):
+            let entries = try ExportImportDevice.bulkRequest(json: try body(request))
+            let result = try await registry.bulk(entries)
+            // 400 with the failures in the body: the SDK reads it instead of raising (§4.4).
+            return json(result.json, status: result.httpStatus)
+        case (.device(let id), "GET"):
+            guard let device = registry.device(id) else { throw .deviceNotFound(deviceID: id) }
+            return json(device.json(presence: presence(of: IdentityKey(deviceID: id))), etag: device.etag)
+        case (.device(let id), "PUT"):
+            let request = try DeviceRequest(json: try body(request), pathDeviceID: id)
+            // Without If-Match a PUT creates; with it (even "*") it updates (§4.4). 200, not 201.
+            let device = ifMatch == nil
+                ? try await registry.createDevice(request)
+                : try await registry.updateDevice(request, ifMatch: ifMatch)
+            return json(device.json(presence: presence(of: IdentityKey(deviceID: id))), etag: device.etag)
+        case (.device(let id), "DELETE"):
+            try await registry.deleteDevice(id, ifMatch: ifMatch)
+            return HTTPResponse(status: 204)
+        case (.modules(let deviceID), "GET"):
+            let modules = try registry.modules(of: deviceID)
+            return json(.array(modules.map { $0.json(presence: presence(of: IdentityKey(deviceID: deviceID, moduleID: $0.moduleID))) }))
+        case (.module(let deviceID, let moduleID), "GET"):
+            guard registry.device(deviceID) != nil else { throw .deviceNotFound(deviceID: deviceID) }
+            guard let module = registry.module(deviceID, moduleID) else { throw .moduleNotFound(deviceID: deviceID, moduleID: moduleID) }
+            return json(module.json(presence: presence(of: IdentityKey(deviceID: deviceID, moduleID: moduleID))), etag: module.etag)
+        case (.module(let deviceID, let moduleID), "PUT"):
+            let request = try ModuleRequest(json: try body(request), pathDeviceID: deviceID, pathModuleID: moduleID)
+            let module = try await registry.putModule(request, ifMatch: ifMatch)
+            return json(module.json(presence: presence(of: IdentityKey(deviceID: deviceID, moduleID: moduleID))), etag: module.etag)
+        case (.module(let deviceID, let moduleID), "DELETE"):
+            try await registry.deleteModule(deviceID, moduleID, ifMatch: ifMatch)
+            return HTTPResponse(status: 204)
+        case (.deviceStatistics, _):
+            let statistics = registry.statistics
+            return json(RegistryStatistics(totalDeviceCount: statistics.totalDeviceCount, enabledDeviceCount: statistics.enabledDeviceCount,
+                                           disabledDeviceCount: statistics.disabledDeviceCount).json)
+        case (.serviceStatistics, _):
+            return json(ServiceStatistics(connectedDeviceCount: registry.connections.connectedDeviceCount).json)
+        default:
+            throw .methodNotAllowed(method)
+        }
+    }
+
+    /// The request body as JSON; an empty or invalid body is ArgumentInvalid.
+    private func body(_ request: HTTPRequest) throws(HubError) -> JSONValue {
+        do {
+            return try JSONValue(parsing: request.body)
+        } catch {
+            throw .invalidJSON(error)
+        }
+    }
+
+    private func presence(of key: IdentityKey) -> PresenceFields {
+        let presence = registry.connections.presence(of: key)
+        return PresenceFields(isConnected: presence.isConnected, connectionStateUpdatedTime: presence.stateUpdatedTime,
+                              lastActivityTime: presence.lastActivityTime)
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+import NaveCore
+import NaveHTTP
+import NaveModel
+import Synchronization
+
+/// IoT Hub's REST service API over the hub (contract §4): the registry of devices and modules,
+/// bulk operations and statistics, as azure-iot-hub's registry manager calls them. Every
+/// request is authorised by a shared access policy token; every failure is answered with
+/// IoT Hub's status, `iothub-errorcode` header and error body (§4.5).
+public struct ServiceAPI: HTTPResponder {
+    let registry: IdentityRegistry
+    let authorizer: ServiceAuthorizer
+    let clock: any HubClock
+    let logger: Logger
+    let requestCounter = RequestCounter()
+
+    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger) {
+        self.registry = registry
+        self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse {
+        do {
+            return try await route(request)
+        } catch {
+            logger.debug("service request refused", metadata: [
+                "method": "\(request.head.method)", "status": "\(error.status)", "code": "\(error.code)",
+            ])
+            return failure(error)
+        }
+    }
+
+    public func refusal(for error: HTTPDecodeError) -> HTTPResponse {
+        failure(HTTPRefusals.hubError(for: error))
+    }
+
+    private func route(_ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
+        let head = request.head
+        guard let segments = HTTPTarget.pathSegments(head.path), let route = ServiceRoute(segments: segments) else {
+            throw .routeNotFound()
+        }
+        guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+        let query = head.query.flatMap { HTTPTarget.queryItems($0) } ?? []
+        guard query.contains(where: { $0.name == "api-version" }) else {
+            throw .argumentInvalid("The api-version query parameter is required.")
+        }
+        _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
+        return try await serve(route, request, query: query)
+    }
+
+    /// A JSON answer; `etag` also goes in an `ETag` header, quoted (contract §4.4).
+    func json(_ value: JSONValue, status: Int = 200, etag: String? = nil) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
+        if let etag { headers.add(name: "ETag", value: "\"\(etag)\"") }
+        return HTTPResponse(status: status, headers: headers, body: value.serialized())
+    }
+
+    func failure(_ error: HubError) -> HTTPResponse {
+        let trackingID = "nave-\(requestCounter.next())"
+        return HTTPResponse(status: error.status, headers: [
+            "Content-Type": "application/json; charset=utf-8",
+            HubError.errorCodeHeaderName: error.errorCodeHeaderValue,
+        ], body: error.responseBody(trackingID: trackingID, timestamp: clock.now()))
+    }
+}
+
+/// Numbers error bodies' tracking ids (unique per process).
+final class RequestCounter: Sendable {
+    private let value = Atomic<UInt64>(0)
+    func next() -> UInt64 { value.add(1, ordering: .relaxed).newValue }
+}

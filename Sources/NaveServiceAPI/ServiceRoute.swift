@@ -1,0 +1,43 @@
+import NaveModel
+
+/// The REST resources of IoT Hub's service API that Nave serves (contract §4.2), matched from
+/// a request's method and decoded path segments.
+enum ServiceRoute: Equatable {
+    case devices                            // GET list, POST bulk
+    case device(String)                     // GET, PUT, DELETE
+    case modules(device: String)            // GET
+    case module(device: String, module: String) // GET, PUT, DELETE
+    case deviceStatistics                   // GET /statistics/devices
+    case serviceStatistics                  // GET /statistics/service
+
+    /// The route for `segments`, or nil when no resource has that path (404).
+    init?(segments: [String]) {
+        switch segments.count {
+        case 1 where segments[0] == "devices": self = .devices
+        case 2 where segments[0] == "devices": self = .device(segments[1])
+        case 2 where segments == ["statistics", "devices"]: self = .deviceStatistics
+        case 2 where segments == ["statistics", "service"]: self = .serviceStatistics
+        case 3 where segments[0] == "devices" && segments[2] == "modules": self = .modules(device: segments[1])
+        case 4 where segments[0] == "devices" && segments[2] == "modules": self = .module(device: segments[1], module: segments[3])
+        default: return nil
+        }
+    }
+
+    /// The methods each resource serves (others get 405).
+    var methods: Set<String> {
+        switch self {
+        case .devices: ["GET", "POST"]
+        case .device, .module: ["GET", "PUT", "DELETE"]
+        case .modules, .deviceStatistics, .serviceStatistics: ["GET"]
+        }
+    }
+
+    /// What the calling policy must hold (IoT Hub's permissions: reads need RegistryRead,
+    /// changes RegistryWrite, service statistics ServiceConnect).
+    func requiredRights(for method: String) -> AccessRights {
+        switch self {
+        case .serviceStatistics: .serviceConnect
+        default: method == "GET" ? .registryRead : .registryWrite
+        }
+    }
+}
