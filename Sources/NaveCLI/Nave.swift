@@ -15,7 +15,7 @@ struct Nave: AsyncParsableCommand {
 /// `nave serve`: run the broker until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the MQTT broker (plain MQTT on 127.0.0.1:1883 unless configured otherwise).",
+        abstract: "Run a node: the hub (devices on MQTT/TLS 8883, REST and WebSockets on HTTPS 443) and the plain MQTT broker (127.0.0.1:1883).",
         discussion: """
         Settings come from, highest priority first: these options, environment variables \
         (MQTT_MAXIMUM_PACKET_BYTES, IO_LOOPS, …), the --config YAML file, the defaults. \
@@ -26,13 +26,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A YAML configuration file (see Tuning/reference.yaml).")
     var config: String?
 
-    @Option(name: .long, help: "The data directory (reserved: sessions are kept in memory for now).")
+    @Option(name: .long, help: "The data directory: registry database and certificates (default ./nave-data).")
     var dataDir: String?
 
-    @Option(name: .long, help: "The address to listen on (replaces the configured listeners).")
+    @Option(name: .long, help: "The plain MQTT listener's address (replaces the configured plain listeners).")
     var host: String?
 
-    @Option(name: .long, help: "The port to listen on (replaces the configured listeners; 0 picks a free one).")
+    @Option(name: .long, help: "The plain MQTT listener's port (replaces the configured plain listeners; 0 picks a free one).")
     var port: Int?
 
     @Option(name: .long, help: "Event loop threads (default: one per core).")
@@ -60,7 +60,15 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let stop = StopSignal()
-        let server = try NaveServer(configuration: configuration)
+        let logger = Logger(label: "nave")
+        let hub = configuration.hub.enabled ? try await HubServices.open(configuration, logger: logger) : nil
+        let server: NaveServer
+        do {
+            server = try NaveServer(configuration: configuration, hub: hub, logger: logger)
+        } catch {
+            hub?.close()
+            throw error
+        }
         stop.wait()
         server.shutdown()
     }

@@ -53,6 +53,21 @@ extension ServiceAPI {
                                            disabledDeviceCount: statistics.disabledDeviceCount).json)
         case (.serviceStatistics, _):
             return json(ServiceStatistics(connectedDeviceCount: registry.connections.connectedDeviceCount).json)
+        case (.policies, _):
+            return json(.array(registry.policies.map(\.json)))
+        case (.policy(let name), "PUT"):
+            let rightsText = try JSONFieldReader(try body(request)).string("rights")
+            guard let rightsText, let rights = AccessRights(names: rightsText) else {
+                throw .argumentInvalid("rights must list RegistryRead, RegistryWrite, ServiceConnect or DeviceConnect.")
+            }
+            return json(try await registry.createPolicy(name: name, rights: rights).json)
+        case (.policy(let name), "DELETE"):
+            try await registry.deletePolicy(name: name)
+            return HTTPResponse(status: 204)
+        case (.policyKey(let name), _):
+            let slotName = query.first { $0.name == "key" }?.value ?? "primary"
+            guard let slot = IdentityRegistry.KeySlot(rawValue: slotName) else { throw .argumentInvalid("key must be primary, secondary or swap.") }
+            return json(try await registry.regenerateKey(policy: name, slot: slot).json)
         default:
             throw .methodNotAllowed(method)
         }

@@ -9,6 +9,11 @@ enum ServiceRoute: Equatable {
     case module(device: String, module: String) // GET, PUT, DELETE
     case deviceStatistics                   // GET /statistics/devices
     case serviceStatistics                  // GET /statistics/service
+    // Nave's own: shared access policies (IoT Hub manages them through Azure Resource
+    // Manager, which Nave does not have), for `nave policy` against a running node.
+    case policies                           // GET
+    case policy(String)                     // PUT, DELETE
+    case policyKey(String)                  // POST …/regenerateKey?key=primary|secondary|swap
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
@@ -17,6 +22,9 @@ enum ServiceRoute: Equatable {
         case 2 where segments[0] == "devices": self = .device(segments[1])
         case 2 where segments == ["statistics", "devices"]: self = .deviceStatistics
         case 2 where segments == ["statistics", "service"]: self = .serviceStatistics
+        case 1 where segments[0] == "policies": self = .policies
+        case 2 where segments[0] == "policies": self = .policy(segments[1])
+        case 3 where segments[0] == "policies" && segments[2] == "regenerateKey": self = .policyKey(segments[1])
         case 3 where segments[0] == "devices" && segments[2] == "modules": self = .modules(device: segments[1])
         case 4 where segments[0] == "devices" && segments[2] == "modules": self = .module(device: segments[1], module: segments[3])
         default: return nil
@@ -28,7 +36,9 @@ enum ServiceRoute: Equatable {
         switch self {
         case .devices: ["GET", "POST"]
         case .device, .module: ["GET", "PUT", "DELETE"]
-        case .modules, .deviceStatistics, .serviceStatistics: ["GET"]
+        case .modules, .deviceStatistics, .serviceStatistics, .policies: ["GET"]
+        case .policy: ["PUT", "DELETE"]
+        case .policyKey: ["POST"]
         }
     }
 
@@ -37,6 +47,8 @@ enum ServiceRoute: Equatable {
     func requiredRights(for method: String) -> AccessRights {
         switch self {
         case .serviceStatistics: .serviceConnect
+        // Policies hold keys: only an owner-like policy may see or change them.
+        case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }
