@@ -72,6 +72,7 @@ extension MQTTConnectionHandler {
         session.handler = self
         session.online.store(true, ordering: .relaxed)
         send(machine.connectAccepted(sessionPresent: present))
+        rescheduleHousekeeping()
         if present {
             for packet in session.state.redeliveries() { send(packet) }
         }

@@ -285,16 +285,30 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         // IoT Hub disconnects a device whose token expired (contract §1.5); the SDK renews
         // 120 s before expiry with a new CONNECT, so a live SDK never meets this.
         if now >= tokenDeadlineNanos { return closeConnection(.tokenExpired) }
-        var delayMillis = broker.configuration.housekeepingIntervalMillis
+        scheduleHousekeeping(afterMillis: nextHousekeepingDelayMillis(now: now))
+    }
+
+    /// Until the next check is due: the connect timeout before CONNECT, else the housekeeping
+    /// interval, the keep-alive deadline or the token's expiry, whichever comes first.
+    private func nextHousekeepingDelayMillis(now: Int64) -> Int {
         if machine.state == .awaitingConnect {
-            delayMillis = Int((machine.createdNanos + Int64(broker.configuration.connectTimeoutMillis) * 1_000_000 - now) / 1_000_000) + 1
-        } else if let deadline = machine.keepAliveDeadlineNanos {
+            return Int((machine.createdNanos + Int64(broker.configuration.connectTimeoutMillis) * 1_000_000 - now) / 1_000_000) + 1
+        }
+        var delayMillis = broker.configuration.housekeepingIntervalMillis
+        if let deadline = machine.keepAliveDeadlineNanos {
             delayMillis = min(delayMillis, Int((deadline - now) / 1_000_000) + 1)
         }
         if tokenDeadlineNanos != .max {
             delayMillis = min(delayMillis, Int(max(0, tokenDeadlineNanos - now) / 1_000_000) + 1)
         }
-        scheduleHousekeeping(afterMillis: delayMillis)
+        return delayMillis
+    }
+
+    /// Re-plans the next check once connected: the one planned for the connect timeout may
+    /// come later than a keep-alive or token deadline.
+    func rescheduleHousekeeping() {
+        if let housekeepingTimer { connection.loop.cancelTimer(housekeepingTimer) }
+        scheduleHousekeeping(afterMillis: nextHousekeepingDelayMillis(now: connection.loop.nowNanos))
     }
 
     private func isSlowConsumer(now: Int64) -> Bool {

@@ -42,6 +42,8 @@ struct TestCertificates {
 /// Records a TLS connection's view: active, protocol, peer certificate, plaintext received.
 final class TLSProbe: Sendable {
     let state = Mutex<(version: String?, peerCertificate: Bool, closes: [CloseReason], received: [UInt8])>((nil, false, [], []))
+    /// Plaintext reached the handler before `connectionActive` (an engine ordering bug).
+    let receivedBeforeActive = Mutex(false)
 }
 
 final class TLSProbeHandler: ConnectionHandler {
@@ -54,7 +56,10 @@ final class TLSProbeHandler: ConnectionHandler {
         self.greeting = greeting
     }
 
+    var active = false
+
     func connectionActive(_ connection: Connection) {
+        active = true
         probe.state.withLock {
             $0.version = connection.tlsProtocolVersion
             $0.peerCertificate = connection.peerCertificateDER != nil
@@ -69,6 +74,7 @@ final class TLSProbeHandler: ConnectionHandler {
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        if !active { probe.receivedBeforeActive.withLock { $0 = true } }
         guard echo else { return probe.state.withLock { $0.received.append(contentsOf: bytes) } }
         connection.write(reserving: bytes.count) { target in
             target.copyMemory(from: bytes)
@@ -148,6 +154,9 @@ struct TLSTests {
         #expect(eventually { clientProbe.state.withLock { $0.received.count } >= payload.count })
         expectSameBytes(clientProbe.state.withLock { $0.received }, payload)
         #expect(clientProbe.state.withLock { $0.version } == "TLSv1.3")
+        // The client's first data rides with its Finished: the server must be active before
+        // it decrypts that data, in the same read that completed the handshake.
+        #expect(!serverProbe.receivedBeforeActive.withLock { $0 })
     }
 
     @Test("plaintext sent to a TLS port fails the handshake and closes only that connection", arguments: allBackends)

@@ -42,22 +42,22 @@ extension Connection {
 extension EventLoop {
     /// Ciphertext arrived on a TLS connection.
     func didReceiveCiphertext(_ connection: Connection, _ tls: TLSSession, _ bytes: UnsafeRawBufferPointer) {
-        let outcome = tls.receive(bytes, scratch: tlsScratch) { plaintext in
-            guard !connection.isClosed else { return }
-            connection.deliverReceived(plaintext)
-        }
-        if connection.isClosed { return }
-        connection.queueCiphertext(tls)
-        switch outcome {
-        case .handshaking, .data:
-            break
-        case .established:
+        let outcome = tls.receive(bytes, scratch: tlsScratch, established: {
             connection.handler?.connectionActive(connection)
             if !tls.plaintextBeforeHandshake.isEmpty, !connection.isClosed {
                 let held = tls.plaintextBeforeHandshake
                 tls.plaintextBeforeHandshake = []
                 held.withUnsafeBytes { connection.writeThroughTLS(tls, $0) }
             }
+        }, deliver: { plaintext in
+            guard !connection.isClosed else { return }
+            connection.deliverReceived(plaintext)
+        })
+        if connection.isClosed { return }
+        connection.queueCiphertext(tls)
+        switch outcome {
+        case .handshaking, .data, .established:
+            break
         case .closedByPeer:
             didReachEndOfInput(connection)
         case .failed(let error):

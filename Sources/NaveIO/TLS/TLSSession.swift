@@ -49,9 +49,10 @@ final class TLSSession {
         advanceHandshake()
     }
 
-    /// Feeds ciphertext and hands every plaintext chunk to `deliver` (valid during the call).
+    /// Feeds ciphertext and hands every plaintext chunk to `deliver` (valid during the call);
+    /// `established` runs once, when the handshake completes, before any plaintext.
     func receive(_ ciphertext: UnsafeRawBufferPointer, scratch: UnsafeMutableRawBufferPointer,
-                 deliver: (UnsafeRawBufferPointer) -> Void) -> ReceiveOutcome {
+                 established: () -> Void, deliver: (UnsafeRawBufferPointer) -> Void) -> ReceiveOutcome {
         var remaining = ciphertext
         var justEstablished = false
         while !remaining.isEmpty {
@@ -62,6 +63,9 @@ final class TLSSession {
                 if let error = advanceHandshake() { return .failed(error) }
                 if !isEstablished { continue }
                 justEstablished = true
+                // Before any plaintext: application data may share this read with the
+                // handshake's last flight, and the handler must be active to receive it.
+                established()
             }
             while true {
                 let count = SSL_read(ssl, scratch.baseAddress, Int32(scratch.count))
