@@ -65,7 +65,7 @@ def make_certificate(directory, common_name):
     """A self-signed ECDSA P-256 client certificate; returns (cert, key, sha1, sha256)."""
     cert, key = f"{directory}/{common_name}.pem", f"{directory}/{common_name}.key"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-subj", f"/CN={common_name}", "-days", "2", "-keyout", key, "-out", cert],
+                    "-subj", f"/CN={common_name[-60:]}", "-days", "2", "-keyout", key, "-out", cert],
                    check=True, capture_output=True, timeout=30)
     der = ssl.PEM_cert_to_DER_cert(open(cert).read())
     return cert, key, hashlib.sha1(der).hexdigest().upper(), hashlib.sha256(der).hexdigest().upper()

@@ -27,6 +27,9 @@ class Broker:
         # Short timeouts keep the timeout tests fast.
         env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "1000")
         env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        # The plain broker only: the hub's fixed ports (8883, 443) are Tests/azure's, in their
+        # own network namespace.
+        env.setdefault("HUB_ENABLED", "false")
         env.update(extra_env or {})
         self.log = open(REPO / ".build" / f"nave-pytest-{self.port}.log", "w")
         self.process = subprocess.Popen(
