@@ -24,12 +24,15 @@ public final class HubGrant: Sendable {
     public let identity: IdentityKey
     /// When the SAS token expires; nil for certificate authentication.
     public let expiresAt: Timestamp?
+    /// How it authenticated (`sas`, `x509`): stamped on its telemetry.
+    public let authMethod: String
     public let presence: LiveConnections
     public let clock: any HubClock
 
-    public init(identity: IdentityKey, expiresAt: Timestamp?, presence: LiveConnections, clock: any HubClock) {
+    public init(identity: IdentityKey, expiresAt: Timestamp?, authMethod: String, presence: LiveConnections, clock: any HubClock) {
         self.identity = identity
         self.expiresAt = expiresAt
+        self.authMethod = authMethod
         self.presence = presence
         self.clock = clock
     }
@@ -44,6 +47,11 @@ public struct AnonymousAuthenticator: ConnectAuthenticator {
 /// A listener's admission rules, shared by its connections (one pointer each).
 public final class ListenerGate: Sendable {
     public let authenticator: any ConnectAuthenticator
+    /// The hub its devices talk to; nil on a plain broker listener with a password file.
+    public let hub: Hub?
 
-    public init(authenticator: any ConnectAuthenticator) { self.authenticator = authenticator }
+    public init(authenticator: any ConnectAuthenticator, hub: Hub? = nil) {
+        self.authenticator = authenticator
+        self.hub = hub
+    }
 }

@@ -77,6 +77,10 @@ extension MQTTConnectionHandler {
             for packet in session.state.redeliveries() { send(packet) }
         }
         pumpSessionQueue()
+        if let grant, let hub = gate?.hub, present,
+           hubSubscribed(IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)) {
+            hub.cloudToDevice.deviceReady(grant.identity)
+        }
         logger.debug("session opened", metadata: logContext(["sessionPresent": "\(present)", "clean": "\(session.cleanSession)"]))
         connection.resumeReading()
         processPackets()
@@ -116,6 +120,8 @@ extension MQTTConnectionHandler {
         will = nil
         if let grant {
             grant.presence.unregister(self, as: grant.identity, at: grant.clock.now())
+            gate?.hub?.cloudToDevice.deviceGone(grant.identity)
+            hubInFlight.removeAll()
         }
     }
 
@@ -153,6 +159,10 @@ extension MQTTConnectionHandler {
 extension MQTTConnectionHandler: LiveConnection {
     func revoke(_ reason: RevocationReason) {
         home.loop.execute { self.closeConnection(.credentialsRevoked(reason.rawValue)) }
+    }
+
+    func deliver(_ delivery: DeviceDelivery) {
+        home.loop.execute { self.deliverToDevice(delivery) }
     }
 }
 

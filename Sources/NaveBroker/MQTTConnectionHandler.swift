@@ -18,6 +18,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     var grant: HubGrant?
     /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
     var tokenDeadlineNanos = Int64.max
+    /// Hub deliveries awaiting the device's PUBACK: packet id → C2D lock token.
+    var hubInFlight: [UInt16: String] = [:]
+    var hubPacketIDCounter: UInt16 = 0
     var connection: Connection!
     var machine: MQTTConnectionStateMachine
     var decoder: MQTTFrameDecoder
@@ -128,6 +131,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     private func handle(_ packet: MQTTPacket) {
+        if grant != nil, case .puback(let packetID) = packet, hubAcknowledged(packetID: packetID) {
+            machine.noteActivity(nowNanos: connection.loop.nowNanos)
+            return
+        }
         let action: MQTTConnectionAction
         if let session {
             action = machine.receive(packet, session: &session.state, nowNanos: connection.loop.nowNanos)
@@ -150,15 +157,17 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         case .openSession(let connect):
             openSession(connect)
         case .route(let publish, let ack):
+            if let grant, let hub = gate?.hub { return hubPublish(publish, ack: ack, grant: grant, hub: hub) }
             routePublish(publish)
             if let ack { send(ack) }
         case .windowOpened:
             lastDrainNanos = connection.loop.nowNanos
             pumpSessionQueue()
         case .subscribe(let ack, let granted):
+            if let grant, let hub = gate?.hub { return hubSubscribe(ack: ack, granted: granted, grant: grant, hub: hub) }
             subscribe(ack: ack, granted: granted)
         case .unsubscribe(let removed, let ack):
-            if let session { broker.removeSubscriptions(removed, for: session) }
+            if let session, grant == nil { broker.removeSubscriptions(removed, for: session) }
             send(ack)
         case .close(let reason, let packet):
             if let packet { send(packet) }

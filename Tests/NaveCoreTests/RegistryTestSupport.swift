@@ -24,7 +24,10 @@ final class CountingRandom: HubRandom {
 final class RecordingConnection: LiveConnection {
     let revocations = Mutex<[RevocationReason]>([])
 
+    let deliveries = Mutex<[DeviceDelivery]>([])
+
     func revoke(_ reason: RevocationReason) { revocations.withLock { $0.append(reason) } }
+    func deliver(_ delivery: DeviceDelivery) { deliveries.withLock { $0.append(delivery) } }
 
     var revoked: [RevocationReason] { revocations.withLock { $0 } }
 }

@@ -20,6 +20,9 @@ public struct IdentityKey: Sendable, Hashable, CustomStringConvertible {
 /// their own loop; `revoke` may be called from any thread.
 public protocol LiveConnection: AnyObject, Sendable {
     func revoke(_ reason: RevocationReason)
+    /// Sends `delivery` to the device, on the connection's own loop. A delivery the device
+    /// cannot take (not subscribed, gone) is reported back to the service that sent it.
+    func deliver(_ delivery: DeviceDelivery)
 }
 
 public enum RevocationReason: String, Sendable, Equatable {
@@ -101,6 +104,12 @@ public final class LiveConnections: Sendable {
             return device[key.moduleID ?? ""]?.connections ?? []
         }
         for connection in victims { connection.revoke(reason) }
+    }
+
+    /// The newest live connection of `key`, to send a delivery to (IoT Hub keeps one
+    /// connection per identity: a newer one replaces the older).
+    public func connection(of key: IdentityKey) -> (any LiveConnection)? {
+        entries.withLock { $0[key.deviceID]?[key.moduleID ?? ""]?.connections.last }
     }
 
     /// Drops the presence records of a deleted device (its connections are revoked separately).

@@ -1,0 +1,156 @@
+import NaveCore
+import NaveEncoding
+import NaveMQTT
+import NaveMQTTBinding
+import NaveModel
+
+/// A hub device's MQTT surface (contract §1.6–§1.10): its publishes go to the hub — telemetry
+/// to the events endpoint, twin requests, method answers — never to the broker's routing, and
+/// the hub's deliveries (method calls, desired patches, C2D) come to it directly. A device may
+/// publish and subscribe only inside its own namespace; anything else ends the connection, as
+/// IoT Hub does.
+extension MQTTConnectionHandler {
+    /// A PUBLISH from a hub device. `ack` is its PUBACK (QoS 1), sent when the hub is done:
+    /// for telemetry, only once the event is durable.
+    func hubPublish(_ publish: MQTTPublish, ack: MQTTPacket?, grant: HubGrant, hub: Hub) {
+        let key = grant.identity
+        guard let topic = IoTHubTopic(publishedTopic: publish.topic) else {
+            return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "publish outside the device's topics"))
+        }
+        switch topic {
+        case .telemetry(let deviceID, let moduleID, let bag):
+            guard deviceID == key.deviceID, moduleID.map(String.init) == key.moduleID else {
+                return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "telemetry for another identity"))
+            }
+            guard publish.payload.count <= DeviceMessage.telemetryBodyBytesMax else {
+                return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "telemetry body over 256 KB"))
+            }
+            let properties: (system: [MessageProperty], application: [MessageProperty])
+            do {
+                properties = try PropertyBag.decode(bag)
+            } catch {
+                return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "malformed property bag: \(error.message)"))
+            }
+            let event = TelemetryEvent(deviceID: key.deviceID, moduleID: key.moduleID, enqueuedTime: hub.clock.now(),
+                                       authMethod: grant.authMethod,
+                                       message: DeviceMessage(body: publish.payload, systemProperties: properties.system,
+                                                              applicationProperties: properties.application))
+            runForDevice {
+                do throws(HubError) {
+                    try await hub.telemetry.append(event)
+                    if let ack { self.send(ack) }
+                } catch {
+                    // No PUBACK for what is not stored: the device sends it again after reconnecting.
+                    self.closeConnection(.protocolViolation(clause: "IoT Hub", reason: "telemetry not stored: \(error.message)"))
+                }
+            }
+        case .twinGet(let requestID):
+            if let ack { send(ack) }
+            runForDevice {
+                do throws(HubError) {
+                    let body = try await hub.twins.deviceGetTwin(key)
+                    self.publishToDevice(IoTHubTopic.twinResponse(status: 200, requestID: requestID), body)
+                } catch {
+                    self.publishToDevice(IoTHubTopic.twinResponse(status: error.status, requestID: requestID), [])
+                }
+            }
+        case .twinReportedPatch(let requestID):
+            if let ack { send(ack) }
+            let patch = publish.payload
+            runForDevice {
+                do throws(HubError) {
+                    let version = try await hub.twins.deviceUpdateReported(key, patch: patch)
+                    self.publishToDevice(IoTHubTopic.twinResponse(status: 204, requestID: requestID, version: version), [])
+                } catch {
+                    self.publishToDevice(IoTHubTopic.twinResponse(status: error.status, requestID: requestID), [])
+                }
+            }
+        case .methodResponse(let status, let requestID):
+            if let ack { send(ack) }
+            hub.methods.deviceAnswered(key, requestID: PercentEncoding.decode(requestID) ?? requestID, status: status, payload: publish.payload)
+        }
+    }
+
+    /// A SUBSCRIBE from a hub device: filters outside its namespace get 0x80 and are not kept;
+    /// the others stay in the session (which outlives the connection, contract §1.5) but never
+    /// enter the broker's routing, so no plain MQTT client can publish into a device's topics.
+    func hubSubscribe(ack: MQTTSubAck, granted: [MQTTSubscription], grant: HubGrant, hub: Hub) {
+        guard let session else { return }
+        var codes = ack.returnCodes
+        var grantedIndex = 0
+        var refused: [String] = []
+        for index in codes.indices where codes[index] != .failure {
+            let filter = granted[grantedIndex].filter
+            grantedIndex += 1
+            if !IoTHubTopic.allowsSubscription(filter, deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID) {
+                codes[index] = .failure
+                refused.append(filter)
+            }
+        }
+        if !refused.isEmpty {
+            _ = session.state.unsubscribe(refused)
+            logger.notice("subscriptions outside the device's topics refused", metadata: logContext(["count": "\(refused.count)"]))
+        }
+        send(.suback(MQTTSubAck(packetID: ack.packetID, returnCodes: codes)))
+        if hubSubscribed(IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)) {
+            hub.cloudToDevice.deviceReady(grant.identity)
+        }
+    }
+
+    /// Whether the session holds `filter`.
+    func hubSubscribed(_ filter: String) -> Bool { session?.state.subscriptions[filter] != nil }
+
+    /// A PUBACK for a C2D delivery completes the message; true when it was one.
+    func hubAcknowledged(packetID: UInt16) -> Bool {
+        guard let grant, let hub = gate?.hub, let lockToken = hubInFlight.removeValue(forKey: packetID) else { return false }
+        hub.cloudToDevice.deviceCompleted(grant.identity, lockToken: lockToken)
+        return true
+    }
+
+    /// A delivery from the hub, on this connection's loop.
+    func deliverToDevice(_ delivery: DeviceDelivery) {
+        guard let grant, let hub = gate?.hub else { return }
+        let connected = !finished && session != nil
+        switch delivery {
+        case .methodRequest(let request):
+            guard connected, hubSubscribed(IoTHubTopic.methodsFilter) else {
+                return hub.methods.deviceUnreachable(grant.identity, requestID: request.requestID)
+            }
+            let topic = IoTHubTopic.methodRequest(name: PercentEncoding.encode(request.name, safe: ""),
+                                                  requestID: PercentEncoding.encode(request.requestID, safe: ""))
+            publishToDevice(topic, request.payload)
+        case .desiredPropertiesPatch(let version, let body):
+            guard connected, hubSubscribed(IoTHubTopic.desiredPatchFilter) else { return }
+            publishToDevice(IoTHubTopic.desiredPatch(version: version), body)
+        case .cloudToDevice(let c2d):
+            let filter = IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)
+            guard connected, hubSubscribed(filter) else { return }
+            let bag = PropertyBag.encode(system: c2d.message.systemProperties, application: c2d.message.applicationProperties)
+            let packetID = nextHubPacketID()
+            hubInFlight[packetID] = c2d.lockToken
+            send(.publish(MQTTPublish(topic: IoTHubTopic.cloudToDevice(deviceID: grant.identity.deviceID, propertyBag: bag),
+                                      payload: c2d.message.body, qos: .atLeastOnce, packetID: packetID)))
+        }
+    }
+
+    /// A QoS 0 publish to the device (twin responses, method calls, desired patches). Twin
+    /// responses go to the requesting connection whether or not it subscribed (contract §1.5).
+    func publishToDevice(_ topic: String, _ payload: [UInt8]) {
+        guard !finished else { return }
+        send(.publish(MQTTPublish(topic: topic, payload: payload, qos: .atMostOnce)))
+    }
+
+    /// Runs hub work for this device; it resumes on this connection's loop.
+    func runForDevice(_ work: @escaping @Sendable () async -> Void) {
+        Task(executorPreference: connection.loop.taskExecutor) { await work() }
+    }
+
+    /// Packet ids for the hub's QoS 1 deliveries. A hub device never receives broker-routed
+    /// messages, so its session's own ids are unused and these cannot collide.
+    private func nextHubPacketID() -> UInt16 {
+        repeat {
+            hubPacketIDCounter = hubPacketIDCounter &+ 1
+        } while hubPacketIDCounter == 0 || hubInFlight[hubPacketIDCounter] != nil
+        return hubPacketIDCounter
+    }
+}

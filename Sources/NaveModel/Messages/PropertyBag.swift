@@ -1,0 +1,42 @@
+import NaveEncoding
+
+/// The property bag IoT Hub puts in MQTT topics (contract §1.7, §1.8): `key=value` pairs
+/// joined by `&`, keys and values percent-encoded as Python's `quote(safe="")` does; keys that
+/// start with `$.` are system properties.
+public enum PropertyBag {
+    /// Longest bag accepted (bytes); topics are bounded by the MQTT packet anyway.
+    public static let bagBytesMax = 16 * 1024
+
+    /// Parses a bag (an optional leading `?` is allowed). A pair without `=` has no value.
+    public static func decode(_ bag: Substring) throws(HubError) -> (system: [MessageProperty], application: [MessageProperty]) {
+        var text = bag
+        if text.first == "?" { text = text.dropFirst() }
+        guard text.utf8.count <= bagBytesMax else { throw .argumentInvalid("The property bag is longer than \(bagBytesMax) bytes.") }
+        var system: [MessageProperty] = []
+        var application: [MessageProperty] = []
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: "=")
+            guard let name = PercentEncoding.decode(pair[..<(equals ?? pair.endIndex)]), !name.isEmpty else {
+                throw .argumentInvalid("The property bag has a malformed key.")
+            }
+            var value: String?
+            if let equals {
+                guard let decoded = PercentEncoding.decode(pair[pair.index(after: equals)...]) else {
+                    throw .argumentInvalid("The property bag has a malformed value for '\(name)'.")
+                }
+                value = decoded
+            }
+            if name.hasPrefix("$.") { system.append(MessageProperty(name, value)) } else { application.append(MessageProperty(name, value)) }
+        }
+        return (system, application)
+    }
+
+    /// Encodes system then application properties, as the SDKs write them.
+    public static func encode(system: [MessageProperty], application: [MessageProperty]) -> String {
+        (system + application).map { property in
+            let name = PercentEncoding.encode(property.name, safe: "")
+            guard let value = property.value else { return name }
+            return name + "=" + PercentEncoding.encode(value, safe: "")
+        }.joined(separator: "&")
+    }
+}
