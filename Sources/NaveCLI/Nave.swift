@@ -61,7 +61,7 @@ struct Serve: AsyncParsableCommand {
         }
         let stop = StopSignal()
         let logger = Logger(label: "nave")
-        let hub = configuration.hub.enabled ? try await HubServices.open(configuration, logger: logger) : nil
+        let hub = configuration.hub.enabled ? try await HubResources.open(configuration, logger: logger) : nil
         let server: NaveServer
         do {
             server = try NaveServer(configuration: configuration, hub: hub, logger: logger)

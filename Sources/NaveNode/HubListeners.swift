@@ -1,4 +1,5 @@
 import Logging
+import NaveCore
 import NaveBroker
 import NaveIO
 import NaveServiceAPI
@@ -7,18 +8,19 @@ import NaveServiceAPI
 /// and MQTT over WebSockets (`/$iothub/websocket`, subprotocol `mqtt`, contract §1.1) — both
 /// MQTT paths through the same authenticated broker handler.
 struct HubListeners {
-    let hub: HubServices
+    let resources: HubResources
+    let hub: Hub
     let broker: Broker
     let logger: Logger
 
     private var deviceGate: ListenerGate {
-        ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.configuration.hostName, clock: hub.clock))
+        ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock), hub: hub)
     }
 
     func listenForDevices(on address: SocketAddress, group: EventLoopGroup) throws -> ListeningSocket {
         let gate = deviceGate
         let broker = broker
-        return try group.listen(on: address, tls: hub.tls) { broker.makeHandler(for: $0, gate: gate) }
+        return try group.listen(on: address, tls: resources.tls) { broker.makeHandler(for: $0, gate: gate) }
     }
 
     func listenForHTTPS(on address: SocketAddress, group: EventLoopGroup) throws -> ListeningSocket {
@@ -27,9 +29,9 @@ struct HubListeners {
         let mqtt = WebSocketEndpoint(subprotocol: "mqtt", frameBytesMax: broker.maximumPacketBytes + 16) {
             broker.makeHandler(for: $0, gate: gate)
         }
-        let responder = ServiceAPI(registry: hub.registry, hostName: hub.configuration.hostName, clock: hub.clock, logger: logger)
-        let service = HTTPService(responder: responder, limits: hub.configuration.http, logger: logger,
+        let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger)
+        let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
-        return try group.listen(on: address, tls: hub.tls) { service.makeHandler(for: $0) }
+        return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }
     }
 }

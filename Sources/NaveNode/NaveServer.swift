@@ -1,4 +1,5 @@
 import Logging
+import NaveCore
 import NaveBroker
 import NaveIO
 import NaveServiceAPI
@@ -12,7 +13,9 @@ public final class NaveServer: Sendable {
     public let configuration: NaveConfiguration
     public let group: EventLoopGroup
     public let broker: Broker
-    public let hub: HubServices?
+    public let resources: HubResources?
+    /// The hub façade, when the node runs one: what an embedder calls.
+    public let hub: Hub?
     private let sockets: [ListeningSocket]
     /// The bound HTTPS addresses (port 0 resolved).
     public let httpsAddresses: [SocketAddress]
@@ -21,12 +24,12 @@ public final class NaveServer: Sendable {
     private let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
-    /// a listener that cannot bind. `hub` (opened with `HubServices.open`) adds the hub's
+    /// a listener that cannot bind. `hub` (opened with `HubResources.open`) adds the hub's
     /// listeners; the node closes it at shutdown.
-    public init(configuration: NaveConfiguration, hub: HubServices? = nil, logger: Logger = Logger(label: "nave")) throws {
+    public init(configuration: NaveConfiguration, hub resources: HubResources? = nil, logger: Logger = Logger(label: "nave")) throws {
         try configuration.validate()
         self.configuration = configuration
-        self.hub = hub
+        self.resources = resources
         self.logger = logger
         let group = try EventLoopGroup(configuration: configuration.engine, logger: logger)
         self.group = group
@@ -39,15 +42,19 @@ public final class NaveServer: Sendable {
             }
             var https: [ListeningSocket] = []
             var devices: [ListeningSocket] = []
-            if let hub {
-                let listeners = HubListeners(hub: hub, broker: broker, logger: logger)
-                devices = try hub.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
-                https = try hub.configuration.httpsListeners.map { try listeners.listenForHTTPS(on: $0.socketAddress!, group: group) }
+            var hub: Hub?
+            if let resources {
+                let built = resources.makeHub(scheduler: LoopScheduler(loop: group.loops[0]))
+                hub = built
+                let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
+                devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
+                https = try resources.configuration.httpsListeners.map { try listeners.listenForHTTPS(on: $0.socketAddress!, group: group) }
                 sockets += devices + https
                 if let rest = https.first {
-                    try hub.dataDirectory.advertise(NodeAdvertisement(restAddress: "\(rest.address)", hostName: hub.configuration.hostName))
+                    try resources.dataDirectory.advertise(NodeAdvertisement(restAddress: "\(rest.address)", hostName: resources.configuration.hostName))
                 }
             }
+            self.hub = hub
             self.sockets = sockets
             httpsAddresses = https.map(\.address)
             deviceMQTTAddresses = devices.map(\.address)
@@ -71,7 +78,7 @@ public final class NaveServer: Sendable {
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
         for socket in sockets { socket.close() }
         group.shutdownGracefully(gracePeriod: gracePeriod)
-        hub?.close()
+        resources?.close()
         logger.info("node stopped", metadata: ["statistics": "\(broker.statistics)"])
     }
 }

@@ -5,10 +5,11 @@ import NaveIO
 import NaveModel
 import NaveStore
 
-/// The hub's state on one node: the data directory (locked for this process), the SQLite
-/// store, the identity registry loaded from it, and the TLS identity the device and service
-/// listeners present. Opened before the listeners, closed after them.
-public final class HubServices: Sendable {
+/// What the hub keeps on one node: the data directory (locked for this process), the SQLite
+/// store, the identity registry loaded from it, the telemetry sink, and the TLS identity the
+/// device and service listeners present. Opened before the listeners, closed after them; the
+/// node builds the `Hub` façade over it once its event loops run.
+public final class HubResources: Sendable {
     public let configuration: HubConfiguration
     public let dataDirectory: DataDirectory
     public let database: SQLiteDatabase
@@ -16,10 +17,12 @@ public final class HubServices: Sendable {
     public let clock: any HubClock
     public let certificates: CertificateFiles
     public let tls: TLSContext
+    /// Where device telemetry goes (the built-in events endpoint).
+    public let telemetry: any TelemetrySink
 
     /// Opens (creating when new) the data directory and its store, loads the registry, and
     /// makes a development CA and server certificate when none is configured or present.
-    public static func open(_ configuration: NaveConfiguration, logger: Logger) async throws -> HubServices {
+    public static func open(_ configuration: NaveConfiguration, logger: Logger) async throws -> HubResources {
         let directory = try DataDirectory(path: configuration.dataDirectory)
         do {
             let certificates = try CertificateFiles.resolve(configuration.hub, in: directory, logger: logger)
@@ -31,8 +34,9 @@ public final class HubServices: Sendable {
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
-            return HubServices(configuration: configuration.hub, dataDirectory: directory, database: database,
-                               registry: registry, clock: clock, certificates: certificates, tls: tls)
+            return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
+                                registry: registry, clock: clock, certificates: certificates, tls: tls,
+                                telemetry: InMemoryTelemetrySink())
         } catch {
             directory.close()
             throw error
@@ -40,7 +44,9 @@ public final class HubServices: Sendable {
     }
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
-                 registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext) {
+                 registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext,
+                 telemetry: any TelemetrySink) {
+        self.telemetry = telemetry
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.database = database
@@ -48,6 +54,11 @@ public final class HubServices: Sendable {
         self.clock = clock
         self.certificates = certificates
         self.tls = tls
+    }
+
+    /// The façade over these resources, its timers on `scheduler`.
+    func makeHub(scheduler: any HubScheduler) -> Hub {
+        Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).
