@@ -92,9 +92,35 @@ extension MQTTConnectionHandler {
             logger.notice("subscriptions outside the device's topics refused", metadata: logContext(["count": "\(refused.count)"]))
         }
         send(.suback(MQTTSubAck(packetID: ack.packetID, returnCodes: codes)))
+        hub.sessions.update(grant.identity.description, to: hubSubscriptionSet(grant))
         if hubSubscribed(IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)) {
             hub.cloudToDevice.deviceReady(grant.identity)
         }
+    }
+
+    /// The IoT Hub topics the session holds, as the durable session records them.
+    func hubSubscriptionSet(_ grant: HubGrant) -> DeviceSubscriptions {
+        var set: DeviceSubscriptions = []
+        for (flag, filter) in Self.hubFilters(grant) where hubSubscribed(filter) { set.insert(flag) }
+        return set
+    }
+
+    static func hubFilters(_ grant: HubGrant) -> [(DeviceSubscriptions, String)] {
+        [(.cloudToDevice, IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)),
+         (.methods, IoTHubTopic.methodsFilter), (.twinResponses, IoTHubTopic.twinResponsesFilter),
+         (.desiredPatches, IoTHubTopic.desiredPatchFilter)]
+    }
+
+    /// A hub device whose session this node does not hold in memory (a restart, a session
+    /// that moved) gets its stored subscriptions back: the SDK never subscribes again (§1.5).
+    /// True when something was restored.
+    func restoreHubSession(_ session: BrokerSession) -> Bool {
+        guard let grant, let hub = gate?.hub, session.state.subscriptions.isEmpty else { return false }
+        let stored = hub.sessions.subscriptions(of: grant.identity.description)
+        let subscriptions = Self.hubFilters(grant).filter { stored.contains($0.0) }.map { MQTTSubscription(filter: $0.1, qos: .atLeastOnce) }
+        guard !subscriptions.isEmpty else { return false }
+        _ = session.state.subscribe(MQTTSubscribe(packetID: 1, subscriptions: subscriptions))
+        return true
     }
 
     /// Whether the session holds `filter`.

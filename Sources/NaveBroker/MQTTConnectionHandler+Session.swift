@@ -54,6 +54,8 @@ extension MQTTConnectionHandler {
                 tokenDeadlineNanos = connection.loop.nowNanos + (expiresAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) * 1_000_000
             }
             grant.presence.register(self, as: grant.identity, at: now)
+            // CleanSession=1 ends the device's stored session (§3.1.2.4).
+            if connect.cleanSession { gate.hub?.sessions.update(grant.identity.description, to: []) }
             return true
         }
     }
@@ -67,6 +69,8 @@ extension MQTTConnectionHandler {
             return
         }
         self.session = session
+        var present = present
+        if !present, restoreHubSession(session) { present = true }
         // The will counts from CONNACK 0 on: a refused or abandoned CONNECT has none (§3.1.2.5).
         will = pendingWill
         session.handler = self
@@ -77,7 +81,7 @@ extension MQTTConnectionHandler {
             for packet in session.state.redeliveries() { send(packet) }
         }
         pumpSessionQueue()
-        if let grant, let hub = gate?.hub, present,
+        if let grant, let hub = gate?.hub,
            hubSubscribed(IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)) {
             hub.cloudToDevice.deviceReady(grant.identity)
         }

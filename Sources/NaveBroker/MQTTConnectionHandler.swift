@@ -167,7 +167,11 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             if let grant, let hub = gate?.hub { return hubSubscribe(ack: ack, granted: granted, grant: grant, hub: hub) }
             subscribe(ack: ack, granted: granted)
         case .unsubscribe(let removed, let ack):
-            if let session, grant == nil { broker.removeSubscriptions(removed, for: session) }
+            if let grant, let hub = gate?.hub {
+                hub.sessions.update(grant.identity.description, to: hubSubscriptionSet(grant))
+            } else if let session {
+                broker.removeSubscriptions(removed, for: session)
+            }
             send(ack)
         case .close(let reason, let packet):
             if let packet { send(packet) }

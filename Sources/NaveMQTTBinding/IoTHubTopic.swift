@@ -75,6 +75,7 @@ public enum IoTHubTopic: Equatable, Sendable {
 
     public static let methodsFilter = "$iothub/methods/POST/#"
     public static let desiredPatchFilter = "$iothub/twin/PATCH/properties/desired/#"
+    public static let twinResponsesFilter = "$iothub/twin/res/#"
 
     /// The C2D filter of a device (modules take their inputs instead).
     public static func cloudToDeviceFilter(deviceID: String, moduleID: String?) -> String {

@@ -19,6 +19,7 @@ public final class HubResources: Sendable {
     public let tls: TLSContext
     /// Where device telemetry goes (the built-in events endpoint).
     public let telemetry: any TelemetrySink
+    public let sessions: DeviceSessions
 
     /// Opens (creating when new) the data directory and its store, loads the registry, and
     /// makes a development CA and server certificate when none is configured or present.
@@ -30,13 +31,14 @@ public final class HubResources: Sendable {
             let database = try await SQLiteDatabase(path: directory.database)
             let clock = SystemClock()
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
+            let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
                                 registry: registry, clock: clock, certificates: certificates, tls: tls,
-                                telemetry: InMemoryTelemetrySink())
+                                telemetry: InMemoryTelemetrySink(), sessions: sessions)
         } catch {
             directory.close()
             throw error
@@ -45,8 +47,9 @@ public final class HubResources: Sendable {
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
                  registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext,
-                 telemetry: any TelemetrySink) {
+                 telemetry: any TelemetrySink, sessions: DeviceSessions) {
         self.telemetry = telemetry
+        self.sessions = sessions
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.database = database
@@ -58,7 +61,7 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler`.
     func makeHub(scheduler: any HubScheduler) -> Hub {
-        Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry)
+        Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

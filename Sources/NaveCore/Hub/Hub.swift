@@ -12,11 +12,13 @@ public final class Hub: Sendable {
     public let twins: any TwinService
     public let methods: any MethodService
     public let cloudToDevice: any CloudToDeviceService
+    /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
+    public let sessions: DeviceSessions
     /// The hub host name (SAS `sr`, usernames, connection strings).
     public let hostName: String
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
-                telemetry: any TelemetrySink, twins: any TwinService = UnavailableDeviceServices(),
+                telemetry: any TelemetrySink, sessions: DeviceSessions, twins: any TwinService = UnavailableDeviceServices(),
                 methods: any MethodService = UnavailableDeviceServices(),
                 cloudToDevice: any CloudToDeviceService = UnavailableDeviceServices()) {
         self.registry = registry
@@ -24,6 +26,7 @@ public final class Hub: Sendable {
         self.clock = clock
         self.scheduler = scheduler
         self.telemetry = telemetry
+        self.sessions = sessions
         self.twins = twins
         self.methods = methods
         self.cloudToDevice = cloudToDevice

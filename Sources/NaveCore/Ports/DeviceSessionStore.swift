@@ -1,0 +1,37 @@
+import Synchronization
+
+/// The durable part of devices' MQTT sessions: which IoT Hub topics each identity subscribed
+/// to. The device SDK connects with CleanSession=0 and never subscribes again after a reconnect
+/// (contract §1.5), so these must survive reconnects and node restarts.
+public protocol DeviceSessionStore: Sendable {
+    /// Every stored session: client id (`dev` or `dev/mod`) → subscribed topics.
+    func loadSessions() async throws -> [String: DeviceSubscriptions]
+    /// Stores (or, for an empty set, removes) one client's subscriptions.
+    func save(clientID: String, _ subscriptions: DeviceSubscriptions) async throws
+}
+
+/// The IoT Hub topics a device may subscribe to (contract §1.6), as a small set.
+public struct DeviceSubscriptions: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// `devices/{d}/messages/devicebound/#` (or a module's `…/inputs/#`).
+    public static let cloudToDevice = DeviceSubscriptions(rawValue: 1 << 0)
+    /// `$iothub/methods/POST/#`.
+    public static let methods = DeviceSubscriptions(rawValue: 1 << 1)
+    /// `$iothub/twin/res/#`.
+    public static let twinResponses = DeviceSubscriptions(rawValue: 1 << 2)
+    /// `$iothub/twin/PATCH/properties/desired/#`.
+    public static let desiredPatches = DeviceSubscriptions(rawValue: 1 << 3)
+}
+
+/// Sessions kept in memory only (tests, embedders without disk).
+public final class InMemoryDeviceSessionStore: DeviceSessionStore {
+    private let sessions = Mutex<[String: DeviceSubscriptions]>([:])
+    public init() {}
+    public func loadSessions() async throws -> [String: DeviceSubscriptions] { sessions.withLock { $0 } }
+    public func save(clientID: String, _ subscriptions: DeviceSubscriptions) async throws {
+        sessions.withLock { $0[clientID] = subscriptions.isEmpty ? nil : subscriptions }
+    }
+}
+
