@@ -153,3 +153,13 @@ def test_a_second_connection_for_the_same_device_closes_the_first(node, device):
     assert second.connected
     second.shutdown()
     first.close()
+
+
+def test_device_connects_over_websockets_on_443(node, registry, device):
+    """MQTT over WebSockets (contract §1.1): paho's strict 101 parser, binary frames both ways."""
+    client = node.device_client(device.device_id, keys(device).primary_key, websockets=True)
+    client.connect()
+    assert client.connected
+    assert wait_until(lambda: registry.get_device(device.device_id).connection_state == "Connected")
+    client.send_message("over websockets")
+    client.shutdown()
