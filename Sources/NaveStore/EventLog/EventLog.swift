@@ -32,6 +32,7 @@ public final class EventLog: Sendable {
         try configuration.validate()
         let root = directory + "/events"
         try LogDirectory.create(root)
+        try LogDirectory.sync(directory) // `events/` itself survives a crash once anything is acknowledged
         lockFile = try LogFile.open(root + "/.lock", create: true)
         guard flock(lockFile.descriptor, LOCK_EX | LOCK_NB) == 0 else { throw .locked(path: root) }
         let existing = try EventLogMetadata.read(in: root, partitionCount: configuration.partitionCount)
