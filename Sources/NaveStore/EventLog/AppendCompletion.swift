@@ -1,0 +1,56 @@
+import Synchronization
+
+/// One `append` call's wait: resumed once every partition its events went to has made them
+/// durable, or as soon as one fails. A call whose events span partitions is split into one
+/// `PendingAppend` per partition; each reports the positions of its events at their places in
+/// the caller's array.
+final class AppendCompletion: Sendable {
+    private struct State {
+        var positions: [EventPosition?]
+        var partsLeft: Int
+        var continuation: CheckedContinuation<[EventPosition], any Error>?
+    }
+
+    private let state: Mutex<State>
+
+    init(eventCount: Int, parts: Int, continuation: CheckedContinuation<[EventPosition], any Error>) {
+        state = Mutex(State(positions: Array(repeating: nil, count: eventCount), partsLeft: parts,
+                            continuation: continuation))
+    }
+
+    /// One part is durable: `positions[i]` belongs at `indices[i]` (or at `i` without indices).
+    func complete(indices: [Int]?, positions: [EventPosition]) {
+        let finished: (CheckedContinuation<[EventPosition], any Error>, [EventPosition])? = state.withLock { state in
+            for (number, position) in positions.enumerated() {
+                state.positions[indices?[number] ?? number] = position
+            }
+            state.partsLeft -= 1
+            guard state.partsLeft == 0, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (continuation, state.positions.map { $0! })
+        }
+        if let (continuation, positions) = finished { continuation.resume(returning: positions) }
+    }
+
+    /// One part failed: the caller learns at once. Parts in other partitions may still be
+    /// stored (the device resends; Event Hubs delivery is at least once).
+    func fail(_ error: EventLogError) {
+        let continuation = state.withLock { state in
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(throwing: error)
+    }
+}
+
+/// One partition's share of an append call, waiting for that partition's writer.
+struct PendingAppend {
+    var events: [EventData]
+    /// Where each event sits in the caller's array; nil when the call went to one partition only.
+    var indices: [Int]?
+    /// Frame bytes of all `events`.
+    var bytes: Int
+    var completion: AppendCompletion
+    /// Monotonic nanoseconds at enqueue, for the linger deadline.
+    var enqueuedAtNanos: UInt64 = 0
+}
