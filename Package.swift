@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "NaveServiceAPI",
-            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveModel", "NaveAuth", "NaveCore",
+            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
                            .product(name: "Logging", package: "swift-log")]
         ),
 

@@ -1,5 +1,6 @@
 import Configuration
 import NaveServiceAPI
+import NaveStore
 
 /// The hub side of a node: the IoT Hub host name, the device and service listeners, and the
 /// TLS certificate they present. Keys under `hub.` and `https.` (Tuning/reference.yaml).
@@ -18,6 +19,9 @@ public struct HubConfiguration: Sendable {
     public var certificateChainPath = ""
     public var privateKeyPath = ""
     public var http = HTTPConnectionLimits()
+    /// The built-in events endpoint's log (`events.*`): partitions (fixed when the hub is
+    /// created), segments, group commit, retention.
+    public var events = EventLogConfiguration()
 
     public init() {}
 
@@ -38,6 +42,14 @@ public struct HubConfiguration: Sendable {
         http.idleTimeoutMillis = https.int(forKey: "idleTimeoutMillis", default: http.idleTimeoutMillis)
         http.requestBodyBytesMax = https.int(forKey: "requestBodyBytesMax", default: http.requestBodyBytesMax)
         http.headerBytesMax = https.int(forKey: "headerBytesMax", default: http.headerBytesMax)
+        let log = reader.scoped(to: "events")
+        events.partitionCount = log.int(forKey: "partitionCount", default: events.partitionCount)
+        events.segmentBytesMax = log.int(forKey: "segmentBytesMax", default: events.segmentBytesMax)
+        events.groupCommitRecordsMax = log.int(forKey: "groupCommitRecordsMax", default: events.groupCommitRecordsMax)
+        events.groupCommitDelayMicros = log.int(forKey: "groupCommitDelayMicros", default: events.groupCommitDelayMicros)
+        events.pendingAppendBytesMax = log.int(forKey: "pendingAppendBytesMax", default: events.pendingAppendBytesMax)
+        events.retentionMillis = Int64(log.int(forKey: "retentionMillis", default: Int(events.retentionMillis)))
+        events.retentionBytesMax = Int64(log.int(forKey: "retentionBytesMax", default: Int(events.retentionBytesMax)))
     }
 
     func validate() throws {
@@ -46,6 +58,11 @@ public struct HubConfiguration: Sendable {
             throw NaveConfiguration.Invalid(description: "hub.hostName must be a host name (is \(hostName))")
         }
         try http.validate()
+        do {
+            try events.validate()
+        } catch {
+            throw NaveConfiguration.Invalid(description: "events: \(error)")
+        }
         guard (certificateChainPath.isEmpty) == (privateKeyPath.isEmpty) else {
             throw NaveConfiguration.Invalid(description: "hub.tls.certificateChain and hub.tls.privateKey are given together or not at all")
         }

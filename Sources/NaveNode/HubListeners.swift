@@ -3,6 +3,7 @@ import NaveCore
 import NaveBroker
 import NaveIO
 import NaveServiceAPI
+import NaveStore
 
 /// Builds the hub's listeners: devices over MQTT/TLS, and HTTPS carrying the REST service API
 /// and MQTT over WebSockets (`/$iothub/websocket`, subprotocol `mqtt`, contract §1.1) — both
@@ -29,7 +30,8 @@ struct HubListeners {
         let mqtt = WebSocketEndpoint(subprotocol: "mqtt", frameBytesMax: broker.maximumPacketBytes + 16) {
             broker.makeHandler(for: $0, gate: gate)
         }
-        let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger)
+        let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger,
+                                   events: resources.events, checkpoints: SQLiteCheckpointStore(database: resources.database))
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }

@@ -19,6 +19,8 @@ public final class HubResources: Sendable {
     public let tls: TLSContext
     /// Where device telemetry goes (the built-in events endpoint).
     public let telemetry: any TelemetrySink
+    /// The built-in events endpoint (what `telemetry` appends to).
+    public let events: EventLog
     public let sessions: DeviceSessions
 
     /// Opens (creating when new) the data directory and its store, loads the registry, and
@@ -32,13 +34,14 @@ public final class HubResources: Sendable {
             let clock = SystemClock()
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
             let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
+            let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
                                 registry: registry, clock: clock, certificates: certificates, tls: tls,
-                                telemetry: InMemoryTelemetrySink(), sessions: sessions)
+                                telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions)
         } catch {
             directory.close()
             throw error
@@ -47,8 +50,9 @@ public final class HubResources: Sendable {
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
                  registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext,
-                 telemetry: any TelemetrySink, sessions: DeviceSessions) {
+                 telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions) {
         self.telemetry = telemetry
+        self.events = events
         self.sessions = sessions
         self.configuration = configuration
         self.dataDirectory = dataDirectory
@@ -65,7 +69,9 @@ public final class HubResources: Sendable {
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).
-    public func close() {
+    public func close() async {
+        await sessions.flush()
+        await events.close()
         try? database.close()
         dataDirectory.close()
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NaveCore
 import NaveBroker
@@ -78,7 +79,16 @@ public final class NaveServer: Sendable {
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
         for socket in sockets { socket.close() }
         group.shutdownGracefully(gracePeriod: gracePeriod)
-        resources?.close()
+        if let resources {
+            // The event log drains its queued appends and the sessions their writes; this
+            // thread (never a loop's: the loops have stopped) waits for that.
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                await resources.close()
+                done.signal()
+            }
+            done.wait()
+        }
         logger.info("node stopped", metadata: ["statistics": "\(broker.statistics)"])
     }
 }

@@ -53,6 +53,8 @@ extension ServiceAPI {
                                            disabledDeviceCount: statistics.disabledDeviceCount).json)
         case (.serviceStatistics, _):
             return json(ServiceStatistics(connectedDeviceCount: registry.connections.connectedDeviceCount).json)
+        case (.events, _):
+            return try await serveEvents(query)
         case (.policies, _):
             return json(.array(registry.policies.map(\.json)))
         case (.policy(let name), "PUT"):

@@ -1,4 +1,5 @@
 import Logging
+import NaveStore
 import NaveCore
 import NaveHTTP
 import NaveModel
@@ -14,8 +15,14 @@ public struct ServiceAPI: HTTPResponder {
     let clock: any HubClock
     let logger: Logger
     let requestCounter = RequestCounter()
+    /// The built-in events endpoint, for `GET /events` (`nave monitor-events`).
+    let events: EventLog?
+    let checkpoints: (any CheckpointStore)?
 
-    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger) {
+    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger,
+                events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil) {
+        self.events = events
+        self.checkpoints = checkpoints
         self.registry = registry
         self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
         self.clock = clock

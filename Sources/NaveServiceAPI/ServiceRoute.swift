@@ -14,6 +14,8 @@ enum ServiceRoute: Equatable {
     case policies                           // GET
     case policy(String)                     // PUT, DELETE
     case policyKey(String)                  // POST …/regenerateKey?key=primary|secondary|swap
+    // Nave's own: reading the built-in events endpoint (long polling), for monitor-events.
+    case events                             // GET
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
@@ -23,6 +25,7 @@ enum ServiceRoute: Equatable {
         case 2 where segments == ["statistics", "devices"]: self = .deviceStatistics
         case 2 where segments == ["statistics", "service"]: self = .serviceStatistics
         case 1 where segments[0] == "policies": self = .policies
+        case 1 where segments[0] == "events": self = .events
         case 2 where segments[0] == "policies": self = .policy(segments[1])
         case 3 where segments[0] == "policies" && segments[2] == "regenerateKey": self = .policyKey(segments[1])
         case 3 where segments[0] == "devices" && segments[2] == "modules": self = .modules(device: segments[1])
@@ -36,7 +39,7 @@ enum ServiceRoute: Equatable {
         switch self {
         case .devices: ["GET", "POST"]
         case .device, .module: ["GET", "PUT", "DELETE"]
-        case .modules, .deviceStatistics, .serviceStatistics, .policies: ["GET"]
+        case .modules, .deviceStatistics, .serviceStatistics, .policies, .events: ["GET"]
         case .policy: ["PUT", "DELETE"]
         case .policyKey: ["POST"]
         }
@@ -46,7 +49,7 @@ enum ServiceRoute: Equatable {
     /// changes RegistryWrite, service statistics ServiceConnect).
     func requiredRights(for method: String) -> AccessRights {
         switch self {
-        case .serviceStatistics: .serviceConnect
+        case .serviceStatistics, .events: .serviceConnect
         // Policies hold keys: only an owner-like policy may see or change them.
         case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
         default: method == "GET" ? .registryRead : .registryWrite

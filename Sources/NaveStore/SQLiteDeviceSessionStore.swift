@@ -2,7 +2,7 @@ import GRDB
 import NaveCore
 
 /// Devices' durable MQTT sessions in the node's SQLite file: one row per client id with the
-/// set of IoT Hub topics it subscribed to (migration "v2-sessions").
+/// set of IoT Hub topics it subscribed to (migration "v2-hub").
 public final class SQLiteDeviceSessionStore: DeviceSessionStore {
     public let database: SQLiteDatabase
 
@@ -36,10 +36,19 @@ public final class SQLiteDeviceSessionStore: DeviceSessionStore {
 extension Schema {
     /// Devices' MQTT sessions: the IoT Hub topics each client id subscribed to, as a bit set
     /// (`DeviceSubscriptions`); a device's session outlives its connections (contract §1.5).
-    static let v2Sessions = """
+    /// Consumer groups' checkpoints in the events endpoint: the next sequence number per
+    /// partition.
+    static let v2Hub = """
         CREATE TABLE deviceSessions (
             clientID TEXT NOT NULL PRIMARY KEY,
             subscriptions INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE checkpoints (
+            consumerGroup TEXT NOT NULL,
+            partition INTEGER NOT NULL,
+            sequenceNumber INTEGER NOT NULL,
+            PRIMARY KEY (consumerGroup, partition)
         ) STRICT, WITHOUT ROWID;
         """
 }

@@ -10,7 +10,7 @@ enum Schema {
     static func migrator(laterMigrations: [(identifier: String, sql: String)]) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
-        migrator.registerMigration("v2-sessions") { db in try db.execute(sql: v2Sessions) }
+        migrator.registerMigration("v2-hub") { db in try db.execute(sql: v2Hub) }
         for migration in laterMigrations {
             let sql = migration.sql
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }

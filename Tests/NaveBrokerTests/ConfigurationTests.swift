@@ -33,6 +33,7 @@ struct ConfigurationTests {
         #expect(loaded.hub.mqttListeners == defaults.hub.mqttListeners)
         #expect(loaded.hub.httpsListeners == defaults.hub.httpsListeners)
         #expect(loaded.hub.http == defaults.hub.http)
+        #expect(loaded.hub.events == defaults.hub.events)
     }
 
     @Test("environment variables override the file")

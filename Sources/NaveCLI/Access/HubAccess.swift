@@ -15,6 +15,8 @@ protocol HubAccess {
     func createPolicy(name: String, rights: AccessRights) async throws -> JSONValue
     func deletePolicy(name: String) async throws
     func regenerateKey(policy: String, slot: String) async throws -> JSONValue
+    /// One long-polling read of the events endpoint (`GET /events`; a running node only).
+    func events(query: [(String, String)]) async throws -> JSONValue
     func close() async
 }
 
@@ -34,7 +36,7 @@ struct HubOptions: ParsableArguments {
         hostName ?? (try? DataDirectory.readAdvertisement(in: dataDir))??.hostName ?? "localhost"
     }
 
-    /// A running node's REST API when the data directory is locked by one, else the store.
+    /// A running node's REST API when the data directory is held by one, else the store.
     func open() async throws -> any HubAccess {
         if DataDirectory.isLocked(dataDir) {
             return try await RemoteHub(dataDirectory: dataDir, login: login)

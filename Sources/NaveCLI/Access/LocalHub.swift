@@ -57,6 +57,10 @@ final class LocalHub: HubAccess {
         return try await registry.regenerateKey(policy: policy, slot: slot).json
     }
 
+    func events(query: [(String, String)]) async throws -> JSONValue {
+        throw CommandFailure(description: "reading events needs a running node")
+    }
+
     func close() async {
         try? database.close()
         directory.close()

@@ -63,6 +63,11 @@ struct RemoteHub: HubAccess {
         try call("POST", "/policies/\(escaped(policy))/regenerateKey", query: "key=\(slot)&")
     }
 
+    func events(query: [(String, String)]) async throws -> JSONValue {
+        let text = query.map { "\($0.0)=\(PercentEncoding.encode($0.1, safe: ""))&" }.joined()
+        return try call("GET", "/events", query: text)
+    }
+
     func close() async {}
 
     /// One request; a non-2xx answer becomes the hub's error.

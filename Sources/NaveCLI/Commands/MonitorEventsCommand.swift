@@ -1,0 +1,65 @@
+import ArgumentParser
+import Glibc
+import NaveModel
+import NaveStore
+
+/// `nave monitor-events`: follows the built-in events endpoint of a running node, like
+/// `az iot hub monitor-events` — from the latest event by default, until interrupted.
+struct MonitorEventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "monitor-events",
+        abstract: "Print device telemetry (and hub events) as it arrives in the events endpoint.")
+
+    @OptionGroup var hub: HubOptions
+    @Option(name: [.customLong("device"), .customLong("device-id")], help: "Only this device's events.") var deviceID: String?
+    @Option(name: .long, help: "Keep a checkpoint under this consumer group and resume from it.") var consumerGroup: String?
+    @Option(name: .long, help: "earliest, latest (default) or an ISO 8601 time.") var from = "latest"
+    @Option(name: .long, help: "Stop after this many events.") var messageCount: Int?
+    @Option(name: .long, help: "Stop after this many seconds without an event.") var timeout: Int?
+    @Option(name: .long, help: "json: one JSON object per line; table (default): indented.") var output = "table"
+
+    func run() async throws {
+        guard DataDirectory.isLocked(hub.dataDir) else {
+            throw CommandFailure(description: "monitor-events follows a running node; none holds \(hub.dataDir)")
+        }
+        let access = try await hub.open()
+        var positions: String?
+        var printed = 0
+        var quietSince = monotonicSeconds()
+        while true {
+            let waitMillis = min(5_000, (timeout ?? 5) * 1_000)
+            var query = [("from", from), ("maxCount", "100"), ("waitMillis", String(waitMillis))]
+            if let positions { query.append(("positions", positions)) }
+            if let deviceID { query.append(("deviceId", deviceID)) }
+            if let consumerGroup { query.append(("consumerGroup", consumerGroup)) }
+            let answer = try await access.events(query: query)
+            positions = answer["positions"]?.stringValue
+            for event in answer["events"]?.arrayValue ?? [] {
+                print(output == "json" ? event.serializedString() : Self.table(event).prettyPrinted)
+                fflush(nil) // flush every stream: a pipe reader sees each event at once
+                printed += 1
+                quietSince = monotonicSeconds()
+                if let messageCount, printed >= messageCount { return }
+            }
+            if let timeout, monotonicSeconds() - quietSince >= Double(timeout) { return }
+        }
+    }
+
+    /// The event as `az iot hub monitor-events` shows it.
+    static func table(_ event: JSONValue) -> JSONValue {
+        var inner: JSONObject = ["origin": event["deviceId"] ?? .null, "module": event["moduleId"] ?? .null]
+        if let body = event["body"]?.stringValue, let parsed = try? JSONValue(parsing: body) {
+            inner["payload"] = parsed
+        } else {
+            inner["payload"] = event["body"] ?? .null
+        }
+        inner["properties"] = ["system": event["systemProperties"] ?? .null, "application": event["applicationProperties"] ?? .null]
+        return ["event": .object(inner)]
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
