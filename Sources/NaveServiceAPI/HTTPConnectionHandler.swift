@@ -52,7 +52,8 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             request = next
         } catch {
             logger.info("http request refused", metadata: ["reason": "\(error)"])
-            return finish(responder.refusal(for: error), keepAlive: false)
+            finish(responder.refusal(for: error), keepAlive: false, lingering: true)
+            return
         }
         if let endpoint = service.webSockets[String(request.head.path)] {
             return upgrade(request, to: endpoint)
@@ -77,15 +78,28 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         processNext()
     }
 
-    private func finish(_ response: HTTPResponse, keepAlive: Bool) {
+    /// Writes `response`; without keep-alive the connection then closes. `lingering`: the
+    /// client may still be sending the request we refused (a body over the limit), and closing
+    /// at once would reset the connection before it reads our answer — so the rest of its bytes
+    /// are read and dropped for up to `lingerMillis`, or until it closes its side.
+    private func finish(_ response: HTTPResponse, keepAlive: Bool, lingering: Bool = false) {
         var bytes: [UInt8] = []
         response.encode(date: nil, keepAlive: keepAlive, into: &bytes)
         bytes.withUnsafeBytes { connection.write($0) }
-        if !keepAlive {
-            closing = true
+        guard !keepAlive else { return }
+        closing = true
+        if lingering {
+            if let timer { _ = connection.loop.cancelTimer(timer) }
+            timer = connection.loop.schedule(after: .milliseconds(Self.lingerMillis), handler: self, token: Self.lingerToken)
+        } else {
             connection.close()
         }
     }
+
+    static let lingerMillis = 2_000
+    static let lingerToken: UInt64 = 1
+
+    func connectionDidReachEndOfInput(_ connection: Connection) { connection.close() }
 
     // MARK: WebSocket
 
@@ -122,6 +136,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// client cannot hold a connection with a trickle); an idle keep-alive connection is closed.
     func timerFired(token: UInt64) {
         timer = nil
+        if token == Self.lingerToken { return connection.close() }
         guard !closing else { return }
         let elapsedMillis = (connection.loop.nowNanos - clockStartNanos) / 1_000_000
         if !busy {

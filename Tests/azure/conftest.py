@@ -81,6 +81,13 @@ class Node:
         self.stop()
         self.start()
 
+    def kill_and_restart(self):
+        """SIGKILL: no shutdown, no flush — what a crash or power cut leaves."""
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
+        self.start()
+
     def log_text(self):
         self.log.flush()
         return self.log_path.read_text()

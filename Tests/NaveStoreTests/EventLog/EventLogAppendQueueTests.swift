@@ -50,14 +50,16 @@ struct EventLogAppendQueueTests {
 
     @Test("after a batch of 3, the writer waits for 3 before it writes")
     func lingersForThePreviousBatchSize() async throws {
-        let queue = queue(delayMicros: 100_000)
+        // A long delay: the batch completes as soon as the third append arrives, and a loaded
+        // machine (CI, parallel builds) cannot make the 20 ms pause below outlast the linger.
+        let queue = queue(delayMicros: 10_000_000)
         let appends = Appends()
         for _ in 0..<3 { try queue.enqueue(await appends.make()) }
-        #expect(await next(queue, lingerNanosMax: 1_000_000_000) == 3)
+        #expect(await next(queue, lingerNanosMax: 20_000_000_000) == 3)
         #expect(queue.lingerCount == 0, "the first batch has nothing to expect")
 
         try queue.enqueue(await appends.make())
-        async let batch = next(queue, lingerNanosMax: 1_000_000_000)
+        async let batch = next(queue, lingerNanosMax: 20_000_000_000)
         try await Task.sleep(for: .milliseconds(20))
         try queue.enqueue(await appends.make())
         try queue.enqueue(await appends.make())
