@@ -13,10 +13,13 @@ public struct ServiceAPI: HTTPResponder {
     let authorizer: ServiceAuthorizer
     let clock: any HubClock
     let logger: Logger
+    /// The twin service behind `/twins/…`; without one those routes answer 503.
+    let twins: DeviceTwins?
     let requestCounter = RequestCounter()
 
-    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger) {
+    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger, twins: DeviceTwins? = nil) {
         self.registry = registry
+        self.twins = twins
         self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
         self.clock = clock
         self.logger = logger
