@@ -13,6 +13,8 @@ public final class HubServices: Sendable {
     public let dataDirectory: DataDirectory
     public let database: SQLiteDatabase
     public let registry: IdentityRegistry
+    /// Device and module twins, in the same SQLite database.
+    public let twins: DeviceTwins
     public let clock: any HubClock
     public let certificates: CertificateFiles
     public let tls: TLSContext
@@ -27,12 +29,15 @@ public final class HubServices: Sendable {
             let database = try await SQLiteDatabase(path: directory.database)
             let clock = SystemClock()
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
+            // h-twins wiring. At merge: the event log's sink instead of `DiscardingTelemetrySink`.
+            let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
+                                    telemetry: DiscardingTelemetrySink())
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubServices(configuration: configuration.hub, dataDirectory: directory, database: database,
-                               registry: registry, clock: clock, certificates: certificates, tls: tls)
+                               registry: registry, twins: twins, clock: clock, certificates: certificates, tls: tls)
         } catch {
             directory.close()
             throw error
@@ -40,11 +45,13 @@ public final class HubServices: Sendable {
     }
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
-                 registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext) {
+                 registry: IdentityRegistry, twins: DeviceTwins, clock: any HubClock, certificates: CertificateFiles,
+                 tls: TLSContext) {
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.database = database
         self.registry = registry
+        self.twins = twins
         self.clock = clock
         self.certificates = certificates
         self.tls = tls
@@ -55,4 +62,10 @@ public final class HubServices: Sendable {
         try? database.close()
         dataDirectory.close()
     }
+}
+
+/// h-twins wiring, until the event log arrives: accepts every event and keeps none, so device
+/// telemetry and twin change events cost nothing and acknowledgements are not held up.
+struct DiscardingTelemetrySink: TelemetrySink {
+    func append(_ event: TelemetryEvent) async throws(HubError) {}
 }
