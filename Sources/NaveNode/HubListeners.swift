@@ -1,6 +1,7 @@
 import Logging
 import NaveCore
 import NaveBroker
+import NaveCore
 import NaveIO
 import NaveServiceAPI
 import NaveStore
@@ -13,6 +14,9 @@ struct HubListeners {
     let hub: Hub
     let broker: Broker
     let logger: Logger
+    /// h-twins wiring: the hub façade device connections talk to, with the twin service only
+    /// (methods and C2D unavailable, telemetry discarded, a scheduler that never fires) until
+    /// those services are wired at merge.
 
     private var deviceGate: ListenerGate {
         ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock), hub: hub)
@@ -31,7 +35,8 @@ struct HubListeners {
             broker.makeHandler(for: $0, gate: gate)
         }
         let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger,
-                                   events: resources.events, checkpoints: SQLiteCheckpointStore(database: resources.database))
+                                   events: resources.events, checkpoints: SQLiteCheckpointStore(database: resources.database),
+                                   twins: resources.twins)
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }

@@ -14,6 +14,8 @@ public final class HubResources: Sendable {
     public let dataDirectory: DataDirectory
     public let database: SQLiteDatabase
     public let registry: IdentityRegistry
+    /// Device and module twins, in the same SQLite database.
+    public let twins: DeviceTwins
     public let clock: any HubClock
     public let certificates: CertificateFiles
     public let tls: TLSContext
@@ -35,12 +37,14 @@ public final class HubResources: Sendable {
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
             let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
+            let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
+                                    telemetry: EventLogTelemetrySink(log: events))
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
-                                registry: registry, clock: clock, certificates: certificates, tls: tls,
+                                registry: registry, twins: twins, clock: clock, certificates: certificates, tls: tls,
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions)
         } catch {
             directory.close()
@@ -49,8 +53,8 @@ public final class HubResources: Sendable {
     }
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
-                 registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext,
-                 telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions) {
+                 registry: IdentityRegistry, twins: DeviceTwins, clock: any HubClock, certificates: CertificateFiles,
+                 tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions) {
         self.telemetry = telemetry
         self.events = events
         self.sessions = sessions
@@ -58,6 +62,7 @@ public final class HubResources: Sendable {
         self.dataDirectory = dataDirectory
         self.database = database
         self.registry = registry
+        self.twins = twins
         self.clock = clock
         self.certificates = certificates
         self.tls = tls
@@ -65,7 +70,8 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler`.
     func makeHub(scheduler: any HubScheduler) -> Hub {
-        Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions)
+        Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions,
+            twins: twins)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

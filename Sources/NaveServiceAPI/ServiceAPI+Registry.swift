@@ -70,6 +70,8 @@ extension ServiceAPI {
             let slotName = query.first { $0.name == "key" }?.value ?? "primary"
             guard let slot = IdentityRegistry.KeySlot(rawValue: slotName) else { throw .argumentInvalid("key must be primary, secondary or swap.") }
             return json(try await registry.regenerateKey(policy: name, slot: slot).json)
+        case (.twin, _), (.moduleTwin, _):
+            return try await serveTwin(route, request)
         default:
             throw .methodNotAllowed(method)
         }

@@ -14,16 +14,19 @@ public struct ServiceAPI: HTTPResponder {
     let authorizer: ServiceAuthorizer
     let clock: any HubClock
     let logger: Logger
+    /// The twin service behind `/twins/…`; without one those routes answer 503.
+    let twins: DeviceTwins?
     let requestCounter = RequestCounter()
     /// The built-in events endpoint, for `GET /events` (`nave monitor-events`).
     let events: EventLog?
     let checkpoints: (any CheckpointStore)?
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger,
-                events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil) {
+                events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil, twins: DeviceTwins? = nil) {
         self.events = events
         self.checkpoints = checkpoints
         self.registry = registry
+        self.twins = twins
         self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
         self.clock = clock
         self.logger = logger

@@ -9,6 +9,8 @@ enum ServiceRoute: Equatable {
     case module(device: String, module: String) // GET, PUT, DELETE
     case deviceStatistics                   // GET /statistics/devices
     case serviceStatistics                  // GET /statistics/service
+    case twin(String)                       // GET, PUT (replace), PATCH (update)
+    case moduleTwin(device: String, module: String) // GET, PUT, PATCH
     // Nave's own: shared access policies (IoT Hub manages them through Azure Resource
     // Manager, which Nave does not have), for `nave policy` against a running node.
     case policies                           // GET
@@ -30,6 +32,8 @@ enum ServiceRoute: Equatable {
         case 3 where segments[0] == "policies" && segments[2] == "regenerateKey": self = .policyKey(segments[1])
         case 3 where segments[0] == "devices" && segments[2] == "modules": self = .modules(device: segments[1])
         case 4 where segments[0] == "devices" && segments[2] == "modules": self = .module(device: segments[1], module: segments[3])
+        case 2 where segments[0] == "twins": self = .twin(segments[1])
+        case 4 where segments[0] == "twins" && segments[2] == "modules": self = .moduleTwin(device: segments[1], module: segments[3])
         default: return nil
         }
     }
@@ -42,6 +46,7 @@ enum ServiceRoute: Equatable {
         case .modules, .deviceStatistics, .serviceStatistics, .policies, .events: ["GET"]
         case .policy: ["PUT", "DELETE"]
         case .policyKey: ["POST"]
+        case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         }
     }
 
@@ -52,6 +57,9 @@ enum ServiceRoute: Equatable {
         case .serviceStatistics, .events: .serviceConnect
         // Policies hold keys: only an owner-like policy may see or change them.
         case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
+        // Twin reads are registry reads; twin writes reach devices, so IoT Hub asks for
+        // ServiceConnect (its permissions table: "update … desired properties").
+        case .twin, .moduleTwin: method == "GET" ? .registryRead : .serviceConnect
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }

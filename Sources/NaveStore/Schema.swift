@@ -11,6 +11,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
         migrator.registerMigration("v2-hub") { db in try db.execute(sql: v2Hub) }
+        migrator.registerMigration("v2-twins") { db in try db.execute(sql: v2Twins) }
         for migration in laterMigrations {
             let sql = migration.sql
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }

@@ -44,7 +44,7 @@ struct SQLiteIdentityStoreTests {
     func newerSchemaRefused() async throws {
         try await withScratchDirectory { scratch in
             let path = scratch + "/nave.sqlite"
-            let later = [(identifier: "v2-from-a-newer-nave", sql: "CREATE TABLE twins (deviceID TEXT PRIMARY KEY)")]
+            let later = [(identifier: "v2-from-a-newer-nave", sql: "CREATE TABLE fromTheFuture (deviceID TEXT PRIMARY KEY)")]
             let newer = try await SQLiteDatabase(path: path, laterMigrations: later)
             try await SQLiteIdentityStore(database: newer).apply([.putDevice(Sample.devices[0])])
             try newer.close()

@@ -17,6 +17,12 @@ protocol HubAccess {
     func regenerateKey(policy: String, slot: String) async throws -> JSONValue
     /// One long-polling read of the events endpoint (`GET /events`; a running node only).
     func events(query: [(String, String)]) async throws -> JSONValue
+    /// The twin of a device (`moduleID` nil) or module, as REST's `Twin`.
+    func twin(deviceID: String, moduleID: String?) async throws -> JSONValue
+    /// `PATCH`: merges `update`'s tags and desired properties, if the twin's etag is still `etag`.
+    func updateTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue
+    /// `PUT`: replaces tags and desired properties, if the twin's etag is still `etag`.
+    func replaceTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue
     func close() async
 }
 

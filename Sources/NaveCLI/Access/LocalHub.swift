@@ -9,12 +9,16 @@ final class LocalHub: HubAccess {
     let directory: DataDirectory
     let database: SQLiteDatabase
     let registry: IdentityRegistry
+    /// Twin change events made here are not kept: no node runs to carry them to the event log.
+    let twins: DeviceTwins
 
     init(dataDirectory path: String) async throws {
         directory = try DataDirectory(path: path)
         do {
             database = try await SQLiteDatabase(path: directory.database)
             registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: SystemClock(), random: SystemRandom())
+            twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: SystemClock(),
+                                telemetry: InMemoryTelemetrySink())
         } catch {
             directory.close()
             throw error
@@ -59,6 +63,18 @@ final class LocalHub: HubAccess {
 
     func events(query: [(String, String)]) async throws -> JSONValue {
         throw CommandFailure(description: "reading events needs a running node")
+    }
+
+    func twin(deviceID: String, moduleID: String?) async throws -> JSONValue {
+        try twins.json(of: try await twins.twin(IdentityKey(deviceID: deviceID, moduleID: moduleID)))
+    }
+
+    func updateTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue {
+        try twins.json(of: try await twins.updateTwin(IdentityKey(deviceID: deviceID, moduleID: moduleID), update, ifMatch: etag))
+    }
+
+    func replaceTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue {
+        try twins.json(of: try await twins.replaceTwin(IdentityKey(deviceID: deviceID, moduleID: moduleID), update, ifMatch: etag))
     }
 
     func close() async {

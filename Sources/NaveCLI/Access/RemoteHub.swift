@@ -68,6 +68,22 @@ struct RemoteHub: HubAccess {
         return try call("GET", "/events", query: text)
     }
 
+    func twin(deviceID: String, moduleID: String?) async throws -> JSONValue {
+        try call("GET", twinPath(deviceID, moduleID))
+    }
+
+    func updateTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue {
+        try call("PATCH", twinPath(deviceID, moduleID), body: update.json, ifMatch: "\"\(etag ?? "*")\"")
+    }
+
+    func replaceTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue {
+        try call("PUT", twinPath(deviceID, moduleID), body: update.json, ifMatch: "\"\(etag ?? "*")\"")
+    }
+
+    private func twinPath(_ deviceID: String, _ moduleID: String?) -> String {
+        "/twins/\(escaped(deviceID))" + (moduleID.map { "/modules/\(escaped($0))" } ?? "")
+    }
+
     func close() async {}
 
     /// One request; a non-2xx answer becomes the hub's error.

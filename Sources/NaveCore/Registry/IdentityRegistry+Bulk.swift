@@ -31,7 +31,10 @@ extension IdentityRegistry {
         }
         for (deviceID, reason) in revoked {
             revoke(deviceID, reason)
-            if reason == .deviceDeleted { connections.forget(deviceID: deviceID) }
+            if reason == .deviceDeleted {
+                connections.forget(deviceID: deviceID)
+                await deletionObservers.notify(deviceID: deviceID, moduleID: nil)
+            }
         }
         return result
     }

@@ -35,6 +35,7 @@ extension IdentityRegistry {
         }
         revoke(deviceID, .deviceDeleted)
         connections.forget(deviceID: deviceID)
+        await deletionObservers.notify(deviceID: deviceID, moduleID: nil)
     }
 
     /// Ends a device's connections; disabling and deleting take its modules' down too.

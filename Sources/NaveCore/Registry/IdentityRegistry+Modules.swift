@@ -45,5 +45,6 @@ extension IdentityRegistry {
         let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)
         connections.revoke(key, includingModules: false, reason: .deviceDeleted)
         connections.forget(deviceID: deviceID, moduleID: moduleID)
+        await deletionObservers.notify(deviceID: deviceID, moduleID: moduleID)
     }
 }

@@ -17,6 +17,8 @@ public final class IdentityRegistry: Sendable {
     private let gate = WriteGate()
     /// Connection state per identity, and the handle to drop connections.
     public let connections = LiveConnections()
+    /// Services told when an identity is deleted (`addDeletionObserver`).
+    let deletionObservers = IdentityDeletionObservers()
 
     /// Loads the registry from `store`. A store without policies is a new hub: the five IoT
     /// Hub default policies are created with fresh keys.

@@ -1,0 +1,30 @@
+import Synchronization
+
+/// Told after the registry deleted a device or module, once the deletion is stored and its
+/// connections are revoked: services that keep state per identity (twins, later C2D queues)
+/// drop theirs. A device's deletion is one call with `moduleID` nil; it covers its modules.
+public protocol IdentityDeletionObserver: AnyObject, Sendable {
+    func identityDeleted(deviceID: String, moduleID: String?) async
+}
+
+/// The observers of one registry. They live as long as the registry does (a hub's services do).
+final class IdentityDeletionObservers: Sendable {
+    private let observers = Mutex<[any IdentityDeletionObserver]>([])
+
+    func add(_ observer: any IdentityDeletionObserver) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    func notify(deviceID: String, moduleID: String?) async {
+        for observer in observers.withLock({ $0 }) {
+            await observer.identityDeleted(deviceID: deviceID, moduleID: moduleID)
+        }
+    }
+}
+
+extension IdentityRegistry {
+    /// Registers `observer` for every later deletion of a device or module.
+    public func addDeletionObserver(_ observer: any IdentityDeletionObserver) {
+        deletionObservers.add(observer)
+    }
+}

@@ -1,0 +1,177 @@
+import NaveModel
+import Synchronization
+
+/// The twin service: every registered device and module has a twin (created, empty, on first
+/// access), kept in a `TwinStore`. Devices read it and patch their reported properties through
+/// `TwinService` (MQTT, contract §1.10); the back end reads, patches and replaces it through
+/// the operations in `DeviceTwins+BackEnd.swift` (REST, §4.4).
+///
+/// Writes to one twin run one at a time: each twin hashes to one of `gateCount` write gates,
+/// held from the load through the store's save to the notifications, so two concurrent patches
+/// can neither lose each other's change nor both pass the same `If-Match`, and devices hear of
+/// desired changes in `$version` order. Twins on other gates proceed in parallel.
+///
+/// Each change is durable before it is acknowledged or announced: stored, then the desired
+/// delta goes to the device's live connection (if any), then the change is recorded as a
+/// twin change event in the telemetry sink.
+public final class DeviceTwins: TwinService {
+    let store: any TwinStore
+    let registry: IdentityRegistry
+    let clock: any HubClock
+    let telemetry: any TelemetrySink
+    private let gates: [WriteGate]
+    private let unrecordedEvents = Atomic<Int>(0)
+
+    /// Write gates twins are spread over (a power of two is not needed: the index is a modulo).
+    public static let gateCount = 64
+    /// Largest reported-properties patch a device may send, bytes: room for a full 32 KB
+    /// section plus deletions of what it replaces (contract §8 limits the section, not the patch).
+    public static let reportedPatchBytesMax = 64 * 1024
+    /// Parser nesting allowed in a device's patch; deeper than `TwinRules.depthMax` but within
+    /// this is refused by the twin rules with a clearer message.
+    static let patchParseDepthMax = 32
+
+    /// A twin service over `store` for the identities in `registry`. It registers with the
+    /// registry so that deleting a device or module deletes its twin.
+    ///
+    /// Composition (NaveNode): `DeviceTwins(store: SQLiteTwinStore(database:), registry:,
+    /// clock:, telemetry:)`, then `Hub(…, twins: twins)` and `ServiceAPI(…, twins: twins)`.
+    public init(store: any TwinStore, registry: IdentityRegistry, clock: any HubClock, telemetry: any TelemetrySink) {
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.telemetry = telemetry
+        gates = (0..<Self.gateCount).map { _ in WriteGate() }
+        registry.addDeletionObserver(self)
+    }
+
+    /// Twin change events the telemetry sink refused since start. The change itself was stored
+    /// and acknowledged; only its event is missing.
+    public var unrecordedEventCount: Int { unrecordedEvents.load(ordering: .relaxed) }
+
+    // MARK: TwinService (the device side)
+
+    public func deviceGetTwin(_ key: IdentityKey) async throws(HubError) -> [UInt8] {
+        try await twin(key).deviceJSON.serialized()
+    }
+
+    public func deviceUpdateReported(_ key: IdentityKey, patch: [UInt8]) async throws(HubError) -> Int64 {
+        let parsed: JSONValue
+        do {
+            parsed = try JSONValue(parsing: patch, limits: JSONLimits(documentBytesMax: Self.reportedPatchBytesMax,
+                                                                      depthMax: Self.patchParseDepthMax))
+        } catch {
+            throw .argumentInvalid("The reported properties patch is not valid JSON within \(Self.reportedPatchBytesMax) bytes: \(error.description).")
+        }
+        guard case .object(let object) = parsed else {
+            throw .argumentInvalid("The reported properties patch must be a JSON object.")
+        }
+        let twin = try await change(key, ifMatch: nil) { twin, now throws(HubError) in try twin.updateReported(object, at: now) }
+        return twin.reported.version
+    }
+
+    // MARK: Shared steps
+
+    /// The generation of the identity `key` names; DeviceNotFound or ModuleNotFound otherwise.
+    func identityGeneration(_ key: IdentityKey) throws(HubError) -> String {
+        guard let device = registry.device(key.deviceID) else { throw .deviceNotFound(deviceID: key.deviceID) }
+        guard let moduleID = key.moduleID else { return device.generationID }
+        guard let module = registry.module(key.deviceID, moduleID) else {
+            throw .moduleNotFound(deviceID: key.deviceID, moduleID: moduleID)
+        }
+        return module.generationID
+    }
+
+    /// The stored twin of the identity as it is now: a twin kept from an earlier identity of
+    /// the same id (other generation) counts as none.
+    func storedTwin(_ key: IdentityKey, generation: String) async throws(HubError) -> Twin? {
+        let twin: Twin?
+        do {
+            twin = try await store.loadTwin(key)
+        } catch {
+            throw .serverError("the twin store failed to load: \(error)")
+        }
+        return twin?.identityGenerationID == generation ? twin : nil
+    }
+
+    /// Runs one change to `key`'s twin under its gate: load (or create) the twin, check
+    /// `If-Match` against its etag, apply `body`, and when it changed something store it,
+    /// notify the device and record the event. Returns the twin as it now is.
+    func change(_ key: IdentityKey, ifMatch: String?,
+                _ body: (inout Twin, Timestamp) throws(HubError) -> TwinChange?) async throws(HubError) -> Twin {
+        try await serialized(key) { () async throws(HubError) -> Twin in
+            var twin = try await loadOrCreate(key)
+            guard ETag.matches(ifMatch: ifMatch, current: twin.etag) else { throw .preconditionFailed() }
+            let now = clock.now()
+            guard let change = try body(&twin, now) else { return twin }
+            try await save(twin)
+            await announce(change, of: key, at: now)
+            return twin
+        }
+    }
+
+    /// The twin of `key`, created and stored when it has none yet. Runs under the gate.
+    func loadOrCreate(_ key: IdentityKey) async throws(HubError) -> Twin {
+        let generation = try identityGeneration(key)
+        if let twin = try await storedTwin(key, generation: generation) { return twin }
+        let twin = Twin(deviceID: key.deviceID, moduleID: key.moduleID, identityGenerationID: generation, createdAt: clock.now())
+        try await save(twin)
+        return twin
+    }
+
+    func save(_ twin: Twin) async throws(HubError) {
+        do {
+            try await store.saveTwin(twin)
+        } catch {
+            throw .serverError("the twin store refused the change: \(error)")
+        }
+    }
+
+    /// Runs `body` holding the write gate of `key`'s twin.
+    func serialized<Result: Sendable>(_ key: IdentityKey,
+                                      _ body: () async throws(HubError) -> Result) async throws(HubError) -> Result {
+        var hasher = Hasher()
+        hasher.combine(key)
+        let gate = gates[Int(UInt(bitPattern: hasher.finalize()) % UInt(gates.count))]
+        await gate.acquire()
+        do throws(HubError) {
+            let result = try await body()
+            await gate.release()
+            return result
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    /// Tells the device of a desired change (contract §1.10: the delta with `$version`), then
+    /// records the change event. Still under the gate, so both go out in version order.
+    private func announce(_ change: TwinChange, of key: IdentityKey, at time: Timestamp) async {
+        if let notification = change.desiredNotification {
+            registry.connections.connection(of: key)?.deliver(.desiredPropertiesPatch(version: notification.version,
+                                                                                       body: notification.body))
+        }
+        do {
+            try await telemetry.append(Self.changeEvent(change, of: key, at: time))
+        } catch {
+            unrecordedEvents.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// A twin change event (IoT Hub's `twinChangeEvents` source): the change as its body, and
+    /// the application properties IoT Hub's twin change notifications carry.
+    static func changeEvent(_ change: TwinChange, of key: IdentityKey, at time: Timestamp) -> TelemetryEvent {
+        var application = [MessageProperty("deviceId", key.deviceID)]
+        if let moduleID = key.moduleID { application.append(MessageProperty("moduleId", moduleID)) }
+        application += [
+            MessageProperty("opType", change.operation.opType),
+            MessageProperty("iothub-message-schema", "twinChangeNotification"),
+            MessageProperty("operationTimestamp", time.iso8601),
+        ]
+        let message = DeviceMessage(body: change.eventBody.serialized(),
+                                    systemProperties: [MessageProperty("$.ct", "application/json"), MessageProperty("$.ce", "utf-8")],
+                                    applicationProperties: application)
+        return TelemetryEvent(source: .twinChangeEvents, deviceID: key.deviceID, moduleID: key.moduleID,
+                              enqueuedTime: time, message: message)
+    }
+}

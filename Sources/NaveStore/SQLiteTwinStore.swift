@@ -1,0 +1,98 @@
+import GRDB
+import NaveCore
+import NaveModel
+
+/// The embedded default `TwinStore`: one row per twin in the node's SQLite database (schema:
+/// `Schema.v2Twins`), the versions in columns and the rest as one JSON document
+/// (`SQLiteTwinStore+Document.swift`). A save is one upsert in its own write transaction, made
+/// durable by the database's `synchronous = FULL` before it returns. Errors are
+/// `TwinStoreError`, like every other twin store's.
+public final class SQLiteTwinStore: TwinStore {
+    /// The database the table lives in; shared with the node's other SQLite stores.
+    public let database: SQLiteDatabase
+
+    /// A store over `database`, whose schema is already migrated (by `SQLiteDatabase.init`).
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func loadTwin(_ key: IdentityKey) async throws -> Twin? {
+        let row = try await storageAccess {
+            try await database.pool.read { db in
+                try Row.fetchOne(
+                    db.cachedStatement(sql: """
+                        SELECT version, desiredVersion, reportedVersion, document FROM twins
+                        WHERE deviceID = ? AND moduleID = ?
+                        """),
+                    arguments: [key.deviceID, key.moduleID ?? ""])
+                    .map { row -> StoredRow in
+                        try StoredRow(version: row.decode(atIndex: 0), desiredVersion: row.decode(atIndex: 1),
+                                      reportedVersion: row.decode(atIndex: 2), document: row.decode(atIndex: 3))
+                    }
+            }
+        }
+        guard let row else { return nil }
+        return try Self.twin(deviceID: key.deviceID, moduleID: key.moduleID, row: row)
+    }
+
+    public func saveTwin(_ twin: Twin) async throws {
+        // GRDB hands text to SQLite as C strings: an id with U+0000 would be cut short (ids
+        // never have one, IoT Hub's id rule; the document escapes it as JSON does).
+        guard !twin.deviceID.utf8.contains(0), !(twin.moduleID?.utf8.contains(0) ?? false) else {
+            throw TwinStoreError.storage("the twin's id contains U+0000, which this store cannot keep")
+        }
+        let document = Self.document(of: twin)
+        try await storageAccess {
+            try await database.pool.write { db in
+                try db.cachedStatement(sql: """
+                    INSERT INTO twins (deviceID, moduleID, version, desiredVersion, reportedVersion, document)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (deviceID, moduleID) DO UPDATE SET version = excluded.version,
+                        desiredVersion = excluded.desiredVersion, reportedVersion = excluded.reportedVersion,
+                        document = excluded.document
+                    """)
+                    .execute(arguments: [twin.deviceID, twin.moduleID ?? "", twin.version, twin.desired.version,
+                                         twin.reported.version, document])
+            }
+        }
+    }
+
+    public func deleteTwin(_ key: IdentityKey) async throws {
+        try await storageAccess {
+            try await database.pool.write { db in
+                try db.cachedStatement(sql: "DELETE FROM twins WHERE deviceID = ? AND moduleID = ?")
+                    .execute(arguments: [key.deviceID, key.moduleID ?? ""])
+            }
+        }
+    }
+
+    public func deleteTwins(deviceID: String) async throws {
+        try await storageAccess {
+            try await database.pool.write { db in
+                try db.cachedStatement(sql: "DELETE FROM twins WHERE deviceID = ?").execute(arguments: [deviceID])
+            }
+        }
+    }
+
+    /// A row as read, decoded outside the database's queue.
+    struct StoredRow: Sendable {
+        var version: Int64
+        var desiredVersion: Int64
+        var reportedVersion: Int64
+        var document: String
+    }
+
+    /// Runs `body` and turns whatever it throws into the port's vocabulary; cancellation passes
+    /// through (GRDB rolled the transaction back, nothing was stored).
+    private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as TwinStoreError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw TwinStoreError.storage(SQLiteDatabase.reason(error))
+        }
+    }
+}

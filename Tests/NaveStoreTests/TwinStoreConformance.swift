@@ -1,0 +1,129 @@
+import NaveCore
+import NaveModel
+import NaveStore
+import Testing
+
+/// One way to make a `TwinStore`; the conformance suite runs once per factory.
+struct TwinStoreFactory: Sendable, CustomTestStringConvertible {
+    let name: String
+    let open: @Sendable (_ scratch: String) async throws -> any TwinStore
+    let close: @Sendable (any TwinStore) throws -> Void
+
+    var testDescription: String { name }
+
+    static let inMemory = TwinStoreFactory(name: "in-memory", open: { _ in InMemoryTwinStore() }, close: { _ in })
+    static let sqlite = TwinStoreFactory(
+        name: "SQLite",
+        open: { scratch in SQLiteTwinStore(database: try await SQLiteDatabase(path: scratch + "/nave.sqlite")) },
+        close: { store in try (store as? SQLiteTwinStore)?.database.close() })
+
+    static let all = [inMemory, sqlite]
+
+    func withStore(_ body: (any TwinStore) async throws -> Void) async throws {
+        try await withScratchDirectory { scratch in
+            let store = try await open(scratch)
+            defer { try? close(store) }
+            try await body(store)
+        }
+    }
+}
+
+/// Twins that exercise every field: nested metadata, non-ASCII and escaped names, numbers of
+/// both kinds, arrays with nulls, `never` times, big versions.
+enum TwinSample {
+    static let time = Timestamp(millisecondsSinceEpoch: 1_700_000_000_123)
+
+    static func twin(_ deviceID: String, _ moduleID: String? = nil, generation: String = "gen") -> Twin {
+        Twin(deviceID: deviceID, moduleID: moduleID, identityGenerationID: generation, createdAt: time)
+    }
+
+    static var rich: Twin {
+        var twin = twin("dev1")
+        _ = try? twin.update(TwinUpdate(tags: ["loc": ["building": "B", "floor": 3]],
+                                        desired: ["interval": 5, "ratio": 0.25, "ünï \"q\"": ["list": [1, nil, "x", ["o": true]]]]),
+                             at: time)
+        _ = try? twin.updateReported(["fw": "1.2", "deep": ["a": ["b": ["c": .integer(-4_503_599_627_370_496)]]]],
+                                     at: Timestamp(millisecondsSinceEpoch: time.millisecondsSinceEpoch + 1))
+        twin.version = Int64.max - 1
+        twin.desired.metadata.members["interval"]?.lastUpdated = .never
+        return twin
+    }
+}
+
+/// What every `TwinStore` must do, checked the same way against each factory.
+@Suite("TwinStore conformance")
+struct TwinStoreConformance {
+    @Test("an unknown twin loads as nil; deleting it is no error", arguments: TwinStoreFactory.all)
+    func empty(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "none")) == nil)
+            try await store.deleteTwin(IdentityKey(deviceID: "none", moduleID: "m"))
+            try await store.deleteTwins(deviceID: "none")
+        }
+    }
+
+    @Test("a twin keeps every field, metadata and member order included", arguments: TwinStoreFactory.all)
+    func roundTrip(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            let twin = TwinSample.rich
+            try await store.saveTwin(twin)
+            let loaded = try #require(try await store.loadTwin(IdentityKey(deviceID: "dev1")))
+            let equal = loaded == twin
+            #expect(equal)
+            // Order matters for how the twin is shown: compare the rendered text too.
+            #expect(loaded.desired.values.keys == twin.desired.values.keys)
+            #expect(JSONValue.object(loaded.tags).serializedString() == JSONValue.object(twin.tags).serializedString())
+        }
+    }
+
+    @Test("device and module twins are apart; save replaces by (device, module)", arguments: TwinStoreFactory.all)
+    func keys(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            var device = TwinSample.twin("d")
+            let module = TwinSample.twin("d", "m")
+            try await store.saveTwin(device)
+            try await store.saveTwin(module)
+            _ = try device.update(TwinUpdate(desired: ["v": 2]), at: TwinSample.time)
+            try await store.saveTwin(device)
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "d"))?.version == 2)
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "d", moduleID: "m"))?.version == 1)
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "d", moduleID: "other")) == nil)
+        }
+    }
+
+    @Test("deleteTwin removes one twin; deleteTwins a device's and its modules', nothing else", arguments: TwinStoreFactory.all)
+    func deletions(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            for twin in [TwinSample.twin("a"), TwinSample.twin("a", "m1"), TwinSample.twin("a", "m2"),
+                         TwinSample.twin("ab"), TwinSample.twin("b", "m1")] {
+                try await store.saveTwin(twin)
+            }
+            try await store.deleteTwin(IdentityKey(deviceID: "a", moduleID: "m1"))
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "a", moduleID: "m1")) == nil)
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "a")) != nil)
+            try await store.deleteTwin(IdentityKey(deviceID: "a"))
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "a", moduleID: "m2")) != nil, "a device's own twin only")
+            try await store.saveTwin(TwinSample.twin("a"))
+            try await store.deleteTwins(deviceID: "a")
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "a")) == nil)
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "a", moduleID: "m2")) == nil)
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "ab")) != nil, "no prefix match")
+            #expect(try await store.loadTwin(IdentityKey(deviceID: "b", moduleID: "m1")) != nil)
+        }
+    }
+
+    @Test("a twin at the size limits round-trips", arguments: TwinStoreFactory.all)
+    func largeTwin(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            var twin = TwinSample.twin("big")
+            var desired = JSONObject()
+            for index in 0..<2_000 { desired["p\(index)"] = .integer(Int64(index)) }
+            _ = try twin.update(TwinUpdate(desired: desired), at: TwinSample.time)
+            try await store.saveTwin(twin)
+            let loaded = try await store.loadTwin(IdentityKey(deviceID: "big"))
+            #expect(loaded?.desired.values.count == 2_000)
+            let equal = loaded == twin
+            #expect(equal)
+        }
+    }
+}
