@@ -1,3 +1,4 @@
+import NaveCore
 import NaveModel
 
 /// The REST resources of IoT Hub's service API that Nave serves (contract §4.2), matched from
@@ -9,6 +10,7 @@ enum ServiceRoute: Equatable {
     case module(device: String, module: String) // GET, PUT, DELETE
     case deviceStatistics                   // GET /statistics/devices
     case serviceStatistics                  // GET /statistics/service
+    case methods(IdentityKey)               // POST /twins/{d}[/modules/{m}]/methods
     // Nave's own: shared access policies (IoT Hub manages them through Azure Resource
     // Manager, which Nave does not have), for `nave policy` against a running node.
     case policies                           // GET
@@ -27,6 +29,9 @@ enum ServiceRoute: Equatable {
         case 3 where segments[0] == "policies" && segments[2] == "regenerateKey": self = .policyKey(segments[1])
         case 3 where segments[0] == "devices" && segments[2] == "modules": self = .modules(device: segments[1])
         case 4 where segments[0] == "devices" && segments[2] == "modules": self = .module(device: segments[1], module: segments[3])
+        case 3 where segments[0] == "twins" && segments[2] == "methods": self = .methods(IdentityKey(deviceID: segments[1]))
+        case 5 where segments[0] == "twins" && segments[2] == "modules" && segments[4] == "methods":
+            self = .methods(IdentityKey(deviceID: segments[1], moduleID: segments[3]))
         default: return nil
         }
     }
@@ -38,7 +43,7 @@ enum ServiceRoute: Equatable {
         case .device, .module: ["GET", "PUT", "DELETE"]
         case .modules, .deviceStatistics, .serviceStatistics, .policies: ["GET"]
         case .policy: ["PUT", "DELETE"]
-        case .policyKey: ["POST"]
+        case .policyKey, .methods: ["POST"]
         }
     }
 
@@ -46,7 +51,8 @@ enum ServiceRoute: Equatable {
     /// changes RegistryWrite, service statistics ServiceConnect).
     func requiredRights(for method: String) -> AccessRights {
         switch self {
-        case .serviceStatistics: .serviceConnect
+        // Invoking a method needs ServiceConnect, as on IoT Hub (its devguide on direct methods).
+        case .serviceStatistics, .methods: .serviceConnect
         // Policies hold keys: only an owner-like policy may see or change them.
         case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
         default: method == "GET" ? .registryRead : .registryWrite
