@@ -57,6 +57,12 @@ final class LocalHub: HubAccess {
         return try await registry.regenerateKey(policy: policy, slot: slot).json
     }
 
+    /// Refused: a method reaches a device through its live connection, which only a running
+    /// node holds.
+    func invokeMethod(_ call: MethodCall) async throws -> JSONValue {
+        throw CommandFailure(description: "a method call needs a running node: start `nave serve` on \(directory.path) first")
+    }
+
     func close() async {
         try? database.close()
         directory.close()
