@@ -40,7 +40,7 @@ public final class NaveServer: Sendable {
             var https: [ListeningSocket] = []
             var devices: [ListeningSocket] = []
             if let hub {
-                let listeners = HubListeners(hub: hub, broker: broker, logger: logger)
+                let listeners = HubListeners(hub: hub, broker: broker, group: group, logger: logger)
                 devices = try hub.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 https = try hub.configuration.httpsListeners.map { try listeners.listenForHTTPS(on: $0.socketAddress!, group: group) }
                 sockets += devices + https
