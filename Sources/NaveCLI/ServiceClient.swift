@@ -25,7 +25,8 @@ struct ServiceClient {
     let port: Int
     let hostName: String
     let caPath: String
-    let timeoutSeconds = 30
+    /// How long a send or a read may block (a method call waits for the device).
+    var timeoutSeconds = 30
 
     func send(method: String, path: String, headers: [(String, String)], body: [UInt8] = []) throws(Failure) -> Response {
         let fd = try connectSocket()

@@ -8,16 +8,16 @@ import NaveStore
 
 /// Builds the hub's listeners: devices over MQTT/TLS, and HTTPS carrying the REST service API
 /// and MQTT over WebSockets (`/$iothub/websocket`, subprotocol `mqtt`, contract §1.1) — both
-/// MQTT paths through the same authenticated broker handler.
+/// MQTT paths through the same authenticated broker handler, which hands device traffic to one
+/// hub façade (`core`). Its direct methods time out on loop 0's timing wheel; telemetry is
+/// discarded until the events endpoint is wired.
 struct HubListeners {
     let resources: HubResources
     let hub: Hub
+    /// Direct methods: the device listeners deliver calls, the REST API makes them.
+    let methods: DirectMethods
     let broker: Broker
     let logger: Logger
-    /// h-twins wiring: the hub façade device connections talk to, with the twin service only
-    /// (methods and C2D unavailable, telemetry discarded, a scheduler that never fires) until
-    /// those services are wired at merge.
-
     private var deviceGate: ListenerGate {
         ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock), hub: hub)
     }
@@ -36,7 +36,7 @@ struct HubListeners {
         }
         let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger,
                                    events: resources.events, checkpoints: SQLiteCheckpointStore(database: resources.database),
-                                   twins: resources.twins)
+                                   twins: resources.twins, methods: methods)
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }

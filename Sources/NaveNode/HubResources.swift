@@ -69,9 +69,9 @@ public final class HubResources: Sendable {
     }
 
     /// The façade over these resources, its timers on `scheduler`.
-    func makeHub(scheduler: any HubScheduler) -> Hub {
+    func makeHub(scheduler: any HubScheduler, methods: DirectMethods) -> Hub {
         Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions,
-            twins: twins)
+            twins: twins, methods: methods)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

@@ -45,9 +45,11 @@ public final class NaveServer: Sendable {
             var devices: [ListeningSocket] = []
             var hub: Hub?
             if let resources {
-                let built = resources.makeHub(scheduler: LoopScheduler(loop: group.loops[0]))
+                let scheduler = LoopScheduler(loop: group.loops[0])
+                let methods = DirectMethods(registry: resources.registry, scheduler: scheduler, random: SystemRandom())
+                let built = resources.makeHub(scheduler: scheduler, methods: methods)
                 hub = built
-                let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
+                let listeners = HubListeners(resources: resources, hub: built, methods: methods, broker: broker, logger: logger)
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 https = try resources.configuration.httpsListeners.map { try listeners.listenForHTTPS(on: $0.socketAddress!, group: group) }
                 sockets += devices + https

@@ -6,7 +6,8 @@ import NaveModel
 import Synchronization
 
 /// IoT Hub's REST service API over the hub (contract §4): the registry of devices and modules,
-/// bulk operations and statistics, as azure-iot-hub's registry manager calls them. Every
+/// bulk operations, statistics and direct methods, as azure-iot-hub's registry manager calls
+/// them. Every
 /// request is authorised by a shared access policy token; every failure is answered with
 /// IoT Hub's status, `iothub-errorcode` header and error body (§4.5).
 public struct ServiceAPI: HTTPResponder {
@@ -16,13 +17,16 @@ public struct ServiceAPI: HTTPResponder {
     let logger: Logger
     /// The twin service behind `/twins/…`; without one those routes answer 503.
     let twins: DeviceTwins?
+    /// Direct methods; without them, method calls get 503.
+    let methods: DirectMethods?
     let requestCounter = RequestCounter()
     /// The built-in events endpoint, for `GET /events` (`nave monitor-events`).
     let events: EventLog?
     let checkpoints: (any CheckpointStore)?
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger,
-                events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil, twins: DeviceTwins? = nil) {
+                events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil, twins: DeviceTwins? = nil,
+                methods: DirectMethods? = nil) {
         self.events = events
         self.checkpoints = checkpoints
         self.registry = registry
@@ -30,6 +34,7 @@ public struct ServiceAPI: HTTPResponder {
         self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
         self.clock = clock
         self.logger = logger
+        self.methods = methods
     }
 
     public func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse {
@@ -58,6 +63,7 @@ public struct ServiceAPI: HTTPResponder {
             throw .argumentInvalid("The api-version query parameter is required.")
         }
         _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
+        if case .methods(let key) = route { return try await invokeMethod(on: key, request) }
         return try await serve(route, request, query: query)
     }
 

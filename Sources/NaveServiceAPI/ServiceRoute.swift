@@ -1,3 +1,4 @@
+import NaveCore
 import NaveModel
 
 /// The REST resources of IoT Hub's service API that Nave serves (contract §4.2), matched from
@@ -11,6 +12,7 @@ enum ServiceRoute: Equatable {
     case serviceStatistics                  // GET /statistics/service
     case twin(String)                       // GET, PUT (replace), PATCH (update)
     case moduleTwin(device: String, module: String) // GET, PUT, PATCH
+    case methods(IdentityKey)               // POST /twins/{d}[/modules/{m}]/methods
     // Nave's own: shared access policies (IoT Hub manages them through Azure Resource
     // Manager, which Nave does not have), for `nave policy` against a running node.
     case policies                           // GET
@@ -34,6 +36,9 @@ enum ServiceRoute: Equatable {
         case 4 where segments[0] == "devices" && segments[2] == "modules": self = .module(device: segments[1], module: segments[3])
         case 2 where segments[0] == "twins": self = .twin(segments[1])
         case 4 where segments[0] == "twins" && segments[2] == "modules": self = .moduleTwin(device: segments[1], module: segments[3])
+        case 3 where segments[0] == "twins" && segments[2] == "methods": self = .methods(IdentityKey(deviceID: segments[1]))
+        case 5 where segments[0] == "twins" && segments[2] == "modules" && segments[4] == "methods":
+            self = .methods(IdentityKey(deviceID: segments[1], moduleID: segments[3]))
         default: return nil
         }
     }
@@ -45,7 +50,7 @@ enum ServiceRoute: Equatable {
         case .device, .module: ["GET", "PUT", "DELETE"]
         case .modules, .deviceStatistics, .serviceStatistics, .policies, .events: ["GET"]
         case .policy: ["PUT", "DELETE"]
-        case .policyKey: ["POST"]
+        case .policyKey, .methods: ["POST"]
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         }
     }
@@ -54,7 +59,8 @@ enum ServiceRoute: Equatable {
     /// changes RegistryWrite, service statistics ServiceConnect).
     func requiredRights(for method: String) -> AccessRights {
         switch self {
-        case .serviceStatistics, .events: .serviceConnect
+        // Invoking a method needs ServiceConnect, as on IoT Hub (its devguide on direct methods).
+        case .serviceStatistics, .events, .methods: .serviceConnect
         // Policies hold keys: only an owner-like policy may see or change them.
         case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
         // Twin reads are registry reads; twin writes reach devices, so IoT Hub asks for

@@ -23,7 +23,28 @@ protocol HubAccess {
     func updateTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue
     /// `PUT`: replaces tags and desired properties, if the twin's etag is still `etag`.
     func replaceTwin(deviceID: String, moduleID: String?, _ update: TwinUpdate, etag: String?) async throws -> JSONValue
+    /// Calls a direct method on a connected device or module and returns IoT Hub's result,
+    /// `{"status": n, "payload": …}` (contract §4.2). Needs a running node: only it has the
+    /// device's connection.
+    func invokeMethod(_ call: MethodCall) async throws -> JSONValue
     func close() async
+}
+
+/// A direct-method call as `nave method invoke` gives it.
+struct MethodCall {
+    var deviceID: String
+    var moduleID: String?
+    var methodName: String
+    var payload: JSONValue
+    var responseTimeoutSeconds: Int
+    var connectTimeoutSeconds: Int
+
+    /// The body of `POST /twins/{id}[/modules/{mid}]/methods`, as azure-iot-hub sends it.
+    var json: JSONValue {
+        ["methodName": .string(methodName), "payload": payload,
+         "responseTimeoutInSeconds": .integer(Int64(responseTimeoutSeconds)),
+         "connectTimeoutInSeconds": .integer(Int64(connectTimeoutSeconds))]
+    }
 }
 
 /// Options every admin command takes: where the hub is.

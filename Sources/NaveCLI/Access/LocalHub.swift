@@ -77,6 +77,12 @@ final class LocalHub: HubAccess {
         try twins.json(of: try await twins.replaceTwin(IdentityKey(deviceID: deviceID, moduleID: moduleID), update, ifMatch: etag))
     }
 
+    /// Refused: a method reaches a device through its live connection, which only a running
+    /// node holds.
+    func invokeMethod(_ call: MethodCall) async throws -> JSONValue {
+        throw CommandFailure(description: "a method call needs a running node: start `nave serve` on \(directory.path) first")
+    }
+
     func close() async {
         try? database.close()
         directory.close()

@@ -84,15 +84,24 @@ struct RemoteHub: HubAccess {
         "/twins/\(escaped(deviceID))" + (moduleID.map { "/modules/\(escaped($0))" } ?? "")
     }
 
+    func invokeMethod(_ invocation: MethodCall) async throws -> JSONValue {
+        let path = "/twins/\(escaped(invocation.deviceID))" + (invocation.moduleID.map { "/modules/\(escaped($0))" } ?? "") + "/methods"
+        // The node answers only when the device did or a timeout passed: wait for both, and some.
+        return try call("POST", path, body: invocation.json,
+                        timeoutSeconds: invocation.connectTimeoutSeconds + invocation.responseTimeoutSeconds + 10)
+    }
+
     func close() async {}
 
     /// One request; a non-2xx answer becomes the hub's error.
     private func call(_ method: String, _ path: String, query: String = "", body: JSONValue? = nil,
-                      ifMatch: String? = nil) throws -> JSONValue {
+                      ifMatch: String? = nil, timeoutSeconds: Int? = nil) throws -> JSONValue {
         let token = try SASToken.serviceToken(hostName: hostName, keyName: keyName, key: key, expiry: Int64(time(nil)) + 300)
         var headers = [("Authorization", token), ("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json; charset=utf-8")) }
         if let ifMatch { headers.append(("If-Match", ifMatch)) }
+        var client = client
+        if let timeoutSeconds { client.timeoutSeconds = timeoutSeconds }
         let response = try client.send(method: method, path: path + "?" + query + "api-version=2021-04-12",
                                        headers: headers, body: body?.serialized() ?? [])
         let json = response.body.isEmpty ? JSONValue.null : (try? JSONValue(parsing: response.body)) ?? .null
