@@ -37,6 +37,8 @@ public final class HubResources: Sendable {
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
             let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
+            // Lifecycle and connection-state events go to the events endpoint beside telemetry.
+            _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock)
             let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
                                     telemetry: EventLogTelemetrySink(log: events))
             logger.info("hub opened", metadata: [

@@ -59,3 +59,17 @@ def test_monitor_from_earliest_and_consumer_group_checkpoints(node, registry, un
     out, _ = second.communicate(timeout=30)
     bodies = [json.loads(line)["body"] for line in out.splitlines()]
     assert "m0" not in bodies and "m1" not in bodies
+
+
+def test_lifecycle_and_connection_state_events_are_recorded(node, registry, unique_id):
+    device = registry.create_device_with_sas(unique_id, None, None, "enabled")
+    client = node.device_client(unique_id, device.authentication.symmetric_key.primary_key)
+    client.connect()
+    client.shutdown()
+    watcher = monitor(node, "--device", unique_id, "--from", "earliest", "--timeout", "3")
+    out, _ = watcher.communicate(timeout=30)
+    events = [json.loads(line) for line in out.splitlines()]
+    kinds = [(e["systemProperties"]["iothub-message-source"], e["applicationProperties"].get("opType")) for e in events]
+    assert ("deviceLifecycleEvents", "createDeviceIdentity") in kinds
+    assert ("deviceConnectionStateEvents", "deviceConnected") in kinds
+    assert ("deviceConnectionStateEvents", "deviceDisconnected") in kinds

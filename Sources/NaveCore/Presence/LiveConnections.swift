@@ -51,26 +51,35 @@ public final class LiveConnections: Sendable {
     /// device's revocation finds its modules without a scan.
     private let entries = Mutex<[String: [String: Entry]]>([:])
     private let connectedDevices = Atomic<Int>(0)
+    /// Told when an identity's first connection opens or its last one closes.
+    private let stateObserver = Mutex<(@Sendable (IdentityKey, Bool) -> Void)?>(nil)
+
+    /// Sets who hears connection-state changes (connected: true on the first connection of an
+    /// identity, false when its last one ends). Called outside the presence lock.
+    public func setStateObserver(_ observer: @escaping @Sendable (IdentityKey, Bool) -> Void) {
+        stateObserver.withLock { $0 = observer }
+    }
 
     public init() {}
 
     /// Records a newly authenticated connection.
     public func register(_ connection: any LiveConnection, as key: IdentityKey, at time: Timestamp) {
-        let becameConnected = entries.withLock { entries in
+        let first = entries.withLock { entries in
             var entry = entries[key.deviceID]?[key.moduleID ?? ""] ?? Entry()
             entry.connections.append(connection)
             entry.lastActivityTime = time
             let first = entry.connections.count == 1
             if first { entry.stateUpdatedTime = time }
             entries[key.deviceID, default: [:]][key.moduleID ?? ""] = entry
-            return first && key.moduleID == nil
+            return first
         }
-        if becameConnected { connectedDevices.add(1, ordering: .relaxed) }
+        if first && key.moduleID == nil { connectedDevices.add(1, ordering: .relaxed) }
+        if first, let observer = stateObserver.withLock({ $0 }) { observer(key, true) }
     }
 
     /// Forgets a connection that ended.
     public func unregister(_ connection: any LiveConnection, as key: IdentityKey, at time: Timestamp) {
-        let becameDisconnected = entries.withLock { entries -> Bool in
+        let last = entries.withLock { entries -> Bool in
             guard var entry = entries[key.deviceID]?[key.moduleID ?? ""] else { return false }
             let before = entry.connections.count
             entry.connections.removeAll { $0 === connection }
@@ -79,9 +88,10 @@ public final class LiveConnections: Sendable {
             let last = entry.connections.isEmpty
             if last { entry.stateUpdatedTime = time }
             entries[key.deviceID]![key.moduleID ?? ""] = entry
-            return last && key.moduleID == nil
+            return last
         }
-        if becameDisconnected { connectedDevices.subtract(1, ordering: .relaxed) }
+        if last && key.moduleID == nil { connectedDevices.subtract(1, ordering: .relaxed) }
+        if last, let observer = stateObserver.withLock({ $0 }) { observer(key, false) }
     }
 
     public func presence(of key: IdentityKey) -> Presence {

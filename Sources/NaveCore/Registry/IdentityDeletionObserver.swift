@@ -3,8 +3,15 @@ import Synchronization
 /// Told after the registry deleted a device or module, once the deletion is stored and its
 /// connections are revoked: services that keep state per identity (twins, later C2D queues)
 /// drop theirs. A device's deletion is one call with `moduleID` nil; it covers its modules.
+///
+/// Also told of creations (default: nothing), for IoT Hub's device lifecycle events.
 public protocol IdentityDeletionObserver: AnyObject, Sendable {
     func identityDeleted(deviceID: String, moduleID: String?) async
+    func identityCreated(deviceID: String, moduleID: String?) async
+}
+
+extension IdentityDeletionObserver {
+    public func identityCreated(deviceID: String, moduleID: String?) async {}
 }
 
 /// The observers of one registry. They live as long as the registry does (a hub's services do).
@@ -18,6 +25,12 @@ final class IdentityDeletionObservers: Sendable {
     func notify(deviceID: String, moduleID: String?) async {
         for observer in observers.withLock({ $0 }) {
             await observer.identityDeleted(deviceID: deviceID, moduleID: moduleID)
+        }
+    }
+
+    func notifyCreated(deviceID: String, moduleID: String?) async {
+        for observer in observers.withLock({ $0 }) {
+            await observer.identityCreated(deviceID: deviceID, moduleID: moduleID)
         }
     }
 }

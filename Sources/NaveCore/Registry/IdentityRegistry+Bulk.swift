@@ -29,6 +29,10 @@ extension IdentityRegistry {
             }
             return (changes, (result, revoked))
         }
+        let failed = Set(result.errors.map(\.deviceID))
+        for entry in entries where entry.importMode == .create && !failed.contains(entry.deviceID) {
+            await deletionObservers.notifyCreated(deviceID: entry.deviceID, moduleID: nil)
+        }
         for (deviceID, reason) in revoked {
             revoke(deviceID, reason)
             if reason == .deviceDeleted {

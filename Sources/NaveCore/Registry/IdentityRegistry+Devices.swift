@@ -6,10 +6,12 @@ import NaveModel
 extension IdentityRegistry {
     public func createDevice(_ spec: DeviceRequest) async throws(HubError) -> DeviceIdentity {
         let device = try newDevice(spec, generationID: newGenerationID(), now: clock.now())
-        return try await commit { tables throws(HubError) in
+        let created = try await commit { tables throws(HubError) in
             guard tables.devices[spec.deviceID] == nil else { throw .deviceAlreadyExists(deviceID: spec.deviceID) }
             return ([.putDevice(device)], device)
         }
+        await deletionObservers.notifyCreated(deviceID: created.deviceID, moduleID: nil)
+        return created
     }
 
     /// Updates a device; `ifMatch` is the raw `If-Match` value (nil or `"*"`: unconditional).

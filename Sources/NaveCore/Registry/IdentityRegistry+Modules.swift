@@ -8,7 +8,7 @@ extension IdentityRegistry {
         try IdentityRules.validate(deviceID: spec.moduleID, field: "moduleId")
         try IdentityRules.validate(text: spec.managedBy, field: "managedBy")
         let generationID = newGenerationID()
-        let (module, changedCredentials) = try await commit { tables throws(HubError) in
+        let (module, changedCredentials, created) = try await commit { tables throws(HubError) in
             guard tables.devices[spec.deviceID] != nil else { throw .deviceNotFound(deviceID: spec.deviceID) }
             let current = tables.modules[spec.deviceID]?[spec.moduleID]
             var module: ModuleIdentity
@@ -26,8 +26,9 @@ extension IdentityRegistry {
                                         etag: ETag.initial, authentication: try completed(spec.authentication, keeping: nil))
             }
             module.managedBy = spec.managedBy
-            return ([.putModule(module)], (module, current.map { $0.authentication != module.authentication } ?? false))
+            return ([.putModule(module)], (module, current.map { $0.authentication != module.authentication } ?? false, current == nil))
         }
+        if created { await deletionObservers.notifyCreated(deviceID: module.deviceID, moduleID: module.moduleID) }
         if changedCredentials {
             connections.revoke(IdentityKey(deviceID: module.deviceID, moduleID: module.moduleID), includingModules: false,
                                reason: .credentialsChanged)

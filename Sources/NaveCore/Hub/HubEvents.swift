@@ -1,0 +1,44 @@
+import NaveModel
+
+/// IoT Hub's routing sources besides telemetry, recorded in the events endpoint: device
+/// lifecycle events (an identity created or deleted) and connection-state events (a device or
+/// module connected or disconnected). Each is an event with `iothub-message-source` set and the
+/// operation in the `opType` application property, as IoT Hub sends them.
+public final class HubEvents: IdentityDeletionObserver {
+    private let sink: any TelemetrySink
+    private let clock: any HubClock
+
+    /// Starts recording the registry's lifecycle and its presence's connection changes.
+    public init(registry: IdentityRegistry, sink: any TelemetrySink, clock: any HubClock) {
+        self.sink = sink
+        self.clock = clock
+        registry.addDeletionObserver(self)
+        registry.connections.setStateObserver { [weak self] key, connected in
+            guard let self else { return }
+            let event = self.event(.deviceConnectionStateEvents, key, operation: connected ? "deviceConnected" : "deviceDisconnected")
+            Task { try? await self.sink.append(event) }
+        }
+    }
+
+    public func identityCreated(deviceID: String, moduleID: String?) async {
+        let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)
+        try? await sink.append(event(.deviceLifecycleEvents, key, operation: moduleID == nil ? "createDeviceIdentity" : "createModuleIdentity"))
+    }
+
+    public func identityDeleted(deviceID: String, moduleID: String?) async {
+        let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)
+        try? await sink.append(event(.deviceLifecycleEvents, key, operation: moduleID == nil ? "deleteDeviceIdentity" : "deleteModuleIdentity"))
+    }
+
+    private func event(_ source: TelemetryEvent.Source, _ key: IdentityKey, operation: String) -> TelemetryEvent {
+        let now = clock.now()
+        var body: JSONObject = ["deviceId": .string(key.deviceID)]
+        if let moduleID = key.moduleID { body["moduleId"] = .string(moduleID) }
+        body["operationTimestamp"] = .string(now.iso8601)
+        let message = DeviceMessage(body: JSONValue.object(body).serialized(),
+                                    systemProperties: [MessageProperty("$.ct", "application/json"), MessageProperty("$.ce", "utf-8")],
+                                    applicationProperties: [MessageProperty("opType", operation),
+                                                            MessageProperty("operationTimestamp", now.iso8601)])
+        return TelemetryEvent(source: source, deviceID: key.deviceID, moduleID: key.moduleID, enqueuedTime: now, message: message)
+    }
+}
