@@ -16,6 +16,10 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private var decoder: HTTPRequestDecoder
     private var busy = false
     private var closing = false
+    /// Bytes of a request that has not completed yet have arrived. The decoder consumes each
+    /// complete line as it comes, so its buffered byte count cannot tell: with that alone, a
+    /// client sending one header line at a time restarted the request clock at every line.
+    private var requestStarted = false
     /// When the request being received began, or when the connection went idle (monotonic ns).
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
@@ -33,8 +37,9 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
-        guard !closing else { return }
-        if !busy && decoder.bufferedByteCount == 0 { clockStartNanos = connection.loop.nowNanos }
+        guard !closing, bytes.count > 0 else { return }
+        if !busy && !requestStarted { clockStartNanos = connection.loop.nowNanos }
+        requestStarted = true
         decoder.feed(bytes)
         processNext()
     }
@@ -50,6 +55,8 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         do {
             guard let next = try decoder.next() else { return }
             request = next
+            // What follows a complete request is the start of the next one (pipelining).
+            requestStarted = decoder.bufferedByteCount > 0
         } catch {
             logger.info("http request refused", metadata: ["reason": "\(error)"])
             return finish(responder.refusal(for: error), keepAlive: false)
@@ -125,11 +132,11 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         guard !closing else { return }
         let elapsedMillis = (connection.loop.nowNanos - clockStartNanos) / 1_000_000
         if !busy {
-            if decoder.bufferedByteCount > 0, elapsedMillis >= limits.requestTimeoutMillis {
+            if requestStarted, elapsedMillis >= limits.requestTimeoutMillis {
                 logger.info("http request timed out", metadata: ["bufferedBytes": "\(decoder.bufferedByteCount)"])
                 return finish(HTTPResponse(status: 408), keepAlive: false)
             }
-            if decoder.bufferedByteCount == 0, elapsedMillis >= limits.idleTimeoutMillis {
+            if !requestStarted, elapsedMillis >= limits.idleTimeoutMillis {
                 closing = true
                 return connection.close()
             }

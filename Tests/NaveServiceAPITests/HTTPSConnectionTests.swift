@@ -59,7 +59,7 @@ struct HTTPSConnectionTests {
     }
 
     @Test("a request trickled slower than requestTimeoutMillis gets 408 and the connection closes",
-          arguments: [("bytes", "0.03")])
+          arguments: [("bytes", "0.03"), ("lines", "0.1")])
     func slowRequest(how: String, gap: String) async throws {
         let node = try await TestNode.start(requestTimeoutMillis: 300)
         defer { node.stop(); node.removeDirectory() }
