@@ -12,8 +12,10 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private var responder: any HTTPResponder { service.responder }
     private var limits: HTTPConnectionLimits { service.limits }
     private var logger: Logger { service.logger }
-    private var connection: Connection!
+    private let connection: Connection
     private var decoder: HTTPRequestDecoder
+    /// The TLS handshake is done (`connectionActive`); until then the request clock runs from accept.
+    private var active = false
     private var busy = false
     private var closing = false
     /// Bytes of a request that has not completed yet have arrived. The decoder consumes each
@@ -24,16 +26,23 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
 
-    init(service: HTTPService) {
+    /// Called on the connection's loop when it is accepted. The timer starts now, not at
+    /// `connectionActive`: a client that never finishes its TLS handshake must not hold the
+    /// connection for ever, so the request timeout covers the handshake too.
+    init(service: HTTPService, connection: Connection) {
         self.service = service
+        self.connection = connection
         let limits = service.limits
         decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
+        // The clock, not `loop.nowNanos`: that is when the loop's turn began, which may be long
+        // before the accept that woke it.
+        clockStartNanos = monotonicNanos()
+        armTimer()
     }
 
     func connectionActive(_ connection: Connection) {
-        self.connection = connection
+        active = true
         clockStartNanos = connection.loop.nowNanos
-        armTimer()
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
@@ -131,7 +140,12 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         timer = nil
         guard !closing else { return }
         let elapsedMillis = (connection.loop.nowNanos - clockStartNanos) / 1_000_000
-        if !busy {
+        if !active, elapsedMillis >= limits.requestTimeoutMillis {
+            logger.info("tls handshake timed out")
+            closing = true
+            return connection.close()
+        }
+        if active, !busy {
             if requestStarted, elapsedMillis >= limits.requestTimeoutMillis {
                 logger.info("http request timed out", metadata: ["bufferedBytes": "\(decoder.bufferedByteCount)"])
                 return finish(HTTPResponse(status: 408), keepAlive: false)

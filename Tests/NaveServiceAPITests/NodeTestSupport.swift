@@ -37,6 +37,7 @@ final class TestNode {
         configuration.hub.http.idleTimeoutMillis = 5_000
         configuration.hub.http.requestBodyBytesMax = requestBodyBytesMax
         configuration.broker.housekeepingIntervalMillis = 100
+        configuration.broker.connectTimeoutMillis = 1_000
         return configuration
     }
 

@@ -259,6 +259,15 @@ def mode_mqtt(port, ca, client_id, username, password, hold, cert="", key=""):
         result["heldSeconds"] = time.monotonic() - connected
     return result
 
+def mode_silent(port, seconds, first_bytes_hex=""):
+    """A TCP client that starts a TLS handshake (or not) and then says nothing."""
+    raw = socket.create_connection(("127.0.0.1", int(port)), timeout=STEP_TIMEOUT)
+    if first_bytes_hex:
+        raw.sendall(bytes.fromhex(first_bytes_hex))
+    start = time.monotonic()
+    closed = Reader(raw).closes_within(float(seconds))
+    return {"closed": closed, "elapsed": time.monotonic() - start}
+
 if __name__ == "__main__":
     mode, arguments = sys.argv[1], sys.argv[2:]
     try:
