@@ -23,6 +23,8 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// client sending one header line at a time restarted the request clock at every line.
     private var requestStarted = false
     /// When the request being received began, or when the connection went idle (monotonic ns).
+    /// Read from the clock, not `loop.nowNanos`: that is when the loop's turn began, which may
+    /// be up to a timer period before the bytes that woke it (a 408 came early by that much).
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
 
@@ -34,20 +36,18 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         self.connection = connection
         let limits = service.limits
         decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
-        // The clock, not `loop.nowNanos`: that is when the loop's turn began, which may be long
-        // before the accept that woke it.
         clockStartNanos = monotonicNanos()
         armTimer()
     }
 
     func connectionActive(_ connection: Connection) {
         active = true
-        clockStartNanos = connection.loop.nowNanos
+        clockStartNanos = monotonicNanos()
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         guard !closing, bytes.count > 0 else { return }
-        if !busy && !requestStarted { clockStartNanos = connection.loop.nowNanos }
+        if !busy && !requestStarted { clockStartNanos = monotonicNanos() }
         requestStarted = true
         decoder.feed(bytes)
         processNext()
@@ -88,7 +88,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         busy = false
         finish(response, keepAlive: keepAlive)
         guard !closing else { return }
-        clockStartNanos = connection.loop.nowNanos
+        clockStartNanos = monotonicNanos()
         connection.resumeReading()
         processNext()
     }
@@ -139,7 +139,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     func timerFired(token: UInt64) {
         timer = nil
         guard !closing else { return }
-        let elapsedMillis = (connection.loop.nowNanos - clockStartNanos) / 1_000_000
+        let elapsedMillis = (monotonicNanos() - clockStartNanos) / 1_000_000
         if !active, elapsedMillis >= limits.requestTimeoutMillis {
             logger.info("tls handshake timed out")
             closing = true

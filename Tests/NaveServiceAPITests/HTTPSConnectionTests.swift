@@ -68,7 +68,8 @@ struct HTTPSConnectionTests {
         let sent = result["sentPieces"] as? Int ?? 0, pieces = result["pieces"] as? Int ?? 0
         #expect(sent < pieces, "the server answered before the request was complete (\(sent) of \(pieces) pieces)")
         let elapsed = result["elapsed"] as? Double ?? 0
-        #expect(elapsed >= 0.25 && elapsed < 2.0, "answered after \(elapsed) s; the limit is 0.3 s")
+        // Measured from the first byte sent, which the server received after: never under 0.3 s.
+        #expect(elapsed >= 0.3 && elapsed < 2.0, "answered \(elapsed) s after the first byte; the limit is 0.3 s")
         #expect(Self.headers(result)["connection"] == "close")
         #expect(result["closed"] as? Bool == true)
         #expect(try await Self.stillServes(node) == 200)

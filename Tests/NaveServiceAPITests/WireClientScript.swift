@@ -184,7 +184,7 @@ def mode_trickle(port, ca, token, how, gap):
         pieces = [line + b"\n" for line in request.split(b"\n") if line]
     tls = tls_connect(int(port), ca)
     reader = Reader(tls)
-    start = time.monotonic()
+    start = None
     sent = 0
     for piece in pieces:
         # Wait `gap` for an early answer: stop sending as soon as the server speaks.
@@ -194,6 +194,7 @@ def mode_trickle(port, ca, token, how, gap):
             tls.sendall(piece)
         except OSError:
             break
+        start = start or time.monotonic()
         sent += 1
     try:
         response = http_response(reader)
