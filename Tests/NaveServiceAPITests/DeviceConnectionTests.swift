@@ -105,6 +105,30 @@ struct DeviceConnectionTests {
         #expect(again["returnCode"] as? Int == 5, "a disabled device is refused")
     }
 
+    @Test("REST sees a live device (Connected, connectedDeviceCount 1); DELETE over REST closes it and the count is 0 again")
+    func deleteOverREST() async throws {
+        let node = try await TestNode.start()
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        let client = try node.python.start("mqtt", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"), try node.deviceToken("dev1"), "8"])
+        #expect(await eventually { node.registry.connections.presence(of: IdentityKey(deviceID: "dev1")).isConnected })
+        let rest = ["\(node.httpsPort)", node.caPath, try node.serviceToken()]
+        func json(_ reply: [String: Any]) -> [String: Any]? {
+            (reply["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        let device = try await node.python.run("request", rest + ["GET", "/devices/dev1"])
+        #expect(json(device)?["connectionState"] as? String == "Connected")
+        let before = try await node.python.run("request", rest + ["GET", "/statistics/service"])
+        #expect(json(before)?["connectedDeviceCount"] as? Int == 1)
+        let deleted = try await node.python.run("request", rest + ["DELETE", "/devices/dev1"])
+        #expect(deleted["status"] as? Int == 204)
+        let result = try await client.finish(seconds: 10)
+        #expect(result["returnCode"] as? Int == 0 && result["closed"] as? Bool == true)
+        #expect(await eventually { node.registry.connections.connectedDeviceCount == 0 }, "the deleted device's connection stops counting")
+        let after = try await node.python.run("request", rest + ["GET", "/statistics/service"])
+        #expect(json(after)?["connectedDeviceCount"] as? Int == 0)
+    }
+
     @Test("the connection ends when its SAS token expires")
     func tokenExpiry() async throws {
         let node = try await TestNode.start()
