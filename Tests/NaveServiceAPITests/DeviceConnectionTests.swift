@@ -129,6 +129,46 @@ struct DeviceConnectionTests {
         #expect(json(after)?["connectedDeviceCount"] as? Int == 0)
     }
 
+    @Test("a second connection for the same device takes over: the first is closed, the device stays connected once")
+    func takeover() async throws {
+        let node = try await TestNode.start()
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        let key = IdentityKey(deviceID: "dev1")
+        let arguments = ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"), try node.deviceToken("dev1")]
+        let first = try node.python.start("mqtt", arguments + ["8"])
+        #expect(await eventually { node.registry.connections.presence(of: key).isConnected })
+        let second = try node.python.start("mqtt", arguments + ["1.5"])
+        let firstResult = try await first.finish(seconds: 10)
+        #expect(firstResult["returnCode"] as? Int == 0 && firstResult["closed"] as? Bool == true, "the older connection is closed")
+        #expect((firstResult["heldSeconds"] as? Double ?? 99) < 5)
+        #expect(node.registry.connections.presence(of: key).isConnected)
+        #expect(node.registry.connections.connectedDeviceCount == 1)
+        let secondResult = try await second.finish(seconds: 10)
+        #expect(secondResult["returnCode"] as? Int == 0 && secondResult["closed"] as? Bool == false, "the newer one stays")
+        #expect(await eventually { !node.registry.connections.presence(of: key).isConnected })
+        #expect(node.registry.connections.connectedDeviceCount == 0)
+    }
+
+    @Test("a module connects with its own key; deleting its device closes it")
+    func moduleConnection() async throws {
+        let node = try await TestNode.start()
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        _ = try await node.registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "mod1",
+                                                            authentication: .sas(primaryKey: testKeyB, secondaryKey: testKeyA)), ifMatch: nil)
+        let token = try SASToken.deviceToken(resourceURI: "localhost/devices/dev1/modules/mod1", key: testKeyB,
+                                             expiry: node.hub.clock.now().secondsSinceEpoch + 3600)
+        let key = IdentityKey(deviceID: "dev1", moduleID: "mod1")
+        let client = try node.python.start("mqtt", ["\(node.mqttPort)", node.caPath, "dev1/mod1", username("dev1/mod1"), token, "8"])
+        #expect(await eventually { node.registry.connections.presence(of: key).isConnected })
+        #expect(node.registry.connections.connectedDeviceCount == 0, "modules are not devices")
+        try await node.registry.deleteDevice("dev1", ifMatch: nil)
+        let result = try await client.finish(seconds: 10)
+        #expect(result["returnCode"] as? Int == 0 && result["closed"] as? Bool == true)
+        #expect((result["heldSeconds"] as? Double ?? 99) < 5)
+    }
+
     @Test("the connection ends when its SAS token expires")
     func tokenExpiry() async throws {
         let node = try await TestNode.start()
