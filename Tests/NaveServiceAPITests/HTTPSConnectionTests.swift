@@ -44,6 +44,17 @@ struct HTTPSConnectionTests {
         #expect(result["open"] as? Bool == true)
     }
 
+    @Test("a keep-alive connection idle for idleTimeoutMillis is closed")
+    func idleTimeout() async throws {
+        let node = try await TestNode.start(requestTimeoutMillis: 300, idleTimeoutMillis: 600)
+        defer { node.stop(); node.removeDirectory() }
+        let result = try await node.python.run("idle", ["\(node.httpsPort)", node.caPath, try node.serviceToken(), "4"])
+        #expect(result["status"] as? Int == 200)
+        #expect(result["closed"] as? Bool == true)
+        let idle = result["idleSeconds"] as? Double ?? 0
+        #expect(idle >= 0.6 && idle < 2.0, "closed after \(idle) s idle; the limit is 0.6 s")
+    }
+
     @Test("pipelined requests are answered in order; Connection: close on the last ends the connection")
     func pipelining() async throws {
         let node = try await TestNode.start()

@@ -26,7 +26,8 @@ final class TestNode {
         return path
     }
 
-    static func configuration(directory: String, requestTimeoutMillis: Int = 300, requestBodyBytesMax: Int = 4096) -> NaveConfiguration {
+    static func configuration(directory: String, requestTimeoutMillis: Int = 300, idleTimeoutMillis: Int = 5_000,
+                              requestBodyBytesMax: Int = 4096) -> NaveConfiguration {
         var configuration = NaveConfiguration()
         configuration.engine.loopCount = 2
         configuration.listeners = [.init(host: "127.0.0.1", port: 0)]
@@ -34,7 +35,7 @@ final class TestNode {
         configuration.hub.mqttListeners = [.init(host: "127.0.0.1", port: 0)]
         configuration.hub.httpsListeners = [.init(host: "127.0.0.1", port: 0)]
         configuration.hub.http.requestTimeoutMillis = requestTimeoutMillis
-        configuration.hub.http.idleTimeoutMillis = 5_000
+        configuration.hub.http.idleTimeoutMillis = idleTimeoutMillis
         configuration.hub.http.requestBodyBytesMax = requestBodyBytesMax
         configuration.broker.housekeepingIntervalMillis = 100
         configuration.broker.connectTimeoutMillis = 1_000
@@ -42,9 +43,10 @@ final class TestNode {
     }
 
     /// Opens the hub in `directory` (made when nil) and starts the node.
-    static func start(directory: String? = nil, requestTimeoutMillis: Int = 300) async throws -> TestNode {
+    static func start(directory: String? = nil, requestTimeoutMillis: Int = 300, idleTimeoutMillis: Int = 5_000) async throws -> TestNode {
         let directory = try directory ?? makeDirectory()
-        let configuration = configuration(directory: directory, requestTimeoutMillis: requestTimeoutMillis)
+        let configuration = configuration(directory: directory, requestTimeoutMillis: requestTimeoutMillis,
+                                          idleTimeoutMillis: idleTimeoutMillis)
         let logger = quietLogger("nave.node")
         let hub = try await HubServices.open(configuration, logger: logger)
         let server: NaveServer

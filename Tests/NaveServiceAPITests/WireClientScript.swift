@@ -145,6 +145,15 @@ def mode_keepalive(port, ca, token):
         responses.append(http_response(reader))
     return {"responses": responses, "open": not reader.closes_within(0.3)}
 
+def mode_idle(port, ca, token, seconds):
+    tls = tls_connect(int(port), ca)
+    reader = Reader(tls)
+    tls.sendall(http_request("GET", api("/statistics/devices"), token))
+    response = http_response(reader)
+    answered = time.monotonic()
+    closed = reader.closes_within(float(seconds))
+    return {"status": response["status"], "closed": closed, "idleSeconds": time.monotonic() - answered}
+
 def mode_pipeline(port, ca, token, *ids):
     tls = tls_connect(int(port), ca)
     reader = Reader(tls)
