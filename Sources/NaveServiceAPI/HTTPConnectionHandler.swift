@@ -22,6 +22,12 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// complete line as it comes, so its buffered byte count cannot tell: with that alone, a
     /// client sending one header line at a time restarted the request clock at every line.
     private var requestStarted = false
+    /// A refusal went out while the client may still be sending (a body over the limit, a
+    /// request too slow): its bytes are now read and dropped until it closes or
+    /// `requestTimeoutMillis` pass. Closing at once with unread bytes resets the connection,
+    /// which can destroy the refusal before the client reads it (RFC 9112 §9.6); the service
+    /// SDK (requests) sends its whole body before reading and gives up when a send fails.
+    private var lingering = false
     /// When the request being received began, or when the connection went idle (monotonic ns).
     /// Read from the clock, not `loop.nowNanos`: that is when the loop's turn began, which may
     /// be up to a timer period before the bytes that woke it (a 408 came early by that much).
@@ -46,7 +52,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
-        guard !closing, bytes.count > 0 else { return }
+        guard !closing, !lingering, bytes.count > 0 else { return }
         if !busy && !requestStarted { clockStartNanos = monotonicNanos() }
         requestStarted = true
         decoder.feed(bytes)
@@ -68,7 +74,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             requestStarted = decoder.bufferedByteCount > 0
         } catch {
             logger.info("http request refused", metadata: ["reason": "\(error)"])
-            return finish(responder.refusal(for: error), keepAlive: false)
+            return refuseAndLinger(responder.refusal(for: error))
         }
         if let endpoint = service.webSockets[String(request.head.path)] {
             return upgrade(request, to: endpoint)
@@ -103,6 +109,15 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         }
     }
 
+    /// Sends a closing refusal, then lingers (`lingering`) instead of closing at once.
+    private func refuseAndLinger(_ response: HTTPResponse) {
+        var bytes: [UInt8] = []
+        response.encode(date: nil, keepAlive: false, into: &bytes)
+        bytes.withUnsafeBytes { connection.write($0) }
+        lingering = true
+        clockStartNanos = monotonicNanos()
+    }
+
     // MARK: WebSocket
 
     /// Answers the upgrade (RFC 6455 §4.2.2) and hands the connection to the endpoint's
@@ -135,7 +150,8 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     /// A request that takes longer than `requestTimeoutMillis` to arrive gets 408 (a slow
-    /// client cannot hold a connection with a trickle); an idle keep-alive connection is closed.
+    /// client cannot hold a connection with a trickle), and lingering ends after as long again;
+    /// an idle keep-alive connection is closed, and so is a TLS handshake that takes too long.
     func timerFired(token: UInt64) {
         timer = nil
         guard !closing else { return }
@@ -145,10 +161,16 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             closing = true
             return connection.close()
         }
-        if active, !busy {
+        if lingering {
+            guard elapsedMillis < limits.requestTimeoutMillis else {
+                closing = true
+                return connection.close()
+            }
+        } else if active, !busy {
             if requestStarted, elapsedMillis >= limits.requestTimeoutMillis {
                 logger.info("http request timed out", metadata: ["bufferedBytes": "\(decoder.bufferedByteCount)"])
-                return finish(HTTPResponse(status: 408), keepAlive: false)
+                refuseAndLinger(HTTPResponse(status: 408))
+                return armTimer()
             }
             if !requestStarted, elapsedMillis >= limits.idleTimeoutMillis {
                 closing = true

@@ -213,18 +213,30 @@ def mode_trickle(port, ca, token, how, gap):
     return {"status": response["status"], "headers": response["headers"], "elapsed": elapsed,
             "sentPieces": sent, "pieces": len(pieces), "closed": reader.closes_within(3)}
 
-def mode_toolarge(port, ca, token, length):
+def mode_toolarge(port, ca, token, length, send_body="no"):
+    """Announces a body of `length` bytes; with send_body=yes sends all of it before reading,
+    as requests does, else only the head."""
     tls = tls_connect(int(port), ca)
     reader = Reader(tls)
     head = http_request("PUT", api("/devices/big"), token)
     head = head.replace(b"Content-Length: 0", f"Content-Length: {length}\r\nContent-Type: application/json".encode())
     tls.sendall(head)
-    response = http_response(reader)
+    sent_body = None
+    if send_body == "yes":
+        try:
+            tls.sendall(b"1" * int(length))
+            sent_body = True
+        except OSError as error:
+            sent_body = repr(error)
+    try:
+        response = http_response(reader)
+    except (EOFError, OSError) as error:
+        return {"response": None, "error": repr(error), "sentBody": sent_body}
     closed = reader.closes_within(3)
     tls2 = tls_connect(int(port), ca)
     tls2.sendall(http_request("GET", api("/statistics/devices"), token, close=True))
     after = http_response(Reader(tls2))
-    return {"response": response, "closed": closed, "after": after}
+    return {"response": response, "closed": closed, "after": after, "sentBody": sent_body}
 
 def mode_websocket(port, ca, client_id, username, password):
     tls = tls_connect(int(port), ca)
