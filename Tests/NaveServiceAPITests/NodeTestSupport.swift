@@ -43,20 +43,22 @@ final class TestNode {
     }
 
     /// Opens the hub in `directory` (made when nil) and starts the node.
-    static func start(directory: String? = nil, requestTimeoutMillis: Int = 300, idleTimeoutMillis: Int = 5_000) async throws -> TestNode {
-        let directory = try directory ?? makeDirectory()
+    static func start(directory given: String? = nil, requestTimeoutMillis: Int = 300, idleTimeoutMillis: Int = 5_000) async throws -> TestNode {
+        let directory = try given ?? makeDirectory()
         let configuration = configuration(directory: directory, requestTimeoutMillis: requestTimeoutMillis,
                                           idleTimeoutMillis: idleTimeoutMillis)
         let logger = quietLogger("nave.node")
-        let hub = try await HubServices.open(configuration, logger: logger)
-        let server: NaveServer
+        var hub: HubServices?
         do {
-            server = try NaveServer(configuration: configuration, hub: hub, logger: logger)
+            let python = try PythonWireClient(directory: directory)
+            hub = try await HubServices.open(configuration, logger: logger)
+            let server = try NaveServer(configuration: configuration, hub: hub, logger: logger)
+            return TestNode(directory: directory, server: server, python: python)
         } catch {
-            hub.close()
+            hub?.close()
+            if given == nil { try? FileManager.default.removeItem(atPath: directory) }
             throw error
         }
-        return TestNode(directory: directory, server: server, python: try PythonWireClient(directory: directory))
     }
 
     private init(directory: String, server: NaveServer, python: PythonWireClient) {
