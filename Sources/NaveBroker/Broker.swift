@@ -58,12 +58,12 @@ public final class Broker: Sendable {
 
     /// The handler factory for `EventLoopGroup.listen`: anyone may connect.
     public func makeHandler(for connection: Connection) -> any ConnectionHandler {
-        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: nil, nowNanos: connection.loop.nowNanos)
+        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: nil, connection: connection)
     }
 
     /// The handler factory for a listener whose CONNECTs `gate` decides (hub devices, password file).
     public func makeHandler(for connection: Connection, gate: ListenerGate) -> any ConnectionHandler {
-        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: gate, nowNanos: connection.loop.nowNanos)
+        MQTTConnectionHandler(broker: self, home: loops[connection.loop.index], gate: gate, connection: connection)
     }
 
     /// The largest MQTT packet a client may send (bytes), for transports that frame packets.

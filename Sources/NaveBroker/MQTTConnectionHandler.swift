@@ -47,10 +47,15 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     var lastDrainNanos: Int64
     var finished = false
 
-    init(broker: Broker, home: BrokerLoop, gate: ListenerGate?, nowNanos: Int64) {
+    /// Called on the connection's loop when it is accepted (or upgraded from WebSocket). The
+    /// connect timeout runs from now, not from `connectionActive`: a client that never finishes
+    /// its TLS handshake must not hold the connection for ever.
+    init(broker: Broker, home: BrokerLoop, gate: ListenerGate?, connection: Connection) {
         self.broker = broker
         self.home = home
         self.gate = gate
+        self.connection = connection
+        let nowNanos = connection.loop.nowNanos
         machine = MQTTConnectionStateMachine(nowNanos: nowNanos)
         // Retains no buffer once drained: whole packets are decoded straight from the receive
         // buffer (`didReceive`), so this one only holds a packet split across reads, and an
@@ -58,6 +63,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         decoder = MQTTFrameDecoder(maximumPacketBytes: broker.configuration.binding.maximumPacketBytes,
                                    retainedBufferBytesMax: 0)
         lastDrainNanos = nowNanos
+        scheduleHousekeeping(afterMillis: broker.configuration.connectTimeoutMillis)
     }
 
     // MARK: ConnectionHandler
@@ -66,7 +72,6 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         self.connection = connection
         // The peer is logged once, here: later lines carry the client id (`logContext`).
         logger.debug("connection opened", metadata: ["peer": "\(connection.remoteAddress.map { "\($0)" } ?? "?")"])
-        scheduleHousekeeping(afterMillis: broker.configuration.connectTimeoutMillis)
     }
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {

@@ -12,29 +12,49 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private var responder: any HTTPResponder { service.responder }
     private var limits: HTTPConnectionLimits { service.limits }
     private var logger: Logger { service.logger }
-    private var connection: Connection!
+    private let connection: Connection
     private var decoder: HTTPRequestDecoder
+    /// The TLS handshake is done (`connectionActive`); until then the request clock runs from accept.
+    private var active = false
     private var busy = false
     private var closing = false
+    /// Bytes of a request that has not completed yet have arrived. The decoder consumes each
+    /// complete line as it comes, so its buffered byte count cannot tell: with that alone, a
+    /// client sending one header line at a time restarted the request clock at every line.
+    private var requestStarted = false
+    /// A refusal went out while the client may still be sending (a body over the limit, a
+    /// request too slow): its bytes are now read and dropped until it closes or
+    /// `requestTimeoutMillis` pass. Closing at once with unread bytes resets the connection,
+    /// which can destroy the refusal before the client reads it (RFC 9112 §9.6); the service
+    /// SDK (requests) sends its whole body before reading and gives up when a send fails.
+    private var lingering = false
     /// When the request being received began, or when the connection went idle (monotonic ns).
+    /// Read from the clock, not `loop.nowNanos`: that is when the loop's turn began, which may
+    /// be up to a timer period before the bytes that woke it (a 408 came early by that much).
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
 
-    init(service: HTTPService) {
+    /// Called on the connection's loop when it is accepted. The timer starts now, not at
+    /// `connectionActive`: a client that never finishes its TLS handshake must not hold the
+    /// connection for ever, so the request timeout covers the handshake too.
+    init(service: HTTPService, connection: Connection) {
         self.service = service
+        self.connection = connection
         let limits = service.limits
         decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
-    }
-
-    func connectionActive(_ connection: Connection) {
-        self.connection = connection
-        clockStartNanos = connection.loop.nowNanos
+        clockStartNanos = monotonicNanos()
         armTimer()
     }
 
+    func connectionActive(_ connection: Connection) {
+        active = true
+        clockStartNanos = monotonicNanos()
+    }
+
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
-        guard !closing else { return }
-        if !busy && decoder.bufferedByteCount == 0 { clockStartNanos = connection.loop.nowNanos }
+        guard !closing, !lingering, bytes.count > 0 else { return }
+        if !busy && !requestStarted { clockStartNanos = monotonicNanos() }
+        requestStarted = true
         decoder.feed(bytes)
         processNext()
     }
@@ -50,10 +70,11 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         do {
             guard let next = try decoder.next() else { return }
             request = next
+            // What follows a complete request is the start of the next one (pipelining).
+            requestStarted = decoder.bufferedByteCount > 0
         } catch {
             logger.info("http request refused", metadata: ["reason": "\(error)"])
-            finish(responder.refusal(for: error), keepAlive: false, lingering: true)
-            return
+            return refuseAndLinger(responder.refusal(for: error))
         }
         if let endpoint = service.webSockets[String(request.head.path)] {
             return upgrade(request, to: endpoint)
@@ -73,33 +94,29 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         busy = false
         finish(response, keepAlive: keepAlive)
         guard !closing else { return }
-        clockStartNanos = connection.loop.nowNanos
+        clockStartNanos = monotonicNanos()
         connection.resumeReading()
         processNext()
     }
 
-    /// Writes `response`; without keep-alive the connection then closes. `lingering`: the
-    /// client may still be sending the request we refused (a body over the limit), and closing
-    /// at once would reset the connection before it reads our answer — so the rest of its bytes
-    /// are read and dropped for up to `lingerMillis`, or until it closes its side.
-    private func finish(_ response: HTTPResponse, keepAlive: Bool, lingering: Bool = false) {
+    private func finish(_ response: HTTPResponse, keepAlive: Bool) {
         var bytes: [UInt8] = []
         response.encode(date: nil, keepAlive: keepAlive, into: &bytes)
         bytes.withUnsafeBytes { connection.write($0) }
-        guard !keepAlive else { return }
-        closing = true
-        if lingering {
-            if let timer { _ = connection.loop.cancelTimer(timer) }
-            timer = connection.loop.schedule(after: .milliseconds(Self.lingerMillis), handler: self, token: Self.lingerToken)
-        } else {
+        if !keepAlive {
+            closing = true
             connection.close()
         }
     }
 
-    static let lingerMillis = 2_000
-    static let lingerToken: UInt64 = 1
-
-    func connectionDidReachEndOfInput(_ connection: Connection) { connection.close() }
+    /// Sends a closing refusal, then lingers (`lingering`) instead of closing at once.
+    private func refuseAndLinger(_ response: HTTPResponse) {
+        var bytes: [UInt8] = []
+        response.encode(date: nil, keepAlive: false, into: &bytes)
+        bytes.withUnsafeBytes { connection.write($0) }
+        lingering = true
+        clockStartNanos = monotonicNanos()
+    }
 
     // MARK: WebSocket
 
@@ -133,18 +150,29 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     /// A request that takes longer than `requestTimeoutMillis` to arrive gets 408 (a slow
-    /// client cannot hold a connection with a trickle); an idle keep-alive connection is closed.
+    /// client cannot hold a connection with a trickle), and lingering ends after as long again;
+    /// an idle keep-alive connection is closed, and so is a TLS handshake that takes too long.
     func timerFired(token: UInt64) {
         timer = nil
-        if token == Self.lingerToken { return connection.close() }
         guard !closing else { return }
-        let elapsedMillis = (connection.loop.nowNanos - clockStartNanos) / 1_000_000
-        if !busy {
-            if decoder.bufferedByteCount > 0, elapsedMillis >= limits.requestTimeoutMillis {
-                logger.info("http request timed out", metadata: ["bufferedBytes": "\(decoder.bufferedByteCount)"])
-                return finish(HTTPResponse(status: 408), keepAlive: false)
+        let elapsedMillis = (monotonicNanos() - clockStartNanos) / 1_000_000
+        if !active, elapsedMillis >= limits.requestTimeoutMillis {
+            logger.info("tls handshake timed out")
+            closing = true
+            return connection.close()
+        }
+        if lingering {
+            guard elapsedMillis < limits.requestTimeoutMillis else {
+                closing = true
+                return connection.close()
             }
-            if decoder.bufferedByteCount == 0, elapsedMillis >= limits.idleTimeoutMillis {
+        } else if active, !busy {
+            if requestStarted, elapsedMillis >= limits.requestTimeoutMillis {
+                logger.info("http request timed out", metadata: ["bufferedBytes": "\(decoder.bufferedByteCount)"])
+                refuseAndLinger(HTTPResponse(status: 408))
+                return armTimer()
+            }
+            if !requestStarted, elapsedMillis >= limits.idleTimeoutMillis {
                 closing = true
                 return connection.close()
             }

@@ -64,8 +64,9 @@ public struct HTTPService: Sendable {
         self.webSockets = webSockets
     }
 
+    /// Call on the connection's loop, at accept (as a listener's factory is called).
     public func makeHandler(for connection: Connection) -> any ConnectionHandler {
-        HTTPConnectionHandler(service: self)
+        HTTPConnectionHandler(service: self, connection: connection)
     }
 }
 

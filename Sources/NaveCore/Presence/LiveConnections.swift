@@ -123,9 +123,18 @@ public final class LiveConnections: Sendable {
     }
 
     /// Drops the presence records of a deleted device (its connections are revoked separately).
+    /// A revoked connection closes later, on its own loop, and its `unregister` then finds no
+    /// record: a device that was connected stops counting here instead.
     public func forget(deviceID: String, moduleID: String? = nil) {
-        entries.withLock { entries in
-            if let moduleID { entries[deviceID]?[moduleID] = nil } else { entries[deviceID] = nil }
+        let wasConnected = entries.withLock { entries -> Bool in
+            if let moduleID {
+                entries[deviceID]?[moduleID] = nil
+                return false
+            }
+            let connected = entries[deviceID]?[""].map { !$0.connections.isEmpty } ?? false
+            entries[deviceID] = nil
+            return connected
         }
+        if wasConnected { connectedDevices.subtract(1, ordering: .relaxed) }
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import NaveCore
+import NaveModel
+import Testing
+
+/// What a node keeps across a restart on the same data directory: identities created through
+/// the REST API, policy keys (old tokens still verify) and the development CA.
+@Suite("Restart")
+struct RestartTests {
+    @Test("a device created over HTTPS is there after the node and hub close and a new hub opens")
+    func deviceSurvivesRestart() async throws {
+        let first = try await TestNode.start()
+        let directory = first.directory
+        var firstRunning = true
+        defer {
+            if firstRunning { first.stop() }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let token = try first.serviceToken()
+        let body = #"{"deviceId":"keep1","status":"enabled","authentication":{"symmetricKey":{"primaryKey":"\#(testKeyA)","secondaryKey":"\#(testKeyB)"},"type":"sas"}}"#
+        let created = try await first.python.run("request", ["\(first.httpsPort)", first.caPath, token, "PUT", "/devices/keep1", body])
+        #expect(created["status"] as? Int == 200)
+        _ = try await first.registry.updateDevice(DeviceRequest(deviceID: "keep1", statusReason: "updated",
+                                                                authentication: .sas(primaryKey: testKeyA, secondaryKey: testKeyB)), ifMatch: "*")
+        let before = try first.registry.device("keep1").unwrap("keep1")
+        let caBefore = try String(contentsOfFile: first.caPath, encoding: .utf8)
+        first.stop()
+        firstRunning = false
+
+        let second = try await TestNode.start(directory: directory)
+        defer { second.stop() }
+        #expect(second.registry.device("keep1") == before, "identity, keys, etag and generation id as stored")
+        #expect(try String(contentsOfFile: second.caPath, encoding: .utf8) == caBefore, "the development CA is kept")
+        // The first node's token: the policy keys were kept too.
+        let fetched = try await second.python.run("request", ["\(second.httpsPort)", second.caPath, token, "GET", "/devices/keep1"])
+        #expect(fetched["status"] as? Int == 200)
+        let json = (fetched["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(json?["etag"] as? String == "Mg==" && json?["statusReason"] as? String == "updated")
+        let connected = try await second.python.run("mqtt", ["\(second.mqttPort)", second.caPath, "keep1", username("keep1"),
+                                                              try second.deviceToken("keep1"), "0.1"])
+        #expect(connected["returnCode"] as? Int == 0, "the device connects with its stored key")
+    }
+}
