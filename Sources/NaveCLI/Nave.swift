@@ -71,7 +71,7 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         stop.wait()
-        server.shutdown()
+        await server.shutdown()
     }
 }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import NaveCore
 import NaveBroker
@@ -77,20 +76,26 @@ public final class NaveServer: Sendable {
     /// The bound plain MQTT addresses (port 0 resolved) first, then the hub's.
     public var listeningAddresses: [SocketAddress] { sockets.map(\.address) }
 
-    /// Stops listening, gives connections `gracePeriod` to flush, stops the loops, closes the hub.
+    /// Stops listening, gives connections `gracePeriod` to flush, stops the loops, then closes
+    /// the hub (the event log drains its queued appends, the sessions their writes, the store
+    /// and the data directory's lock are released) and returns once all that is done.
+    public func shutdown(gracePeriod: Duration = .seconds(2)) async {
+        stopLoops(gracePeriod: gracePeriod)
+        await resources?.close()
+        logger.info("node stopped", metadata: ["statistics": "\(broker.statistics)"])
+    }
+
+    /// The same from synchronous code: the hub is closed in the background (never by blocking
+    /// this thread: waiting for async work on a cooperative thread can starve the pool). Use
+    /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
+        stopLoops(gracePeriod: gracePeriod)
+        if let resources { Task { await resources.close() } }
+        logger.info("node stopped", metadata: ["statistics": "\(broker.statistics)"])
+    }
+
+    private func stopLoops(gracePeriod: Duration) {
         for socket in sockets { socket.close() }
         group.shutdownGracefully(gracePeriod: gracePeriod)
-        if let resources {
-            // The event log drains its queued appends and the sessions their writes; this
-            // thread (never a loop's: the loops have stopped) waits for that.
-            let done = DispatchSemaphore(value: 0)
-            Task {
-                await resources.close()
-                done.signal()
-            }
-            done.wait()
-        }
-        logger.info("node stopped", metadata: ["statistics": "\(broker.statistics)"])
     }
 }

@@ -69,6 +69,9 @@ final class TestNode {
 
     func stop() { server.shutdown(gracePeriod: .zero) }
 
+    /// Stops and waits until the hub released its data directory (to open it again).
+    func stopAndWait() async { await server.shutdown(gracePeriod: .zero) }
+
     func removeDirectory() { try? FileManager.default.removeItem(atPath: directory) }
 
     /// An iothubowner service token for the node's host, valid for an hour.

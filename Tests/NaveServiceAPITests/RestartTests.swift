@@ -24,7 +24,7 @@ struct RestartTests {
                                                                 authentication: .sas(primaryKey: testKeyA, secondaryKey: testKeyB)), ifMatch: "*")
         let before = try first.registry.device("keep1").unwrap("keep1")
         let caBefore = try String(contentsOfFile: first.caPath, encoding: .utf8)
-        first.stop()
+        await first.stopAndWait()
         firstRunning = false
 
         let second = try await TestNode.start(directory: directory)
