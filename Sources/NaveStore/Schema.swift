@@ -10,6 +10,7 @@ enum Schema {
     static func migrator(laterMigrations: [(identifier: String, sql: String)]) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        migrator.registerMigration("v2-c2d") { db in try db.execute(sql: v2CloudToDevice) }
         for migration in laterMigrations {
             let sql = migration.sql
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }

@@ -33,7 +33,7 @@ struct SQLiteIdentityStoreTests {
         try await withScratchDirectory { scratch in
             let database = try await SQLiteDatabase(path: scratch + "/nave.sqlite")
             defer { try? database.close() }
-            #expect(try await database.appliedMigrations() == ["v1"])
+            #expect(try await database.appliedMigrations() == ["v1", "v2-c2d"])
             #expect(try await database.writerPragma("journal_mode") == "wal")
             #expect(try await database.writerPragma("synchronous") == "2") // FULL
             #expect(try await database.writerPragma("foreign_keys") == "1")
