@@ -13,10 +13,21 @@ public struct ServiceAPI: HTTPResponder {
     let authorizer: ServiceAuthorizer
     let clock: any HubClock
     let logger: Logger
+    /// The C2D queues behind purge, feedback, sending and the device's C2D routes; without
+    /// them those routes answer 503.
+    let cloudToDevice: CloudToDeviceQueues?
+    /// Where the HTTPS device API's telemetry goes; without one that route answers 503.
+    let telemetry: (any TelemetrySink)?
+    /// Checks the device SAS of the HTTPS device API (contract §2).
+    let deviceAuthenticator: DeviceAuthenticator
     let requestCounter = RequestCounter()
 
-    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger) {
+    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger,
+                cloudToDevice: CloudToDeviceQueues? = nil, telemetry: (any TelemetrySink)? = nil) {
         self.registry = registry
+        self.cloudToDevice = cloudToDevice
+        self.telemetry = telemetry
+        self.deviceAuthenticator = DeviceAuthenticator(registry: registry, hostName: hostName, clock: clock)
         self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
         self.clock = clock
         self.logger = logger
@@ -39,16 +50,25 @@ public struct ServiceAPI: HTTPResponder {
 
     private func route(_ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
         let head = request.head
-        guard let segments = HTTPTarget.pathSegments(head.path), let route = ServiceRoute(segments: segments) else {
-            throw .routeNotFound()
-        }
-        guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+        guard let segments = HTTPTarget.pathSegments(head.path) else { throw .routeNotFound() }
         let query = head.query.flatMap { HTTPTarget.queryItems($0) } ?? []
+        // Device routes authenticate the device itself, never a policy (contract §2).
+        if let route = DeviceRoute(segments: segments) {
+            guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+            try requireAPIVersion(query)
+            return try await serveDevice(route, request, query: query)
+        }
+        guard let route = ServiceRoute(segments: segments) else { throw .routeNotFound() }
+        guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+        try requireAPIVersion(query)
+        _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
+        return try await serve(route, request, query: query)
+    }
+
+    private func requireAPIVersion(_ query: [(name: String, value: String)]) throws(HubError) {
         guard query.contains(where: { $0.name == "api-version" }) else {
             throw .argumentInvalid("The api-version query parameter is required.")
         }
-        _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
-        return try await serve(route, request, query: query)
     }
 
     /// A JSON answer; `etag` also goes in an `ETag` header, quoted (contract §4.4).

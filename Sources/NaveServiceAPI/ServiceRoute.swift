@@ -14,9 +14,15 @@ enum ServiceRoute: Equatable {
     case policies                           // GET
     case policy(String)                     // PUT, DELETE
     case policyKey(String)                  // POST …/regenerateKey?key=primary|secondary|swap
+    /// Cloud-to-device: purge, feedback, and Nave's own send (`CloudToDeviceRoute`).
+    case cloudToDevice(CloudToDeviceRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
+        if let route = CloudToDeviceRoute(segments: segments) {
+            self = .cloudToDevice(route)
+            return
+        }
         switch segments.count {
         case 1 where segments[0] == "devices": self = .devices
         case 2 where segments[0] == "devices": self = .device(segments[1])
@@ -39,6 +45,7 @@ enum ServiceRoute: Equatable {
         case .modules, .deviceStatistics, .serviceStatistics, .policies: ["GET"]
         case .policy: ["PUT", "DELETE"]
         case .policyKey: ["POST"]
+        case .cloudToDevice(let route): [route.method]
         }
     }
 
@@ -49,6 +56,9 @@ enum ServiceRoute: Equatable {
         case .serviceStatistics: .serviceConnect
         // Policies hold keys: only an owner-like policy may see or change them.
         case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
+        // Sending, purging and reading feedback talk to devices: ServiceConnect (IoT Hub's
+        // permissions table: "send cloud-to-device messages … receive delivery acknowledgments").
+        case .cloudToDevice: .serviceConnect
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }
