@@ -1,5 +1,6 @@
 import Logging
 import NaveBroker
+import NaveCore
 import NaveIO
 import NaveServiceAPI
 
@@ -8,11 +9,13 @@ import NaveServiceAPI
 /// MQTT paths through the same authenticated broker handler.
 struct HubListeners {
     let hub: HubServices
+    /// The hub façade the device listeners carry and the REST API serves C2D from.
+    let facade: Hub
     let broker: Broker
     let logger: Logger
 
     private var deviceGate: ListenerGate {
-        ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.configuration.hostName, clock: hub.clock))
+        ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.configuration.hostName, clock: hub.clock), hub: facade)
     }
 
     func listenForDevices(on address: SocketAddress, group: EventLoopGroup) throws -> ListeningSocket {
@@ -27,7 +30,8 @@ struct HubListeners {
         let mqtt = WebSocketEndpoint(subprotocol: "mqtt", frameBytesMax: broker.maximumPacketBytes + 16) {
             broker.makeHandler(for: $0, gate: gate)
         }
-        let responder = ServiceAPI(registry: hub.registry, hostName: hub.configuration.hostName, clock: hub.clock, logger: logger)
+        let responder = ServiceAPI(registry: hub.registry, hostName: hub.configuration.hostName, clock: hub.clock, logger: logger,
+                                   cloudToDevice: facade.cloudToDevice as? CloudToDeviceQueues, telemetry: facade.telemetry)
         let service = HTTPService(responder: responder, limits: hub.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
         return try group.listen(on: address, tls: hub.tls) { service.makeHandler(for: $0) }

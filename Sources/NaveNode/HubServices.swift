@@ -16,6 +16,12 @@ public final class HubServices: Sendable {
     public let clock: any HubClock
     public let certificates: CertificateFiles
     public let tls: TLSContext
+    /// Where device telemetry goes (in memory until the event log arrives).
+    public let telemetry: any TelemetrySink = InMemoryTelemetrySink()
+    /// The C2D queues' store and what it held at open; the node starts the queues over them
+    /// once its loops (their scheduler) run.
+    public let cloudToDeviceStore: SQLiteCloudToDeviceStore
+    let cloudToDeviceSnapshot: CloudToDeviceSnapshot
 
     /// Opens (creating when new) the data directory and its store, loads the registry, and
     /// makes a development CA and server certificate when none is configured or present.
@@ -27,12 +33,15 @@ public final class HubServices: Sendable {
             let database = try await SQLiteDatabase(path: directory.database)
             let clock = SystemClock()
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
+            let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
+            let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubServices(configuration: configuration.hub, dataDirectory: directory, database: database,
-                               registry: registry, clock: clock, certificates: certificates, tls: tls)
+                               registry: registry, clock: clock, certificates: certificates, tls: tls,
+                               cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot)
         } catch {
             directory.close()
             throw error
@@ -40,7 +49,10 @@ public final class HubServices: Sendable {
     }
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
-                 registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext) {
+                 registry: IdentityRegistry, clock: any HubClock, certificates: CertificateFiles, tls: TLSContext,
+                 cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot) {
+        self.cloudToDeviceStore = cloudToDeviceStore
+        self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.database = database
@@ -48,6 +60,15 @@ public final class HubServices: Sendable {
         self.clock = clock
         self.certificates = certificates
         self.tls = tls
+    }
+
+    /// The façade over these resources: C2D queues started from the stored snapshot, timers
+    /// on `scheduler`.
+    func makeHub(scheduler: any HubScheduler) -> Hub {
+        let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
+                                                clock: clock, scheduler: scheduler, random: SystemRandom())
+        return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler,
+                   telemetry: telemetry, cloudToDevice: cloudToDevice)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

@@ -40,7 +40,8 @@ public final class NaveServer: Sendable {
             var https: [ListeningSocket] = []
             var devices: [ListeningSocket] = []
             if let hub {
-                let listeners = HubListeners(hub: hub, broker: broker, logger: logger)
+                let listeners = HubListeners(hub: hub, facade: hub.makeHub(scheduler: LoopScheduler(loop: group.loops[0])),
+                                             broker: broker, logger: logger)
                 devices = try hub.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 https = try hub.configuration.httpsListeners.map { try listeners.listenForHTTPS(on: $0.socketAddress!, group: group) }
                 sockets += devices + https

@@ -15,6 +15,10 @@ protocol HubAccess {
     func createPolicy(name: String, rights: AccessRights) async throws -> JSONValue
     func deletePolicy(name: String) async throws
     func regenerateKey(policy: String, slot: String) async throws -> JSONValue
+    /// Queues a C2D message; `{"deviceId","messageId","expiryTimeUtc","cloudToDeviceMessageCount"}`.
+    func sendCloudToDevice(_ request: CloudToDeviceSendRequest, deviceID: String) async throws -> JSONValue
+    /// Empties a device's C2D queue; `{"totalMessagesPurged","deviceId","moduleId"}`.
+    func purgeCloudToDevice(deviceID: String) async throws -> JSONValue
     func close() async
 }
 
