@@ -171,6 +171,25 @@ struct CloudToDeviceQueuesTests {
         #expect(hub.queues.pendingCount(hub.device) == 1)
     }
 
+    @Test("a device deleted and created again does not inherit its predecessor's queue")
+    func recreatedDevice() async throws {
+        var limits = CloudToDeviceLimits()
+        limits.queueDepthMax = 2
+        limits.inFlightPerDeviceMax = 2
+        let hub = try await CloudToDeviceFixture.make(limits: limits)
+        try await hub.send("old-1")
+        try await hub.send("old-2")
+        try await hub.registry.deleteDevice("dev1", ifMatch: nil)
+        #expect(hub.queues.pendingCount(hub.device) == 0)
+        _ = try await hub.registry.createDevice(DeviceRequest(deviceID: "dev1"))
+        #expect(hub.queues.pendingCount(hub.device) == 0)
+        try await hub.send("new")
+        #expect(hub.queues.pendingCount(hub.device) == 1)
+        #expect(hub.connect().bodies == ["new"])
+        try await hub.queues.flush()
+        #expect(try await hub.store.loadCloudToDevice().messages.map(\.message.body) == [Array("new".utf8)])
+    }
+
     @Test("a delivery the connection could not take comes back uncounted, and waits for deviceReady")
     func notReady() async throws {
         let hub = try await CloudToDeviceFixture.make()

@@ -1,8 +1,8 @@
 import NaveModel
 
 /// The queues' state and its transitions. Everything here runs under the queues' lock; a
-/// transition records what must happen outside it (deliveries to connections) and what the
-/// store must learn (changes, feedback) in an `Outcome`, which `update` carries out.
+/// transition records the deliveries to hand to connections and what the store must learn
+/// (changes, feedback) in an `Outcome`, which `update` carries out.
 ///
 /// A message is *available* (in the queue, unlocked) or *locked* (delivered, waiting for its
 /// acknowledgement: by an MQTT connection, or by an HTTP receive). It leaves the queue by
@@ -41,8 +41,7 @@ extension CloudToDeviceQueues {
         var timer: ScheduledAction
     }
 
-    /// What one transition leaves to do once the lock is released (deliveries) or to post
-    /// in order while it is held (changes, feedback).
+    /// What one transition leaves to do: deliveries to hand out, changes and feedback to post.
     struct Outcome {
         var deliveries: [(connection: any LiveConnection, delivery: CloudToDeviceDelivery)] = []
         var changes: [CloudToDeviceChange] = []
@@ -84,6 +83,16 @@ extension CloudToDeviceQueues {
             }
         }
         return nil
+    }
+
+    /// Takes out, without feedback, the messages of a former generation of the device (it was
+    /// deleted and created again): they do not count toward the new device's queue.
+    func dropStale(_ queue: inout DeviceQueue, _ outcome: inout Outcome, _ context: Context) {
+        var index = queue.entries.count - 1
+        while index >= 0 {
+            if queue.entries[index].message.deviceGenerationID != context.generationID { settle(&queue, at: index, nil, &outcome, context) }
+            index -= 1
+        }
     }
 
     /// Locks message `index` for a delivery attempt: the count goes up (and is stored), the

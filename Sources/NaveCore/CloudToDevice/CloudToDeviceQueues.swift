@@ -1,4 +1,3 @@
-import NaveEncoding
 import NaveModel
 import Synchronization
 
@@ -91,7 +90,8 @@ public final class CloudToDeviceQueues: CloudToDeviceService {
         let now = clock.now()
         let prepared = try CloudToDeviceOutgoing.prepare(message, deviceID: key.deviceID, now: now, ttlSeconds: ttlSeconds,
                                                          limits: limits, newMessageID: { Self.uuid(random.bytes(16)) })
-        let sequenceNumber = try update(key.deviceID) { queue, _, _ throws(HubError) in
+        let sequenceNumber = try update(key.deviceID) { queue, outcome, context throws(HubError) in
+            dropStale(&queue, &outcome, context)
             guard queue.depth < limits.queueDepthMax else {
                 throw .deviceMaximumQueueDepthExceeded(deviceID: key.deviceID, queueDepthMax: limits.queueDepthMax)
             }
@@ -128,8 +128,10 @@ public final class CloudToDeviceQueues: CloudToDeviceService {
 
     /// Messages queued for the identity, delivered or not (`cloudToDeviceMessageCount`).
     public func pendingCount(_ key: IdentityKey) -> Int {
-        guard key.moduleID == nil else { return 0 }
-        return state.withLock { $0.devices[key.deviceID]?.entries.count ?? 0 }
+        guard key.moduleID == nil, let generationID = registry.device(key.deviceID)?.generationID else { return 0 }
+        return state.withLock { state in
+            state.devices[key.deviceID]?.entries.count { $0.message.deviceGenerationID == generationID } ?? 0
+        }
     }
 
     /// Returns once every change made so far is stored (and its feedback offered): before a
@@ -221,75 +223,6 @@ public final class CloudToDeviceQueues: CloudToDeviceService {
             release(&queue, at: index, counted: false, &outcome, context)
             pump(&queue, &outcome, context)
         }
-    }
-
-    // MARK: Running transitions
-
-    /// Runs `transition` on the device's queue under the lock and posts its changes there (so
-    /// the store sees them in order); `done` learns when they are stored. Deliveries go out
-    /// after the lock is released. A transition that throws changes nothing and posts nothing.
-    @discardableResult
-    func update<T: Sendable, Failure: Error>(
-        _ deviceID: String, done: (@Sendable (Result<T, HubError>) -> Void)? = nil,
-        _ transition: (inout DeviceQueue, inout Outcome, Context) throws(Failure) -> T
-    ) throws(Failure) -> T {
-        let context = Context(now: clock.now(), generationID: registry.device(deviceID)?.generationID)
-        var outcome = Outcome()
-        let value = try state.withLock { state throws(Failure) -> T in
-            var queue = state.devices.removeValue(forKey: deviceID) ?? DeviceQueue()
-            let result: Result<T, Failure>
-            do throws(Failure) {
-                result = .success(try transition(&queue, &outcome, context))
-            } catch {
-                result = .failure(error)
-            }
-            if !queue.isIdle { state.devices[deviceID] = queue }
-            if case .success(let value) = result {
-                var stored: CloudToDeviceStoreWriter.Done?
-                if let done {
-                    stored = { failure in done(failure.map { .failure($0) } ?? .success(value)) }
-                }
-                post(outcome, done: stored)
-            }
-            return try result.get()
-        }
-        for (connection, delivery) in outcome.deliveries { connection.deliver(.cloudToDevice(delivery)) }
-        return value
-    }
-
-    /// `update` that returns once the transition's changes are stored.
-    func updateDurably<T: Sendable>(_ deviceID: String,
-                                    _ transition: (inout DeviceQueue, inout Outcome, Context) throws(HubError) -> T) async throws(HubError) -> T {
-        let result: Result<T, HubError> = await withCheckedContinuation { continuation in
-            do throws(HubError) {
-                try update(deviceID, done: { continuation.resume(returning: $0) }, transition)
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
-        }
-        return try result.get()
-    }
-
-    private func post(_ outcome: Outcome, done: CloudToDeviceStoreWriter.Done?) {
-        let records = outcome.feedback
-        let feedback = feedback
-        writer.post(outcome.changes) { failure in
-            // Feedback is offered only once stored, so a completed batch is never resurrected.
-            if failure == nil { feedback.publish(records) }
-            done?(failure)
-        }
-    }
-
-    func newLockToken() -> String { Self.uuid(random.bytes(16)) }
-
-    /// A version-4 UUID's text from 16 random bytes: IoT Hub's lock tokens and message ids look so.
-    static func uuid(_ bytes: [UInt8]) -> String {
-        var bytes = bytes
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = Hex.encode(bytes)
-        let text = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(text[$0]) }.joined(separator: "-")
     }
 }
 
