@@ -150,7 +150,9 @@ extension MQTTConnectionHandler {
             publishToDevice(IoTHubTopic.desiredPatch(version: version), body)
         case .cloudToDevice(let c2d):
             let filter = IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)
-            guard connected, hubSubscribed(filter) else { return }
+            // Not taken (unsubscribed, or ended): hand it back at once, or its lock would hold
+            // it for a minute and the attempt would count against its delivery limit.
+            guard connected, hubSubscribed(filter) else { return hub.cloudToDevice.deviceNotReady(grant.identity, lockToken: c2d.lockToken) }
             let bag = PropertyBag.encode(system: c2d.message.systemProperties, application: c2d.message.applicationProperties)
             let packetID = nextHubPacketID()
             hubInFlight[packetID] = c2d.lockToken

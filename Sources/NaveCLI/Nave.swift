@@ -9,7 +9,7 @@ struct Nave: AsyncParsableCommand {
         commandName: "nave",
         abstract: "A device hub that speaks Azure IoT Hub's protocols, and a general MQTT 3.1.1 broker.",
         subcommands: [Serve.self, CertsCommand.self, HubCommand.self, DeviceCommand.self, TwinCommand.self, MethodCommand.self,
-                      PolicyCommand.self, MonitorEventsCommand.self]
+                      CloudToDeviceCommand.self, PolicyCommand.self, MonitorEventsCommand.self]
     )
 }
 

@@ -36,7 +36,8 @@ struct HubListeners {
         }
         let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger,
                                    events: resources.events, checkpoints: SQLiteCheckpointStore(database: resources.database),
-                                   twins: resources.twins, methods: methods)
+                                   twins: resources.twins, methods: methods,
+                                   cloudToDevice: hub.cloudToDevice as? CloudToDeviceQueues, telemetry: hub.telemetry)
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }

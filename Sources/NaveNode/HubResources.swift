@@ -24,6 +24,10 @@ public final class HubResources: Sendable {
     /// The built-in events endpoint (what `telemetry` appends to).
     public let events: EventLog
     public let sessions: DeviceSessions
+    /// The C2D queues' store and what it held at open; the node starts the queues over them
+    /// once its loops (their scheduler) run.
+    let cloudToDeviceStore: SQLiteCloudToDeviceStore
+    let cloudToDeviceSnapshot: CloudToDeviceSnapshot
 
     /// Opens (creating when new) the data directory and its store, loads the registry, and
     /// makes a development CA and server certificate when none is configured or present.
@@ -37,6 +41,8 @@ public final class HubResources: Sendable {
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
             let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
+            let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
+            let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock)
             let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
@@ -47,7 +53,8 @@ public final class HubResources: Sendable {
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
                                 registry: registry, twins: twins, clock: clock, certificates: certificates, tls: tls,
-                                telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions)
+                                telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
+                                cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot)
         } catch {
             directory.close()
             throw error
@@ -56,7 +63,10 @@ public final class HubResources: Sendable {
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
                  registry: IdentityRegistry, twins: DeviceTwins, clock: any HubClock, certificates: CertificateFiles,
-                 tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions) {
+                 tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
+                 cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot) {
+        self.cloudToDeviceStore = cloudToDeviceStore
+        self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
         self.telemetry = telemetry
         self.events = events
         self.sessions = sessions
@@ -72,8 +82,10 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler`.
     func makeHub(scheduler: any HubScheduler, methods: DirectMethods) -> Hub {
-        Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions,
-            twins: twins, methods: methods)
+        let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
+                                                clock: clock, scheduler: scheduler, random: SystemRandom())
+        return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions,
+            twins: twins, methods: methods, cloudToDevice: cloudToDevice)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

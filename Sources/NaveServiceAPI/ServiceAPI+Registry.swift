@@ -9,6 +9,8 @@ extension ServiceAPI {
         let method = request.head.method
         let ifMatch = request.head.headers["If-Match"]
         switch (route, method) {
+        case (.cloudToDevice(let route), _):
+            return try await serveCloudToDevice(route, request)
         case (.devices, "GET"):
             let top = try query.first { $0.name == "top" }.map { item throws(HubError) in
                 guard let value = Int(item.value), value >= 0 else { throw HubError.argumentInvalid("top must be a non-negative integer.") }
@@ -89,6 +91,7 @@ extension ServiceAPI {
     private func presence(of key: IdentityKey) -> PresenceFields {
         let presence = registry.connections.presence(of: key)
         return PresenceFields(isConnected: presence.isConnected, connectionStateUpdatedTime: presence.stateUpdatedTime,
-                              lastActivityTime: presence.lastActivityTime)
+                              lastActivityTime: presence.lastActivityTime,
+                              cloudToDeviceMessageCount: cloudToDevice?.pendingCount(key) ?? 0)
     }
 }

@@ -19,6 +19,13 @@ public struct ServiceAPI: HTTPResponder {
     let twins: DeviceTwins?
     /// Direct methods; without them, method calls get 503.
     let methods: DirectMethods?
+    /// The C2D queues behind purge, feedback, sending and the device's C2D routes; without
+    /// them those routes answer 503.
+    let cloudToDevice: CloudToDeviceQueues?
+    /// Where the HTTPS device API's telemetry goes; without one that route answers 503.
+    let telemetry: (any TelemetrySink)?
+    /// Checks the device SAS of the HTTPS device API (contract §2).
+    let deviceAuthenticator: DeviceAuthenticator
     let requestCounter = RequestCounter()
     /// The built-in events endpoint, for `GET /events` (`nave monitor-events`).
     let events: EventLog?
@@ -26,11 +33,14 @@ public struct ServiceAPI: HTTPResponder {
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger,
                 events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil, twins: DeviceTwins? = nil,
-                methods: DirectMethods? = nil) {
+                methods: DirectMethods? = nil, cloudToDevice: CloudToDeviceQueues? = nil, telemetry: (any TelemetrySink)? = nil) {
         self.events = events
         self.checkpoints = checkpoints
         self.registry = registry
         self.twins = twins
+        self.cloudToDevice = cloudToDevice
+        self.telemetry = telemetry
+        self.deviceAuthenticator = DeviceAuthenticator(registry: registry, hostName: hostName, clock: clock)
         self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
         self.clock = clock
         self.logger = logger
@@ -54,17 +64,26 @@ public struct ServiceAPI: HTTPResponder {
 
     private func route(_ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
         let head = request.head
-        guard let segments = HTTPTarget.pathSegments(head.path), let route = ServiceRoute(segments: segments) else {
-            throw .routeNotFound()
-        }
-        guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+        guard let segments = HTTPTarget.pathSegments(head.path) else { throw .routeNotFound() }
         let query = head.query.flatMap { HTTPTarget.queryItems($0) } ?? []
-        guard query.contains(where: { $0.name == "api-version" }) else {
-            throw .argumentInvalid("The api-version query parameter is required.")
+        // Device routes authenticate the device itself, never a policy (contract §2).
+        if let route = DeviceRoute(segments: segments) {
+            guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+            try requireAPIVersion(query)
+            return try await serveDevice(route, request, query: query)
         }
+        guard let route = ServiceRoute(segments: segments) else { throw .routeNotFound() }
+        guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
+        try requireAPIVersion(query)
         _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
         if case .methods(let key) = route { return try await invokeMethod(on: key, request) }
         return try await serve(route, request, query: query)
+    }
+
+    private func requireAPIVersion(_ query: [(name: String, value: String)]) throws(HubError) {
+        guard query.contains(where: { $0.name == "api-version" }) else {
+            throw .argumentInvalid("The api-version query parameter is required.")
+        }
     }
 
     /// A JSON answer; `etag` also goes in an `ETag` header, quoted (contract §4.4).

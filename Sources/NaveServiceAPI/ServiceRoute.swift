@@ -20,9 +20,15 @@ enum ServiceRoute: Equatable {
     case policyKey(String)                  // POST …/regenerateKey?key=primary|secondary|swap
     // Nave's own: reading the built-in events endpoint (long polling), for monitor-events.
     case events                             // GET
+    /// Cloud-to-device: purge, feedback, and Nave's own send (`CloudToDeviceRoute`).
+    case cloudToDevice(CloudToDeviceRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
+        if let route = CloudToDeviceRoute(segments: segments) {
+            self = .cloudToDevice(route)
+            return
+        }
         switch segments.count {
         case 1 where segments[0] == "devices": self = .devices
         case 2 where segments[0] == "devices": self = .device(segments[1])
@@ -52,6 +58,7 @@ enum ServiceRoute: Equatable {
         case .policy: ["PUT", "DELETE"]
         case .policyKey, .methods: ["POST"]
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
+        case .cloudToDevice(let route): [route.method]
         }
     }
 
@@ -66,6 +73,9 @@ enum ServiceRoute: Equatable {
         // Twin reads are registry reads; twin writes reach devices, so IoT Hub asks for
         // ServiceConnect (its permissions table: "update … desired properties").
         case .twin, .moduleTwin: method == "GET" ? .registryRead : .serviceConnect
+        // Sending, purging and reading feedback talk to devices: ServiceConnect (IoT Hub's
+        // permissions table: "send cloud-to-device messages … receive delivery acknowledgments").
+        case .cloudToDevice: .serviceConnect
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }

@@ -12,6 +12,7 @@ enum Schema {
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
         migrator.registerMigration("v2-hub") { db in try db.execute(sql: v2Hub) }
         migrator.registerMigration("v2-twins") { db in try db.execute(sql: v2Twins) }
+        migrator.registerMigration("v2-c2d") { db in try db.execute(sql: v2CloudToDevice) }
         for migration in laterMigrations {
             let sql = migration.sql
             migrator.registerMigration(migration.identifier) { db in try db.execute(sql: sql) }

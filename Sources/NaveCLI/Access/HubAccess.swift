@@ -27,6 +27,10 @@ protocol HubAccess {
     /// `{"status": n, "payload": …}` (contract §4.2). Needs a running node: only it has the
     /// device's connection.
     func invokeMethod(_ call: MethodCall) async throws -> JSONValue
+    /// Queues a C2D message; `{"deviceId","messageId","expiryTimeUtc","cloudToDeviceMessageCount"}`.
+    func sendCloudToDevice(_ request: CloudToDeviceSendRequest, deviceID: String) async throws -> JSONValue
+    /// Empties a device's C2D queue; `{"totalMessagesPurged","deviceId","moduleId"}`.
+    func purgeCloudToDevice(deviceID: String) async throws -> JSONValue
     func close() async
 }
 

@@ -94,7 +94,7 @@ struct RemoteHub: HubAccess {
     func close() async {}
 
     /// One request; a non-2xx answer becomes the hub's error.
-    private func call(_ method: String, _ path: String, query: String = "", body: JSONValue? = nil,
+    func call(_ method: String, _ path: String, query: String = "", body: JSONValue? = nil,
                       ifMatch: String? = nil, timeoutSeconds: Int? = nil) throws -> JSONValue {
         let token = try SASToken.serviceToken(hostName: hostName, keyName: keyName, key: key, expiry: Int64(time(nil)) + 300)
         var headers = [("Authorization", token), ("Accept", "application/json")]
@@ -120,7 +120,7 @@ struct RemoteHub: HubAccess {
         return "the node answered HTTP \(status)"
     }
 
-    private func escaped(_ segment: String) -> String { PercentEncoding.encode(segment, safe: "") }
+    func escaped(_ segment: String) -> String { PercentEncoding.encode(segment, safe: "") }
 
     private static func split(_ address: String) throws -> (String, Int) {
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {

@@ -61,6 +61,15 @@ public struct DeviceAuthenticator: Sendable {
         return refuse(.notAuthorized, "no password and no client certificate")
     }
 
+    /// Authenticates an HTTPS device request (contract §2): `authorization` is the same SAS
+    /// token the device uses as its MQTT password, and must be for `key` itself (its `sr` is
+    /// `{host}/devices/{id}`), so a device reaches only its own resources.
+    public func authenticate(_ key: IdentityKey, authorization: String?) -> Decision {
+        guard let authorization else { return refuse(.badCredentials, "no Authorization header") }
+        guard let credentials = credentials(of: key) else { return refuse(.notAuthorized, "\(key) is not registered or is disabled") }
+        return authenticate(key, token: authorization, authentication: credentials)
+    }
+
     /// The identity's authentication, or nil when it is unknown or its device is disabled.
     private func credentials(of key: IdentityKey) -> Authentication? {
         guard let device = registry.device(key.deviceID), device.status == .enabled else { return nil }

@@ -25,6 +25,10 @@ public protocol CloudToDeviceService: Sendable {
     func deviceCompleted(_ key: IdentityKey, lockToken: String)
     /// The device's connection ended; unacknowledged messages are redelivered later.
     func deviceGone(_ key: IdentityKey)
+    /// The connection could not take delivery `lockToken` (it no longer holds the C2D
+    /// subscription, or it ended): the message goes back to the queue without counting the
+    /// attempt, and nothing more is pushed to that connection until it is `deviceReady` again.
+    func deviceNotReady(_ key: IdentityKey, lockToken: String)
 }
 
 /// The services a hub without them answers with: 503 for device requests, nothing delivered.
@@ -39,4 +43,5 @@ public struct UnavailableDeviceServices: TwinService, MethodService, CloudToDevi
     public func deviceReady(_ key: IdentityKey) {}
     public func deviceCompleted(_ key: IdentityKey, lockToken: String) {}
     public func deviceGone(_ key: IdentityKey) {}
+    public func deviceNotReady(_ key: IdentityKey, lockToken: String) {}
 }

@@ -9,11 +9,21 @@ public enum PropertyBag {
 
     /// Parses a bag (an optional leading `?` is allowed). A pair without `=` has no value.
     public static func decode(_ bag: Substring) throws(HubError) -> (system: [MessageProperty], application: [MessageProperty]) {
+        var system: [MessageProperty] = []
+        var application: [MessageProperty] = []
+        for property in try decodeList(bag) {
+            if property.name.hasPrefix("$.") { system.append(property) } else { application.append(property) }
+        }
+        return (system, application)
+    }
+
+    /// Parses a bag into its properties in order, without telling system from application
+    /// ones (stores keep each list as its own bag).
+    public static func decodeList(_ bag: Substring) throws(HubError) -> [MessageProperty] {
         var text = bag
         if text.first == "?" { text = text.dropFirst() }
         guard text.utf8.count <= bagBytesMax else { throw .argumentInvalid("The property bag is longer than \(bagBytesMax) bytes.") }
-        var system: [MessageProperty] = []
-        var application: [MessageProperty] = []
+        var properties: [MessageProperty] = []
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: "=")
             guard let name = PercentEncoding.decode(pair[..<(equals ?? pair.endIndex)]), !name.isEmpty else {
@@ -26,9 +36,9 @@ public enum PropertyBag {
                 }
                 value = decoded
             }
-            if name.hasPrefix("$.") { system.append(MessageProperty(name, value)) } else { application.append(MessageProperty(name, value)) }
+            properties.append(MessageProperty(name, value))
         }
-        return (system, application)
+        return properties
     }
 
     /// Encodes system then application properties, as the SDKs write them.

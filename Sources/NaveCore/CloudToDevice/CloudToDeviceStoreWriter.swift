@@ -1,0 +1,83 @@
+import NaveModel
+import Synchronization
+
+/// Writes changes to the `CloudToDeviceStore` in the order they are posted, one batch at a
+/// time. The queues post while holding their state lock, so the store sees changes in the
+/// order the state made them (an update never overtakes the removal after it). Changes posted
+/// while a write is running are coalesced into the next batch: one transaction (one fsync on
+/// SQLite) for a burst of completions.
+///
+/// `done` callbacks run after their batch, in posting order, on the writing task. A failed
+/// batch fails every change in it; nothing retries (the in-memory state stays as it was
+/// changed, and a restart reloads what the store kept).
+final class CloudToDeviceStoreWriter: Sendable {
+    typealias Done = @Sendable (HubError?) -> Void
+
+    private struct Pending {
+        var changes: [CloudToDeviceChange]
+        var done: Done?
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var writing = false
+    }
+
+    private let store: any CloudToDeviceStore
+    private let state = Mutex(State())
+    private let failedBatches = Atomic<Int>(0)
+
+    init(store: any CloudToDeviceStore) { self.store = store }
+
+    /// Batches the store refused since start (each failure also reached its `done` callbacks).
+    var failedBatchCount: Int { failedBatches.load(ordering: .relaxed) }
+
+    /// Queues `changes` behind everything posted before; `done` runs once they are stored (nil)
+    /// or refused. Never blocks: the write runs on a task of its own.
+    func post(_ changes: [CloudToDeviceChange], done: Done? = nil) {
+        guard !changes.isEmpty || done != nil else { return }
+        let start = state.withLock { state in
+            state.pending.append(Pending(changes: changes, done: done))
+            guard !state.writing else { return false }
+            state.writing = true
+            return true
+        }
+        if start { Task { await self.drain() } }
+    }
+
+    /// Posts `changes` and waits until they are stored.
+    func write(_ changes: [CloudToDeviceChange]) async throws(HubError) {
+        let failure: HubError? = await withCheckedContinuation { continuation in
+            post(changes) { continuation.resume(returning: $0) }
+        }
+        if let failure { throw failure }
+    }
+
+    private func drain() async {
+        while let batch = nextBatch() {
+            let changes = batch.flatMap(\.changes)
+            var failure: HubError?
+            if !changes.isEmpty {
+                do {
+                    try await store.apply(changes)
+                } catch {
+                    failedBatches.add(1, ordering: .relaxed)
+                    failure = .serverError("The cloud-to-device store refused a write: \(error)")
+                }
+            }
+            for pending in batch { pending.done?(failure) }
+        }
+    }
+
+    /// Everything posted so far, or nil (and not writing any more) when nothing is.
+    private func nextBatch() -> [Pending]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else {
+                state.writing = false
+                return nil
+            }
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import NaveCore
+import NaveModel
+
+/// The embedded default `CloudToDeviceStore`: device queues and feedback in the node's SQLite
+/// database (schema: `Schema.v2CloudToDevice`, migration "v2-c2d").
+///
+/// `apply` runs a batch in one write transaction (the queues coalesce a burst of changes into
+/// one batch, so one fsync covers it); `loadCloudToDevice` reads one snapshot. Errors are
+/// `CloudToDeviceStoreError`. Text that cannot be a C string (U+0000) in an id is refused;
+/// property values can hold anything, being stored percent-encoded.
+public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
+    /// The database the tables live in; shared with the node's other SQLite stores.
+    public let database: SQLiteDatabase
+
+    /// A store over `database`, whose schema is already migrated (by `SQLiteDatabase.init`).
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    public func loadCloudToDevice() async throws -> CloudToDeviceSnapshot {
+        try await storageAccess {
+            try await database.pool.read { db in
+                try CloudToDeviceSnapshot(messages: Self.loadMessages(db), feedback: Self.loadFeedback(db))
+            }
+        }
+    }
+
+    public func apply(_ changes: [CloudToDeviceChange]) async throws {
+        guard !changes.isEmpty else { return }
+        try await storageAccess {
+            try await database.pool.write { db in
+                for change in changes { try Self.apply(change, in: db) }
+            }
+        }
+    }
+
+    private static func apply(_ change: CloudToDeviceChange, in db: Database) throws {
+        switch change {
+        case .enqueue(let message):
+            try refuseNUL([message.deviceID, message.deviceGenerationID], in: "message")
+            try refuseDuplicate(message.sequenceNumber, in: "cloudToDeviceMessages", db)
+            let sql = """
+                INSERT INTO cloudToDeviceMessages (sequenceNumber, deviceID, deviceGenerationID, enqueuedTime,
+                    expiryTime, deliveryCount, ack, systemProperties, applicationProperties, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            try db.cachedStatement(sql: sql).execute(arguments: [
+                message.sequenceNumber, message.deviceID, message.deviceGenerationID,
+                message.enqueuedTime.millisecondsSinceEpoch, message.expiryTime.millisecondsSinceEpoch,
+                message.deliveryCount, message.ack.rawValue,
+                PropertyBag.encode(system: message.message.systemProperties, application: []),
+                PropertyBag.encode(system: [], application: message.message.applicationProperties),
+                Data(message.message.body),
+            ])
+        case .setDeliveryCount(let sequenceNumber, let deliveryCount):
+            try db.cachedStatement(sql: "UPDATE cloudToDeviceMessages SET deliveryCount = ? WHERE sequenceNumber = ?")
+                .execute(arguments: [deliveryCount, sequenceNumber])
+        case .remove(let sequenceNumber):
+            try db.cachedStatement(sql: "DELETE FROM cloudToDeviceMessages WHERE sequenceNumber = ?").execute(arguments: [sequenceNumber])
+        case .appendFeedback(let record):
+            try refuseNUL([record.originalMessageID, record.deviceID, record.deviceGenerationID], in: "feedback record")
+            try refuseDuplicate(record.sequenceNumber, in: "cloudToDeviceFeedback", db)
+            let sql = """
+                INSERT INTO cloudToDeviceFeedback (sequenceNumber, originalMessageID, deviceID, deviceGenerationID,
+                    statusCode, enqueuedTime)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+            try db.cachedStatement(sql: sql).execute(arguments: [
+                record.sequenceNumber, record.originalMessageID, record.deviceID, record.deviceGenerationID,
+                record.statusCode.rawValue, record.enqueuedTime.millisecondsSinceEpoch,
+            ])
+        case .removeFeedback(let sequenceNumber):
+            try db.cachedStatement(sql: "DELETE FROM cloudToDeviceFeedback WHERE sequenceNumber = ?").execute(arguments: [sequenceNumber])
+        }
+    }
+
+    private static func loadMessages(_ db: Database) throws -> [QueuedCloudToDeviceMessage] {
+        let sql = """
+            SELECT sequenceNumber, deviceID, deviceGenerationID, enqueuedTime, expiryTime, deliveryCount, ack,
+                systemProperties, applicationProperties, body
+            FROM cloudToDeviceMessages ORDER BY sequenceNumber
+            """
+        var messages: [QueuedCloudToDeviceMessage] = []
+        let rows = try Row.fetchCursor(db, sql: sql)
+        while let row = try rows.next() {
+            let message = try DeviceMessage(body: Array(row.decode(Data.self, atIndex: 9)),
+                                            systemProperties: properties(row.decode(atIndex: 7)),
+                                            applicationProperties: properties(row.decode(atIndex: 8)))
+            messages.append(try QueuedCloudToDeviceMessage(
+                sequenceNumber: row.decode(atIndex: 0), deviceID: row.decode(atIndex: 1),
+                deviceGenerationID: row.decode(atIndex: 2),
+                enqueuedTime: Timestamp(millisecondsSinceEpoch: row.decode(atIndex: 3)),
+                expiryTime: Timestamp(millisecondsSinceEpoch: row.decode(atIndex: 4)), deliveryCount: row.decode(atIndex: 5),
+                ack: known(CloudToDeviceAck(rawValue: row.decode(atIndex: 6)), "iothub-ack", table: "cloudToDeviceMessages"),
+                message: message))
+        }
+        return messages
+    }
+
+    private static func loadFeedback(_ db: Database) throws -> [FeedbackRecord] {
+        let sql = """
+            SELECT sequenceNumber, originalMessageID, deviceID, deviceGenerationID, statusCode, enqueuedTime
+            FROM cloudToDeviceFeedback ORDER BY sequenceNumber
+            """
+        var records: [FeedbackRecord] = []
+        let rows = try Row.fetchCursor(db, sql: sql)
+        while let row = try rows.next() {
+            records.append(try FeedbackRecord(
+                sequenceNumber: row.decode(atIndex: 0), originalMessageID: row.decode(atIndex: 1),
+                deviceID: row.decode(atIndex: 2), deviceGenerationID: row.decode(atIndex: 3),
+                statusCode: known(FeedbackStatusCode(rawValue: row.decode(atIndex: 4)), "feedback status", table: "cloudToDeviceFeedback"),
+                enqueuedTime: Timestamp(millisecondsSinceEpoch: row.decode(atIndex: 5))))
+        }
+        return records
+    }
+
+    private static func properties(_ bag: String) throws -> [MessageProperty] {
+        do {
+            return try PropertyBag.decodeList(bag[...])
+        } catch {
+            throw CloudToDeviceStoreError.storage("a stored property bag does not parse: \(error.message)")
+        }
+    }
+
+    /// Checked before the insert so the error names the number; the primary key is the backstop.
+    private static func refuseDuplicate(_ sequenceNumber: Int64, in table: String, _ db: Database) throws {
+        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE sequenceNumber = ?)"),
+                                       arguments: [sequenceNumber]) ?? false
+        if exists { throw CloudToDeviceStoreError.duplicateSequenceNumber(sequenceNumber) }
+    }
+
+    /// GRDB binds text as C strings: a U+0000 would cut it short. Ids never contain it.
+    private static func refuseNUL(_ texts: [String], in kind: String) throws {
+        if texts.contains(where: { $0.utf8.contains(0) }) {
+            throw CloudToDeviceStoreError.storage("a \(kind) id contains U+0000, which this store cannot keep")
+        }
+    }
+
+    private static func known<T>(_ value: T?, _ what: String, table: String) throws -> T {
+        guard let value else { throw CloudToDeviceStoreError.storage("unknown \(what) in table \(table)") }
+        return value
+    }
+
+    /// Turns what GRDB throws into the port's vocabulary; cancellation passes through.
+    private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as CloudToDeviceStoreError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw CloudToDeviceStoreError.storage(SQLiteDatabase.reason(error))
+        }
+    }
+}
