@@ -17,8 +17,13 @@ struct ListenerTests {
             try second.listen(on: socket.address) { _ in EchoHandler() }
         }
         socket.close()
-        // Free again: the same port can be taken once the first listener closed.
-        let again = try second.listen(on: socket.address) { _ in EchoHandler() }
-        #expect(again.address.port == socket.address.port)
+        // Free again once the first listener's sockets are closed (the engine closes them when
+        // their cancelled accepts complete, so allow it a moment).
+        var again: ListeningSocket?
+        #expect(eventually(timeout: .seconds(5)) {
+            again = try? second.listen(on: socket.address) { _ in EchoHandler() }
+            return again != nil
+        })
+        #expect(again?.address.port == socket.address.port)
     }
 }
