@@ -108,16 +108,16 @@ let package = Package(
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
         // Helpers shared by test targets (deterministic generators); never shipped.
-        .target(name: "NaveTestSupport", path: "Tests/NaveTestSupport"),
+        .target(name: "NaveTestSupport", dependencies: ["NaveCore"], path: "Tests/NaveTestSupport"),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT"]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel"]),
-        .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth"]),
-        .testTarget(name: "NaveStoreTests", dependencies: ["NaveStore", "NaveCore", "NaveModel"]),
-        .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
+        .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
+        .testTarget(name: "NaveStoreTests", dependencies: ["NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
+        .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
         .testTarget(name: "ArchitectureTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -50,9 +50,7 @@ extension ServiceAPI {
             try await registry.deleteModule(deviceID, moduleID, ifMatch: ifMatch)
             return HTTPResponse(status: 204)
         case (.deviceStatistics, _):
-            let statistics = registry.statistics
-            return json(RegistryStatistics(totalDeviceCount: statistics.totalDeviceCount, enabledDeviceCount: statistics.enabledDeviceCount,
-                                           disabledDeviceCount: statistics.disabledDeviceCount).json)
+            return json(registry.statistics.json)
         case (.serviceStatistics, _):
             return json(ServiceStatistics(connectedDeviceCount: registry.connections.connectedDeviceCount).json)
         case (.events, _):

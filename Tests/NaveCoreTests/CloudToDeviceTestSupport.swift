@@ -1,3 +1,4 @@
+import NaveTestSupport
 import NaveCore
 import NaveModel
 import Testing
@@ -30,7 +31,7 @@ struct CloudToDeviceFixture {
         self.clock = clock
         self.store = store
         queues = try await CloudToDeviceQueues.open(registry: registry, store: store, clock: clock, scheduler: scheduler,
-                                                    random: CountingRandom(), limits: limits)
+                                                    random: SeededHubRandom(), limits: limits)
     }
 
     /// Moves the clock and the scheduler on together.

@@ -1,3 +1,4 @@
+import NaveTestSupport
 import NaveCore
 import NaveModel
 import Synchronization
@@ -65,7 +66,7 @@ struct MethodFixture {
         registry = try await makeRegistry()
         _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         _ = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "mod1"), ifMatch: nil)
-        methods = DirectMethods(registry: registry, scheduler: scheduler, random: CountingRandom(), limits: limits)
+        methods = DirectMethods(registry: registry, scheduler: scheduler, random: SeededHubRandom(), limits: limits)
     }
 
     /// A connected device (or module) reacting as told.

@@ -5,6 +5,7 @@ import NaveHTTP
 import NaveModel
 import NaveServiceAPI
 import Synchronization
+import NaveTestSupport
 import Testing
 
 /// `POST /twins/{id}/methods` and `/twins/{id}/modules/{mid}/methods` answered in-process by
@@ -122,10 +123,10 @@ private struct MethodAPI {
     let api: ServiceAPI
 
     init(withMethods: Bool = true) async throws {
-        registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: FixedRandom())
+        registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SeededHubRandom())
         _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         _ = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "mod1"), ifMatch: nil)
-        methods = DirectMethods(registry: registry, scheduler: scheduler, random: FixedRandom())
+        methods = DirectMethods(registry: registry, scheduler: scheduler, random: SeededHubRandom())
         api = ServiceAPI(registry: registry, hostName: "localhost", clock: clock, logger: Logger(label: "test"),
                          methods: withMethods ? methods : nil)
     }
@@ -180,19 +181,3 @@ private final class AnsweringDevice: LiveConnection {
     }
 }
 
-/// Randomness that is the same every run (keys, request-id prefixes): SplitMix64.
-private final class FixedRandom: HubRandom {
-    private let state = Mutex<UInt64>(0)
-
-    func bytes(_ count: Int) -> [UInt8] {
-        state.withLock { state in
-            (0..<count).map { _ in
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-            }
-        }
-    }
-}

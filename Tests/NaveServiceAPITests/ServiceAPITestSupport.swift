@@ -3,26 +3,11 @@ import Logging
 import NaveAuth
 import NaveCore
 import NaveHTTP
+import NaveTestSupport
 import NaveModel
 import NaveServiceAPI
 import Synchronization
 
-/// Deterministic randomness (SplitMix64) for generated keys and ids.
-final class SplitMixRandom: HubRandom {
-    private let state = Mutex<UInt64>(0x5EED)
-
-    func bytes(_ count: Int) -> [UInt8] {
-        state.withLock { state in
-            (0..<count).map { _ in
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return UInt8(truncatingIfNeeded: z ^ (z >> 31))
-            }
-        }
-    }
-}
 
 /// A logger that stays quiet unless something is badly wrong.
 func quietLogger(_ label: String = "nave.test") -> Logger {
@@ -85,7 +70,7 @@ struct APIFixture {
 
     static func make() async throws -> APIFixture {
         let clock = ManualClock(Timestamp(secondsSinceEpoch: now))
-        let registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SplitMixRandom())
+        let registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SeededHubRandom())
         return APIFixture(registry: registry, clock: clock,
                           api: ServiceAPI(registry: registry, hostName: "localhost", clock: clock, logger: quietLogger()))
     }

@@ -2,6 +2,7 @@ import NaveCore
 import NaveModel
 @testable import NaveStore
 import Synchronization
+import NaveTestSupport
 import Testing
 
 /// What only the SQLite C2D store has: queues that outlive the process, beside the registry in
@@ -32,10 +33,10 @@ struct SQLiteCloudToDeviceStoreTests {
             let path = scratch + "/nave.sqlite"
             let clock = ManualClock()
             let firstDatabase = try await SQLiteDatabase(path: path)
-            let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: firstDatabase), clock: clock, random: FixedRandom())
+            let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: firstDatabase), clock: clock, random: SeededHubRandom())
             _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
             let queues = try await CloudToDeviceQueues.open(registry: registry, store: SQLiteCloudToDeviceStore(database: firstDatabase),
-                                                            clock: clock, scheduler: ManualScheduler(), random: FixedRandom())
+                                                            clock: clock, scheduler: ManualScheduler(), random: SeededHubRandom())
             let sent = try await queues.send(to: IdentityKey(deviceID: "dev1"),
                                              message: DeviceMessage(body: Array("after restart".utf8),
                                                                     applicationProperties: [MessageProperty("iothub-ack", "full"),
@@ -45,9 +46,9 @@ struct SQLiteCloudToDeviceStoreTests {
 
             let database = try await SQLiteDatabase(path: path)
             defer { try? database.close() }
-            let reloaded = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: FixedRandom())
+            let reloaded = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SeededHubRandom())
             let again = try await CloudToDeviceQueues.open(registry: reloaded, store: SQLiteCloudToDeviceStore(database: database),
-                                                           clock: clock, scheduler: ManualScheduler(), random: FixedRandom())
+                                                           clock: clock, scheduler: ManualScheduler(), random: SeededHubRandom())
             let received = try #require(again.receive(IdentityKey(deviceID: "dev1")))
             #expect(received.queued.message == sent.message && received.queued.ack == .full)
             #expect(received.message.systemProperty("iothub-ack") == "full")
@@ -69,16 +70,3 @@ struct SQLiteCloudToDeviceStoreTests {
     }
 }
 
-/// Different bytes on every call, the same from run to run.
-final class FixedRandom: HubRandom {
-    private let counter = Mutex<UInt8>(0)
-
-    func bytes(_ count: Int) -> [UInt8] {
-        counter.withLock { counter in
-            (0..<count).map { _ in
-                counter &+= 37
-                return counter
-            }
-        }
-    }
-}

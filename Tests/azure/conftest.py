@@ -131,3 +131,14 @@ def unique_id(request):
     """A device id unique to the test."""
     name = re.sub(r"[^A-Za-z0-9-]", "-", request.node.name)[:60]
     return f"{name}-{int(time.monotonic() * 1000) % 100000}"
+
+
+@pytest.fixture
+def device(registry, unique_id):
+    """A SAS device registered for the test (keys generated), deleted afterwards."""
+    created = registry.create_device_with_sas(unique_id, None, None, "enabled")
+    yield created
+    try:
+        registry.delete_device(unique_id)
+    except Exception:
+        pass

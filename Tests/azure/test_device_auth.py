@@ -11,16 +11,6 @@ from azure.iot.device.exceptions import CredentialError
 from devices import RawDevice, device_sas, make_certificate, username, wait_until
 
 
-@pytest.fixture
-def device(registry, unique_id):
-    created = registry.create_device_with_sas(unique_id, None, None, "enabled")
-    yield created
-    try:
-        registry.delete_device(unique_id)
-    except Exception:
-        pass
-
-
 def keys(device):
     return device.authentication.symmetric_key
 

@@ -11,16 +11,6 @@ from azure.iot.hub.models import CloudToDeviceMethod
 from msrest.exceptions import HttpOperationError
 
 
-@pytest.fixture
-def device(registry, unique_id):
-    created = registry.create_device_with_sas(unique_id, None, None, "enabled")
-    yield created
-    try:
-        registry.delete_device(unique_id)
-    except Exception:
-        pass
-
-
 def primary_key(identity):
     return identity.authentication.symmetric_key.primary_key
 

@@ -12,16 +12,6 @@ from msrest.exceptions import HttpOperationError
 
 
 @pytest.fixture
-def device(registry, unique_id):
-    created = registry.create_device_with_sas(unique_id, None, None, "enabled")
-    yield created
-    try:
-        registry.delete_device(unique_id)
-    except Exception:
-        pass
-
-
-@pytest.fixture
 def client(node, device):
     client = node.device_client(device.device_id, device.authentication.symmetric_key.primary_key)
     client.connect()

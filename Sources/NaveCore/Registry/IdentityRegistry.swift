@@ -70,22 +70,11 @@ public final class IdentityRegistry: Sendable {
         tables.withLock { Array($0.policies.values) }.sorted { $0.name < $1.name }
     }
 
-    public struct Statistics: Sendable, Equatable {
-        public var totalDeviceCount: Int
-        public var enabledDeviceCount: Int
-        public var disabledDeviceCount: Int
-
-        public init(totalDeviceCount: Int, enabledDeviceCount: Int, disabledDeviceCount: Int) {
-            self.totalDeviceCount = totalDeviceCount
-            self.enabledDeviceCount = enabledDeviceCount
-            self.disabledDeviceCount = disabledDeviceCount
-        }
-    }
-
-    public var statistics: Statistics {
+    /// Device counts (IoT Hub's `RegistryStatistics`).
+    public var statistics: RegistryStatistics {
         tables.withLock { tables in
             let enabled = tables.devices.values.count { $0.status == .enabled }
-            return Statistics(totalDeviceCount: tables.devices.count, enabledDeviceCount: enabled,
+            return RegistryStatistics(totalDeviceCount: tables.devices.count, enabledDeviceCount: enabled,
                               disabledDeviceCount: tables.devices.count - enabled)
         }
     }
