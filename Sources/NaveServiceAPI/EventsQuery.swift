@@ -15,6 +15,9 @@ struct EventsQuery {
     var waitMillis: Int
 
     static let maxCountMax = 1000
+    /// Events looked at per request when a device filter skips others' (bounds one answer's work).
+    static let scannedEventsMax = 20_000
+    static let readBatchMax = 1_000
     static let waitMillisMax = 60_000
 
     init(_ query: [(name: String, value: String)]) throws(HubError) {

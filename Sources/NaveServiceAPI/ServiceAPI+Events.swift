@@ -20,8 +20,11 @@ extension ServiceAPI {
         if let group = request.consumerGroup, let checkpoints {
             try? await checkpoints.save(positions, for: group)
         }
+        // `caughtUp`: the reader has seen everything there is; a reader still behind must not
+        // count the time as silence (`monitor-events --timeout`).
         let body: JSONValue = ["events": .array(found.map { Self.json($0.record, partition: $0.partition) }),
-                               "positions": .string(EventsQuery.format(positions))]
+                               "positions": .string(EventsQuery.format(positions)),
+                               "caughtUp": .bool(caughtUp(log, positions))]
         return json(body)
     }
 
@@ -48,21 +51,39 @@ extension ServiceAPI {
         return positions
     }
 
+    /// Up to `maxCount` matching events from the positions on, advancing them. With a device
+    /// filter, other devices' events are skipped — up to `scannedEventsMax` per request, so a
+    /// reader far behind a busy log still gets an answer soon (and reads on from where it got).
     private func read(_ log: EventLog, from positions: inout [Int: Int64],
                       request: EventsQuery) throws(HubError) -> [(partition: Int, record: EventRecord)] {
         var found: [(partition: Int, record: EventRecord)] = []
-        for partition in positions.keys.sorted() where found.count < request.maxCount {
-            let records: [EventRecord]
-            do {
-                records = try log.read(partition: partition, from: .sequenceNumber(positions[partition]!), maxCount: request.maxCount - found.count)
-            } catch {
-                throw .argumentInvalid("Cannot read partition \(partition): \(error)")
+        var scanned = 0
+        for partition in positions.keys.sorted() {
+            while found.count < request.maxCount, scanned < EventsQuery.scannedEventsMax {
+                let records: [EventRecord]
+                do {
+                    records = try log.read(partition: partition, from: .sequenceNumber(positions[partition]!),
+                                           maxCount: min(EventsQuery.readBatchMax, request.maxCount - found.count + (request.deviceID == nil ? 0 : 1_000)))
+                } catch {
+                    throw .argumentInvalid("Cannot read partition \(partition): \(error)")
+                }
+                guard !records.isEmpty else { break }
+                for record in records where found.count < request.maxCount {
+                    positions[partition] = record.sequenceNumber + 1
+                    scanned += 1
+                    if request.deviceID == nil || record.deviceID == request.deviceID { found.append((partition, record)) }
+                }
             }
-            guard let last = records.last else { continue }
-            positions[partition] = last.sequenceNumber + 1
-            found += records.filter { request.deviceID == nil || $0.deviceID == request.deviceID }.map { (partition, $0) }
         }
         return found
+    }
+
+    /// Whether `positions` are past the last event of every partition.
+    private func caughtUp(_ log: EventLog, _ positions: [Int: Int64]) -> Bool {
+        positions.allSatisfy { partition, next in
+            guard let info = try? log.info(partition: partition) else { return true }
+            return next > info.lastSequenceNumber
+        }
     }
 
     private func info(_ log: EventLog, _ partition: Int) throws(HubError) -> EventPartitionInfo {

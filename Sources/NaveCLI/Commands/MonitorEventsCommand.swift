@@ -34,6 +34,8 @@ struct MonitorEventsCommand: AsyncParsableCommand {
             if let consumerGroup { query.append(("consumerGroup", consumerGroup)) }
             let answer = try await access.events(query: query)
             positions = answer["positions"]?.stringValue
+            // Behind the log (reading old events of others): not silence yet.
+            if answer["caughtUp"]?.boolValue == false { quietSince = monotonicSeconds() }
             for event in answer["events"]?.arrayValue ?? [] {
                 print(output == "json" ? event.serializedString() : Self.table(event).prettyPrinted)
                 fflush(nil) // flush every stream: a pipe reader sees each event at once
