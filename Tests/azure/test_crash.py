@@ -14,6 +14,11 @@ from devices import RawDevice, device_sas, username
 
 def test_sigkill_under_load_keeps_every_acknowledged_message(node, registry, unique_id):
     devices = [registry.create_device_with_sas(f"{unique_id}-{n}", None, None, "enabled") for n in range(4)]
+    # State that must come through the kill as well: a twin change and a queued C2D message.
+    from azure.iot.hub.models import Twin, TwinProperties
+    registry.update_twin(devices[0].device_id, Twin(properties=TwinProperties(desired={"mode": "eco"})), "*")
+    subprocess.run([NAVE, "c2d", "send", "--data-dir", str(node.data_dir), "--device-id", devices[1].device_id, "queued"],
+                   check=True, capture_output=True, timeout=60)
     acknowledged = set()
     lock = threading.Lock()
     senders = []
@@ -72,5 +77,7 @@ def test_sigkill_under_load_keeps_every_acknowledged_message(node, registry, uni
         stored |= {(device.device_id, json.loads(line)["body"]) for line in out.splitlines()}
     missing = acked - stored
     assert not missing, f"{len(missing)} of {len(acked)} acknowledged messages are not in the log, e.g. {sorted(missing)[:3]}"
-    # The registry survived the kill as well.
+    # The registry, the twin and the C2D queue survived the kill as well.
     assert {d.device_id for d in registry.get_devices()} >= {d.device_id for d in devices}
+    assert registry.get_twin(devices[0].device_id).properties.desired["mode"] == "eco"
+    assert registry.get_device(devices[1].device_id).cloud_to_device_message_count == 1
