@@ -35,7 +35,9 @@ final class TLSSession {
         SSL_set_bio(ssl, incoming, outgoing) // the SSL owns both BIOs now
         switch context.role {
         case .server: SSL_set_accept_state(ssl)
-        case .client: SSL_set_connect_state(ssl)
+        case .client:
+            SSL_set_connect_state(ssl)
+            context.offerSession(to: ssl)
         }
         self.ssl = ssl
         self.incoming = incoming
