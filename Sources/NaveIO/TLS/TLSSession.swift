@@ -17,6 +17,9 @@ final class TLSSession {
     }
 
     private let ssl: OpaquePointer
+    /// Held so the context outlives its connections: a client context's session callback finds
+    /// the Swift object through the SSL_CTX (tickets arrive any time after the handshake).
+    private let context: TLSContext
     private let incoming: OpaquePointer
     private let outgoing: OpaquePointer
     private(set) var isEstablished = false
@@ -40,6 +43,7 @@ final class TLSSession {
             context.offerSession(to: ssl)
         }
         self.ssl = ssl
+        self.context = context
         self.incoming = incoming
         self.outgoing = outgoing
     }
