@@ -65,6 +65,7 @@ struct HubTable {
             ("connectsPerSecond", "CONNACKs/s", rate), ("resumedFraction", "TLS resumed fraction", cores),
             ("targetCPUNanosPerConnect", "target CPU µs/connect", { String(format1: $0 / 1000) }),
             ("targetBoundConnectsPerSecond", "  → target-bound CONNACKs/s", rate),
+            ("targetCPUNanosPerClose", "target CPU µs/disconnect", { String(format1: $0 / 1000) }),
             ("connectFailures", "failed connects", whole),
             ("targetRate", "target rate/s", rate), ("completedPerSecond", "answered/s", rate), ("sentPerSecond", "sent/s", rate),
             ("targetCPUNanosPerMessage", "target CPU µs/answer", { String(format1: $0 / 1000) }),

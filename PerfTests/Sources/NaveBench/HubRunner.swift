@@ -105,7 +105,12 @@ final class HubRunner {
         if scenario.transport != .plain { sample.metrics["resumedFraction"] = Double(resumed) / Double(max(1, acked)) }
         sample.latency = latency
         if let error, failures > 0 { sample.errors.append(error) }
+        // The disconnect storm too: the client closes every connection; the target's CPU until
+        // it is idle again, per connection.
+        let beforeClose = target.cpuNanos()
         close(fleet)
+        target.waitUntilIdle()
+        sample.metrics["targetCPUNanosPerClose"] = Double(target.cpuNanos() - beforeClose) / Double(max(1, acked))
         target.stop()
         return (sample, eventLogFigures(target))
     }
