@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The hub benchmarks (PERF.md G3, G4, G6b, G8): builds `nave` (root package) and the harness
 # (this package) in release mode, then runs `nave-bench hub` on every hub scenario with defaults
-# sized to finish in about 6 minutes:
+# sized to finish in about 7 minutes:
 #   connect              10,000 SAS devices CONNECT→CONNACK over plain TCP (hub.plainMqttListeners)
 #   connect-tls          3,000 over TLS 1.3 (ECDSA P-256 development certificate), full handshakes
 #   connect-tls-resumed  3,000 resuming the last session ticket (both also against Mosquitto)
@@ -9,6 +9,7 @@
 #   telemetry-sweep      fixed rates 5 k…80 k/s: the highest whose PUBACK p99 stays under 10 ms
 #   methods              32 HTTPS keep-alive connections calling direct methods on 1,000 devices
 #   twin-reported        1,000 devices × 1 reported patch in flight
+#   c2d                  32 HTTPS keep-alive connections sending C2D messages to 1,000 devices (QoS 1, PUBACKed)
 # 3 rounds of 4 s each (connect storms: a fresh target per round, alternating with Mosquitto).
 # The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself and spawns the node
 # with CPU 0's mask, as `taskset -c 0` would). Devices are registered offline in DATA (default
@@ -34,7 +35,7 @@ LOGS="$(mktemp -d /tmp/nave-bench-hub-logs.XXXXXX)"
 echo "before: $(uptime)"
 status=0
 taskset -c 1 timeout --signal=TERM 1200 ./.build/release/nave-bench hub \
-  connect connect-tls connect-tls-resumed telemetry telemetry-sweep methods twin-reported \
+  connect connect-tls connect-tls-resumed telemetry telemetry-sweep methods twin-reported c2d \
   --target nave,mosquitto --nave-binary "$NAVE_BINARY" --data-directory "$DATA" --log-directory "$LOGS" "$@" || status=$?
 # The harness stops its targets (and they die with it: PDEATHSIG); any it could not stop is found
 # by its configuration file, which only this run's targets hold.

@@ -7,7 +7,7 @@ import NaveIO
 
 /// `nave-bench hub <scenario…>`: the IoT Hub paths of a Nave node with SAS devices — connect
 /// storms (plain and TLS, full and resumed; TLS also against Mosquitto), durable telemetry,
-/// direct methods over the REST API, reported twin patches.
+/// direct methods over the REST API, reported twin patches, C2D messages.
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
@@ -154,9 +154,9 @@ struct HubCommand: ParsableCommand {
         "targetCPUNanosPerConnect": "(utime+stime of the target from /proc/PID/stat, storm end − start) / CONNACKs; 10 ms tick resolution",
         "targetBoundConnectsPerSecond": "1 s / target CPU per connect: the rate if the target had its core to itself",
         "resumedFraction": "connections whose TLS session was resumed (Connection.isTLSResumed) / CONNACKs; the client context offers the last session ticket it received",
-        "completedPerSecond": "answers per second: PUBACKs (telemetry, sent after the event log's fdatasync), $iothub/twin/res/204 (twin), HTTP 200 with the device's status 200 (methods)",
+        "completedPerSecond": "answers per second: PUBACKs (telemetry, sent after the event log's fdatasync), $iothub/twin/res/204 (twin), HTTP 200 with the device's status 200 (methods), C2D PUBLISHes received by the devices (c2d; sent/s counts the REST sends)",
         "targetCPUNanosPerMessage": "target CPU / answers in the round",
-        "latency": "telemetry: PUBLISH written → PUBACK read; twin: PATCH written → response read; methods: HTTP request written → response read; HDR histogram, 3 digits",
+        "latency": "telemetry: PUBLISH written → PUBACK read; twin: PATCH written → response read; methods: HTTP request written → response read; c2d: REST send written → the device reads the message (send time carried in the body); HDR histogram, 3 digits",
         "eventLog": "the node's EventLog.statistics over its whole run (set-up included), from its 'node stopped' log line",
         "otherCPUCores": "all CPUs' busy time from /proc/stat minus target and harness, per wall second",
     ]

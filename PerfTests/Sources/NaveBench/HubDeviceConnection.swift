@@ -97,7 +97,7 @@ final class HubDeviceConnection: ConnectionHandler {
         fleet.lastConnAckNanos = now
         if fleet.recording { _ = fleet.connectLatency.record(UInt64(max(0, now - connectStartNanos))) }
         fleet.connectSettled()
-        if let filter = fleet.work.subscription {
+        if let filter = fleet.work.subscription(deviceID: HubDevices.id(index)) {
             var subscribe: [UInt8] = []
             MQTTPacket.subscribe(MQTTSubscribe(packetID: 1, subscriptions: [MQTTSubscription(filter: filter, qos: .atLeastOnce)]))
                 .encode(into: &subscribe)
@@ -125,8 +125,10 @@ final class HubDeviceConnection: ConnectionHandler {
     private func publishReceived(_ packet: UnsafeRawBufferPointer, headerBytes: Int, connection: Connection, now: Int64) {
         let topicLength = Int(packet[headerBytes]) << 8 | Int(packet[headerBytes + 1])
         let topic = UnsafeRawBufferPointer(rebasing: packet[(headerBytes + 2)..<(headerBytes + 2 + topicLength)])
+        var payloadStart = headerBytes + 2 + topicLength
         if (packet[0] >> 1) & 3 != 0 {
-            let at = headerBytes + 2 + topicLength
+            let at = payloadStart
+            payloadStart += 2
             let high = packet[at], low = packet[at + 1]
             connection.write(reserving: 4) { out in
                 out[0] = 0x40; out[1] = 2; out[2] = high; out[3] = low
@@ -148,6 +150,13 @@ final class HubDeviceConnection: ConnectionHandler {
             }
             sendMethodResponse(rid: UnsafeRawBufferPointer(rebasing: topic[rid]), connection: connection)
             fleet.methodCallsAnswered += 1
+        case .cloudToDevice:
+            // The body starts "t=<20 digits>": the back end's send time (same host, monotonic).
+            let payload = UnsafeRawBufferPointer(rebasing: packet[payloadStart...])
+            fleet.completed += 1
+            if fleet.recording, let sent = HubTopicBytes.number(in: payload, after: HubTopicBytes.sendTimeKey) {
+                _ = fleet.latency.record(UInt64(max(0, now - Int64(sent))))
+            }
         default:
             fleet.otherPublishes += 1
         }

@@ -11,8 +11,16 @@ enum HubWork: Equatable {
     case twinReported
     /// Answer direct-method calls (subscribed to `$iothub/methods/POST/#`).
     case methods
+    /// Receive C2D messages (subscribed to `devices/{id}/messages/devicebound/#`) and PUBACK them.
+    case cloudToDevice
 
-    var subscription: String? { self == .methods ? "$iothub/methods/POST/#" : nil }
+    func subscription(deviceID: String) -> String? {
+        switch self {
+        case .methods: "$iothub/methods/POST/#"
+        case .cloudToDevice: "devices/\(deviceID)/messages/devicebound/#"
+        default: nil
+        }
+    }
     var sendsRequests: Bool { self == .telemetry || self == .twinReported }
 }
 
@@ -51,6 +59,8 @@ final class HubFleet {
     var completed = 0
     var failedResponses = 0
     var methodCallsAnswered = 0
+    /// C2D sends the REST API accepted (`completed` counts the devices' receipts).
+    var cloudToDeviceQueued = 0
     var otherPublishes = 0
 
     /// Request → answer, nanoseconds (while `recording`).

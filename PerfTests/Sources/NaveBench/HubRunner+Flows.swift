@@ -25,14 +25,15 @@ extension HubRunner {
         if let error = loop.submitAndWait({ fleet.connectFailures + fleet.refused + fleet.protocolErrors > 0 ? fleet.lastError : nil }) {
             throw BrokerProcess.Failure(description: "devices could not connect: \(error)")
         }
-        var calls: MethodCalls?
-        if work == .methods {
-            let methodCalls = try MethodCalls(fleet: fleet, serviceKey: settings.serviceKey, responseTimeoutSeconds: settings.methodTimeoutSeconds)
-            calls = methodCalls
+        var calls: ServiceCalls?
+        if work == .methods || work == .cloudToDevice {
+            let serviceCalls = try ServiceCalls(fleet: fleet, kind: work == .methods ? .methods : .cloudToDevice, serviceKey: settings.serviceKey,
+                                                responseTimeoutSeconds: settings.methodTimeoutSeconds, payloadBytes: settings.payloadBytes)
+            calls = serviceCalls
             let httpTLS = try clientTLS(for: .tlsResumed)!
             let (count, port, loop) = (settings.httpConnections, target.ports.https!, loop)
-            loop.submitAndWait { methodCalls.open(count: count, address: SocketAddress(host: "127.0.0.1", port: port)!, tls: httpTLS, loop: loop) }
-            try waitUntil("\(count) HTTPS connections", timeoutSeconds: 30) { loop.submitAndWait { methodCalls.connected >= count } }
+            loop.submitAndWait { serviceCalls.open(count: count, address: SocketAddress(host: "127.0.0.1", port: port)!, tls: httpTLS, loop: loop) }
+            try waitUntil("\(count) HTTPS connections", timeoutSeconds: 30) { loop.submitAndWait { serviceCalls.connected >= count } }
         }
         defer { if let calls { loop.submitAndWait { calls.closeAll() } } }
         target.waitUntilIdle()
@@ -76,7 +77,7 @@ extension HubRunner {
         return (rounds, once)
     }
 
-    private func start(_ work: HubWork, _ fleet: HubFleet, _ calls: MethodCalls?) {
+    private func start(_ work: HubWork, _ fleet: HubFleet, _ calls: ServiceCalls?) {
         let window = work == .twinReported ? settings.twinInflight : settings.inflight
         loop.submitAndWait {
             if let calls { calls.start() } else { fleet.setPace(.window(window)) }

@@ -24,6 +24,7 @@ struct HubScenario: Codable {
         case "telemetry": .telemetry
         case "twin-reported": .twinReported
         case "methods": .methods
+        case "c2d": .cloudToDevice
         default: .idle
         }
     }
@@ -48,6 +49,12 @@ struct HubScenario: Codable {
         case "methods":
             HubScenario(name: name, kind: .flow, transport: .tls, work: "methods",
                         goal: "G8 direct-method round trips over HTTPS keep-alive (devices answer at once)", targets: [.nave])
+        case "c2d":
+            HubScenario(name: name, kind: .flow, transport: .tls, work: "c2d",
+                        goal: "G8 C2D deliveries: REST sends over HTTPS keep-alive, devices receive (QoS 1) and PUBACK", targets: [.nave])
+        case "c2d":
+            HubScenario(name: name, kind: .flow, transport: .tls, work: "c2d",
+                        goal: "G8 C2D deliveries: REST sends over HTTPS keep-alive, devices receive (QoS 1) and PUBACK", targets: [.nave])
         case "twin-reported":
             HubScenario(name: name, kind: .flow, transport: .tls, work: "twin-reported",
                         goal: "G8 reported twin patches, PATCH → $iothub/twin/res/204", targets: [.nave])
@@ -56,5 +63,5 @@ struct HubScenario: Codable {
         }
     }
 
-    static let all = ["connect", "connect-tls", "connect-tls-resumed", "telemetry", "telemetry-sweep", "methods", "twin-reported"]
+    static let all = ["connect", "connect-tls", "connect-tls-resumed", "telemetry", "telemetry-sweep", "methods", "twin-reported", "c2d"]
 }

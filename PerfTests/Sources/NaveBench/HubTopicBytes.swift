@@ -7,6 +7,7 @@ enum HubTopicBytes {
     static let methodResponse = Array("$iothub/methods/res/200/?$rid=".utf8)
     static let requestIDKey = Array("$rid=".utf8)
     static let seqOpen = Array("{\"seq\":".utf8)
+    static let sendTimeKey = Array(ServiceCalls.c2dTimeKey.utf8)
 
     /// The range of the value after `key` in `topic` (up to `&` or the end), or nil.
     static func value(in topic: UnsafeRawBufferPointer, after key: [UInt8]) -> Range<Int>? {
