@@ -11,8 +11,8 @@
 #   twin-reported        1,000 devices × 1 reported patch in flight
 #   c2d                  32 HTTPS keep-alive connections sending C2D messages to 1,000 devices (QoS 1, PUBACKed)
 # 3 rounds of 4 s each (connect storms: a fresh target per round, alternating with Mosquitto).
-# The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself and spawns the node
-# with CPU 0's mask, as `taskset -c 0` would). Devices are registered offline in DATA (default
+# The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself with
+# sched_setaffinity and spawns each target with CPU 0's mask, as `taskset -c 0` would). Devices are registered offline in DATA (default
 # /tmp/nave-bench-hub) on the first run. Loopback only; every run is bounded (the harness stops
 # each target it starts; this script kills any node the harness left behind).
 # Extra arguments go to `nave-bench hub` (see `--help`). The JSON result lands in results/.
@@ -34,7 +34,9 @@ swift build -c release --product nave-bench
 LOGS="$(mktemp -d /tmp/nave-bench-hub-logs.XXXXXX)"
 echo "before: $(uptime)"
 status=0
-taskset -c 1 timeout --signal=TERM 1200 ./.build/release/nave-bench hub \
+# No `taskset` around the harness: it must see both CPUs to pin itself to CPU 1 and start each
+# target with CPU 0's mask (a harness confined to one CPU pins nothing and says "pinning none").
+timeout --signal=TERM 1200 ./.build/release/nave-bench hub \
   connect connect-tls connect-tls-resumed telemetry telemetry-sweep methods twin-reported c2d \
   --target nave,mosquitto --nave-binary "$NAVE_BINARY" --data-directory "$DATA" --log-directory "$LOGS" "$@" || status=$?
 # The harness stops its targets (and they die with it: PDEATHSIG); any it could not stop is found
