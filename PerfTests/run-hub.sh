@@ -9,12 +9,13 @@
 #   telemetry-sweep      fixed rates 5 k…80 k/s: the highest whose PUBACK p99 stays under 10 ms
 #   methods              32 HTTPS keep-alive connections calling direct methods on 1,000 devices
 #   twin-reported        1,000 devices × 1 reported patch in flight
-#   c2d                  32 HTTPS keep-alive connections sending C2D messages to 1,000 devices (QoS 1, PUBACKed)
+#   c2d                  32 HTTPS keep-alive connections sending C2D to 1,000 devices (QoS 1, PUBACKed)
 # 3 rounds of 4 s each (connect storms: a fresh target per round, alternating with Mosquitto).
 # The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself with
-# sched_setaffinity and spawns each target with CPU 0's mask, as `taskset -c 0` would). Devices are registered offline in DATA (default
-# /tmp/nave-bench-hub) on the first run. Loopback only; every run is bounded (the harness stops
-# each target it starts; this script kills any node the harness left behind).
+# sched_setaffinity and spawns each target with CPU 0's mask, as `taskset -c 0` would). Devices
+# are registered offline in DATA (default /tmp/nave-bench-hub) on the first run. Loopback only;
+# every run is bounded (the harness stops each target it starts; this script kills any node the
+# harness left behind).
 # Extra arguments go to `nave-bench hub` (see `--help`). The JSON result lands in results/.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -91,6 +91,7 @@ struct HubCommand: ParsableCommand {
         let cpus = Int(bench_allowed_cpu_count())
         let pinning = cpus >= 2 && !noPin
         if pinning, bench_pin_current_thread(Int32(clientCPU)) != 0 { throw ValidationError("cannot pin to CPU \(clientCPU)") }
+        if !pinning { progress("warning: not pinning (\(cpus) CPUs allowed): target and load generator share cores") }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .warning
