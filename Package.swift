@@ -20,6 +20,9 @@ let package = Package(
         .library(name: "NaveHTTP", targets: ["NaveHTTP"]),
         .library(name: "NaveModel", targets: ["NaveModel"]),
         .library(name: "NaveCore", targets: ["NaveCore"]),
+        // The benchmark harness (PerfTests) registers devices and signs tokens with these.
+        .library(name: "NaveAuth", targets: ["NaveAuth"]),
+        .library(name: "NaveStore", targets: ["NaveStore"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),
     ],

@@ -28,6 +28,11 @@ let package = Package(
                 "CBenchSupport",
                 .product(name: "NaveIO", package: "Nave"),
                 .product(name: "NaveMQTT", package: "Nave"),
+                // The hub scenarios register SAS devices in the store before the node starts.
+                .product(name: "NaveAuth", package: "Nave"),
+                .product(name: "NaveCore", package: "Nave"),
+                .product(name: "NaveModel", package: "Nave"),
+                .product(name: "NaveStore", package: "Nave"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,6 +12,10 @@ public struct HubConfiguration: Sendable {
     public var hostName = "localhost"
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
+    /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
+    /// certificate without TLS). Default none: for benchmarks and trusted networks only, since
+    /// tokens cross the wire in the clear.
+    public var plainMqttListeners: [NaveConfiguration.Listener] = []
     /// HTTPS: the service REST API (and later device HTTP and WebSockets) (the SDKs dial 443).
     public var httpsListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 443)]
     /// PEM certificate chain (leaf first) and private key the TLS listeners present. Empty:
@@ -31,6 +35,9 @@ public struct HubConfiguration: Sendable {
         hostName = hub.string(forKey: "hostName", default: hostName)
         if let listeners = hub.stringArray(forKey: "mqttListeners") {
             mqttListeners = try listeners.map(NaveConfiguration.parseListener)
+        }
+        if let listeners = hub.stringArray(forKey: "plainMqttListeners") {
+            plainMqttListeners = try listeners.map(NaveConfiguration.parseListener)
         }
         if let listeners = hub.stringArray(forKey: "httpsListeners") {
             httpsListeners = try listeners.map(NaveConfiguration.parseListener)
@@ -66,7 +73,7 @@ public struct HubConfiguration: Sendable {
         guard (certificateChainPath.isEmpty) == (privateKeyPath.isEmpty) else {
             throw NaveConfiguration.Invalid(description: "hub.tls.certificateChain and hub.tls.privateKey are given together or not at all")
         }
-        for listener in mqttListeners + httpsListeners where listener.socketAddress == nil {
+        for listener in mqttListeners + plainMqttListeners + httpsListeners where listener.socketAddress == nil {
             throw NaveConfiguration.Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
     }

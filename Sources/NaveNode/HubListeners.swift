@@ -22,10 +22,11 @@ struct HubListeners {
         ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock), hub: hub)
     }
 
-    func listenForDevices(on address: SocketAddress, group: EventLoopGroup) throws -> ListeningSocket {
+    /// Devices over MQTT; `tls` false only for `hub.plainMqttListeners` (same gate, no TLS).
+    func listenForDevices(on address: SocketAddress, group: EventLoopGroup, tls: Bool = true) throws -> ListeningSocket {
         let gate = deviceGate
         let broker = broker
-        return try group.listen(on: address, tls: resources.tls) { broker.makeHandler(for: $0, gate: gate) }
+        return try group.listen(on: address, tls: tls ? resources.tls : nil) { broker.makeHandler(for: $0, gate: gate) }
     }
 
     func listenForHTTPS(on address: SocketAddress, group: EventLoopGroup) throws -> ListeningSocket {

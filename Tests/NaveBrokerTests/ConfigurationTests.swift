@@ -31,6 +31,7 @@ struct ConfigurationTests {
         #expect(loaded.engine.receiveBufferCount == defaults.engine.receiveBufferCount)
         #expect(loaded.hub.enabled == defaults.hub.enabled && loaded.hub.hostName == defaults.hub.hostName)
         #expect(loaded.hub.mqttListeners == defaults.hub.mqttListeners)
+        #expect(loaded.hub.plainMqttListeners == defaults.hub.plainMqttListeners)
         #expect(loaded.hub.httpsListeners == defaults.hub.httpsListeners)
         #expect(loaded.hub.http == defaults.hub.http)
         #expect(loaded.hub.events == defaults.hub.events)
@@ -40,10 +41,12 @@ struct ConfigurationTests {
     func environmentOverrides() async throws {
         let loaded = try await NaveConfiguration.load(
             configFile: Self.root.appendingPathComponent("Tuning/profiles/small-2-core.yaml").path,
-            environment: ["MQTT_MAXIMUM_PACKET_BYTES": "4096", "MQTT_LISTENERS": "127.0.0.1:9999", "IO_LOOPS": "1", "ROUTER_SHARDS": "1"])
+            environment: ["MQTT_MAXIMUM_PACKET_BYTES": "4096", "MQTT_LISTENERS": "127.0.0.1:9999", "IO_LOOPS": "1", "ROUTER_SHARDS": "1",
+                          "HUB_PLAIN_MQTT_LISTENERS": "127.0.0.1:18884"])
         #expect(loaded.broker.binding.maximumPacketBytes == 4096)
         #expect(loaded.listeners == [.init(host: "127.0.0.1", port: 9999)])
         #expect(loaded.engine.loopCount == 1)
+        #expect(loaded.hub.plainMqttListeners == [.init(host: "127.0.0.1", port: 18884)])
         try loaded.validate()
     }
 

@@ -159,6 +159,27 @@ struct TLSTests {
         #expect(!serverProbe.receivedBeforeActive.withLock { $0 })
     }
 
+    @Test("a client context with reuseSessions resumes the session the server issued (TLS 1.3 ticket)", arguments: allBackends)
+    func clientResumesSession(backend: EventLoopConfiguration.BackendChoice) throws {
+        let certificates = try TestCertificates.make()
+        let serverContext = try TLSContext(serverCertificateChainPath: certificates.serverChain, privateKeyPath: certificates.serverKey)
+        let reusing = try TLSContext(clientTrustingCAPath: certificates.caCertificate, reuseSessions: true)
+        let plain = try TLSContext(clientTrustingCAPath: certificates.caCertificate)
+        let group = try makeGroup(backend: backend, loops: 2)
+        defer { group.shutdownGracefully() }
+        let listener = try group.listen(on: SocketAddress(host: "127.0.0.1", port: 0)!, tls: serverContext) { _ in TLSProbeHandler(TLSProbe()) }
+        let log = ResumptionLog()
+        // Each client waits for its echo before the next starts: by then it has read the
+        // server's tickets (sent after the handshake), so the next one has a session to offer.
+        for context in [reusing, reusing, reusing, plain] {
+            let count = log.resumed.withLock { $0.count }
+            let loop = group.loops[1]
+            loop.execute { loop.connect(to: listener.address, tls: context, handler: ResumptionProbe(log)) }
+            #expect(eventually { log.resumed.withLock { $0.count } == count + 1 })
+        }
+        #expect(log.resumed.withLock { $0 } == [false, true, true, false])
+    }
+
     @Test("plaintext sent to a TLS port fails the handshake and closes only that connection", arguments: allBackends)
     func garbageFailsHandshake(backend: EventLoopConfiguration.BackendChoice) throws {
         let certificates = try TestCertificates.make()
@@ -183,4 +204,30 @@ struct TLSTests {
             try TLSContext(serverCertificateChainPath: "/nonexistent/server.pem", privateKeyPath: "/nonexistent/server.key")
         }
     }
+}
+
+final class ResumptionLog: Sendable {
+    let resumed = Mutex<[Bool]>([])
+}
+
+/// Sends a byte once active, records whether the session was resumed when the echo comes back,
+/// then closes.
+final class ResumptionProbe: ConnectionHandler {
+    let log: ResumptionLog
+    init(_ log: ResumptionLog) { self.log = log }
+
+    func connectionActive(_ connection: Connection) {
+        connection.write(reserving: 1) { target in
+            target[0] = 42
+            return 1
+        }
+    }
+
+    func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        let resumed = connection.isTLSResumed
+        log.resumed.withLock { $0.append(resumed) }
+        connection.close()
+    }
+
+    func connectionDidClose(_ connection: Connection, reason: CloseReason) {}
 }

@@ -1,4 +1,5 @@
 import CNaveSSL
+import Synchronization
 
 /// A TLS failure, with OpenSSL's reason when it gave one. Never carries key material.
 public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -21,11 +22,19 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
 /// client: certificates, protocol range, session resumption. TLS itself runs as a byte transform
 /// over memory BIOs inside the engine (`TLSSession`), so it needs no socket of its own.
 public final class TLSContext: @unchecked Sendable {
-    // @unchecked: SSL_CTX is safe to share once configured; it is not mutated after init.
+    // @unchecked: SSL_CTX is safe to share once configured; it is not mutated after init (the
+    // remembered client session is behind its own lock).
     public enum Role: Sendable { case server, client }
 
     let context: OpaquePointer
     public let role: Role
+    /// Client contexts made with `reuseSessions`: the newest resumable session the server gave
+    /// (a TLS 1.3 ticket arrives after the handshake, so this is filled by `SSL_CTX_sess_set_new_cb`,
+    /// not read back after connect). Stays nil otherwise. One slot, not a cache per server: the load
+    /// harness dials one address per context. Held as the pointer's bits (0: none), since an
+    /// `OpaquePointer` is not `Sendable`.
+    private let lastSession = Mutex<UInt>(0)
+    private let reusesSessions: Bool
 
     /// A server context.
     /// - Parameters:
@@ -36,6 +45,7 @@ public final class TLSContext: @unchecked Sendable {
     public init(serverCertificateChainPath certificateChainPath: String, privateKeyPath: String,
                 requestClientCertificate: Bool = true) throws(TLSError) {
         role = .server
+        reusesSessions = false
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError("SSL_CTX_new failed") }
         self.context = context
         try configureCommon()
@@ -57,10 +67,13 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// A client context (the load harness, tests). `trustedCAPath` verifies the server; without it
-    /// the server is not verified (benchmarks on loopback only).
+    /// the server is not verified (benchmarks on loopback only). With `reuseSessions`, every new
+    /// connection offers the last session the server issued on this context, so it resumes
+    /// (`Connection.isTLSResumed`) instead of doing a full handshake.
     public init(clientTrustingCAPath trustedCAPath: String?, certificateChainPath: String? = nil,
-                privateKeyPath: String? = nil) throws(TLSError) {
+                privateKeyPath: String? = nil, reuseSessions: Bool = false) throws(TLSError) {
         role = .client
+        reusesSessions = reuseSessions
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw TLSError("SSL_CTX_new failed") }
         self.context = context
         try configureCommon()
@@ -76,6 +89,39 @@ public final class TLSContext: @unchecked Sendable {
                 throw TLSError("cannot load client certificate \(certificateChainPath)")
             }
         }
+        if reuseSessions { enableClientSessionReuse() }
+    }
+
+    /// Client session cache in "external" mode: OpenSSL hands each new session to the callback
+    /// (no internal store, whose lookups only serve servers), and the callback finds this object
+    /// through the context's app-data slot (ex_data 0; the context never outlives `self`).
+    private func enableClientSessionReuse() {
+        _ = SSL_CTX_ctrl(context, SSL_CTRL_SET_SESS_CACHE_MODE, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE), nil)
+        _ = SSL_CTX_set_ex_data(context, 0, Unmanaged.passUnretained(self).toOpaque())
+        SSL_CTX_sess_set_new_cb(context) { ssl, session in
+            guard let ssl, let session, SSL_SESSION_is_resumable(session) == 1,
+                  let owner = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), 0) else { return 0 }
+            Unmanaged<TLSContext>.fromOpaque(owner).takeUnretainedValue().remember(session)
+            return 1 // the reference is ours now
+        }
+    }
+
+    /// Keeps `session` (its reference is handed over) in place of the previous one.
+    private func remember(_ session: OpaquePointer) {
+        let previous = lastSession.withLock { slot in
+            defer { slot = UInt(bitPattern: session) }
+            return slot
+        }
+        if let previous = OpaquePointer(bitPattern: previous) { SSL_SESSION_free(previous) }
+    }
+
+    /// Offers the remembered session on a new client `ssl` (SSL_set_session takes its own
+    /// reference, under the lock so the session cannot be freed meanwhile).
+    func offerSession(to ssl: OpaquePointer) {
+        guard reusesSessions else { return }
+        lastSession.withLock { slot in
+            if let session = OpaquePointer(bitPattern: slot) { _ = SSL_set_session(ssl, session) }
+        }
     }
 
     private func configureCommon() throws(TLSError) {
@@ -87,5 +133,8 @@ public final class TLSContext: @unchecked Sendable {
         _ = cnave_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE))
     }
 
-    deinit { SSL_CTX_free(context) }
+    deinit {
+        if let session = OpaquePointer(bitPattern: lastSession.withLock { $0 }) { SSL_SESSION_free(session) }
+        SSL_CTX_free(context)
+    }
 }

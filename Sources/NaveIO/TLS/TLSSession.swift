@@ -17,6 +17,9 @@ final class TLSSession {
     }
 
     private let ssl: OpaquePointer
+    /// Held so the context outlives its connections: a client context's session callback finds
+    /// the Swift object through the SSL_CTX (tickets arrive any time after the handshake).
+    private let context: TLSContext
     private let incoming: OpaquePointer
     private let outgoing: OpaquePointer
     private(set) var isEstablished = false
@@ -35,9 +38,12 @@ final class TLSSession {
         SSL_set_bio(ssl, incoming, outgoing) // the SSL owns both BIOs now
         switch context.role {
         case .server: SSL_set_accept_state(ssl)
-        case .client: SSL_set_connect_state(ssl)
+        case .client:
+            SSL_set_connect_state(ssl)
+            context.offerSession(to: ssl)
         }
         self.ssl = ssl
+        self.context = context
         self.incoming = incoming
         self.outgoing = outgoing
     }

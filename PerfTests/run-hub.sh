@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The hub benchmarks (PERF.md G3, G4, G6b, G8): builds `nave` (root package) and the harness
+# (this package) in release mode, then runs `nave-bench hub` on every hub scenario with defaults
+# sized to finish in about 7 minutes:
+#   connect              10,000 SAS devices CONNECT→CONNACK over plain TCP (hub.plainMqttListeners)
+#   connect-tls          3,000 over TLS 1.3 (ECDSA P-256 development certificate), full handshakes
+#   connect-tls-resumed  3,000 resuming the last session ticket (both also against Mosquitto)
+#   telemetry            1,000 devices × 8 QoS 1 publishes in flight, 64-byte bodies, PUBACK after fdatasync
+#   telemetry-sweep      fixed rates 5 k…80 k/s: the highest whose PUBACK p99 stays under 10 ms
+#   methods              32 HTTPS keep-alive connections calling direct methods on 1,000 devices
+#   twin-reported        1,000 devices × 1 reported patch in flight
+#   c2d                  32 HTTPS keep-alive connections sending C2D to 1,000 devices (QoS 1, PUBACKed)
+# 3 rounds of 4 s each (connect storms: a fresh target per round, alternating with Mosquitto).
+# The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself with
+# sched_setaffinity and spawns each target with CPU 0's mask, as `taskset -c 0` would). Devices
+# are registered offline in DATA (default /tmp/nave-bench-hub) on the first run. Loopback only;
+# every run is bounded (the harness stops each target it starts; this script kills any node the
+# harness left behind).
+# Extra arguments go to `nave-bench hub` (see `--help`). The JSON result lands in results/.
+set -euo pipefail
+cd "$(dirname "$0")"
+DATA="${DATA:-/tmp/nave-bench-hub}"
+command -v /usr/sbin/mosquitto >/dev/null || { echo "mosquitto is missing: apt-get install -y mosquitto" >&2; exit 1; }
+# NAVE_SCRATCH: a separate build directory when another build or test holds the root's .build lock.
+if [[ -n "${NAVE_SCRATCH:-}" ]]; then
+  (cd .. && swift build -c release --product nave --scratch-path "$NAVE_SCRATCH")
+  NAVE_BINARY="$NAVE_SCRATCH/release/nave"
+else
+  (cd .. && swift build -c release --product nave)
+  NAVE_BINARY="../.build/release/nave"
+fi
+# See run-echo.sh: re-plan when the root package gained files.
+rm -f .build/release.yaml .build/*/release/description.json
+swift build -c release --product nave-bench
+LOGS="$(mktemp -d /tmp/nave-bench-hub-logs.XXXXXX)"
+echo "before: $(uptime)"
+status=0
+# No `taskset` around the harness: it must see both CPUs to pin itself to CPU 1 and start each
+# target with CPU 0's mask (a harness confined to one CPU pins nothing and says "pinning none").
+timeout --signal=TERM 1200 ./.build/release/nave-bench hub \
+  connect connect-tls connect-tls-resumed telemetry telemetry-sweep methods twin-reported c2d \
+  --target nave,mosquitto --nave-binary "$NAVE_BINARY" --data-directory "$DATA" --log-directory "$LOGS" "$@" || status=$?
+# The harness stops its targets (and they die with it: PDEATHSIG); any it could not stop is found
+# by its configuration file, which only this run's targets hold.
+for pid in $(pgrep -f -- "-c $LOGS/|--config $LOGS/" || true); do kill -KILL "$pid" 2>/dev/null || true; done
+echo "after: $(uptime)"
+echo "target logs: $LOGS"
+exit $status
