@@ -32,20 +32,30 @@ public enum IoTHubTopic: Equatable, Sendable {
         }
     }
 
+    /// `devices/{d}/messages/events[/{bag}]` or `devices/{d}/modules/{m}/messages/events[/{bag}]`
+    /// (the bag keeps any further `/`). Runs for every telemetry message, so it walks the topic
+    /// once and builds no array of levels.
     private static func telemetry(_ topic: Substring) -> IoTHubTopic? {
-        let parts = topic.split(separator: "/", maxSplits: 5, omittingEmptySubsequences: false)
-        // devices/{d}/messages/events/{bag}  or  devices/{d}/modules/{m}/messages/events/{bag}
-        if parts.count >= 4, parts[2] == "messages", parts[3] == "events" {
-            let bag = topic.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false).dropFirst(4).first ?? ""
-            return .telemetry(deviceID: parts[1], moduleID: nil, propertyBag: bag)
+        let afterDevices = topic.dropFirst("devices/".count)
+        guard let slash = afterDevices.firstIndex(of: "/") else { return nil }
+        let deviceID = afterDevices[..<slash]
+        let rest = afterDevices[afterDevices.index(after: slash)...]
+        if let bag = bag(rest, after: "messages/events") {
+            return .telemetry(deviceID: deviceID, moduleID: nil, propertyBag: bag)
         }
-        if parts.count >= 6, parts[2] == "modules", parts[4] == "messages" {
-            let rest = parts[5]
-            guard rest == "events" || rest.hasPrefix("events/") else { return nil }
-            let bag = rest.hasPrefix("events/") ? rest.dropFirst("events/".count) : ""
-            return .telemetry(deviceID: parts[1], moduleID: parts[3], propertyBag: bag)
-        }
-        return nil
+        guard rest.hasPrefix("modules/") else { return nil }
+        let afterModules = rest.dropFirst("modules/".count)
+        guard let moduleSlash = afterModules.firstIndex(of: "/") else { return nil }
+        guard let bag = bag(afterModules[afterModules.index(after: moduleSlash)...], after: "messages/events") else { return nil }
+        return .telemetry(deviceID: deviceID, moduleID: afterModules[..<moduleSlash], propertyBag: bag)
+    }
+
+    /// What follows `level` + "/" in `text`, "" when `text` is exactly `level`, else nil.
+    private static func bag(_ text: Substring, after level: String) -> Substring? {
+        guard text.hasPrefix(level) else { return nil }
+        let rest = text.dropFirst(level.count)
+        if rest.isEmpty { return rest }
+        return rest.first == "/" ? rest.dropFirst() : nil
     }
 
     /// The `$rid` of `…/?$rid=…[&…]` following `prefix`; nil when absent or empty.

@@ -1,0 +1,52 @@
+import NaveMQTTBinding
+import Testing
+
+/// Telemetry topics (contract §1.6) parse as the first implementation parsed them: that one
+/// split the topic into levels (an array per message); the single-pass parser must agree with
+/// it on every topic, well-formed or not.
+@Suite("IoT Hub telemetry topics against the reference parser")
+struct IoTHubTelemetryTopicTests {
+    /// The level-splitting parser the single pass replaced, kept as the reference.
+    static func reference(_ topic: String) -> IoTHubTopic? {
+        let text = Substring(topic)
+        guard text.hasPrefix("devices/") else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 5, omittingEmptySubsequences: false)
+        if parts.count >= 4, parts[2] == "messages", parts[3] == "events" {
+            let bag = text.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: false).dropFirst(4).first ?? ""
+            return .telemetry(deviceID: parts[1], moduleID: nil, propertyBag: bag)
+        }
+        if parts.count >= 6, parts[2] == "modules", parts[4] == "messages" {
+            let rest = parts[5]
+            guard rest == "events" || rest.hasPrefix("events/") else { return nil }
+            let bag = rest.hasPrefix("events/") ? rest.dropFirst("events/".count) : ""
+            return .telemetry(deviceID: parts[1], moduleID: parts[3], propertyBag: bag)
+        }
+        return nil
+    }
+
+    static let topics = [
+        "devices/d1/messages/events/", "devices/d1/messages/events", "devices/d1/messages/events/a=1&%24.mid=x",
+        "devices/d1/messages/events/a/b/c", "devices/d1/messages/eventsX", "devices/d1/messages/events//",
+        "devices/d1/messages/", "devices/d1/messages", "devices/d1", "devices/", "devices//messages/events/",
+        "devices/d1/modules/m1/messages/events/", "devices/d1/modules/m1/messages/events",
+        "devices/d1/modules/m1/messages/events/k=v/x", "devices/d1/modules/m1/messages/eventsX",
+        "devices/d1/modules//messages/events/", "devices/d1/modules/m1/messages", "devices/d1/modules/m1",
+        "devices/d1/modules/m1/inputs/events/", "devices/d1/modules/messages/events/",
+        "devices/d1/messages/events/\u{301}x", "devices/d\u{301}/messages/events/", "devices/d1/\u{301}messages/events/",
+        "devices/d1/messages/devicebound/", "devices/bench-000042/messages/events/",
+    ]
+
+    @Test("telemetry topics parse as the level-splitting reference parsed them", arguments: topics)
+    func agreesWithReference(_ topic: String) {
+        #expect(IoTHubTopic(publishedTopic: topic) == Self.reference(topic))
+    }
+
+    @Test("device and module telemetry: ids and property bag")
+    func fields() {
+        #expect(IoTHubTopic(publishedTopic: "devices/d1/messages/events/a=1/b")
+            == .telemetry(deviceID: "d1", moduleID: nil, propertyBag: "a=1/b"))
+        #expect(IoTHubTopic(publishedTopic: "devices/d1/modules/m1/messages/events")
+            == .telemetry(deviceID: "d1", moduleID: "m1", propertyBag: ""))
+        #expect(IoTHubTopic(publishedTopic: "devices/d1/messages/eventsX") == nil)
+    }
+}
