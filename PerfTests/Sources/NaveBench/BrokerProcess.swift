@@ -95,30 +95,13 @@ final class BrokerProcess {
     /// a saturated broker keeps draining after the load stops (PERF.md rule 3).
     @discardableResult
     func waitUntilIdle(timeoutSeconds: Double = 15) -> Bool {
-        let deadline = monotonicSeconds() + timeoutSeconds
-        while monotonicSeconds() < deadline {
-            let before = cpuNanos()
-            usleep(200_000)
-            if cpuNanos() - before <= 4_000_000 { return true }
-        }
-        return false
+        ChildProcesses.waitUntilIdle(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
     func stop() {
         guard !reaped else { return }
-        kill(pid, SIGTERM)
-        let deadline = monotonicSeconds() + 10
-        var status: Int32 = 0
-        while monotonicSeconds() < deadline {
-            if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }
-            usleep(10_000)
-        }
-        if !reaped {
-            kill(pid, SIGKILL)
-            waitpid(pid, &status, 0)
-            reaped = true
-        }
-        ChildProcesses.forget(pid)
+        ChildProcesses.terminate(pid, graceSeconds: 10)
+        reaped = true
     }
 
     /// "mosquitto version 2.0.11" or the nave binary's build time.

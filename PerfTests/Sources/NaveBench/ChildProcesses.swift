@@ -42,6 +42,36 @@ enum ChildProcesses {
     }
 
     /// SIGKILL to every child still registered (async-signal-safe).
+    /// Waits until `pid` used under 2 % of a core over 200 ms (at most `timeoutSeconds`): a
+    /// saturated target keeps draining after the load stops (PERF.md rule 3).
+    @discardableResult
+    static func waitUntilIdle(pid: pid_t, timeoutSeconds: Double) -> Bool {
+        let deadline = monotonicSeconds() + timeoutSeconds
+        while monotonicSeconds() < deadline {
+            let before = ProcStat.cpuNanos(pid: pid) ?? 0
+            usleep(200_000)
+            if (ProcStat.cpuNanos(pid: pid) ?? 0) - before <= 4_000_000 { return true }
+        }
+        return false
+    }
+
+    /// SIGTERM, then SIGKILL if `pid` is still there after `graceSeconds`; reaps it.
+    static func terminate(_ pid: pid_t, graceSeconds: Double) {
+        kill(pid, SIGTERM)
+        let deadline = monotonicSeconds() + graceSeconds
+        var status: Int32 = 0
+        var reaped = false
+        while monotonicSeconds() < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }
+            usleep(10_000)
+        }
+        if !reaped {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+        }
+        forget(pid)
+    }
+
     static func killAll() {
         for index in 0..<capacity where pids[index] > 0 {
             kill(pids[index], SIGKILL)

@@ -115,31 +115,14 @@ final class HubTarget {
     /// Waits until the target used under 2 % of a core over 200 ms (at most `timeoutSeconds`).
     @discardableResult
     func waitUntilIdle(timeoutSeconds: Double = 20) -> Bool {
-        let deadline = monotonicSeconds() + timeoutSeconds
-        while monotonicSeconds() < deadline {
-            let before = cpuNanos()
-            usleep(200_000)
-            if cpuNanos() - before <= 4_000_000 { return true }
-        }
-        return false
+        ChildProcesses.waitUntilIdle(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
     /// SIGTERM and wait (the node drains its event log); SIGKILL after 30 s.
     func stop() {
         guard !reaped else { return }
-        kill(pid, SIGTERM)
-        let deadline = monotonicSeconds() + 30
-        var status: Int32 = 0
-        while monotonicSeconds() < deadline {
-            if waitpid(pid, &status, WNOHANG) == pid { reaped = true; break }
-            usleep(10_000)
-        }
-        if !reaped {
-            kill(pid, SIGKILL)
-            waitpid(pid, &status, 0)
-            reaped = true
-        }
-        ChildProcesses.forget(pid)
+        ChildProcesses.terminate(pid, graceSeconds: 30)
+        reaped = true
     }
 
     /// Group commit over the node's life, from its "node stopped" log line (after `stop`):
