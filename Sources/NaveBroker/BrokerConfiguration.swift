@@ -14,6 +14,14 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// A subscriber's queued outbound bytes above which QoS 0 messages to it are dropped (and
     /// counted) instead of written. Below the engine's `outboundBytesMax`.
     public var subscriberOutboundBytesMax = 1 << 20
+    /// The outbound bytes all connections of one loop may have queued before QoS 0 messages to
+    /// any of them are dropped (and counted). Caps fan-out memory: without it, 1,000 slow
+    /// subscribers × `subscriberOutboundBytesMax` held 1 GiB. QoS 1/2 are not dropped: they
+    /// wait in their sessions' bounded queues.
+    public var loopOutboundBytesMax = 64 << 20
+    /// A subscriber's drop mark while its loop is over `loopOutboundBytesMax`: a connection
+    /// that keeps up rarely has more than a few sends' worth (64 KiB) queued.
+    static let congestedSubscriberOutboundBytes = 64 << 10
     /// How long a connection may go without a CONNECT (milliseconds).
     public var connectTimeoutMillis = 10_000
     /// How long a subscriber may sit with a full session queue or full send buffer without
@@ -49,6 +57,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
                     "subscriberOutboundBytesMax (\(subscriberOutboundBytesMax)) must be at least maximumPacketBytes (\(binding.maximumPacketBytes))")
         try require(subscriberOutboundBytesMax < engineOutboundBytesMax,
                     "subscriberOutboundBytesMax (\(subscriberOutboundBytesMax)) must be below the engine's outboundBytesMax (\(engineOutboundBytesMax)), so slow subscribers lose QoS 0 messages before their connection is cut")
+        try require(loopOutboundBytesMax >= subscriberOutboundBytesMax,
+                    "loopOutboundBytesMax (\(loopOutboundBytesMax)) must be at least subscriberOutboundBytesMax (\(subscriberOutboundBytesMax))")
         try require((100...3_600_000).contains(connectTimeoutMillis), "connectTimeoutMillis must be 100...3600000")
         try require((100...3_600_000).contains(slowConsumerTimeoutMillis), "slowConsumerTimeoutMillis must be 100...3600000")
         try require((10...60_000).contains(housekeepingIntervalMillis), "housekeepingIntervalMillis must be 10...60000")

@@ -190,9 +190,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         connection.write(reserving: packet.encodedByteCount) { packet.encode(into: $0) }
     }
 
-    /// Writes a QoS 0 delivery unless the send buffer is above the drop mark; false if dropped.
+    /// Writes a QoS 0 delivery unless this subscriber's send buffer is above its drop mark;
+    /// false if dropped.
     func sendQoS0(_ publish: MQTTPublish) -> Bool {
-        guard !finished, connection.pendingOutboundBytes < broker.configuration.subscriberOutboundBytesMax else { return false }
+        guard !finished, connection.pendingOutboundBytes < qos0DropMarkBytes else { return false }
         send(.publish(publish))
         return true
     }
@@ -329,9 +330,18 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         scheduleHousekeeping(afterMillis: nextHousekeepingDelayMillis(now: connection.loop.nowNanos))
     }
 
+    /// Queued bytes at which QoS 0 to this subscriber is dropped: its own cap, or, while its
+    /// loop's connections together hold more than `loopOutboundBytesMax`, the low mark
+    /// `BrokerConfiguration.congestedSubscriberOutboundBytes`: the subscribers that are backed
+    /// up lose messages (and count as slow consumers), the ones that keep up do not.
+    private var qos0DropMarkBytes: Int {
+        let configuration = broker.configuration
+        return connection.loop.queuedOutboundBytes < configuration.loopOutboundBytesMax
+            ? configuration.subscriberOutboundBytesMax : BrokerConfiguration.congestedSubscriberOutboundBytes
+    }
+
     private func isSlowConsumer(now: Int64) -> Bool {
-        let backedUp = (session?.state.isQueueFull ?? false)
-            || connection.pendingOutboundBytes >= broker.configuration.subscriberOutboundBytesMax
+        let backedUp = (session?.state.isQueueFull ?? false) || connection.pendingOutboundBytes >= qos0DropMarkBytes
         if !backedUp { lastDrainNanos = now }
         return backedUp && now - lastDrainNanos >= Int64(broker.configuration.slowConsumerTimeoutMillis) * 1_000_000
     }

@@ -79,6 +79,14 @@ public final class EventLoop: @unchecked Sendable {
     /// True on this loop's own thread.
     public var inLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
 
+    /// Outbound bytes queued on this loop over all its connections (send chunks held, by
+    /// capacity). Loop thread only. Lets a protocol above drop optional traffic (MQTT QoS 0)
+    /// before the loop's memory grows with the number of slow readers.
+    public var queuedOutboundBytes: Int {
+        assertInLoop()
+        return chunkPool.outstandingBytes
+    }
+
     @inline(__always)
     func assertInLoop(file: StaticString = #fileID, line: UInt = #line) {
         assert(inLoop, "EventLoop \(index) state touched off its thread", file: file, line: line)

@@ -11,6 +11,9 @@ final class ChunkPool {
     let payloadBytes: Int
     private let cachedChunksMax: Int
     private var free: [UnsafeMutableRawPointer] = []
+    /// Bytes of the chunks handed out and not yet given back: the loop's queued outbound
+    /// memory over all its connections (capacity, not fill), read by per-loop budgets.
+    private(set) var outstandingBytes = 0
 
     init(chunkBytes: Int, cachedChunksMax: Int) {
         self.chunkBytes = chunkBytes
@@ -24,14 +27,17 @@ final class ChunkPool {
     /// A chunk with room for at least `minimumBytes` payload bytes.
     func take(minimumBytes: Int) -> OutboundChunk {
         if minimumBytes <= payloadBytes, let memory = free.popLast() {
+            outstandingBytes += chunkBytes
             return OutboundChunk(memory: memory, capacity: payloadBytes)
         }
         let capacity = max(minimumBytes, payloadBytes)
+        outstandingBytes += OutboundChunk.headerBytes + capacity
         let memory = Glibc.malloc(OutboundChunk.headerBytes + capacity)!
         return OutboundChunk(memory: memory, capacity: capacity)
     }
 
     func give(_ chunk: OutboundChunk) {
+        outstandingBytes -= OutboundChunk.headerBytes + chunk.capacity
         if chunk.capacity == payloadBytes, free.count < cachedChunksMax {
             free.append(chunk.memory)
         } else {

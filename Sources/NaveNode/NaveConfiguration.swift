@@ -76,6 +76,7 @@ public struct NaveConfiguration: Sendable {
         b.inboundUnreleasedQoS2Max = mqtt.int(forKey: "inboundUnreleasedQoS2Max", default: b.inboundUnreleasedQoS2Max)
         c.broker.binding = b
         c.broker.subscriberOutboundBytesMax = mqtt.int(forKey: "subscriberOutboundBytesMax", default: c.broker.subscriberOutboundBytesMax)
+        c.broker.loopOutboundBytesMax = mqtt.int(forKey: "loopOutboundBytesMax", default: c.broker.loopOutboundBytesMax)
         c.broker.connectTimeoutMillis = mqtt.int(forKey: "connectTimeoutMillis", default: c.broker.connectTimeoutMillis)
         c.broker.slowConsumerTimeoutMillis = mqtt.int(forKey: "slowConsumerTimeoutMillis", default: c.broker.slowConsumerTimeoutMillis)
         c.broker.housekeepingIntervalMillis = mqtt.int(forKey: "housekeepingIntervalMillis", default: c.broker.housekeepingIntervalMillis)

@@ -63,6 +63,9 @@ struct ConfigurationTests {
         c.broker.binding.maximumPacketBytes = 2 << 20
         #expect(throws: (any Error).self) { try c.validate() }  // above subscriberOutboundBytesMax
         c = NaveConfiguration()
+        c.broker.loopOutboundBytesMax = c.broker.subscriberOutboundBytesMax - 1
+        #expect(throws: (any Error).self) { try c.validate() }  // a loop budget below one subscriber's cap
+        c = NaveConfiguration()
         c.listeners = [.init(host: "localhost", port: 1883)]
         #expect(throws: (any Error).self) { try c.validate() }
     }

@@ -55,7 +55,8 @@ class Broker:
         self.log.close()
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return (REPO / ".build" / f"nave-pytest-{self.port}.log").read_text()
 
 
