@@ -89,6 +89,7 @@ final class BrokerProcess {
     }
 
     func cpuNanos() -> Int64 { ProcStat.cpuNanos(pid: pid) ?? 0 }
+    func systemCPUNanos() -> Int64 { ProcStat.cpuSplitNanos(pid: pid)?.system ?? 0 }
     func residentBytes() -> Int { ProcStat.statusField("VmRSS", pid: pid) ?? 0 }
 
     /// Waits until the broker used under 2 % of a core over 200 ms (at most `timeoutSeconds`):

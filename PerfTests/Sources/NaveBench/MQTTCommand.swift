@@ -53,6 +53,8 @@ struct MQTTOptions: ParsableArguments {
     var noPin = false
     @Option(help: "Directory for the JSON result.")
     var resultsDirectory = "results"
+    @Option(help: "Fixed-rate pacing step, microseconds: each step sends what is due. Small steps approximate independent devices; 1000 sends millisecond bursts.")
+    var paceStepMicros = 100
 }
 
 /// `nave-bench mqtt <scenario…>`: MQTT 3.1.1 workloads against one broker (or several, alternating).
@@ -129,7 +131,10 @@ struct MQTTSession {
             handler.logLevel = .warning
             return handler
         }
-        let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1))
+        var clientConfiguration = EventLoopConfiguration(loopCount: 1)
+        // The pacing timer needs the client loop's wheel to tick at least as finely as its step.
+        clientConfiguration.timerTickNanos = min(clientConfiguration.timerTickNanos, Int64(options.paceStepMicros) * 1000)
+        let group = try EventLoopGroup(configuration: clientConfiguration)
         defer { group.shutdownGracefully(gracePeriod: .seconds(1)) }
         let logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nave-bench-mqtt-\(getpid())").path
         try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
@@ -141,7 +146,7 @@ struct MQTTSession {
             connectWindow: options.connectWindow, idleLow: options.idleLow, idleHigh: options.idleHigh,
             idleCPUSeconds: options.idleCPUSeconds, qos0Window: options.qos0Window, fixedRate: options.rate,
             connectionsPerSource: options.connectionsPerSource, firstPort: options.port, logDirectory: logDirectory,
-            subscriberQoS: options.subscriberQoS)
+            subscriberQoS: options.subscriberQoS, paceStepNanos: Int64(options.paceStepMicros) * 1000)
         let startedAt = Date()
         let revision = RepositoryInfo(directory: URL(fileURLWithPath: options.naveBinary).deletingLastPathComponent().path)
         var versions: [String: String] = [:]
@@ -150,7 +155,7 @@ struct MQTTSession {
             "brokerLoops": "\(options.brokerLoops)", "rounds": "\(options.rounds)", "warmupSeconds": "\(options.warmup)",
             "roundSeconds": "\(options.duration)", "devices": "\(options.devices)", "payloadBytes": "\(options.payloadBytes)",
             "connectCount": "\(options.connectCount)", "connectWindow": "\(options.connectWindow)",
-            "qos0Window": "\(options.qos0Window)", "subscriberQoSInQoS1Flows": "\(options.subscriberQoS)", "pinning": pinning ? "broker CPU \(options.brokerCPU), client CPU \(options.clientCPU)" : "none",
+            "qos0Window": "\(options.qos0Window)", "paceStepMicros": "\(options.paceStepMicros)", "subscriberQoSInQoS1Flows": "\(options.subscriberQoS)", "pinning": pinning ? "broker CPU \(options.brokerCPU), client CPU \(options.clientCPU)" : "none",
             "clientBackend": group.backendKind.rawValue, "roundOrder": "alternating; each broker started afresh per round",
         ]
         progress("\(benchmark): scenarios \(names), brokers \(kinds.map(\.rawValue)); \(settingsText.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); logs in \(logDirectory)")
@@ -180,10 +185,12 @@ struct MQTTSession {
     static let method: [String: String] = [
         "deliveredPerSecond": "PUBLISH packets received by the subscribers during the round / wall seconds (fan-out counts every copy)",
         "brokerCPUNanosPerMessage": "(utime+stime of the broker from /proc/PID/stat, round end − start) / deliveries (flows) or CONNACKs (connect); 10 ms tick resolution",
+        "brokerKernelCPUShare": "stime / (utime+stime) of the broker over the round: the network stack's share",
         "latency": "flows: subscriber receipt time − send time carried in the payload's first 8 bytes (same host, CLOCK_MONOTONIC), HDR histogram 3 digits; connect: TCP connect start → CONNACK",
         "saturate": "QoS 0: at most qos0Window publishes not yet delivered over the fleet, round-robin over publishers; stalls of 1 ms write the outstanding ones off (broker drops)",
         "ackWindow": "QoS 1: each publisher keeps K PUBLISHes unacknowledged; the subscriber (QoS 1) acknowledges each delivery at once",
         "fixedRate": "publishes in 1 ms steps at the target rate (default half the same broker's saturated median in the same run), round-robin",
+        "commonRate": "*-same-rate scenarios: fixedRate at half the lowest saturated median of all brokers in the run, so every broker carries the same load",
         "idle": "a fresh broker; load workers (child processes) hold idleLow then idleHigh − idleLow clients, keepalive 60 s; RSS read after the broker is idle + 1 s; bytes per connection = RSS delta / connections added",
         "connect": "connectCount clients, at most connectWindow connecting at once; rate = CONNACKs / (last CONNACK − first connect)",
         "otherCPUCores": "all CPUs' busy time from /proc/stat minus broker and load generator, per wall second",

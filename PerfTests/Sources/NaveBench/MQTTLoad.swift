@@ -11,7 +11,7 @@ enum MQTTSendMode: Equatable {
     /// As fast as possible, at most `window` publishes not yet delivered to the subscribers (QoS 0
     /// has no acknowledgement; the subscribers' receipts close the loop).
     case deliveryWindow(Int)
-    /// `perSecond` publishes, round-robin over the publishers, in 1 ms steps; QoS 1 publishers
+    /// `perSecond` publishes, round-robin over the publishers, in `paceStepNanos` steps; QoS 1 publishers
     /// with `window` unacknowledged skip their turn.
     case fixedRate(perSecond: Double, window: Int)
 }
@@ -30,6 +30,8 @@ final class MQTTFleet {
     /// The QoS the subscribers ask for (the broker delivers at the lower of it and the publish QoS).
     var subscriberQoS: MQTTQoS
     let keepAliveSeconds: UInt16
+    /// How often the pacing timer sends what is due (fixed rate) or tops the window up.
+    let paceStepNanos: Int64
     /// Deliveries one publish produces (subscribers per topic): closes the QoS 0 window.
     var deliveriesPerPublish = 1
     /// PUBLISH templates, one per topic, with the offsets to patch.
@@ -74,7 +76,9 @@ final class MQTTFleet {
     private var timerArmed = false
     unowned(unsafe) var loop: EventLoop
 
-    init(name: String, address: SocketAddress, qos: MQTTQoS, keepAliveSeconds: UInt16, loop: EventLoop) {
+    init(name: String, address: SocketAddress, qos: MQTTQoS, keepAliveSeconds: UInt16, paceStepNanos: Int64 = 1_000_000,
+         loop: EventLoop) {
+        self.paceStepNanos = paceStepNanos
         self.name = name
         self.address = address
         self.qos = qos
@@ -198,7 +202,7 @@ final class MQTTFleet {
     private func armTimer() {
         guard !timerArmed else { return }
         timerArmed = true
-        _ = loop.schedule(after: .milliseconds(1)) { [self] in
+        _ = loop.schedule(after: .nanoseconds(paceStepNanos)) { [self] in
             timerArmed = false
             tick()
         }

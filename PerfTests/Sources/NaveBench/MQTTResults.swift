@@ -29,6 +29,8 @@ struct MQTTSnapshot {
     var acked: Int
     var connAcked: Int
     var brokerCPUNanos: Int64
+    /// The kernel's part of `brokerCPUNanos`.
+    var brokerSystemCPUNanos: Int64
     var clientCPUNanos: Int64
     var machineBusyNanos: Int64
 }
@@ -51,6 +53,7 @@ struct MQTTRoundSample: Codable {
         let broker = Double(end.brokerCPUNanos - start.brokerCPUNanos)
         let client = Double(end.clientCPUNanos - start.clientCPUNanos)
         metrics["brokerCPUNanosPerMessage"] = broker / Double(max(1, messages))
+        metrics["brokerKernelCPUShare"] = broker > 0 ? Double(end.brokerSystemCPUNanos - start.brokerSystemCPUNanos) / broker : 0
         metrics["brokerCPUCores"] = broker / 1e9 / seconds
         metrics["clientCPUCores"] = client / 1e9 / seconds
         metrics["otherCPUCores"] = max(0, Double(end.machineBusyNanos - start.machineBusyNanos) / 1e9 / seconds

@@ -28,6 +28,8 @@ final class MQTTRunner {
         var logDirectory: String
         /// The subscribers' QoS in QoS 1 flows (nil: 1).
         var subscriberQoS: Int?
+        /// Fixed-rate pacing step (nanoseconds).
+        var paceStepNanos: Int64 = 1_000_000
     }
 
     let settings: Settings
@@ -227,6 +229,12 @@ final class MQTTRunner {
                 throw BrokerProcess.Failure(description: "\(scenario.name) needs --rate or its baseline scenario \(scenario.baseline ?? "-") earlier in the same run")
             }
             return .fixedRate(perSecond: saturated / 2, window: window)
+        case .commonRate(let window):
+            if let rate = settings.fixedRate { return .fixedRate(perSecond: rate, window: window) }
+            guard let baseline = scenario.baseline, let slowest = saturatedMedians[baseline]?.values.min() else {
+                throw BrokerProcess.Failure(description: "\(scenario.name) needs --rate or its baseline scenario \(scenario.baseline ?? "-") earlier in the same run")
+            }
+            return .fixedRate(perSecond: slowest / 2, window: window)
         }
     }
 
@@ -246,7 +254,7 @@ final class MQTTRunner {
 
     private func makeFleet(_ broker: BrokerProcess, qos: MQTTQoS) -> MQTTFleet {
         MQTTFleet(name: broker.kind.rawValue, address: SocketAddress(host: "127.0.0.1", port: broker.port)!,
-                  qos: qos, keepAliveSeconds: 60, loop: loop)
+                  qos: qos, keepAliveSeconds: 60, paceStepNanos: settings.paceStepNanos, loop: loop)
     }
 
     private func close(_ fleet: MQTTFleet) {
@@ -257,7 +265,7 @@ final class MQTTRunner {
     private func snapshot(_ fleet: MQTTFleet, _ broker: BrokerProcess) -> MQTTSnapshot {
         let counts = loop.submitAndWait { (fleet.published, fleet.delivered, fleet.acked, fleet.connAcked) }
         return MQTTSnapshot(nanos: monotonicNanos(), published: counts.0, delivered: counts.1, acked: counts.2, connAcked: counts.3,
-                            brokerCPUNanos: broker.cpuNanos(), clientCPUNanos: ProcStat.cpuNanos(pid: getpid()) ?? 0,
+                            brokerCPUNanos: broker.cpuNanos(), brokerSystemCPUNanos: broker.systemCPUNanos(), clientCPUNanos: ProcStat.cpuNanos(pid: getpid()) ?? 0,
                             machineBusyNanos: ProcStat.machineBusyNanos())
     }
 

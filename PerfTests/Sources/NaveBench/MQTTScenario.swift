@@ -10,6 +10,10 @@ struct MQTTScenario: Codable {
         case ackWindow(Int)
         /// A fixed publish rate; nil: half the saturated median of the same run's `baseline` scenario.
         case fixedRate(Double?, window: Int)
+        /// Half the lowest saturated median among the brokers of this run: every broker carries
+        /// the same load, so their latencies compare directly (each one's own half-load is
+        /// `fixedRate(nil, …)`, the G7 definition).
+        case commonRate(window: Int)
     }
 
     var name: String
@@ -38,6 +42,9 @@ struct MQTTScenario: Codable {
         case "fanin-qos0-latency":
             MQTTScenario(name: name, kind: .flow, publishers: devices, subscribers: 1, qos: 0, pace: .fixedRate(nil, window: 0),
                          baseline: "fanin-qos0", goal: "G7 QoS 0 latency at ~50 % of the saturated rate")
+        case "fanin-qos0-same-rate":
+            MQTTScenario(name: name, kind: .flow, publishers: devices, subscribers: 1, qos: 0, pace: .commonRate(window: 0),
+                         baseline: "fanin-qos0", goal: "G7 QoS 0 latency, every broker at half the slowest one's saturated rate")
         case "fanin-qos1-k1":
             MQTTScenario(name: name, kind: .flow, publishers: devices, subscribers: 1, qos: 1, pace: .ackWindow(1),
                          goal: "G6 QoS 1 fan-in, 1 in flight per device")
@@ -47,6 +54,9 @@ struct MQTTScenario: Codable {
         case "fanin-qos1-latency":
             MQTTScenario(name: name, kind: .flow, publishers: devices, subscribers: 1, qos: 1, pace: .fixedRate(nil, window: 8),
                          baseline: "fanin-qos1-k8", goal: "G7 QoS 1 latency at ~50 % of the saturated rate")
+        case "fanin-qos1-same-rate":
+            MQTTScenario(name: name, kind: .flow, publishers: devices, subscribers: 1, qos: 1, pace: .commonRate(window: 8),
+                         baseline: "fanin-qos1-k8", goal: "G7 QoS 1 latency, every broker at half the slowest one's saturated rate")
         case "fanout":
             MQTTScenario(name: name, kind: .flow, publishers: 1, subscribers: 1000, qos: 0, pace: .saturate,
                          goal: "QoS 0 fan-out, 1 → 1000 (rate counts deliveries)")
@@ -58,8 +68,8 @@ struct MQTTScenario: Codable {
         }
     }
 
-    static let all = ["connect", "idle", "fanin-qos0", "fanin-qos0-latency", "fanin-qos1-k1", "fanin-qos1-k8",
-                      "fanin-qos1-latency", "fanout", "pairs"]
+    static let all = ["connect", "idle", "fanin-qos0", "fanin-qos0-latency", "fanin-qos0-same-rate", "fanin-qos1-k1",
+                      "fanin-qos1-k8", "fanin-qos1-latency", "fanin-qos1-same-rate", "fanout", "pairs"]
 
     var mqttQoS: MQTTQoS { qos == 0 ? .atMostOnce : .atLeastOnce }
 

@@ -24,7 +24,8 @@ struct MQTTTable {
                     ("idleBrokerCPUCores", "idle broker CPU (cores)", { String(format3: $0) })]
         case .flow:
             return [("deliveredPerSecond", "deliveries/s", rate), ("publishedPerSecond", "publishes/s", rate),
-                    ("brokerCPUNanosPerMessage", "broker CPU ns/delivery", whole), ("targetPublishRate", "target publish rate/s", rate),
+                    ("brokerCPUNanosPerMessage", "broker CPU ns/delivery", whole),
+                    ("brokerKernelCPUShare", "  of it in the kernel %", { "\(Int(($0 * 100).rounded()))" }), ("targetPublishRate", "target publish rate/s", rate),
                     ("latencyP50Micros", "latency p50 µs", micros), ("latencyP90Micros", "  p90 µs", micros),
                     ("latencyP99Micros", "  p99 µs", micros), ("latencyP999Micros", "  p99.9 µs", micros),
                     ("latencyMaxMicros", "  max µs", micros), ("brokerCPUCores", "broker CPU (cores)", cores),

@@ -170,12 +170,18 @@ enum ProcStat {
     static let nanosPerTick = 1_000_000_000 / Int64(sysconf(Int32(_SC_CLK_TCK)))
 
     static func cpuNanos(pid: pid_t) -> Int64? {
+        cpuSplitNanos(pid: pid).map { $0.user + $0.system }
+    }
+
+    /// User and kernel (system) CPU time of `pid`: the kernel's share tells what a broker's own
+    /// code can still win (the network stack's cost per message is the same for every broker).
+    static func cpuSplitNanos(pid: pid_t) -> (user: Int64, system: Int64)? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = text.lastIndex(of: ")") else { return nil }
         // Fields after "comm)": state is field 3, utime 14, stime 15.
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
-        return (user + system) * nanosPerTick
+        return (user * nanosPerTick, system * nanosPerTick)
     }
 
     /// Busy time of all CPUs together (everything but idle and iowait), from /proc/stat.
