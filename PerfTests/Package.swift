@@ -50,6 +50,20 @@ let package = Package(
             path: "Benchmarks/NaveIOMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The per-message codec and matching paths; check-allocations.sh gates their malloc
+        // counts against Thresholds/ (built only from these small modules, so CI builds it fast).
+        .executableTarget(
+            name: "NaveCodecMicro",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NaveMQTT", package: "Nave"),
+                .product(name: "NaveMQTTBinding", package: "Nave"),
+                .product(name: "NaveHTTP", package: "Nave"),
+                .product(name: "NaveModel", package: "Nave"),
+            ],
+            path: "Benchmarks/NaveCodecMicro",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
