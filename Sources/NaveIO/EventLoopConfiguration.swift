@@ -18,6 +18,13 @@ public struct EventLoopConfiguration: Sendable {
     public var submissionQueueEntries = 4096
     /// Provided receive buffers per loop, shared by all its connections (io_uring).
     public var receiveBufferCount = 1024
+    /// io_uring only (Linux 6.12+): when a loop waits, the kernel holds the wakeup until
+    /// `batchWaitCompletions` completions are ready or this many microseconds have passed with
+    /// at least one. Fewer wakeups at moderate load (one per message otherwise), for at most
+    /// this much added latency. 0: wake at the first completion.
+    public var batchWaitMicros = 0
+    /// Completions that end a batched wait early (see `batchWaitMicros`).
+    public var batchWaitCompletions = 16
     /// Size of one provided receive buffer (io_uring) and of the loop's read buffer (epoll).
     public var receiveBufferBytes = 16 * 1024
     /// Size of a pooled send chunk, its small header included (keep it a power of two); larger
@@ -59,6 +66,8 @@ public struct EventLoopConfiguration: Sendable {
         }
         try require((1...256).contains(loopCount), "loopCount must be 1...256 (is \(loopCount))")
         try require((8...32768).contains(submissionQueueEntries), "submissionQueueEntries must be 8...32768")
+        try require((0...10_000).contains(batchWaitMicros), "batchWaitMicros must be 0...10000")
+        try require((1...4096).contains(batchWaitCompletions), "batchWaitCompletions must be 1...4096")
         try require(receiveBufferCount >= 1 && receiveBufferCount <= 32768 && receiveBufferCount & (receiveBufferCount - 1) == 0,
                     "receiveBufferCount must be a power of two in 1...32768")
         try require((512...(1 << 20)).contains(receiveBufferBytes), "receiveBufferBytes must be 512...1 MiB")

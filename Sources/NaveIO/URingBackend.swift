@@ -18,6 +18,9 @@ final class URingBackend: IOBackend {
     private let receiveBuffers: ProvidedBufferRing
     private let completions: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
     private let completionBatch = 256
+    /// Batched waits (`EventLoopConfiguration.batchWaitMicros`); 0 when off or the kernel lacks them.
+    private let batchWaitMicros: UInt32
+    private let batchWaitCompletions: UInt32
     /// Connections whose multishot receive ended and must be re-armed after the buffers that
     /// were in use have been returned.
     private var rearmQueue: [Connection] = []
@@ -35,6 +38,12 @@ final class URingBackend: IOBackend {
         guard created == 0 else {
             ring.deallocate()
             throw Errno(-created)
+        }
+        let kernelBatches = parameters.features & cnave_IORING_FEAT_MIN_TIMEOUT != 0
+        batchWaitMicros = kernelBatches ? UInt32(configuration.batchWaitMicros) : 0
+        batchWaitCompletions = UInt32(configuration.batchWaitCompletions)
+        if configuration.batchWaitMicros > 0, !kernelBatches {
+            loop.logger.warning("io.batchWaitMicros ignored: the kernel lacks IORING_FEAT_MIN_TIMEOUT (Linux 6.12+)")
         }
         wakeFD = eventfd(0, Int32(EFD_CLOEXEC))
         guard wakeFD >= 0 else {
@@ -181,6 +190,8 @@ final class URingBackend: IOBackend {
         switch timeoutNanos {
         case .some(0):
             result = io_uring_submit_and_get_events(ring)
+        case let timeout where batchWaitMicros > 0:
+            result = cnave_submit_and_wait_batched(ring, batchWaitCompletions, batchWaitMicros, timeout ?? -1)
         case .none:
             result = io_uring_submit_and_wait(ring, 1)
         case .some(let nanos):

@@ -52,6 +52,8 @@ public struct NaveConfiguration: Sendable {
         c.engine.pinThreadsToCPUs = io.bool(forKey: "pinThreadsToCPUs", default: c.engine.pinThreadsToCPUs)
         c.engine.submissionQueueEntries = io.int(forKey: "submissionQueueEntries", default: c.engine.submissionQueueEntries)
         c.engine.receiveBufferCount = io.int(forKey: "receiveBufferCount", default: c.engine.receiveBufferCount)
+        c.engine.batchWaitMicros = io.int(forKey: "batchWaitMicros", default: c.engine.batchWaitMicros)
+        c.engine.batchWaitCompletions = io.int(forKey: "batchWaitCompletions", default: c.engine.batchWaitCompletions)
         c.engine.receiveBufferBytes = io.int(forKey: "receiveBufferBytes", default: c.engine.receiveBufferBytes)
         c.engine.sendChunkBytes = io.int(forKey: "sendChunkBytes", default: c.engine.sendChunkBytes)
         c.engine.outboundHighWaterBytes = io.int(forKey: "outboundHighWaterBytes", default: c.engine.outboundHighWaterBytes)
