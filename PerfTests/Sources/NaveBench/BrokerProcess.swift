@@ -1,4 +1,3 @@
-import CBenchSupport
 import Foundation
 import Glibc
 
@@ -32,28 +31,35 @@ final class BrokerProcess {
         """
     }
 
-    init(kind: Kind, binary: String, port: Int, loops: Int, brokerCPU: Int?, clientCPU: Int?, logDirectory: String) throws {
-        self.kind = kind
+    /// Starts `setup` on `port` pinned to its broker CPUs and returns once the port accepts and,
+    /// for Nave, its start-up log confirms the loops and router shards asked for.
+    init(setup: BrokerSetup, port: Int, logDirectory: String) throws {
+        kind = setup.kind
         self.port = port
         self.logDirectory = logDirectory
         var arguments: [String]
         switch kind {
         case .nave:
-            arguments = [binary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--loops", "\(loops)", "--log-level", "warning"]
+            // Info level: the start-up lines name the loops and shards in effect (the hot paths
+            // log nothing at info; a normal close is logged at debug).
+            arguments = [setup.binary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--loops", "\(setup.loops)", "--log-level", "info"]
         case .mosquitto:
             let config = "\(logDirectory)/mosquitto-\(port).conf"
             try Self.mosquittoConfig(port: port).write(toFile: config, atomically: true, encoding: .utf8)
-            arguments = [binary, "-c", config]
+            arguments = [setup.binary, "-c", config]
         }
         if access("/usr/bin/setpriv", X_OK) == 0 { arguments = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] + arguments }
-        if let brokerCPU { _ = bench_pin_current_thread(Int32(brokerCPU)) }
-        defer { if let clientCPU { _ = bench_pin_current_thread(Int32(clientCPU)) } }
-        pid = try ServerProcess.spawn(executable: arguments[0], arguments: arguments,
-                                      environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" },
-                                      stdoutPath: "\(logDirectory)/\(kind.rawValue)-\(port).out",
-                                      stderrPath: "\(logDirectory)/\(kind.rawValue)-\(port).err")
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(setup.environment) { _, added in added }
+        let (stdoutPath, stderrPath) = ("\(logDirectory)/\(kind.rawValue)-\(port).out", "\(logDirectory)/\(kind.rawValue)-\(port).err")
+        pid = try CPUAffinity.whilePinned(to: setup.brokerCPUs) {
+            try ServerProcess.spawn(executable: arguments[0], arguments: arguments,
+                                    environment: environment.map { "\($0.key)=\($0.value)" },
+                                    stdoutPath: stdoutPath, stderrPath: stderrPath)
+        }
         ChildProcesses.register(pid)
         try waitUntilAccepting()
+        if kind == .nave { try confirmStarted(loops: setup.loops, routerShards: setup.expectedRouterShards) }
     }
 
     var stderrPath: String { "\(logDirectory)/\(kind.rawValue)-\(port).err" }
@@ -73,6 +79,33 @@ final class BrokerProcess {
             usleep(20_000)
         }
         throw Failure(description: "\(kind.rawValue) did not accept on port \(port) within 10 s")
+    }
+
+    /// Reads Nave's "node started" line (at most 5 s after the port accepts: it is logged just
+    /// after the listeners open) and checks that the loops and router shards in effect are the
+    /// ones asked for, so a setting that did not reach the node fails the round instead of
+    /// being measured under the wrong name.
+    private func confirmStarted(loops: Int, routerShards: Int) throws {
+        let deadline = monotonicSeconds() + 5
+        while monotonicSeconds() < deadline {
+            let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("node started") }) {
+                let reported = (Self.field(" loops=", in: line), Self.field(" routerShards=", in: line))
+                guard reported == (loops, routerShards) else {
+                    throw Failure(description: "nave started with loops \(reported.0.map(String.init) ?? "?"), router shards "
+                        + "\(reported.1.map(String.init) ?? "?"); asked for \(loops) and \(routerShards)")
+                }
+                return
+            }
+            usleep(20_000)
+        }
+        throw Failure(description: "nave logged no \"node started\" line within 5 s of accepting (see \(stderrPath))")
+    }
+
+    /// The integer after `key` in a log line's metadata ("… loops=2 …").
+    private static func field(_ key: String, in line: Substring) -> Int? {
+        guard let range = line.range(of: key) else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
     }
 
     static func canConnect(port: Int) -> Bool {

@@ -109,6 +109,15 @@ struct MQTTScenarioResult: Codable {
     }
 }
 
+extension MQTTScenarioResult {
+    /// "median (min–max)" of `key` (the median alone after one round), nil when not measured.
+    func spread(_ key: String, _ format: (Double) -> String) -> String? {
+        guard let middle = median[key] else { return nil }
+        guard rounds.count > 1, let low = min[key], let high = max[key] else { return format(middle) }
+        return "\(format(middle)) (\(format(low))–\(format(high)))"
+    }
+}
+
 /// The module-level `median` under a name that a `median` property does not shadow.
 enum NaveBenchMedian {
     static func median(_ values: [Double]) -> Double { NaveBench_median(values) }
@@ -116,7 +125,8 @@ enum NaveBenchMedian {
 
 private func NaveBench_median(_ values: [Double]) -> Double { median(values) }
 
-/// The JSON file's top level for `nave-bench mqtt` and `nave-bench compare`.
+/// The JSON file's top level for `nave-bench mqtt`, `compare` and `sweep`. `results[].broker`
+/// is a setup's label.
 struct MQTTRunResult: Codable {
     var benchmark: String
     var timestamp: String
@@ -128,5 +138,9 @@ struct MQTTRunResult: Codable {
     var mosquittoConfig: String
     var settings: [String: String]
     var method: [String: String]
+    /// What each label ran: broker, loops, router shards, CPUs, added environment.
+    var setups: [BrokerSetup]
     var results: [MQTTScenarioResult]
+    /// `sweep` only: the winner of each scenario and the settings it left out.
+    var sweep: SweepSummary?
 }

@@ -3,15 +3,12 @@ import Glibc
 import NaveIO
 import NaveMQTT
 
-/// Runs MQTT scenarios against one or more brokers: each round starts each broker afresh (in
-/// alternating order: A B, B A, …), connects a fresh fleet from fresh source addresses, warms
-/// up, measures, drains, and stops the broker, so no run inherits another's backlog.
+/// Runs MQTT scenarios against one or more broker setups (brokers, or one broker's settings):
+/// each round starts each setup afresh (in alternating order: A B C, C B A, …), connects a
+/// fresh fleet from fresh source addresses, warms up, measures, drains, and stops the broker,
+/// so no run inherits another's backlog.
 final class MQTTRunner {
     struct Settings {
-        var binaries: [BrokerProcess.Kind: String]
-        var brokerLoops: Int
-        var brokerCPU: Int?
-        var clientCPU: Int?
         var rounds: Int
         var warmupSeconds: Double
         var roundSeconds: Double
@@ -36,8 +33,8 @@ final class MQTTRunner {
     let loop: EventLoop
     private var nextSourceIndex = 0
     private var nextPort: Int
-    /// Saturated medians by scenario and broker, for the fixed-rate scenarios.
-    private var saturatedMedians: [String: [BrokerProcess.Kind: Double]] = [:]
+    /// Saturated medians by scenario and setup label, for the fixed-rate scenarios.
+    private var saturatedMedians: [String: [String: Double]] = [:]
 
     init(settings: Settings, loop: EventLoop) {
         self.settings = settings
@@ -54,42 +51,40 @@ final class MQTTRunner {
         }
     }
 
-    private func startBroker(_ kind: BrokerProcess.Kind) throws -> BrokerProcess {
+    private func startBroker(_ setup: BrokerSetup) throws -> BrokerProcess {
         defer { nextPort += 1 }
-        return try BrokerProcess(kind: kind, binary: settings.binaries[kind]!, port: nextPort, loops: settings.brokerLoops,
-                                 brokerCPU: settings.brokerCPU, clientCPU: settings.clientCPU, logDirectory: settings.logDirectory)
+        return try BrokerProcess(setup: setup, port: nextPort, logDirectory: settings.logDirectory)
     }
 
-    func run(_ scenario: MQTTScenario, brokers: [BrokerProcess.Kind]) throws -> [MQTTScenarioResult] {
-        var samples: [BrokerProcess.Kind: [MQTTRoundSample]] = [:]
+    func run(_ scenario: MQTTScenario, setups: [BrokerSetup]) throws -> [MQTTScenarioResult] {
+        var samples: [String: [MQTTRoundSample]] = [:]
         let rounds = scenario.kind == .idle ? 1 : settings.rounds
+        let width = setups.map(\.label.count).max() ?? 9
         for round in 1...rounds {
-            for kind in round % 2 == 1 ? brokers : brokers.reversed() {
+            for setup in round % 2 == 1 ? setups : setups.reversed() {
                 let sample: MQTTRoundSample
                 switch scenario.kind {
-                case .connect: sample = try connectStorm(kind, round: round)
-                case .idle: sample = try idleHeld(kind)
-                case .flow: sample = try flow(scenario, kind, round: round)
+                case .connect: sample = try connectStorm(setup, round: round)
+                case .idle: sample = try idleHeld(setup)
+                case .flow: sample = try flow(scenario, setup, round: round)
                 }
-                progress("[\(scenario.name)] round \(round)/\(rounds) \(kind.rawValue.padding(9)) \(sample.summary)")
-                samples[kind, default: []].append(sample)
+                progress("[\(scenario.name)] round \(round)/\(rounds) \(setup.label.padding(width)) \(sample.summary)")
+                samples[setup.label, default: []].append(sample)
             }
         }
-        let results = brokers.map { MQTTScenarioResult(scenario: scenario, broker: $0.rawValue, rounds: samples[$0] ?? []) }
+        let results = setups.map { MQTTScenarioResult(scenario: scenario, broker: $0.label, rounds: samples[$0.label] ?? []) }
         for result in results {
-            if let rate = result.median["deliveredPerSecond"], let kind = BrokerProcess.Kind(rawValue: result.broker) {
-                saturatedMedians[scenario.name, default: [:]][kind] = rate
-            }
+            if let rate = result.median["deliveredPerSecond"] { saturatedMedians[scenario.name, default: [:]][result.broker] = rate }
         }
         return results
     }
 
     // MARK: Connect storm
 
-    private func connectStorm(_ kind: BrokerProcess.Kind, round: Int) throws -> MQTTRoundSample {
-        let broker = try startBroker(kind)
+    private func connectStorm(_ setup: BrokerSetup, round: Int) throws -> MQTTRoundSample {
+        let broker = try startBroker(setup)
         defer { broker.stop() }
-        let fleet = makeFleet(broker, qos: .atMostOnce)
+        let fleet = makeFleet(broker, name: setup.label, qos: .atMostOnce)
         defer { close(fleet) }
         broker.waitUntilIdle()
         let settings = self.settings
@@ -121,8 +116,8 @@ final class MQTTRunner {
 
     // MARK: Idle connections held
 
-    private func idleHeld(_ kind: BrokerProcess.Kind) throws -> MQTTRoundSample {
-        let broker = try startBroker(kind)
+    private func idleHeld(_ setup: BrokerSetup) throws -> MQTTRoundSample {
+        let broker = try startBroker(setup)
         defer { broker.stop() }
         var workers: [WorkerProcess] = []
         defer { workers.forEach { $0.stop() } }
@@ -133,7 +128,7 @@ final class MQTTRunner {
         var rss: [Int] = []
         for (index, count) in [settings.idleLow, settings.idleHigh - settings.idleLow].enumerated() {
             let worker = try WorkerProcess(port: broker.port, count: count, sources: freshSources(count: count),
-                                           perSource: settings.connectionsPerSource, idPrefix: "\(kind.rawValue)-\(broker.port)-\(index)-",
+                                           perSource: settings.connectionsPerSource, idPrefix: "\(setup.kind.rawValue)-\(broker.port)-\(index)-",
                                            keepalive: 60, connectWindow: settings.connectWindow, logDirectory: settings.logDirectory)
             workers.append(worker)
             let ready = try worker.waitUntilReady(timeoutSeconds: 180)
@@ -142,7 +137,7 @@ final class MQTTRunner {
             broker.waitUntilIdle()
             usleep(1_000_000)
             rss.append(broker.residentBytes())
-            progress("[idle] \(kind.rawValue): \(held) connections held, broker RSS \(String(format1: Double(rss.last!) / 1_048_576)) MiB")
+            progress("[idle] \(setup.label): \(held) connections held, broker RSS \(String(format1: Double(rss.last!) / 1_048_576)) MiB")
         }
         let cpuBefore = broker.cpuNanos()
         let started = monotonicNanos()
@@ -160,14 +155,14 @@ final class MQTTRunner {
 
     // MARK: Publish / subscribe flows
 
-    private func flow(_ scenario: MQTTScenario, _ kind: BrokerProcess.Kind, round: Int) throws -> MQTTRoundSample {
-        let broker = try startBroker(kind)
+    private func flow(_ scenario: MQTTScenario, _ setup: BrokerSetup, round: Int) throws -> MQTTRoundSample {
+        let broker = try startBroker(setup)
         defer { broker.stop() }
-        let fleet = makeFleet(broker, qos: scenario.mqttQoS)
+        let fleet = makeFleet(broker, name: setup.label, qos: scenario.mqttQoS)
         defer { close(fleet) }
         let settings = self.settings
         let topics = (0..<scenario.topics).map(MQTTScenario.topic)
-        let mode = try sendMode(scenario, kind)
+        let mode = try sendMode(scenario, setup.label)
         loop.submitAndWait {
             fleet.deliveriesPerPublish = max(1, scenario.subscribers / scenario.topics)
             if scenario.qos > 0, let subscriberQoS = settings.subscriberQoS { fleet.subscriberQoS = subscriberQoS == 0 ? .atMostOnce : .atLeastOnce }
@@ -219,13 +214,13 @@ final class MQTTRunner {
         return sample
     }
 
-    private func sendMode(_ scenario: MQTTScenario, _ kind: BrokerProcess.Kind) throws -> MQTTSendMode {
+    private func sendMode(_ scenario: MQTTScenario, _ label: String) throws -> MQTTSendMode {
         switch scenario.pace {
         case .saturate: return .deliveryWindow(settings.qos0Window)
         case .ackWindow(let window): return .ackWindow(window)
         case .fixedRate(let rate, let window):
             if let rate = rate ?? settings.fixedRate { return .fixedRate(perSecond: rate, window: window) }
-            guard let baseline = scenario.baseline, let saturated = saturatedMedians[baseline]?[kind] else {
+            guard let baseline = scenario.baseline, let saturated = saturatedMedians[baseline]?[label] else {
                 throw BrokerProcess.Failure(description: "\(scenario.name) needs --rate or its baseline scenario \(scenario.baseline ?? "-") earlier in the same run")
             }
             return .fixedRate(perSecond: saturated / 2, window: window)
@@ -252,8 +247,8 @@ final class MQTTRunner {
 
     // MARK: Helpers
 
-    private func makeFleet(_ broker: BrokerProcess, qos: MQTTQoS) -> MQTTFleet {
-        MQTTFleet(name: broker.kind.rawValue, address: SocketAddress(host: "127.0.0.1", port: broker.port)!,
+    private func makeFleet(_ broker: BrokerProcess, name: String, qos: MQTTQoS) -> MQTTFleet {
+        MQTTFleet(name: name, address: SocketAddress(host: "127.0.0.1", port: broker.port)!,
                   qos: qos, keepAliveSeconds: 60, paceStepNanos: settings.paceStepNanos, loop: loop)
     }
 

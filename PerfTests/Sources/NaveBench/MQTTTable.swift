@@ -49,11 +49,7 @@ struct MQTTTable {
             guard let kind = byBroker.first?.scenario.kind else { continue }
             var first = true
             for (key, label, format) in Self.rows(for: kind) where byBroker.contains(where: { $0.median[key] != nil }) {
-                let cells = byBroker.map { result -> String in
-                    guard let median = result.median[key] else { return "n/a" }
-                    guard result.rounds.count > 1, let low = result.min[key], let high = result.max[key] else { return format(median) }
-                    return "\(format(median)) (\(format(low))–\(format(high)))"
-                }
+                let cells = byBroker.map { $0.spread(key, format) ?? "n/a" }
                 var ratio = ""
                 if byBroker.count == 2, let a = byBroker[0].median[key], let b = byBroker[1].median[key], b != 0 {
                     ratio = String(format2: a / b)
