@@ -130,7 +130,12 @@ final class BrokerLoop: @unchecked Sendable {
         guard !session.discarded else { return }
         if publish.qos == .atMostOnce {
             guard let handler = session.handler else { return }
-            if handler.sendQoS0(publish) { counters.messagesDelivered.bump() } else { counters.qos0Dropped.bump() }
+            if handler.sendQoS0(publish) {
+                counters.messagesDelivered.bump()
+            } else {
+                counters.qos0Dropped.bump()
+                handler.watchForSlowConsumer()
+            }
             return
         }
         // Online: publishers hold back once the queue is full, so what still arrives was already
@@ -142,6 +147,7 @@ final class BrokerLoop: @unchecked Sendable {
             counters.messagesDelivered.bump()
         case .queued:
             session.publishQueueState()
+            if session.state.isQueueFull { session.handler?.watchForSlowConsumer() }
         case .dropped:
             counters.queuedDropped.bump()
         }

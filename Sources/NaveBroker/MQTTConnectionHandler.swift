@@ -42,6 +42,11 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// few milliseconds (that polling cost ~250 µs of broker CPU per delivery at 10 k held).
     var heldRetryFailures = 0
     var housekeepingTimer: TimerID?
+    /// When the planned housekeeping check runs (monotonic nanoseconds).
+    var housekeepingDueNanos: Int64 = .max
+    /// The planned check is a quiet one: nothing was held or backed up, so it waits for the
+    /// keep-alive or token deadline instead of the housekeeping interval.
+    var housekeepingIsQuiet = false
     /// Last time the subscriber side made progress (an acknowledgement, or a send buffer below
     /// the QoS 0 drop mark) — for the slow-consumer timeout.
     var lastDrainNanos: Int64
@@ -287,7 +292,21 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     func scheduleHousekeeping(afterMillis millis: Int) {
+        housekeepingDueNanos = connection.loop.nowNanos + Int64(max(1, millis)) * 1_000_000
         housekeepingTimer = connection.loop.schedule(after: .milliseconds(max(1, millis)), handler: self, token: Self.housekeepingToken)
+    }
+
+    /// A delivery to this subscriber was dropped or queued behind a full window: it may be a
+    /// slow consumer, so the next check comes within the housekeeping interval, not at a quiet
+    /// check's keep-alive deadline. It was keeping up until now.
+    func watchForSlowConsumer() {
+        guard !finished, housekeepingIsQuiet else { return }
+        housekeepingIsQuiet = false
+        lastDrainNanos = connection.loop.nowNanos
+        let intervalNanos = Int64(broker.configuration.housekeepingIntervalMillis) * 1_000_000
+        guard housekeepingDueNanos - connection.loop.nowNanos > intervalNanos else { return }
+        if let housekeepingTimer { connection.loop.cancelTimer(housekeepingTimer) }
+        scheduleHousekeeping(afterMillis: broker.configuration.housekeepingIntervalMillis)
     }
 
     /// Connect timeout, keep-alive (§3.1.2.10) and slow-consumer checks, then re-arms itself.
@@ -300,6 +319,8 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         if !held.isEmpty { machine.noteActivity(nowNanos: now) }
         let action = machine.check(nowNanos: now, connectTimeoutNanos: Int64(broker.configuration.connectTimeoutMillis) * 1_000_000)
         if action != .none { return perform(action) }
+        // Nothing was watched since a quiet check was planned: the slow-consumer clock starts now.
+        if housekeepingIsQuiet { lastDrainNanos = now }
         if isSlowConsumer(now: now) { return closeConnection(.slowConsumer) }
         // IoT Hub disconnects a device whose token expired (contract §1.5); the SDK renews
         // 120 s before expiry with a new CONNECT, so a live SDK never meets this.
@@ -307,13 +328,18 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         scheduleHousekeeping(afterMillis: nextHousekeepingDelayMillis(now: now))
     }
 
-    /// Until the next check is due: the connect timeout before CONNECT, else the housekeeping
-    /// interval, the keep-alive deadline or the token's expiry, whichever comes first.
+    /// Until the next check is due: the connect timeout before CONNECT, else the keep-alive
+    /// deadline or the token's expiry, whichever comes first, and no later than the
+    /// housekeeping interval while deliveries are held or the subscriber is backed up. A quiet
+    /// connection is thus looked at once per keep-alive period, not every interval: 20 k idle
+    /// connections cost 20 k timer firings per second otherwise (PERF.md G9).
     private func nextHousekeepingDelayMillis(now: Int64) -> Int {
         if machine.state == .awaitingConnect {
+            housekeepingIsQuiet = false
             return Int((machine.createdNanos + Int64(broker.configuration.connectTimeoutMillis) * 1_000_000 - now) / 1_000_000) + 1
         }
-        var delayMillis = broker.configuration.housekeepingIntervalMillis
+        housekeepingIsQuiet = held.isEmpty && !isBackedUp
+        var delayMillis = housekeepingIsQuiet ? Self.quietHousekeepingMillisMax : broker.configuration.housekeepingIntervalMillis
         if let deadline = machine.keepAliveDeadlineNanos {
             delayMillis = min(delayMillis, Int((deadline - now) / 1_000_000) + 1)
         }
@@ -340,9 +366,17 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             ? configuration.subscriberOutboundBytesMax : BrokerConfiguration.congestedSubscriberOutboundBytes
     }
 
+    /// A full session queue or a send buffer at the QoS 0 drop mark.
+    private var isBackedUp: Bool {
+        (session?.state.isQueueFull ?? false) || connection.pendingOutboundBytes >= qos0DropMarkBytes
+    }
+
     private func isSlowConsumer(now: Int64) -> Bool {
-        let backedUp = (session?.state.isQueueFull ?? false) || connection.pendingOutboundBytes >= qos0DropMarkBytes
+        let backedUp = isBackedUp
         if !backedUp { lastDrainNanos = now }
         return backedUp && now - lastDrainNanos >= Int64(broker.configuration.slowConsumerTimeoutMillis) * 1_000_000
     }
+
+    /// The longest wait of a quiet check (a connection without keep-alive or token expiry).
+    static let quietHousekeepingMillisMax = 60_000
 }
