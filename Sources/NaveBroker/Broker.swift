@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Routing and back-pressure design (why it fits the engine):
 /// - **Shards.** `routerShardCount` replicas of the subscription trie (default: one per loop,
-///   shard `i` on loop `i % loops`). SUBSCRIBE/UNSUBSCRIBE are rare, so each change is applied
+///   at most one per loop: shard `i` on loop `i`). SUBSCRIBE/UNSUBSCRIBE are rare, so each change is applied
 ///   to every replica with `loop.execute`; a publish is then matched on the publisher's own loop
 ///   with no hop (with fewer shards than loops, loops without a shard send it to one through
 ///   its mailbox).

@@ -6,7 +6,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// Per-connection and per-session protocol limits.
     public var binding = MQTTBindingLimits()
     /// Router shards, each a full replica of the subscription trie; shard `i` lives on loop
-    /// `i % loops`. Default: one per loop, so every publish is matched on its own loop.
+    /// `i`, so 1...loops (more would share a loop and only cost memory). Default: one per
+    /// loop, so every publish is matched on its own loop.
     public var routerShardCount: Int?
     /// Cross-loop deliveries a loop's mailbox holds (messages). When full, QoS 0 is dropped and
     /// counted; QoS 1/2 is held by the publisher, which stops reading its socket.
