@@ -109,6 +109,7 @@ public final class Broker: Sendable {
         guard !session.discarded else { return }
         session.discarded = true
         removeSubscriptions(Array(session.state.subscriptions.keys), for: session)
+        session.releaseDrainWaiters()
     }
 
     // MARK: Statistics

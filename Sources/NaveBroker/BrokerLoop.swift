@@ -14,6 +14,11 @@ enum BrokerMail: Sendable {
 enum HeldDelivery {
     case session(BrokerSession, MQTTPublish)
     case shard(MQTTPublish)
+
+    /// The session whose full queue holds this delivery back (nil: a full mailbox).
+    var waitingSession: BrokerSession? {
+        if case .session(let session, _) = self { session } else { nil }
+    }
 }
 
 /// The broker's state on one loop: its router shard (if it has one), its delivery mailbox and

@@ -41,6 +41,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// one, so thousands of publishers held behind one full subscriber do not poll it every
     /// few milliseconds (that polling cost ~250 µs of broker CPU per delivery at 10 k held).
     var heldRetryFailures = 0
+    /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
+    var awaitingDrain = false
+    var heldRetryTimer: TimerID?
     var housekeepingTimer: TimerID?
     /// When the planned housekeeping check runs (monotonic nanoseconds).
     var housekeepingDueNanos: Int64 = .max
@@ -261,15 +264,38 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         scheduleHeldRetry()
     }
 
+    /// Plans the next retry of the held deliveries. Held behind a full session queue, the
+    /// publisher waits to be woken by that session when it drains, and polls only as a fallback
+    /// (every `drainFallbackRetryMillis`); behind a full mailbox it polls with back-off.
     private func scheduleHeldRetry() {
         guard !heldRetryScheduled else { return }
         heldRetryScheduled = true
-        let interval = broker.configuration.heldRetryIntervalMillis << min(heldRetryFailures, 5)
-        connection.loop.schedule(after: .milliseconds(interval), handler: self, token: Self.heldRetryToken)
+        if !awaitingDrain, let session = held.lazy.compactMap(\.waitingSession).first {
+            awaitingDrain = true
+            session.awaitDrain(self)
+        }
+        let interval = awaitingDrain ? Self.drainFallbackRetryMillis
+            : broker.configuration.heldRetryIntervalMillis << min(heldRetryFailures, 5)
+        heldRetryTimer = connection.loop.schedule(after: .milliseconds(interval), handler: self, token: Self.heldRetryToken)
+    }
+
+    /// The polling fallback while a session is expected to wake this publisher.
+    static let drainFallbackRetryMillis = 500
+
+    /// Called by a session that drained (from its owning loop): retry on this connection's loop.
+    func wakeHeld(by session: BrokerSession) {
+        home.loop.execute { [self] in
+            defer { session.drainWakeSettled() }
+            awaitingDrain = false
+            guard heldRetryScheduled else { return }
+            if let heldRetryTimer { connection.loop.cancelTimer(heldRetryTimer) }
+            retryHeld()
+        }
     }
 
     private func retryHeld() {
         heldRetryScheduled = false
+        heldRetryTimer = nil
         guard !finished else { return }
         held.removeAll { home.retry($0) }
         if held.isEmpty {

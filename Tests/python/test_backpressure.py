@@ -1,6 +1,8 @@
 """Slow consumers: a subscriber that stops reading is cut off after the slow-consumer timeout,
 its publishers are slowed (not failed) meanwhile, and other subscribers keep being served."""
+import queue
 import socket
+import threading
 import struct
 import time
 
@@ -52,3 +54,47 @@ def test_subscriber_that_never_acknowledges_is_closed_and_publisher_resumes(tigh
     assert got == [f"m{i}".encode() for i in range(count)]
     assert "slow consumer" in tight_broker.log_text()
     healthy.close(); publisher.close(); stuck.close()
+
+
+@pytest.fixture(scope="module")
+def small_queue_broker():
+    b = Broker(extra_env={
+        "IO_LOOPS": "1",
+        "MQTT_INFLIGHT_WINDOW_MESSAGES": "5",
+        "MQTT_SESSION_QUEUED_MESSAGES_MAX": "20",
+    })
+    yield b
+    b.stop()
+
+
+def test_publishers_held_by_a_full_queue_are_woken_as_it_drains(small_queue_broker):
+    """Publishers held behind a full session queue resume when it drains (the session wakes
+    them), not only when their fallback poll (every 500 ms) comes round: 1,200 messages through
+    a 20-message queue take ~20 s of polling, ~2 s with wakes."""
+    port, topic, count = small_queue_broker.port, "drain/wake", 1200
+    received = queue.Queue()
+    subscriber = Client(port)
+
+    def slow_reader(client, userdata, message):
+        time.sleep(0.001)  # a subscriber slower than its publishers: the queue fills
+        received.put(message.payload)
+    subscriber.client.on_message = slow_reader
+    subscriber.subscribe(topic, 1)
+    publishers = [Client(port) for _ in range(3)]
+    started = time.monotonic()
+    senders = [threading.Thread(target=lambda p=p, k=k: [p.publish(topic, f"{k}-{i}".encode(), qos=1)
+                                                        for i in range(count // 3)])
+               for k, p in enumerate(publishers)]
+    for t in senders:
+        t.start()
+    got = [received.get(timeout=20) for _ in range(count)]
+    elapsed = time.monotonic() - started
+    for t in senders:
+        t.join(timeout=20)
+    # Nothing lost, each publisher's messages in order (§4.6).
+    for k in range(3):
+        assert [g for g in got if g.startswith(f"{k}-".encode())] == [f"{k}-{i}".encode() for i in range(count // 3)]
+    assert elapsed < 10, f"held publishers were not woken on drain: {elapsed:.1f} s"
+    subscriber.close()
+    for p in publishers:
+        p.close()
