@@ -21,17 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 DATA="${DATA:-/tmp/nave-bench-hub}"
 command -v /usr/sbin/mosquitto >/dev/null || { echo "mosquitto is missing: apt-get install -y mosquitto" >&2; exit 1; }
-# NAVE_SCRATCH: a separate build directory when another build or test holds the root's .build lock.
-if [[ -n "${NAVE_SCRATCH:-}" ]]; then
-  (cd .. && swift build -c release --product nave --scratch-path "$NAVE_SCRATCH")
-  NAVE_BINARY="$NAVE_SCRATCH/release/nave"
-else
-  (cd .. && swift build -c release --product nave)
-  NAVE_BINARY="../.build/release/nave"
-fi
-# See run-echo.sh: re-plan when the root package gained files.
-rm -f .build/release.yaml .build/*/release/description.json
-swift build -c release --product nave-bench
+source ./build-release.sh
 LOGS="$(mktemp -d /tmp/nave-bench-hub-logs.XXXXXX)"
 echo "before: $(uptime)"
 status=0

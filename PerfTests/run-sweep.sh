@@ -11,17 +11,7 @@
 # Tuning/sweep.md says how to read it and carry the winner into a profile.
 set -euo pipefail
 cd "$(dirname "$0")"
-# NAVE_SCRATCH: a separate build directory when another build or test holds the root's .build lock.
-if [[ -n "${NAVE_SCRATCH:-}" ]]; then
-  (cd .. && swift build -c release --product nave --scratch-path "$NAVE_SCRATCH")
-  NAVE_BINARY="$NAVE_SCRATCH/release/nave"
-else
-  (cd .. && swift build -c release --product nave)
-  NAVE_BINARY="../.build/release/nave"
-fi
-# See run-echo.sh: re-plan when the root package gained files.
-rm -f .build/release.yaml .build/*/release/description.json
-swift build -c release --product nave-bench
+source ./build-release.sh
 echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg) (other processes distort every figure; the table reports them per setting)"
 status=0
 # No `taskset` around the harness: it must see every CPU to pin itself and give each broker its list.

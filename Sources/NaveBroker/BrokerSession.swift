@@ -59,10 +59,10 @@ final class BrokerSession: @unchecked Sendable, Hashable {
     /// A woken publisher has retried (on its loop).
     func drainWakeSettled() { wokenNotRetried.subtract(1, ordering: .relaxed) }
 
-    /// Once the queue is down to half its limit, wakes as many waiting publishers as it has
-    /// free places not already promised to woken ones, in arrival order: each retries its held
-    /// deliveries on its own loop. Waking all of them at the first free place would make
-    /// thousands retry for one slot.
+    /// Once the queue is down to three quarters of its limit, wakes as many waiting publishers
+    /// as it has free places not already promised to woken ones, in arrival order: each
+    /// retries its held deliveries on its own loop. Waking all of them at the first free place
+    /// would make thousands retry for one slot.
     private func wakeDrainWaiters() {
         let limit = state.limits.sessionQueuedMessagesMax
         let free = limit - state.queuedCount

@@ -15,22 +15,7 @@ struct HubScenarioResult: Codable {
         self.target = target
         self.rounds = rounds
         self.once = once
-        var values: [String: [Double]] = [:]
-        for round in rounds {
-            for (key, value) in round.metrics { values[key, default: []].append(value) }
-            if let latency = round.latency {
-                values["latencyP50Micros", default: []].append(latency.p50Micros)
-                values["latencyP90Micros", default: []].append(latency.p90Micros)
-                values["latencyP99Micros", default: []].append(latency.p99Micros)
-                values["latencyP999Micros", default: []].append(latency.p999Micros)
-                values["latencyMaxMicros", default: []].append(latency.maxMicros)
-            }
-        }
-        for (key, list) in values {
-            median[key] = NaveBenchMedian.median(list)
-            min[key] = list.min()
-            max[key] = list.max()
-        }
+        (median, min, max) = MQTTRoundSample.spread(of: rounds)
     }
 }
 

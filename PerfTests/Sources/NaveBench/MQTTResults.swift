@@ -90,6 +90,22 @@ struct MQTTScenarioResult: Codable {
         self.scenario = scenario
         self.broker = broker
         self.rounds = rounds
+        (median, min, max) = MQTTRoundSample.spread(of: rounds)
+    }
+}
+
+extension MQTTScenarioResult {
+    /// "median (min–max)" of `key` (the median alone after one round), nil when not measured.
+    func spread(_ key: String, _ format: (Double) -> String) -> String? {
+        guard let middle = median[key] else { return nil }
+        guard rounds.count > 1, let low = min[key], let high = max[key] else { return format(middle) }
+        return "\(format(middle)) (\(format(low))–\(format(high)))"
+    }
+}
+
+extension MQTTRoundSample {
+    /// Median, min and max over `rounds` of every metric and latency percentile, by name.
+    static func spread(of rounds: [MQTTRoundSample]) -> (median: [String: Double], min: [String: Double], max: [String: Double]) {
         var values: [String: [Double]] = [:]
         for round in rounds {
             for (key, value) in round.metrics { values[key, default: []].append(value) }
@@ -101,20 +117,13 @@ struct MQTTScenarioResult: Codable {
                 values["latencyMaxMicros", default: []].append(latency.maxMicros)
             }
         }
+        var spread: (median: [String: Double], min: [String: Double], max: [String: Double]) = ([:], [:], [:])
         for (key, list) in values {
-            median[key] = NaveBenchMedian.median(list)
-            min[key] = list.min()
-            max[key] = list.max()
+            spread.median[key] = NaveBenchMedian.median(list)
+            spread.min[key] = list.min()
+            spread.max[key] = list.max()
         }
-    }
-}
-
-extension MQTTScenarioResult {
-    /// "median (min–max)" of `key` (the median alone after one round), nil when not measured.
-    func spread(_ key: String, _ format: (Double) -> String) -> String? {
-        guard let middle = median[key] else { return nil }
-        guard rounds.count > 1, let low = min[key], let high = max[key] else { return format(middle) }
-        return "\(format(middle)) (\(format(low))–\(format(high)))"
+        return spread
     }
 }
 
