@@ -1,22 +1,30 @@
 extension MQTTConnect {
     /// The protocol name of MQTT 3.1.1 as a length-prefixed string (§3.1.2.1).
     private static let protocolName: [UInt8] = [0x00, 0x04, 0x4D, 0x51, 0x54, 0x54]  // "MQTT"
-    /// MQTT 3.1's protocol name, "MQIsdp": recognised only to answer such clients with
-    /// CONNACK 0x01 rather than an unexplained close (§3.1.2.2).
-    private static let legacyProtocolName: [UInt8] = Array("MQIsdp".utf8)
+    /// MQTT 3.1's protocol name, "MQIsdp", at level 3.
+    private static let legacyProtocolName: [UInt8] = [0x00, 0x06] + Array("MQIsdp".utf8)
 
     /// Decodes the variable header and payload of a CONNECT (§3.1.2, §3.1.3).
     static func decode(_ reader: inout MQTTByteReader) throws(MQTTDecodeError) -> MQTTConnect {
         let name = try reader.readLengthPrefixedBytes()
         let level = try reader.readUInt8()
-        if !name.elementsEqual(protocolName.dropFirst(2)) {
-            // An MQTT 3.1 client gets the answer its own spec defines for a level it does not
-            // speak; any other name is not MQTT at all [MQTT-3.1.2-1].
-            guard name.elementsEqual(legacyProtocolName) else { throw .invalidProtocolName }
-            throw .unacceptableProtocolLevel(level)
+        let legacy: Bool
+        if name.elementsEqual(protocolName.dropFirst(2)) {
+            guard level == 4 else { throw .unacceptableProtocolLevel(level) }
+            legacy = false
+        } else if name.elementsEqual(legacyProtocolName.dropFirst(2)) {
+            // A level the name does not go with gets CONNACK 0x01, as Mosquitto answers.
+            guard level == MQTTConnect.legacyProtocolLevel else { throw .unacceptableProtocolLevel(level) }
+            legacy = true
+        } else {
+            // Not MQTT at all [MQTT-3.1.2-1].
+            throw .invalidProtocolName
         }
-        guard level == 4 else { throw .unacceptableProtocolLevel(level) }
-        let flags = try checkedFlags(try reader.readUInt8())
+        // MQTT 3.1 has no reserved-bit or will-flag consistency rules; Mosquitto checks them
+        // for 3.1.1 only (handle_connect.c), and so does Nave.
+        let rawFlags = try reader.readUInt8()
+        let flags = legacy ? rawFlags & ~MQTTConnectFlags.reserved : try checkedFlags(rawFlags)
+        if legacy, flags & MQTTConnectFlags.willQoSMask == MQTTConnectFlags.willQoSMask { throw .invalidWillQoS }
         let keepAliveSeconds = try reader.readUInt16()
 
         // The payload fields appear in this order, each only if its flag is set (§3.1.3).
@@ -32,8 +40,13 @@ extension MQTTConnect {
                 retain: flags & MQTTConnectFlags.willRetain != 0
             )
         }
-        let username = flags & MQTTConnectFlags.username != 0 ? try reader.readString() : nil
-        let password = flags & MQTTConnectFlags.password != 0 ? try reader.readBinary() : nil
+        // An MQTT 3.1 client may set the username or password flag and leave the field out;
+        // Mosquitto then ignores the flag, and so does Nave.
+        let username = flags & MQTTConnectFlags.username != 0 && (!legacy || reader.remainingByteCount > 0)
+            ? try reader.readString() : nil
+        let password = flags & MQTTConnectFlags.password != 0 && (!legacy || reader.remainingByteCount > 0)
+            ? try reader.readBinary() : nil
+        if legacy, password != nil, username == nil { throw .passwordWithoutUsername }
         try reader.expectEnd()
         return MQTTConnect(
             protocolLevel: level,
@@ -64,7 +77,7 @@ extension MQTTConnect {
 
     /// The remaining length this CONNECT encodes to.
     var remainingLength: Int {
-        var length = Self.protocolName.count + 1 + 1 + 2  // name, level, flags, keep alive
+        var length = encodedProtocolName.count + 1 + 1 + 2  // name, level, flags, keep alive
         length += lengthPrefixedFieldBytes(clientID.utf8.count)
         if let will {
             length += lengthPrefixedFieldBytes(will.topic.utf8.count)
@@ -77,7 +90,7 @@ extension MQTTConnect {
 
     /// Writes the variable header and payload (§3.1.2, §3.1.3).
     func writeBody(_ writer: inout MQTTByteWriter) {
-        writer.write(bytes: Self.protocolName)
+        writer.write(bytes: encodedProtocolName)
         writer.write(protocolLevel)
         writer.write(flagsByte)
         writer.write(keepAliveSeconds)
@@ -89,6 +102,9 @@ extension MQTTConnect {
         if let username { writer.write(string: username) }
         if let password { writer.write(binary: password) }
     }
+
+    /// The length-prefixed protocol name that goes with `protocolLevel`.
+    private var encodedProtocolName: [UInt8] { isLegacy ? Self.legacyProtocolName : Self.protocolName }
 
     /// The connect flags implied by which optional fields are present (§3.1.2.3).
     private var flagsByte: UInt8 {

@@ -1,11 +1,12 @@
 /// The CONNECT packet a client sends first on every network connection (MQTT 3.1.1 §3.1).
 ///
-/// Only protocol name "MQTT" at level 4 decodes; any other level is reported as
+/// Protocol name "MQTT" at level 4 (MQTT 3.1.1) and "MQIsdp" at level 3 (MQTT 3.1, which
+/// Mosquitto 2.0 and many older devices still speak) decode; any other level is reported as
 /// `MQTTDecodeError.unacceptableProtocolLevel` so the server can still answer CONNACK 0x01
 /// (§3.1.2.2). A zero-length `clientID` decodes: whether to accept it (it needs
 /// `cleanSession`) is the server's decision and answer, CONNACK 0x02 (§3.1.3.1).
 public struct MQTTConnect: Sendable, Hashable {
-    /// The protocol level byte (§3.1.2.2). Always 4 for a decoded packet.
+    /// The protocol level byte (§3.1.2.2): 4 for MQTT 3.1.1, 3 for MQTT 3.1.
     public var protocolLevel: UInt8
     /// The client identifier (§3.1.3.1); may be empty.
     public var clientID: String
@@ -39,6 +40,13 @@ public struct MQTTConnect: Sendable, Hashable {
         self.username = username
         self.password = password
     }
+
+    /// The protocol level of MQTT 3.1 ("MQIsdp").
+    public static let legacyProtocolLevel: UInt8 = 3
+
+    /// Whether this is an MQTT 3.1 client: no session-present flag in its CONNACK, and a
+    /// zero-byte client id is always refused (MQTT 3.1 §3.1: 1 to 23 characters).
+    public var isLegacy: Bool { protocolLevel == Self.legacyProtocolLevel }
 }
 
 /// A CONNECT's will message: published by the server for the client when the network

@@ -14,6 +14,7 @@ extension MQTTDecodeError {
         case .truncated, .trailingBytes: "§2.2.3"
         case .invalidUTF8(.illFormed), .invalidUTF8(.surrogate): "§1.5.3 [MQTT-1.5.3-1]"
         case .invalidUTF8(.nullCharacter): "§1.5.3 [MQTT-1.5.3-2]"
+        case .invalidUTF8(.controlCharacter), .invalidUTF8(.noncharacter): "§1.5.3 (SHOULD NOT; closed as Mosquitto does)"
         case .zeroPacketID: "§2.3.1 [MQTT-2.3.1-1]"
         case .invalidPublishQoS: "§3.3.1.2 [MQTT-3.3.1-4]"
         case .dupWithQoS0: "§3.3.1.1 [MQTT-3.3.1-2]"
@@ -107,6 +108,8 @@ extension MQTTUTF8Violation {
         case .illFormed(let offset): "ill-formed UTF-8 at byte \(offset)"
         case .surrogate(let offset): "UTF-16 surrogate encoded at byte \(offset)"
         case .nullCharacter(let offset): "U+0000 at byte \(offset)"
+        case .controlCharacter(let offset): "control character at byte \(offset)"
+        case .noncharacter(let offset): "Unicode noncharacter at byte \(offset)"
         }
     }
 }

@@ -75,6 +75,12 @@ public enum MQTTUTF8Violation: Sendable, Hashable {
     case surrogate(offset: Int)
     /// U+0000 [MQTT-1.5.3-2].
     case nullCharacter(offset: Int)
+    /// A control character, U+0001–U+001F or U+007F–U+009F (§1.5.3: "SHOULD NOT"; refused,
+    /// as Mosquitto 2.0 does).
+    case controlCharacter(offset: Int)
+    /// A noncharacter, U+FDD0–U+FDEF or U+xFFFE/U+xFFFF (§1.5.3: "SHOULD NOT"; refused, as
+    /// Mosquitto 2.0 does).
+    case noncharacter(offset: Int)
 }
 
 /// How a topic name or filter breaks MQTT 3.1.1 §4.7.

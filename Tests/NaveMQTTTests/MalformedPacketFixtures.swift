@@ -157,12 +157,20 @@ let malformedFixtures: [MalformedFixture] = [
     MalformedFixture(reason: "protocol level 3", bytes: connect(level: 3, flags: 0x02), error: .unacceptableProtocolLevel(3)),
     MalformedFixture(reason: "protocol level 5", bytes: connect(level: 5, flags: 0x02), error: .unacceptableProtocolLevel(5)),
     MalformedFixture(
-        reason: "MQTT 3.1's MQIsdp level 3 gets the protocol-level answer",
+        reason: "MQIsdp at level 4 gets the protocol-level answer, as Mosquitto gives",
         bytes: {
-            let body: [UInt8] = [0x00, 0x06] + ascii("MQIsdp") + [0x03, 0x02] + keepAliveAndClientID
+            let body: [UInt8] = [0x00, 0x06] + ascii("MQIsdp") + [0x04, 0x02] + keepAliveAndClientID
             return [0x10, UInt8(body.count)] + body
         }(),
-        error: .unacceptableProtocolLevel(3)
+        error: .unacceptableProtocolLevel(4)
+    ),
+    MalformedFixture(
+        reason: "MQIsdp with will QoS 3",
+        bytes: {
+            let body: [UInt8] = [0x00, 0x06] + ascii("MQIsdp") + [0x03, 0x1A] + keepAliveAndClientID
+            return [0x10, UInt8(body.count)] + body
+        }(),
+        error: .invalidWillQoS
     ),
     MalformedFixture(
         reason: "protocol name MQTX",

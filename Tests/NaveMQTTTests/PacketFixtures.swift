@@ -65,6 +65,12 @@ let packetFixtures: [PacketFixture] = [
         packet: .connack(MQTTConnAck(sessionPresent: false, returnCode: .notAuthorized))
     ),
     PacketFixture(
+        // MQTT 3.1 ("MQIsdp", level 3), which Mosquitto 2.0 accepts and older devices speak.
+        name: "CONNECT MQTT 3.1",
+        bytes: [0x10, 0x11, 0x00, 0x06] + Array("MQIsdp".utf8) + [0x03, 0x02, 0x00, 0x3C, 0x00, 0x03] + Array("abc".utf8),
+        packet: .connect(MQTTConnect(protocolLevel: 3, clientID: "abc"))
+    ),
+    PacketFixture(
         name: "PUBLISH QoS 0",
         bytes: [0x30, 0x07] + topicAB + [0x68, 0x69],
         packet: .publish(MQTTPublish(topic: "a/b", payload: Array("hi".utf8)))

@@ -124,18 +124,20 @@ struct PacketGenerator {
     }
 
     /// Up to `maxScalars` scalars from ASCII, Latin, CJK and the astral planes; never U+0000,
-    /// never a surrogate (they are not scalars).
+    /// never a surrogate (they are not scalars), and none of the control characters and
+    /// noncharacters the decoder refuses (§1.5.3, as Mosquitto).
     mutating func string(maxScalars: Int) -> String {
         var result = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...maxScalars, using: &random) {
             let value: UInt32
             switch Int.random(in: 0..<10, using: &random) {
             case 0..<5: value = UInt32.random(in: 0x20...0x7E, using: &random)
-            case 5..<7: value = UInt32.random(in: 0x80...0x7FF, using: &random)
+            case 5..<7: value = UInt32.random(in: 0xA0...0x7FF, using: &random)
             case 7..<9: value = UInt32.random(in: 0x800...0xFFFD, using: &random)
-            default: value = UInt32.random(in: 0x10000...0x10FFFF, using: &random)
+            default: value = UInt32.random(in: 0x10000...0x10FFFD, using: &random)
             }
-            if let scalar = Unicode.Scalar(value) { result.append(scalar) }
+            let noncharacter = (0xFDD0...0xFDEF).contains(value) || value & 0xFFFE == 0xFFFE
+            if !noncharacter, let scalar = Unicode.Scalar(value) { result.append(scalar) }
         }
         return String(result)
     }

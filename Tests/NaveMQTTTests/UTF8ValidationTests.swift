@@ -21,10 +21,11 @@ struct UTF8ValidationTests {
     @Test("well-formed boundaries of each sequence length decode unchanged")
     func wellFormed() throws {
         let cases: [[UInt8]] = [
-            [0x01], [0x7F],  // one byte; U+0001 is allowed, only U+0000 is not
-            [0xC2, 0x80], [0xDF, 0xBF],  // two bytes
-            [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xEF, 0xBF, 0xBF],  // three
-            [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF],  // four, up to U+10FFFF
+            [0x20], [0x7E],  // one byte, printable
+            [0xC2, 0xA0], [0xDF, 0xBF],  // two bytes, from U+00A0 (below it: C1 controls)
+            [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xEF, 0xBF, 0xBD],  // three
+            [0xEF, 0xB7, 0x8F], [0xEF, 0xB7, 0xB0],  // U+FDCF and U+FDF0, around the noncharacters
+            [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBD], [0xF0, 0x9F, 0xBF, 0xBD],  // four
             [0xEF, 0xBB, 0xBF],  // U+FEFF stays, never stripped [MQTT-1.5.3-3]
         ]
         for bytes in cases {
@@ -55,6 +56,23 @@ struct UTF8ValidationTests {
         }
     }
 
+    /// §1.5.3 says these SHOULD NOT appear and lets the receiver close; Mosquitto 2.0 closes
+    /// (`mosquitto_validate_utf8`), and so does Nave.
+    @Test("control characters and noncharacters are refused, as Mosquitto does")
+    func discouragedCodePoints() {
+        let cases: [([UInt8], MQTTUTF8Violation)] = [
+            ([0x01], .controlCharacter(offset: 0)), ([0x61, 0x1F], .controlCharacter(offset: 1)),
+            ([0x09], .controlCharacter(offset: 0)), ([0x7F], .controlCharacter(offset: 0)),
+            ([0xC2, 0x80], .controlCharacter(offset: 0)), ([0xC2, 0x9F], .controlCharacter(offset: 0)),
+            ([0xEF, 0xB7, 0x90], .noncharacter(offset: 0)), ([0xEF, 0xB7, 0xAF], .noncharacter(offset: 0)),
+            ([0xEF, 0xBF, 0xBE], .noncharacter(offset: 0)), ([0xEF, 0xBF, 0xBF], .noncharacter(offset: 0)),
+            ([0xF0, 0x9F, 0xBF, 0xBE], .noncharacter(offset: 0)), ([0xF4, 0x8F, 0xBF, 0xBF], .noncharacter(offset: 0)),
+        ]
+        for (bytes, violation) in cases {
+            #expect(decodeTopic(bytes) == .failure(.invalidUTF8(violation)), "\(bytes)")
+        }
+    }
+
     @Test("agrees with the standard library's validation on random bytes")
     func agreesWithStandardLibrary() {
         var random = SeededGenerator(seed: 0x5554_4638)
@@ -64,7 +82,8 @@ struct UTF8ValidationTests {
             let bytes = (0..<count).map { _ in
                 Bool.random(using: &random) ? UInt8.random(in: 0x80...0xFF, using: &random) : UInt8.random(in: 0...0xFF, using: &random)
             }
-            let expectedValid = String(validating: bytes, as: UTF8.self) != nil && !bytes.contains(0)
+            let scalars = String(validating: bytes, as: UTF8.self)?.unicodeScalars
+            let expectedValid = scalars.map { $0.allSatisfy(Self.isAllowed) } ?? false
             let hasWildcard = bytes.contains(UInt8(ascii: "+")) || bytes.contains(UInt8(ascii: "#"))
             switch decodeTopic(bytes) {
             case .success: #expect(expectedValid, "\(bytes)")
@@ -72,5 +91,14 @@ struct UTF8ValidationTests {
             case .failure(let error): #expect(expectedValid && hasWildcard, "\(bytes): \(error)")
             }
         }
+    }
+
+    /// What Mosquitto's `mosquitto_validate_utf8` lets through, for a scalar the standard
+    /// library already found well-formed.
+    private static func isAllowed(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        if value < 0x20 || (0x7F...0x9F).contains(value) { return false }
+        if (0xFDD0...0xFDEF).contains(value) || value & 0xFFFE == 0xFFFE { return false }
+        return true
     }
 }
