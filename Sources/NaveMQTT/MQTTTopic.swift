@@ -24,6 +24,20 @@ public enum MQTTTopic {
         filter.utf8.count <= utf8BytesMax && topicFilterViolation(filter.utf8) == nil
     }
 
+    /// Whether `topic` (a name or a filter) has more than `levelsMax` levels (§4.7.1.1: levels
+    /// are separated by `/`, empty ones included). Cheap when the topic is shorter than the
+    /// limit, as nearly every topic is: n bytes hold at most n + 1 levels.
+    public static func exceedsLevels(_ topic: String, max levelsMax: Int) -> Bool {
+        let utf8 = topic.utf8
+        guard utf8.count >= levelsMax else { return false }
+        var separators = 0
+        for byte in utf8 where byte == separator {
+            separators += 1
+            if separators >= levelsMax { return true }
+        }
+        return false
+    }
+
     /// Whether a message published to `topicName` is delivered to a subscription on `filter`
     /// (§4.7).
     ///

@@ -18,6 +18,11 @@ public struct MQTTBindingLimits: Sendable, Equatable {
     /// Inbound QoS 2 packet identifiers received and not yet released by PUBREL (messages).
     /// A client that exceeds it is closed: it is not completing the §4.3.3 handshake.
     public var inboundUnreleasedQoS2Max: Int = 1_000
+    /// Levels a topic name or filter may have (a CONNECT's will topic included); a client that
+    /// sends more is closed, as Mosquitto closes one past its `TOPIC_HIERARCHY_LIMIT` of 200.
+    /// Without it a 65,535-byte filter of `/` is 65,536 levels: that much work and trie depth
+    /// per packet, under any client's control.
+    public var topicLevelsMax: Int = 200
 
     public init() {}
 
@@ -37,5 +42,6 @@ public struct MQTTBindingLimits: Sendable, Equatable {
         try require((0...10_000_000).contains(sessionQueuedMessagesMax), "sessionQueuedMessagesMax must be 0...10000000")
         try require((1...1_000_000).contains(subscriptionsPerClientMax), "subscriptionsPerClientMax must be 1...1000000")
         try require((1...65_535).contains(inboundUnreleasedQoS2Max), "inboundUnreleasedQoS2Max must be 1...65535")
+        try require((1...65_536).contains(topicLevelsMax), "topicLevelsMax must be 1...65536 (is \(topicLevelsMax))")
     }
 }

@@ -25,6 +25,8 @@ public struct MQTTConnectionStateMachine: Sendable {
     public private(set) var lastPacketNanos: Int64
     /// When the connection was created (monotonic ns).
     public let createdNanos: Int64
+    /// The client spoke MQTT 3.1 in its CONNECT: its CONNACK has no session-present flag.
+    public private(set) var isLegacyClient = false
 
     public init(nowNanos: Int64) {
         createdNanos = nowNanos
@@ -39,7 +41,7 @@ public struct MQTTConnectionStateMachine: Sendable {
         case .closed:
             return .none
         case .awaitingConnect:
-            return receiveFirst(packet)
+            return receiveFirst(packet, session: session)
         case .awaitingSession:
             // The adapter stops decoding until the session is ready; reaching here is a bug.
             preconditionFailure("packet handled while the session was being resolved")
@@ -65,7 +67,8 @@ public struct MQTTConnectionStateMachine: Sendable {
     public mutating func connectAccepted(sessionPresent: Bool) -> MQTTPacket {
         precondition(state == .awaitingSession, "connectAccepted outside awaitingSession")
         state = .connected
-        return .connack(MQTTConnAck(sessionPresent: sessionPresent, returnCode: .accepted))
+        // MQTT 3.1's CONNACK byte 1 is reserved: no session-present flag to set.
+        return .connack(MQTTConnAck(sessionPresent: sessionPresent && !isLegacyClient, returnCode: .accepted))
     }
 
     /// The broker refused the session (e.g. server unavailable): CONNACK with the code, then close.
@@ -109,16 +112,22 @@ public struct MQTTConnectionStateMachine: Sendable {
 
     // MARK: Per state
 
-    private mutating func receiveFirst(_ packet: MQTTPacket) -> MQTTConnectionAction {
+    private mutating func receiveFirst(_ packet: MQTTPacket, session: MQTTSessionState) -> MQTTConnectionAction {
         guard case .connect(let connect) = packet else {
             state = .closed
             return .close(.protocolViolation(clause: "MQTT-3.1.0-1", reason: "first packet was \(packet.type), not CONNECT"), after: nil)
         }
-        // §3.1.3-7/8: a zero-byte client id with clean session 0 is refused with 0x02.
-        if connect.clientID.isEmpty && !connect.cleanSession {
+        // §3.1.3-7/8: a zero-byte client id with clean session 0 is refused with 0x02; MQTT 3.1
+        // has no zero-byte client ids at all (Mosquitto refuses them the same way).
+        if connect.clientID.isEmpty && (!connect.cleanSession || connect.isLegacy) {
             state = .closed
             return .close(.connectRefused(.identifierRejected), after: .connack(MQTTConnAck(returnCode: .identifierRejected)))
         }
+        if let will = connect.will, MQTTTopic.exceedsLevels(will.topic, max: session.limits.topicLevelsMax) {
+            // Mosquitto closes without CONNACK when its will topic check fails (will__read).
+            return violation("topicLevelsMax", "will topic over \(session.limits.topicLevelsMax) levels")
+        }
+        isLegacyClient = connect.isLegacy
         keepAliveSeconds = connect.keepAliveSeconds
         state = .awaitingSession
         return .openSession(connect)
@@ -142,9 +151,15 @@ public struct MQTTConnectionStateMachine: Sendable {
         case .pubcomp(let id):
             return session.complete(packetID: id) ? .windowOpened : .none
         case .subscribe(let request):
+            if request.subscriptions.contains(where: { MQTTTopic.exceedsLevels($0.filter, max: session.limits.topicLevelsMax) }) {
+                return tooManyLevels("topic filter", session.limits)
+            }
             let (ack, granted) = session.subscribe(request)
             return .subscribe(ack: ack, granted: granted)
         case .unsubscribe(let request):
+            if request.filters.contains(where: { MQTTTopic.exceedsLevels($0, max: session.limits.topicLevelsMax) }) {
+                return tooManyLevels("topic filter", session.limits)
+            }
             return .unsubscribe(removed: session.unsubscribe(request.filters), ack: .unsuback(packetID: request.packetID))
         case .pingreq:
             return .send(.pingresp)
@@ -157,6 +172,9 @@ public struct MQTTConnectionStateMachine: Sendable {
     }
 
     private mutating func receivePublish(_ publish: MQTTPublish, session: inout MQTTSessionState) -> MQTTConnectionAction {
+        if MQTTTopic.exceedsLevels(publish.topic, max: session.limits.topicLevelsMax) {
+            return tooManyLevels("topic name", session.limits)
+        }
         switch publish.qos {
         case .atMostOnce:
             return .route(publish, ack: nil)
@@ -170,6 +188,13 @@ public struct MQTTConnectionStateMachine: Sendable {
             case nil: return violation("MQTT-4.3.3", "more than \(session.limits.inboundUnreleasedQoS2Max) QoS 2 messages without PUBREL")
             }
         }
+    }
+
+    /// A topic deeper than the limit closes the connection without an answer, as Mosquitto
+    /// does for its topic checks (handle_publish.c, handle_subscribe.c): MQTT 3.1.1 has no
+    /// return code for it, and SUBACK 0x80 would leave the client retrying the same filter.
+    private mutating func tooManyLevels(_ what: String, _ limits: MQTTBindingLimits) -> MQTTConnectionAction {
+        violation("topicLevelsMax", "\(what) over \(limits.topicLevelsMax) levels")
     }
 
     private mutating func violation(_ clause: String, _ reason: String) -> MQTTConnectionAction {

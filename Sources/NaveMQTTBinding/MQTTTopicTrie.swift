@@ -58,6 +58,8 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
     @usableFromInline var cachedMatches: [Match] = []
     /// Scratch for merging one topic's matches per subscriber; kept to reuse its capacity.
     @usableFromInline var matchIndex: [Subscriber: Int] = [:]
+    /// Scratch for `forEachMatch`'s walk; kept to reuse its capacity.
+    @usableFromInline var visitStack: [Visit] = []
 
     /// Bits of `levelHash` that key children: all of them, except in tests, which pass 0 or 1
     /// to put sibling levels in one or two buckets and so exercise the collision chains.
@@ -97,29 +99,45 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
     }
 
     /// Removes `subscriber`'s subscription on `filter`; prunes emptied nodes. False if absent.
+    ///
+    /// Iterative: a client controls how deep a filter goes, and a recursion per level ran a
+    /// 65,535-level filter off the thread's stack. The binding caps levels (`topicLevelsMax`),
+    /// but no walk here depends on that cap to stay safe.
     @discardableResult
     public func remove(filter: String, subscriber: Subscriber) -> Bool {
         cachedTopic = nil
-        let removed = remove(Self.levels(of: filter)[...], subscriber: subscriber, from: root)
-        if removed { count -= 1 }
-        return removed
-    }
-
-    private func remove(_ levels: ArraySlice<[UInt8]>, subscriber: Subscriber, from node: Node) -> Bool {
-        guard let level = levels.first else { return node.exact.removeValue(forKey: subscriber) != nil }
-        if level == [UInt8(ascii: "#")] { return node.multiLevel.removeValue(forKey: subscriber) != nil }
-        let rest = levels.dropFirst()
-        if level == [UInt8(ascii: "+")] {
-            guard let child = node.singleLevel else { return false }
-            let removed = remove(rest, subscriber: subscriber, from: child)
-            if child.isEmpty { node.singleLevel = nil }
-            return removed
+        // The nodes walked through, each with the key its child hangs under (nil: `+`).
+        var path: [(node: Node, hash: UInt64?)] = []
+        var node = root
+        var removedMultiLevel: Bool?
+        for level in Self.levels(of: filter) {
+            if level == [UInt8(ascii: "#")] {
+                removedMultiLevel = node.multiLevel.removeValue(forKey: subscriber) != nil
+                break
+            }
+            let next: Node?
+            let hash: UInt64?
+            if level == [UInt8(ascii: "+")] {
+                hash = nil
+                next = node.singleLevel
+            } else {
+                let levelHash = level.withUnsafeBufferPointer { Self.levelHash($0) } & levelHashMask
+                hash = levelHash
+                next = level.withUnsafeBufferPointer { node.child($0, hash: levelHash) }
+            }
+            guard let next else { return false }
+            path.append((node, hash))
+            node = next
         }
-        let hash = level.withUnsafeBufferPointer { Self.levelHash($0) } & levelHashMask
-        guard let child = level.withUnsafeBufferPointer({ node.child($0, hash: hash) }) else { return false }
-        let removed = remove(rest, subscriber: subscriber, from: child)
-        if child.isEmpty { unlink(child, hash: hash, from: node) }
-        return removed
+        guard removedMultiLevel ?? (node.exact.removeValue(forKey: subscriber) != nil) else { return false }
+        count -= 1
+        // Prune from the deepest node up, while each is left empty.
+        var child = node
+        while let (parent, hash) = path.popLast(), child.isEmpty {
+            if let hash { unlink(child, hash: hash, from: parent) } else { parent.singleLevel = nil }
+            child = parent
+        }
+        return true
     }
 
     /// Takes `child` out of its hash bucket's chain in `node.children`.
@@ -160,24 +178,44 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
 
     /// Calls `body` for every subscription matching `topic` (a valid topic name). A subscriber
     /// with several matching filters is reported once per filter; `matches(topic:)` merges them.
+    ///
+    /// Iterative, with an explicit stack kept between calls (no allocation once it has grown):
+    /// the depth follows the topic, which a client controls.
     @inlinable
     public func forEachMatch(topic: String, _ body: (Subscriber, MQTTQoS) -> Void) {
         var topic = topic
         // A native string's bytes in place (small strings are copied to the stack): no allocation.
         topic.withUTF8 { bytes in
             let isSystem = bytes.first == UInt8(ascii: "$")
-            visit(root, bytes, from: 0, atRoot: true, isSystem: isSystem, body)
+            visitStack.removeAll(keepingCapacity: true)
+            visitStack.append(Visit(node: root, start: 0))
+            while let next = visitStack.popLast() {
+                visit(next, bytes, isSystem: isSystem, body)
+            }
         }
     }
 
-    /// Visits `node` with the topic's levels from byte `start` on; `start == -1` means none
-    /// remain (a topic ending in `/` still has one more, empty, level: §4.7.1.1).
+    /// A node still to visit, with the topic's levels from byte `start` on; `start == -1` means
+    /// none remain (a topic ending in `/` still has one more, empty, level: §4.7.1.1).
+    @usableFromInline
+    struct Visit {
+        @usableFromInline let node: Node
+        @usableFromInline let start: Int
+        @inlinable init(node: Node, start: Int) {
+            self.node = node
+            self.start = start
+        }
+    }
+
+    /// Reports `visit.node`'s matches and pushes the children the topic's next level reaches:
+    /// the `+` child first, so the exact child (pushed last) is walked first, as a recursion would.
     @inlinable
-    func visit(_ node: Node, _ topic: UnsafeBufferPointer<UInt8>, from start: Int, atRoot: Bool, isSystem: Bool,
-               _ body: (Subscriber, MQTTQoS) -> Void) {
-        let wildcardsAllowed = !(atRoot && isSystem)
+    func visit(_ visit: Visit, _ topic: UnsafeBufferPointer<UInt8>, isSystem: Bool, _ body: (Subscriber, MQTTQoS) -> Void) {
+        let node = visit.node
+        let wildcardsAllowed = !(node === root && isSystem)
         // `#` matches the parent level too, so it applies whether or not levels remain.
         if wildcardsAllowed { for (subscriber, qos) in node.multiLevel { body(subscriber, qos) } }
+        let start = visit.start
         guard start >= 0 else {
             for (subscriber, qos) in node.exact { body(subscriber, qos) }
             return
@@ -185,14 +223,14 @@ public final class MQTTTopicTrie<Subscriber: Hashable> {
         var end = start
         while end < topic.count, topic[end] != UInt8(ascii: "/") { end += 1 }
         let next = end == topic.count ? -1 : end + 1
+        if wildcardsAllowed, let child = node.singleLevel {
+            visitStack.append(Visit(node: child, start: next))
+        }
         if !node.children.isEmpty {
             let level = UnsafeBufferPointer(rebasing: topic[start..<end])
             if let child = node.child(level, hash: Self.levelHash(level) & levelHashMask) {
-                visit(child, topic, from: next, atRoot: false, isSystem: isSystem, body)
+                visitStack.append(Visit(node: child, start: next))
             }
-        }
-        if wildcardsAllowed, let child = node.singleLevel {
-            visit(child, topic, from: next, atRoot: false, isSystem: isSystem, body)
         }
     }
 

@@ -76,6 +76,7 @@ public struct NaveConfiguration: Sendable {
         b.sessionQueuedMessagesMax = mqtt.int(forKey: "sessionQueuedMessagesMax", default: b.sessionQueuedMessagesMax)
         b.subscriptionsPerClientMax = mqtt.int(forKey: "subscriptionsPerClientMax", default: b.subscriptionsPerClientMax)
         b.inboundUnreleasedQoS2Max = mqtt.int(forKey: "inboundUnreleasedQoS2Max", default: b.inboundUnreleasedQoS2Max)
+        b.topicLevelsMax = mqtt.int(forKey: "topicLevelsMax", default: b.topicLevelsMax)
         c.broker.binding = b
         c.broker.subscriberOutboundBytesMax = mqtt.int(forKey: "subscriberOutboundBytesMax", default: c.broker.subscriberOutboundBytesMax)
         c.broker.loopOutboundBytesMax = mqtt.int(forKey: "loopOutboundBytesMax", default: c.broker.loopOutboundBytesMax)

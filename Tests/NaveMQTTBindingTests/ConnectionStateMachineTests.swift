@@ -121,4 +121,59 @@ struct ConnectionStateMachineTests {
             Issue.record("expected a close"); return
         }
     }
+
+    // MARK: Topic depth (issue #11: Mosquitto closes past 200 levels, and so does Nave)
+
+    /// `count` levels of `a`.
+    static func levels(_ count: Int) -> String { Array(repeating: "a", count: count).joined(separator: "/") }
+
+    @Test("a PUBLISH, SUBSCRIBE or UNSUBSCRIBE past topicLevelsMax closes the connection; at the limit it passes")
+    func topicLevels() {
+        let deep = Self.levels(limits.topicLevelsMax + 1), atLimit = Self.levels(limits.topicLevelsMax)
+        let packets: [MQTTPacket] = [
+            .publish(MQTTPublish(topic: deep, payload: [])),
+            .subscribe(MQTTSubscribe(packetID: 1, subscriptions: [MQTTSubscription(filter: "ok", qos: .atMostOnce),
+                                                                  MQTTSubscription(filter: deep, qos: .atMostOnce)])),
+            .unsubscribe(MQTTUnsubscribe(packetID: 1, filters: [deep])),
+            .subscribe(MQTTSubscribe(packetID: 1, subscriptions: [MQTTSubscription(filter: String(repeating: "/", count: 65_535), qos: .atMostOnce)])),
+        ]
+        for packet in packets {
+            var (machine, session) = connected()
+            guard case .close(.protocolViolation(let clause, _), nil) = machine.receive(packet, session: &session, nowNanos: 1) else {
+                Issue.record("expected a close for \(packet.type)"); continue
+            }
+            #expect(clause == "topicLevelsMax")
+            #expect(session.subscriptions.isEmpty, "nothing of a refused SUBSCRIBE is kept")
+        }
+        var (machine, session) = connected()
+        #expect(machine.receive(.publish(MQTTPublish(topic: atLimit, payload: [])), session: &session, nowNanos: 1)
+            == .route(MQTTPublish(topic: atLimit, payload: []), ack: nil))
+        let subscribe = MQTTSubscribe(packetID: 1, subscriptions: [MQTTSubscription(filter: atLimit, qos: .atMostOnce)])
+        guard case .subscribe = machine.receive(.subscribe(subscribe), session: &session, nowNanos: 1) else {
+            Issue.record("a filter at the limit is accepted"); return
+        }
+    }
+
+    @Test("a will topic past topicLevelsMax closes without CONNACK, as Mosquitto does")
+    func willTopicLevels() {
+        var machine = MQTTConnectionStateMachine(nowNanos: 0)
+        var session = MQTTSessionState(limits: limits)
+        let connect = MQTTConnect(clientID: "c", will: MQTTWill(topic: Self.levels(limits.topicLevelsMax + 1), payload: []))
+        guard case .close(.protocolViolation(let clause, _), nil) = machine.receive(.connect(connect), session: &session, nowNanos: 0) else {
+            Issue.record("expected a close"); return
+        }
+        #expect(clause == "topicLevelsMax")
+    }
+
+    @Test("MQTT 3.1: a zero-byte client id gets 0x02 even with clean session; CONNACK has no session-present flag")
+    func legacyClients() {
+        var machine = MQTTConnectionStateMachine(nowNanos: 0)
+        var session = MQTTSessionState(limits: limits)
+        #expect(machine.receive(.connect(MQTTConnect(protocolLevel: 3, clientID: "", cleanSession: true)), session: &session, nowNanos: 0)
+            == .close(.connectRefused(.identifierRejected), after: .connack(MQTTConnAck(returnCode: .identifierRejected))))
+        var legacy = MQTTConnectionStateMachine(nowNanos: 0)
+        let connect = MQTTConnect(protocolLevel: 3, clientID: "old", cleanSession: false)
+        #expect(legacy.receive(.connect(connect), session: &session, nowNanos: 0) == .openSession(connect))
+        #expect(legacy.connectAccepted(sessionPresent: true) == .connack(MQTTConnAck(sessionPresent: false, returnCode: .accepted)))
+    }
 }

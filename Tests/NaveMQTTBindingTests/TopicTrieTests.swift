@@ -132,6 +132,46 @@ extension TopicTrieTests {
         }
         #expect(trie.count == 250)
     }
+
+    /// The walks are iterative: a 65,535-byte filter of `/` (65,536 levels) used to overflow
+    /// the stack in `remove`'s recursion and kill the node (issue #11). The binding refuses
+    /// such topics (`topicLevelsMax`), but the trie must not depend on that to stay up.
+    @Test("65,536-level filters and topics insert, match and remove without recursion")
+    func deepFilters() {
+        let trie = MQTTTopicTrie<Int>()
+        let slashes = String(repeating: "/", count: 65_535)
+        let deep = String(repeating: "a/", count: 32_767) + "a"
+        trie.insert(filter: slashes, subscriber: 1, qos: .atMostOnce)
+        trie.insert(filter: deep, subscriber: 2, qos: .atLeastOnce)
+        trie.insert(filter: String(repeating: "a/", count: 32_767) + "#", subscriber: 3, qos: .atMostOnce)
+        trie.insert(filter: String(repeating: "+/", count: 32_767) + "+", subscriber: 4, qos: .atMostOnce)
+        #expect(trie.matches(topic: slashes).map(\.subscriber) == [1])
+        #expect(Set(trie.matches(topic: deep).map(\.subscriber)) == [2, 3, 4])
+        #expect(trie.remove(filter: slashes, subscriber: 1))
+        #expect(trie.remove(filter: deep, subscriber: 2))
+        #expect(!trie.remove(filter: deep, subscriber: 2), "already gone")
+        #expect(trie.remove(filter: String(repeating: "a/", count: 32_767) + "#", subscriber: 3))
+        #expect(trie.remove(filter: String(repeating: "+/", count: 32_767) + "+", subscriber: 4))
+        #expect(trie.count == 0)
+        #expect(trie.matches(topic: deep).isEmpty)
+    }
+
+    @Test("removing prunes emptied nodes but keeps siblings and shared prefixes")
+    func removePrunes() {
+        let trie = MQTTTopicTrie<Int>(levelHashMask: 0)
+        trie.insert(filter: "a/b/c", subscriber: 1, qos: .atMostOnce)
+        trie.insert(filter: "a/b", subscriber: 2, qos: .atMostOnce)
+        trie.insert(filter: "a/+/c", subscriber: 3, qos: .atMostOnce)
+        trie.insert(filter: "a/x/#", subscriber: 4, qos: .atMostOnce)
+        #expect(trie.remove(filter: "a/b/c", subscriber: 1))
+        #expect(trie.matches(topic: "a/b").map(\.subscriber) == [2])
+        #expect(trie.matches(topic: "a/b/c").map(\.subscriber) == [3])
+        #expect(!trie.remove(filter: "a/x", subscriber: 4), "a/x/# is not a/x")
+        #expect(trie.remove(filter: "a/x/#", subscriber: 4))
+        #expect(trie.matches(topic: "a/x/y").isEmpty)
+        #expect(trie.remove(filter: "a/+/c", subscriber: 3) && trie.remove(filter: "a/b", subscriber: 2))
+        #expect(trie.count == 0)
+    }
 }
 
 /// Evaluates a comparison whose left side calls a mutating method, which `#expect` cannot
