@@ -13,7 +13,8 @@ final class BrokerSession: @unchecked Sendable, Hashable {
     // @unchecked: `state`, `handler` and `discarded` are confined to the owning loop (above);
     // the atomics are read from any loop.
 
-    let clientID: String
+    let key: MQTTSessionKey
+    var clientID: String { key.clientID }
     let cleanSession: Bool
     var state: MQTTSessionState
     /// The connection attached, on the owning loop; nil while offline.
@@ -34,8 +35,8 @@ final class BrokerSession: @unchecked Sendable, Hashable {
     /// the next wake counts them instead of waking more for the same places.
     private let wokenNotRetried = Atomic<Int>(0)
 
-    init(clientID: String, cleanSession: Bool, limits: MQTTBindingLimits, ownerLoopIndex: Int) {
-        self.clientID = clientID
+    init(key: MQTTSessionKey, cleanSession: Bool, limits: MQTTBindingLimits, ownerLoopIndex: Int) {
+        self.key = key
         self.cleanSession = cleanSession
         state = MQTTSessionState(limits: limits)
         self.ownerLoopIndex = Atomic(ownerLoopIndex)

@@ -18,23 +18,12 @@ extension MQTTConnectionHandler {
             return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "publish outside the device's topics"))
         }
         switch topic {
-        case .telemetry(let deviceID, let moduleID, let bag):
-            guard deviceID == key.deviceID, moduleID.map(String.init) == key.moduleID else {
-                return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "telemetry for another identity"))
+        case .telemetry:
+            let event: TelemetryEvent
+            switch Self.telemetryEvent(topic: topic, payload: publish.payload, grant: grant, now: hub.clock.now()) {
+            case .success(let built): event = built
+            case .failure(let refusal): return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: refusal.reason))
             }
-            guard publish.payload.count <= DeviceMessage.telemetryBodyBytesMax else {
-                return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "telemetry body over 256 KB"))
-            }
-            let properties: (system: [MessageProperty], application: [MessageProperty])
-            do {
-                properties = try PropertyBag.decode(bag)
-            } catch {
-                return closeConnection(.protocolViolation(clause: "IoT Hub MQTT", reason: "malformed property bag: \(error.message)"))
-            }
-            let event = TelemetryEvent(deviceID: key.deviceID, moduleID: key.moduleID, enqueuedTime: hub.clock.now(),
-                                       authMethod: grant.authMethod,
-                                       message: DeviceMessage(body: publish.payload, systemProperties: properties.system,
-                                                              applicationProperties: properties.application))
             runForDevice {
                 do throws(HubError) {
                     try await hub.telemetry.append(event)
@@ -69,6 +58,36 @@ extension MQTTConnectionHandler {
             if let ack { send(ack) }
             hub.methods.deviceAnswered(key, requestID: PercentEncoding.decode(requestID) ?? requestID, status: status, payload: publish.payload)
         }
+    }
+
+    /// Why a device's telemetry (or Will) cannot become an event; log-safe.
+    struct TelemetryRefusal: Error {
+        let reason: String
+    }
+
+    /// The telemetry event a device's publish to `topic` makes (contract §1.6): only to its own
+    /// identity's events topic, with a body of at most 256 KB and a well-formed property bag.
+    static func telemetryEvent(topic: IoTHubTopic, payload: [UInt8], grant: HubGrant, now: Timestamp,
+                               extraApplicationProperties: [MessageProperty] = []) -> Result<TelemetryEvent, TelemetryRefusal> {
+        let key = grant.identity
+        guard case .telemetry(let deviceID, let moduleID, let bag) = topic else {
+            return .failure(TelemetryRefusal(reason: "not the device's telemetry topic"))
+        }
+        guard deviceID == key.deviceID, moduleID.map(String.init) == key.moduleID else {
+            return .failure(TelemetryRefusal(reason: "telemetry for another identity"))
+        }
+        guard payload.count <= DeviceMessage.telemetryBodyBytesMax else {
+            return .failure(TelemetryRefusal(reason: "telemetry body over 256 KB"))
+        }
+        let properties: (system: [MessageProperty], application: [MessageProperty])
+        do {
+            properties = try PropertyBag.decode(bag)
+        } catch {
+            return .failure(TelemetryRefusal(reason: "malformed property bag: \(error.message)"))
+        }
+        return .success(TelemetryEvent(deviceID: key.deviceID, moduleID: key.moduleID, enqueuedTime: now, authMethod: grant.authMethod,
+                                       message: DeviceMessage(body: payload, systemProperties: properties.system,
+                                                              applicationProperties: properties.application + extraApplicationProperties)))
     }
 
     /// A SUBSCRIBE from a hub device: filters outside its namespace get 0x80 and are not kept;

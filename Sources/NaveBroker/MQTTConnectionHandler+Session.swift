@@ -17,10 +17,11 @@ extension MQTTConnectionHandler {
         let limits = broker.configuration.binding
         let homeIndex = home.loop.index
         let sessionsMax = broker.configuration.sessionsMax
+        let key = MQTTSessionKey(sessionRealm, clientID)
         let decision: MQTTSessionDirectory<BrokerSession>.Decision? = broker.directory.withLock { directory in
-            if directory.session(for: clientID) == nil, directory.count >= sessionsMax { return nil }
-            return directory.connect(clientID: clientID, cleanSession: connect.cleanSession) {
-                BrokerSession(clientID: clientID, cleanSession: connect.cleanSession, limits: limits, ownerLoopIndex: homeIndex)
+            if directory.session(for: key) == nil, directory.count >= sessionsMax { return nil }
+            return directory.connect(key, cleanSession: connect.cleanSession) {
+                BrokerSession(key: key, cleanSession: connect.cleanSession, limits: limits, ownerLoopIndex: homeIndex)
             }
         }
         guard let decision else {
@@ -36,6 +37,10 @@ extension MQTTConnectionHandler {
         transfer.run()
     }
 
+    /// Hub devices live apart from the general broker's clients: a listener with a hub names
+    /// its sessions by authenticated identities, one without by what clients send.
+    var sessionRealm: MQTTSessionRealm { gate?.hub == nil ? .broker : .hubDevices }
+
     /// Asks the listener's gate; a refused CONNECT is answered and closed here. An accepted hub
     /// identity is registered with the hub's presence (which may revoke it from now on) and
     /// its token's expiry becomes a deadline on this loop's monotonic clock.
@@ -48,6 +53,17 @@ extension MQTTConnectionHandler {
             return false
         case .accept(let grant):
             guard let grant else { return true }
+            // IoT Hub speaks MQTT 3.1.1 only (contract §1.1).
+            if connect.isLegacy {
+                logger.notice("connect refused", metadata: logContext(["reason": "MQTT 3.1 on a device listener"]))
+                perform(machine.connectRefused(.unacceptableProtocolVersion))
+                return false
+            }
+            if let will = connect.will, let refusal = hubWillRefusal(will, grant: grant) {
+                logger.notice("connect refused", metadata: logContext(["returnCode": "\(MQTTConnectReturnCode.notAuthorized.rawValue)", "reason": "\(refusal)"]))
+                perform(machine.connectRefused(.notAuthorized))
+                return false
+            }
             self.grant = grant
             let now = grant.clock.now()
             if let expiresAt = grant.expiresAt {
@@ -119,7 +135,12 @@ extension MQTTConnectionHandler {
             endSession(session, generation: sessionGeneration)
         }
         if reason.publishesWill, let will {
-            publishWill(will)
+            if let grant, let hub = gate?.hub {
+                // A device the hub revoked (disabled, deleted, rekeyed) sends nothing more.
+                if case .credentialsRevoked = reason {} else { publishHubWill(will, grant: grant, hub: hub) }
+            } else {
+                publishWill(will)
+            }
         }
         will = nil
         if let grant {
@@ -131,7 +152,7 @@ extension MQTTConnectionHandler {
 
     /// Tells the directory this connection is gone; a clean session is then discarded.
     func endSession(_ session: BrokerSession, generation: UInt64) {
-        let stillOurs = broker.directory.withLock { $0.disconnected(clientID: session.clientID, generation: generation) }
+        let stillOurs = broker.directory.withLock { $0.disconnected(session.key, generation: generation) }
         if stillOurs && session.cleanSession { broker.discard(session) }
     }
 

@@ -83,20 +83,29 @@ def api(path):
 def mqtt_string(data):
     return struct.pack("!H", len(data)) + data
 
-def mqtt_connect(client_id, username, password, keepalive=60):
-    flags = 0x80 | (0x40 if password is not None else 0)
-    variable = mqtt_string(b"MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive)
-    payload = mqtt_string(client_id.encode()) + mqtt_string(username.encode())
-    if password is not None:
-        payload += mqtt_string(password.encode())
-    body = variable + payload
+def mqtt_packet(first_byte, body):
     length, encoded = len(body), b""
     while True:
         byte, length = length % 128, length // 128
         encoded += bytes([byte | (0x80 if length else 0)])
         if not length:
             break
-    return bytes([0x10]) + encoded + body
+    return bytes([first_byte]) + encoded + body
+
+def mqtt_connect(client_id, username, password, keepalive=60, will=None):
+    """`will`: (topic, payload, retain) or None; a username of None sends none."""
+    flags = (0x80 if username is not None else 0) | (0x40 if password is not None else 0)
+    if will:
+        flags |= 0x04 | (0x20 if will[2] else 0)
+    variable = mqtt_string(b"MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive)
+    payload = mqtt_string(client_id.encode())
+    if will:
+        payload += mqtt_string(will[0].encode()) + mqtt_string(will[1])
+    if username is not None:
+        payload += mqtt_string(username.encode())
+    if password is not None:
+        payload += mqtt_string(password.encode())
+    return mqtt_packet(0x10, variable + payload)
 
 # WebSocket (RFC 6455 §5.2): client frames masked, FIN set.
 def ws_frame(opcode, payload):
@@ -279,6 +288,45 @@ def mode_mqtt(port, ca, client_id, username, password, hold, cert="", key=""):
     else:
         result["closed"] = reader.closes_within(float(hold))
         result["heldSeconds"] = time.monotonic() - connected
+    return result
+
+def mode_mqtt_will(port, ca, client_id, username, password, will_topic, will_retain):
+    """A device that connects with a Will and then drops the connection without DISCONNECT."""
+    tls = tls_connect(int(port), ca)
+    reader = Reader(tls)
+    tls.sendall(mqtt_connect(client_id, username, password, will=(will_topic, b"gone", will_retain == "1")))
+    connack = reader.exactly(4)
+    result = {"connack": connack.hex(), "returnCode": connack[3]}
+    if connack[3] != 0:
+        result["closed"] = reader.closes_within(3)
+    else:
+        tls.close()  # no DISCONNECT: the broker sees the connection lost
+        result["closed"] = True
+    return result
+
+def mode_plain_mqtt(port, client_id, hold, subscribe=""):
+    """A plain (anonymous) MQTT client: CONNECT, optionally SUBSCRIBE to one filter at QoS 0,
+    then reports the topics delivered and whether the broker closed it within `hold` s."""
+    raw = socket.create_connection(("127.0.0.1", int(port)), timeout=STEP_TIMEOUT)
+    reader = Reader(raw)
+    raw.sendall(mqtt_connect(client_id, None, None))
+    connack = reader.exactly(4)
+    result = {"returnCode": connack[3], "topics": []}
+    if subscribe:
+        raw.sendall(mqtt_packet(0x82, struct.pack("!H", 1) + mqtt_string(subscribe.encode()) + bytes([0])))
+        result["suback"] = reader.exactly(5).hex()
+    result["closed"] = reader.closes_within(float(hold))
+    data = reader.buf
+    while len(data) >= 2 and data[0] >> 4 == 3:
+        length, shift, index = 0, 0, 1
+        while True:
+            byte = data[index]; index += 1
+            length |= (byte & 0x7F) << shift; shift += 7
+            if not byte & 0x80:
+                break
+        body = data[index:index + length]
+        result["topics"].append(body[2:2 + struct.unpack("!H", body[:2])[0]].decode())
+        data = data[index + length:]
     return result
 
 def mode_silent(port, seconds, first_bytes_hex=""):

@@ -1,0 +1,70 @@
+import Foundation
+import NaveCore
+import NaveStore
+import Testing
+
+/// Hub devices and the general broker are apart (issue #11): one client-id namespace each, and
+/// nothing a device sends — its Will included — reaches the broker's routing or retained
+/// messages. A device's Will on its telemetry topic becomes telemetry, as in IoT Hub.
+@Suite("Device isolation from the plain broker", .serialized)
+struct DeviceIsolationTests {
+    /// The node's plain MQTT listener (the general broker).
+    func plainPort(_ node: TestNode) -> Int { node.server.listeningAddresses[0].port }
+
+    @Test("an anonymous plain client with a device's id does not take over the authenticated device")
+    func separateNamespaces() async throws {
+        let node = try await TestNode.start()
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        let key = IdentityKey(deviceID: "dev1")
+        let device = try node.python.start("mqtt", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"), try node.deviceToken("dev1"), "3"])
+        #expect(await eventually { node.registry.connections.presence(of: key).isConnected }, "the device connected")
+        let plain = try await node.python.run("plain_mqtt", ["\(plainPort(node))", "dev1", "0.5"])
+        #expect(plain["returnCode"] as? Int == 0, "the plain client gets its own session")
+        #expect(plain["closed"] as? Bool == false)
+        let deviceResult = try await device.finish(seconds: 10)
+        #expect(deviceResult["returnCode"] as? Int == 0)
+        #expect(deviceResult["closed"] as? Bool == false, "the device was not taken over by the plain client")
+    }
+
+    @Test("a device's Will outside its telemetry topic is refused at CONNECT (5) and never reaches the broker")
+    func foreignWillRefused() async throws {
+        let node = try await TestNode.start()
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        let subscriber = try node.python.start("plain_mqtt", ["\(plainPort(node))", "watcher", "2", "#"])
+        try await Task.sleep(for: .milliseconds(300))
+        let device = try await node.python.run("mqtt_will", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"),
+                                                            try node.deviceToken("dev1"), "alarms/fire", "1"])
+        #expect(device["returnCode"] as? Int == 5)
+        #expect(device["closed"] as? Bool == true)
+        let watched = try await subscriber.finish(seconds: 10)
+        #expect(watched["suback"] as? String == "9003000100")
+        #expect((watched["topics"] as? [String]) == [], "nothing reached the broker's subscribers")
+        let retained = try await node.python.run("plain_mqtt", ["\(plainPort(node))", "late", "0.5", "#"])
+        #expect((retained["topics"] as? [String]) == [], "no retained message either")
+    }
+
+    @Test("a device's Will on its telemetry topic becomes telemetry with iothub-MessageType=Will, not a broker message")
+    func telemetryWill() async throws {
+        let node = try await TestNode.start()
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        let subscriber = try node.python.start("plain_mqtt", ["\(plainPort(node))", "watcher", "2", "#"])
+        try await Task.sleep(for: .milliseconds(300))
+        let device = try await node.python.run("mqtt_will", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"),
+                                                            try node.deviceToken("dev1"), "devices/dev1/messages/events/kind=alarm", "1"])
+        #expect(device["returnCode"] as? Int == 0)
+        func willEvents() -> [EventRecord] {
+            (0..<node.hub.events.partitions.count).flatMap { partition in
+                (try? node.hub.events.read(partition: partition, from: .earliest, maxCount: 100)) ?? []
+            }.filter { $0.deviceID == "dev1" && $0.applicationProperties.contains { $0.key == "iothub-MessageType" && $0.value == "Will" } }
+        }
+        #expect(await eventually { !willEvents().isEmpty }, "the Will landed in the event log")
+        let event = try #require(willEvents().first)
+        #expect(event.body == Array("gone".utf8))
+        #expect(event.applicationProperties.contains { $0.key == "kind" && $0.value == "alarm" })
+        let watched = try await subscriber.finish(seconds: 10)
+        #expect((watched["topics"] as? [String]) == [], "the Will did not reach the broker's subscribers")
+    }
+}
