@@ -38,6 +38,11 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var sessionsMax = 1_000_000
     /// How often a publisher whose deliveries are held retries them (milliseconds).
     public var heldRetryIntervalMillis = 2
+    /// Hub operations one device connection may have under way at once (telemetry appends,
+    /// twin requests): at the limit its socket is not read until one finishes. QoS 0 telemetry
+    /// has no in-flight window, and nothing obliges a client to wait for PUBACK, so without it
+    /// a device could pile up unbounded work (operations).
+    public var deviceOperationsInFlightMax = 64
 
     public init() {}
 
@@ -67,5 +72,6 @@ public struct BrokerConfiguration: Sendable, Equatable {
         try require((0...100_000_000).contains(retainedMessagesMax), "retainedMessagesMax must be 0...100000000")
         try require((1...100_000_000).contains(sessionsMax), "sessionsMax must be 1...100000000")
         try require((1...1_000).contains(heldRetryIntervalMillis), "heldRetryIntervalMillis must be 1...1000")
+        try require((1...65_535).contains(deviceOperationsInFlightMax), "deviceOperationsInFlightMax must be 1...65535")
     }
 }

@@ -37,6 +37,14 @@ extension MQTTConnectionHandler {
         }
     }
 
+    /// Reads and handles packets again, unless something else still holds this connection back
+    /// (held deliveries, a full set of device operations).
+    func resumeIfUnblocked() {
+        guard !finished, held.isEmpty, deviceOperationsInFlight < broker.configuration.deviceOperationsInFlightMax else { return }
+        connection.resumeReading()
+        processPackets()
+    }
+
     func retryHeld() {
         heldRetryScheduled = false
         heldRetryTimer = nil
@@ -44,8 +52,7 @@ extension MQTTConnectionHandler {
         held.removeAll { home.retry($0) }
         if held.isEmpty {
             heldRetryFailures = 0
-            connection.resumeReading()
-            processPackets()
+            resumeIfUnblocked()
         } else {
             heldRetryFailures += 1
             scheduleHeldRetry()

@@ -187,9 +187,28 @@ extension MQTTConnectionHandler {
         send(.publish(MQTTPublish(topic: topic, payload: payload, qos: .atMostOnce)))
     }
 
-    /// Runs hub work for this device; it resumes on this connection's loop.
+    /// Runs hub work for this device; it resumes on this connection's loop. At most
+    /// `deviceOperationsInFlightMax` run at once: at the limit the connection stops reading
+    /// (TCP then pushes back on the device) and handles no more packets until one finishes.
     func runForDevice(_ work: @escaping @Sendable () async -> Void) {
-        Task(executorPreference: connection.loop.taskExecutor) { await work() }
+        deviceOperationsInFlight += 1
+        if deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax {
+            home.counters.publisherPauses.bump()
+            connection.pauseReading()
+        }
+        let loop = connection.loop
+        Task(executorPreference: loop.taskExecutor) {
+            await work()
+            if loop.inLoop { self.deviceOperationFinished() } else { loop.execute { self.deviceOperationFinished() } }
+        }
+    }
+
+    /// One of this device's hub operations finished (on its loop): below the limit again, the
+    /// connection reads and handles packets again.
+    private func deviceOperationFinished() {
+        let wasFull = deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax
+        deviceOperationsInFlight -= 1
+        if wasFull { resumeIfUnblocked() }
     }
 
     /// Packet ids for the hub's QoS 1 deliveries. A hub device never receives broker-routed

@@ -21,6 +21,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// Hub deliveries awaiting the device's PUBACK: packet id → C2D lock token.
     var hubInFlight: [UInt16: String] = [:]
     var hubPacketIDCounter: UInt16 = 0
+    /// Hub operations of this device under way (`runForDevice`), at most
+    /// `deviceOperationsInFlightMax`.
+    var deviceOperationsInFlight = 0
     var connection: Connection!
     var machine: MQTTConnectionStateMachine
     var decoder: MQTTFrameDecoder
@@ -108,7 +111,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
 
     /// Whether the next packet may be handled now (not while the session is being resolved or
     /// deliveries are held).
-    private var canHandlePackets: Bool { !finished && machine.state != .awaitingSession && held.isEmpty }
+    private var canHandlePackets: Bool {
+        !finished && machine.state != .awaitingSession && held.isEmpty
+            && deviceOperationsInFlight < broker.configuration.deviceOperationsInFlightMax
+    }
 
     /// Decodes and handles buffered packets until none is complete, or until the connection
     /// must wait (session being resolved, deliveries held).

@@ -67,4 +67,26 @@ struct DeviceIsolationTests {
         let watched = try await subscriber.finish(seconds: 10)
         #expect((watched["topics"] as? [String]) == [], "the Will did not reach the broker's subscribers")
     }
+
+    @Test("a device's QoS 0 flood is bounded by deviceOperationsInFlightMax: reading pauses, nothing is lost")
+    func boundedDeviceOperations() async throws {
+        let directory = try TestNode.makeDirectory()
+        var configuration = TestNode.configuration(directory: directory)
+        configuration.broker.deviceOperationsInFlightMax = 4
+        let node = try await TestNode.start(directory: directory, configuration: configuration)
+        defer { node.stop(); node.removeDirectory() }
+        try await node.createDevice("dev1")
+        let result = try await node.python.run("telemetry_flood", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"),
+                                                                  try node.deviceToken("dev1"), "2000"])
+        #expect(result["returnCode"] as? Int == 0)
+        #expect(result["pingresp"] as? String == "d000")
+        // The flood's bodies are "m0"…"m1999"; the device's connection-state events are not counted.
+        func stored() -> Int {
+            (0..<node.hub.events.partitions.count).reduce(0) { total, partition in
+                total + ((try? node.hub.events.read(partition: partition, from: .earliest, maxCount: 5_000)) ?? []).count { $0.deviceID == "dev1" && $0.body.first == UInt8(ascii: "m") }
+            }
+        }
+        #expect(await eventually(seconds: 20) { stored() == 2_000 }, "every telemetry message landed (\(stored()))")
+        #expect(node.server.broker.statistics.publisherPauses > 0, "the device was paused at the limit")
+    }
 }

@@ -43,10 +43,11 @@ final class TestNode {
     }
 
     /// Opens the hub in `directory` (made when nil) and starts the node.
-    static func start(directory given: String? = nil, requestTimeoutMillis: Int = 300, idleTimeoutMillis: Int = 5_000) async throws -> TestNode {
+    static func start(directory given: String? = nil, requestTimeoutMillis: Int = 300, idleTimeoutMillis: Int = 5_000,
+                      configuration custom: NaveConfiguration? = nil) async throws -> TestNode {
         let directory = try given ?? makeDirectory()
-        let configuration = configuration(directory: directory, requestTimeoutMillis: requestTimeoutMillis,
-                                          idleTimeoutMillis: idleTimeoutMillis)
+        let configuration = custom ?? configuration(directory: directory, requestTimeoutMillis: requestTimeoutMillis,
+                                                    idleTimeoutMillis: idleTimeoutMillis)
         let logger = quietLogger("nave.node")
         var hub: HubResources?
         do {

@@ -304,6 +304,19 @@ def mode_mqtt_will(port, ca, client_id, username, password, will_topic, will_ret
         result["closed"] = True
     return result
 
+def mode_telemetry_flood(port, ca, client_id, username, password, count):
+    """A device that writes `count` QoS 0 telemetry publishes at once, without waiting."""
+    tls = tls_connect(int(port), ca)
+    reader = Reader(tls)
+    tls.sendall(mqtt_connect(client_id, username, password))
+    connack = reader.exactly(4)
+    topic = ("devices/%s/messages/events/" % client_id).encode()
+    burst = b"".join(mqtt_packet(0x30, mqtt_string(topic) + b"m%d" % i) for i in range(int(count)))
+    tls.sendall(burst)
+    tls.sendall(mqtt_packet(0xC0, b""))  # PINGREQ: answered once everything before it was handled
+    pingresp = reader.exactly(2)
+    return {"returnCode": connack[3], "pingresp": pingresp.hex()}
+
 def mode_plain_mqtt(port, client_id, hold, subscribe=""):
     """A plain (anonymous) MQTT client: CONNECT, optionally SUBSCRIBE to one filter at QoS 0,
     then reports the topics delivered and whether the broker closed it within `hold` s."""
