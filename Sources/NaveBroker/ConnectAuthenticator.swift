@@ -18,7 +18,8 @@ public enum ConnectDecision: Sendable {
 }
 
 /// A device or module identity granted to one connection: it is registered with the hub's
-/// presence (so the registry can revoke it), and its SAS token's expiry ends the connection.
+/// presence (so the registry can revoke it, or refuse it when revoked since `admittedAt`), and
+/// its SAS token's expiry ends the connection.
 /// A class, so a connection without one pays a nil pointer, not the struct's bytes.
 public final class HubGrant: Sendable {
     public let identity: IdentityKey
@@ -27,13 +28,18 @@ public final class HubGrant: Sendable {
     /// How it authenticated (`sas`, `x509`): stamped on its telemetry.
     public let authMethod: String
     public let presence: LiveConnections
+    /// When the credentials were checked, in the order of revocations: registering with
+    /// `presence` refuses the grant when the identity was revoked since.
+    public let admittedAt: RevocationEpoch
     public let clock: any HubClock
 
-    public init(identity: IdentityKey, expiresAt: Timestamp?, authMethod: String, presence: LiveConnections, clock: any HubClock) {
+    public init(identity: IdentityKey, expiresAt: Timestamp?, authMethod: String, presence: LiveConnections,
+                admittedAt: RevocationEpoch, clock: any HubClock) {
         self.identity = identity
         self.expiresAt = expiresAt
         self.authMethod = authMethod
         self.presence = presence
+        self.admittedAt = admittedAt
         self.clock = clock
     }
 }

@@ -16,9 +16,10 @@ public struct HubDeviceAuthenticator: ConnectAuthenticator {
         let decision = authenticator.authenticate(clientID: connect.clientID, username: connect.username,
                                                   password: connect.password, certificateDER: peerCertificateDER)
         switch decision {
-        case .accepted(let identity, let expiresAt, let method):
+        case .accepted(let identity, let expiresAt, let method, let admittedAt):
             return .accept(HubGrant(identity: identity, expiresAt: expiresAt, authMethod: method.rawValue,
-                                    presence: authenticator.registry.connections, clock: authenticator.clock))
+                                    presence: authenticator.registry.connections, admittedAt: admittedAt,
+                                    clock: authenticator.clock))
         case .refused(let refusal):
             let code: MQTTConnectReturnCode = refusal.kind == .badCredentials ? .badUsernameOrPassword : .notAuthorized
             return .refuse(code, reason: refusal.reason)

@@ -43,37 +43,45 @@ extension MQTTConnectionHandler {
 
     /// Asks the listener's gate; a refused CONNECT is answered and closed here. An accepted hub
     /// identity is registered with the hub's presence (which may revoke it from now on) and
-    /// its token's expiry becomes a deadline on this loop's monotonic clock.
+    /// its token's expiry becomes a deadline on this loop's monotonic clock. An identity
+    /// revoked while its credentials were being checked is refused like a failed check:
+    /// CONNACK 5, as the SDKs expect for a disabled or deleted device (contract §1.5).
     private func admit(_ connect: MQTTConnect) -> Bool {
         guard let gate else { return true }
         switch gate.authenticator.authenticate(connect, peerCertificateDER: connection.peerCertificateDER) {
         case .refuse(let code, let reason):
-            logger.notice("connect refused", metadata: logContext(["returnCode": "\(code.rawValue)", "reason": "\(reason)"]))
-            perform(machine.connectRefused(code))
+            refuse(code, reason: reason)
             return false
         case .accept(let grant):
             guard let grant else { return true }
             // IoT Hub speaks MQTT 3.1.1 only (contract §1.1).
             if connect.isLegacy {
-                logger.notice("connect refused", metadata: logContext(["reason": "MQTT 3.1 on a device listener"]))
-                perform(machine.connectRefused(.unacceptableProtocolVersion))
+                refuse(.unacceptableProtocolVersion, reason: "MQTT 3.1 on a device listener")
                 return false
             }
             if let will = connect.will, let refusal = hubWillRefusal(will, grant: grant) {
-                logger.notice("connect refused", metadata: logContext(["returnCode": "\(MQTTConnectReturnCode.notAuthorized.rawValue)", "reason": "\(refusal)"]))
-                perform(machine.connectRefused(.notAuthorized))
+                refuse(.notAuthorized, reason: refusal)
+                return false
+            }
+            let now = grant.clock.now()
+            guard grant.presence.register(self, as: grant.identity, at: now, admittedAt: grant.admittedAt) else {
+                // Not registered, so no grant: `finish` must not unregister it or report it gone.
+                refuse(.notAuthorized, reason: "revoked while connecting")
                 return false
             }
             self.grant = grant
-            let now = grant.clock.now()
             if let expiresAt = grant.expiresAt {
                 tokenDeadlineNanos = connection.loop.nowNanos + (expiresAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) * 1_000_000
             }
-            grant.presence.register(self, as: grant.identity, at: now)
             // CleanSession=1 ends the device's stored session (§3.1.2.4).
             if connect.cleanSession { gate.hub?.sessions.update(grant.identity.description, to: []) }
             return true
         }
+    }
+
+    private func refuse(_ code: MQTTConnectReturnCode, reason: String) {
+        logger.notice("connect refused", metadata: logContext(["returnCode": "\(code.rawValue)", "reason": "\(reason)"]))
+        perform(machine.connectRefused(code))
     }
 
     /// The session is ours: CONNACK, then resend what was in flight and what queued (§4.4).

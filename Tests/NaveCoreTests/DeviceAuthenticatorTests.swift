@@ -175,11 +175,11 @@ struct DeviceAuthenticatorTests {
         let decision = authenticator.authenticate(clientID: row.clientID, username: row.username,
                                                   password: try Self.password(row.password), certificateDER: Self.der(row.certificate))
         switch (row.expected, decision) {
-        case (.sas(let key, let expiresIn), .accepted(let identity, let expiresAt, let method)):
+        case (.sas(let key, let expiresIn), .accepted(let identity, let expiresAt, let method, _)):
             #expect(identity == key)
             #expect(method == .sas)
             #expect(expiresAt == Timestamp(secondsSinceEpoch: Self.now + expiresIn), "expiresAt is the token's se")
-        case (.x509(let key), .accepted(let identity, let expiresAt, let method)):
+        case (.x509(let key), .accepted(let identity, let expiresAt, let method, _)):
             #expect(identity == key)
             #expect(method == .x509)
             #expect(expiresAt == nil)
@@ -207,12 +207,13 @@ struct DeviceAuthenticatorTests {
 
     @Test("the clock is read at every CONNECT: a token accepted now is refused once its se has passed")
     func clockMoves() async throws {
-        let (authenticator, clock, _) = try await Self.makeAuthenticator()
+        let (authenticator, clock, registry) = try await Self.makeAuthenticator()
         let token = try Self.password(.token(resource: "localhost/devices/dev1", key: keyA, expiresIn: 30))
         func decide() -> DeviceAuthenticator.Decision {
             authenticator.authenticate(clientID: "dev1", username: Self.username("dev1"), password: token, certificateDER: nil)
         }
-        #expect(decide() == .accepted(Self.dev1, expiresAt: Timestamp(secondsSinceEpoch: Self.now + 30), method: .sas))
+        #expect(decide() == .accepted(Self.dev1, expiresAt: Timestamp(secondsSinceEpoch: Self.now + 30), method: .sas,
+                                      admittedAt: registry.connections.revocationEpoch))
         clock.advance(seconds: 30)
         guard case .refused(let refusal) = decide() else { Issue.record("accepted at its expiry"); return }
         #expect(refusal.kind == .notAuthorized)
@@ -225,12 +226,17 @@ struct DeviceAuthenticatorTests {
         func decide(_ token: [UInt8]?) -> DeviceAuthenticator.Decision {
             authenticator.authenticate(clientID: "dev1", username: Self.username("dev1"), password: token, certificateDER: nil)
         }
-        #expect(decide(tokenA) == .accepted(Self.dev1, expiresAt: Timestamp(secondsSinceEpoch: Self.now + 3600), method: .sas))
+        /// Accepted as dev1, with the epoch of now: no revocation happens inside a `decide`.
+        func accepted() -> DeviceAuthenticator.Decision {
+            .accepted(Self.dev1, expiresAt: Timestamp(secondsSinceEpoch: Self.now + 3600), method: .sas,
+                      admittedAt: registry.connections.revocationEpoch)
+        }
+        #expect(decide(tokenA) == accepted())
         let rekeyed = Authentication.sas(primaryKey: Self.keyC, secondaryKey: Self.keyD)
         _ = try await registry.updateDevice(DeviceRequest(deviceID: "dev1", authentication: rekeyed), ifMatch: "*")
-        #expect(decide(tokenA) != .accepted(Self.dev1, expiresAt: Timestamp(secondsSinceEpoch: Self.now + 3600), method: .sas))
+        #expect(decide(tokenA) != accepted())
         let tokenC = try Self.password(.token(resource: "localhost/devices/dev1", key: Self.keyC))
-        #expect(decide(tokenC) == .accepted(Self.dev1, expiresAt: Timestamp(secondsSinceEpoch: Self.now + 3600), method: .sas))
+        #expect(decide(tokenC) == accepted())
         _ = try await registry.updateDevice(DeviceRequest(deviceID: "dev1", status: .disabled, authentication: rekeyed), ifMatch: "*")
         guard case .refused(let disabled) = decide(tokenC) else { Issue.record("a disabled device was accepted"); return }
         #expect(disabled.kind == .notAuthorized)

@@ -1,5 +1,6 @@
 import NaveCore
 import NaveModel
+import NaveTestSupport
 import Testing
 
 @Suite("Identity registry")

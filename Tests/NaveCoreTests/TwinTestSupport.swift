@@ -1,5 +1,6 @@
 import NaveCore
 import NaveModel
+import NaveTestSupport
 import Testing
 
 /// A twin service over in-memory stores, with a device `dev1` (module `m1`) registered.

@@ -1,6 +1,7 @@
 import Foundation
 import NaveCore
 import NaveModel
+import NaveTestSupport
 import Testing
 
 /// Modules and bulk registry operations over the REST surface, in process (contract §4.2, §4.4).

@@ -3,6 +3,7 @@ import NaveAuth
 import NaveCore
 import NaveHTTP
 import NaveModel
+import NaveTestSupport
 import NaveNode
 import NaveServiceAPI
 import Synchronization

@@ -18,8 +18,10 @@ public struct DeviceAuthenticator: Sendable {
     }
 
     public enum Decision: Sendable, Equatable {
-        /// `expiresAt`: the SAS token's expiry (nil for a certificate).
-        case accepted(IdentityKey, expiresAt: Timestamp?, method: AuthenticationMethod)
+        /// `expiresAt`: the SAS token's expiry (nil for a certificate). `admittedAt`: taken
+        /// before the registry was read; a connection registers with it, so a revocation since
+        /// (the registry's answer may already be stale) refuses it (`LiveConnections.register`).
+        case accepted(IdentityKey, expiresAt: Timestamp?, method: AuthenticationMethod, admittedAt: RevocationEpoch)
         case refused(Refusal)
     }
 
@@ -51,12 +53,15 @@ public struct DeviceAuthenticator: Sendable {
             return refuse(.badCredentials, "username: \(error)")
         }
         let key = IdentityKey(deviceID: parsed.deviceID, moduleID: parsed.moduleID)
+        // Before the registry is read: a revocation after this point refuses the registration.
+        let admittedAt = registry.connections.revocationEpoch
         guard let credentials = credentials(of: key) else { return refuse(.notAuthorized, "\(key) is not registered or is disabled") }
         if let password {
-            return authenticate(key, token: String(decoding: password, as: UTF8.self), authentication: credentials)
+            return authenticate(key, token: String(decoding: password, as: UTF8.self), authentication: credentials,
+                                admittedAt: admittedAt)
         }
         if let certificateDER {
-            return authenticate(key, certificate: certificateDER, authentication: credentials)
+            return authenticate(key, certificate: certificateDER, authentication: credentials, admittedAt: admittedAt)
         }
         return refuse(.notAuthorized, "no password and no client certificate")
     }
@@ -66,8 +71,9 @@ public struct DeviceAuthenticator: Sendable {
     /// `{host}/devices/{id}`), so a device reaches only its own resources.
     public func authenticate(_ key: IdentityKey, authorization: String?) -> Decision {
         guard let authorization else { return refuse(.badCredentials, "no Authorization header") }
+        let admittedAt = registry.connections.revocationEpoch
         guard let credentials = credentials(of: key) else { return refuse(.notAuthorized, "\(key) is not registered or is disabled") }
-        return authenticate(key, token: authorization, authentication: credentials)
+        return authenticate(key, token: authorization, authentication: credentials, admittedAt: admittedAt)
     }
 
     /// The identity's authentication, or nil when it is unknown or its device is disabled.
@@ -77,14 +83,15 @@ public struct DeviceAuthenticator: Sendable {
         return registry.module(key.deviceID, moduleID)?.authentication
     }
 
-    private func authenticate(_ key: IdentityKey, token: String, authentication: Authentication) -> Decision {
+    private func authenticate(_ key: IdentityKey, token: String, authentication: Authentication,
+                              admittedAt: RevocationEpoch) -> Decision {
         guard authentication.kind == .sas else { return refuse(.notAuthorized, "\(key) authenticates with \(authentication.kind.rawValue), not SAS") }
         let resource: SASResource = key.moduleID.map { .module(hostName: hostName, deviceID: key.deviceID, moduleID: $0) }
             ?? .device(hostName: hostName, deviceID: key.deviceID)
         let keys = [authentication.primaryKey, authentication.secondaryKey].compactMap { $0 }
         switch SASToken.verify(token, expectedResource: resource, keys: keys, now: clock.now().secondsSinceEpoch) {
         case .valid(let expiresAt):
-            return .accepted(key, expiresAt: Timestamp(secondsSinceEpoch: expiresAt), method: .sas)
+            return .accepted(key, expiresAt: Timestamp(secondsSinceEpoch: expiresAt), method: .sas, admittedAt: admittedAt)
         case .malformed(let error):
             return refuse(.badCredentials, "token: \(error)")
         case .expired:
@@ -96,14 +103,15 @@ public struct DeviceAuthenticator: Sendable {
         }
     }
 
-    private func authenticate(_ key: IdentityKey, certificate der: [UInt8], authentication: Authentication) -> Decision {
+    private func authenticate(_ key: IdentityKey, certificate der: [UInt8], authentication: Authentication,
+                              admittedAt: RevocationEpoch) -> Decision {
         switch authentication.kind {
         case .selfSigned:
             let thumbprints = [authentication.primaryThumbprint, authentication.secondaryThumbprint].compactMap { $0 }
             guard thumbprints.contains(where: { Thumbprint.matches($0, der: der) }) else {
                 return refuse(.notAuthorized, "client certificate thumbprint does not match \(key)")
             }
-            return .accepted(key, expiresAt: nil, method: .x509)
+            return .accepted(key, expiresAt: nil, method: .x509, admittedAt: admittedAt)
         case .certificateAuthority:
             return refuse(.notAuthorized, "CA-signed device certificates need a configured CA (not supported yet)")
         case .sas, .none:
