@@ -113,8 +113,8 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
-        // Helpers shared by test targets (deterministic generators); never shipped.
-        .target(name: "NaveTestSupport", dependencies: ["NaveCore"], path: "Tests/NaveTestSupport"),
+        // Helpers shared by test targets (deterministic generators, the hub error catalog); never shipped.
+        .target(name: "NaveTestSupport", dependencies: ["NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
