@@ -124,6 +124,9 @@ let package = Package(
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
         .testTarget(name: "NaveStoreTests", dependencies: ["NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
         .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
+        // Runs the built `nave` executable as a child process; no module dependency, since what it
+        // checks (exit statuses, messages, files left behind) only the real binary shows.
+        .testTarget(name: "NaveCLITests"),
         .testTarget(name: "ArchitectureTests"),
     ],
     swiftLanguageModes: [.v6]
