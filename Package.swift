@@ -113,8 +113,8 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
-        // Helpers shared by test targets (deterministic generators); never shipped.
-        .target(name: "NaveTestSupport", dependencies: ["NaveCore"], path: "Tests/NaveTestSupport"),
+        // Helpers shared by test targets (deterministic generators, the hub error catalog); never shipped.
+        .target(name: "NaveTestSupport", dependencies: ["NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
@@ -124,6 +124,9 @@ let package = Package(
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
         .testTarget(name: "NaveStoreTests", dependencies: ["NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
         .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
+        // Runs the built `nave` executable as a child process; no module dependency, since what it
+        // checks (exit statuses, messages, files left behind) only the real binary shows.
+        .testTarget(name: "NaveCLITests"),
         .testTarget(name: "ArchitectureTests"),
     ],
     swiftLanguageModes: [.v6]

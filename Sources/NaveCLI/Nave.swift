@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A YAML configuration file (see Tuning/reference.yaml).")
     var config: String?
 
-    @Option(name: .long, help: "The data directory: registry database and certificates (default ./nave-data).")
+    @Option(name: .long, help: "The data directory: registry database, certificates, events; created when missing (default ./nave-data, used only if it exists).")
     var dataDir: String?
 
     @Option(name: .long, help: "The plain MQTT listener's address (replaces the configured plain listeners).")

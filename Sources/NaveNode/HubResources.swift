@@ -29,10 +29,15 @@ public final class HubResources: Sendable {
     let cloudToDeviceStore: SQLiteCloudToDeviceStore
     let cloudToDeviceSnapshot: CloudToDeviceSnapshot
 
-    /// Opens (creating when new) the data directory and its store, loads the registry, and
-    /// makes a development CA and server certificate when none is configured or present.
+    /// Opens the data directory and its store, loads the registry, and makes a development CA
+    /// and server certificate when none is configured or present. A named data directory is
+    /// created when new; the default only used when it exists (`DataDirectoryError.missing`).
     public static func open(_ configuration: NaveConfiguration, logger: Logger) async throws -> HubResources {
-        let directory = try DataDirectory(path: configuration.dataDirectory)
+        let directory = if let named = configuration.dataDirectory {
+            try DataDirectory(path: named, creation: .createIfMissing)
+        } else {
+            try DataDirectory(path: NaveConfiguration.defaultDataDirectory, creation: .requireExisting)
+        }
         do {
             let certificates = try CertificateFiles.resolve(configuration.hub, in: directory, logger: logger)
             let tls = try TLSContext(serverCertificateChainPath: certificates.chainPath, privateKeyPath: certificates.keyPath)

@@ -29,8 +29,13 @@ public struct NaveConfiguration: Sendable {
     /// loopback only: devices that authenticate use `hub.mqttListeners` (TLS).
     public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
     public var logLevel: Logger.Level = .info
-    /// The embedded store: the registry database, certificates (and, later, event segments).
-    public var dataDirectory = "./nave-data"
+    /// The embedded store: the registry database, certificates, event segments. `nil` when
+    /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
+    /// the node then uses `defaultDataDirectory` only if it exists, and creates a named one
+    /// when missing (issue #11: a node started in the wrong folder must not grow a hub there).
+    public var dataDirectory: String?
+    /// Where a node looks when `dataDirectory` is nil, relative to its working directory.
+    public static let defaultDataDirectory = "./nave-data"
 
     public init() {}
 
@@ -94,7 +99,7 @@ public struct NaveConfiguration: Sendable {
             }
             c.logLevel = parsed
         }
-        c.dataDirectory = reader.string(forKey: "dataDirectory", default: c.dataDirectory)
+        c.dataDirectory = reader.string(forKey: "dataDirectory") ?? c.dataDirectory
         try c.hub.read(reader)
         self = c
     }

@@ -36,13 +36,15 @@ public final class DataDirectory: Sendable {
     /// `<dir>/node.json`.
     public var advertisementFile: String { Self.advertisementFile(in: path) }
 
-    /// Opens the data directory at `path`, creating it and its subdirectories (mode 0700) when
-    /// missing, and locks it. Throws `DataDirectoryError.locked` when a node holds it. Does a
-    /// few small synchronous file-system calls: call it at start, not on a loop thread.
-    public init(path: String) throws(DataDirectoryError) {
-        let path = URL(fileURLWithPath: path).standardizedFileURL.path
+    /// Opens the data directory at `path` and locks it, creating its subdirectories (mode 0700)
+    /// when missing. The directory itself is created only when `creation` says the user named
+    /// it; else a missing one throws `DataDirectoryError.missing`. Throws `.locked` when a node
+    /// holds it. Does a few small synchronous file-system calls: call it at start, not on a
+    /// loop thread.
+    public init(path given: String, creation: DataDirectoryCreation) throws(DataDirectoryError) {
+        try Self.prepare(given, creation)
+        let path = URL(fileURLWithPath: given).standardizedFileURL.path
         self.path = path
-        try Self.createDirectory(path)
         let descriptor = try Self.lock(path)
         lockDescriptor = Mutex(descriptor)
         do {
@@ -84,7 +86,9 @@ public final class DataDirectory: Sendable {
     static func lockFile(in path: String) -> String { path + "/nave.lock" }
     static func advertisementFile(in path: String) -> String { path + "/node.json" }
 
-    private static func createDirectory(_ path: String) throws(DataDirectoryError) {
+    /// Creates `path` (and missing parents) with mode 0700, or checks that the directory there
+    /// is one; `prepare` decides whether creating is allowed.
+    static func createDirectory(_ path: String) throws(DataDirectoryError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw .unusable(path: path, reason: "not a directory") }
@@ -133,6 +137,9 @@ public enum DataDirectoryError: Error, Sendable, Equatable, CustomStringConverti
     case locked(path: String, holderPID: Int32?)
     /// The path cannot serve as a data directory (not a directory, no permission, …).
     case unusable(path: String, reason: String)
+    /// Nothing is at `path` (as the user gave it), and nobody asked for a directory to be made
+    /// there: a default, or a command that only reads or changes an existing hub.
+    case missing(path: String)
 
     public var description: String {
         switch self {
@@ -142,6 +149,9 @@ public enum DataDirectoryError: Error, Sendable, Equatable, CustomStringConverti
                 + "\(DataDirectory.lockFile(in: path)) is locked; stop that node or choose another directory"
         case .unusable(let path, let reason):
             return "cannot use \(path) as a data directory: \(reason)"
+        case .missing(let path):
+            return "no data directory at \(path) (create one with `nave serve --data-dir \(path)` "
+                + "or `nave certs init --data-dir \(path)`)"
         }
     }
 }

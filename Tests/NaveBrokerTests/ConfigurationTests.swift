@@ -37,6 +37,15 @@ struct ConfigurationTests {
         #expect(loaded.hub.events == defaults.hub.events)
     }
 
+    @Test("the data directory is unset unless the file or the environment names one")
+    func dataDirectoryOnlyWhenNamed() async throws {
+        let reference = Self.root.appendingPathComponent("Tuning/reference.yaml").path
+        #expect(try await NaveConfiguration.load(configFile: reference, environment: [:]).dataDirectory == nil)
+        #expect(NaveConfiguration().dataDirectory == nil && NaveConfiguration.defaultDataDirectory == "./nave-data")
+        let named = try await NaveConfiguration.load(configFile: reference, environment: ["DATA_DIRECTORY": "/srv/nave"])
+        #expect(named.dataDirectory == "/srv/nave")
+    }
+
     @Test("environment variables override the file")
     func environmentOverrides() async throws {
         let loaded = try await NaveConfiguration.load(

@@ -1,45 +1,18 @@
 import NaveModel
+import NaveTestSupport
 import Testing
 
 /// IoT Hub's error vocabulary and its REST body (contract §4.5).
 @Suite("Hub errors")
 struct HubErrorTests {
-    static let catalog: [(HubError, Int, String)] = [
-        (.badRequest("x"), 400_000, "GenericBadRequest"),
-        (.invalidOperation("x"), 400_003, "InvalidOperation"),
-        (.argumentInvalid("x"), 400_004, "ArgumentInvalid"),
-        (.invalidJSON(JSONParseError(.trailingData, at: 3)), 400_004, "ArgumentInvalid"),
-        (.deviceDefinedMultipleTimes(deviceID: "d"), 400_011, "DeviceDefinedMultipleTimes"),
-        (.unauthorizedAccess(), 401_002, "IotHubUnauthorizedAccess"),
-        (.unauthorized("x"), 401_003, "IoTHubUnauthorized"),
-        (.quotaExceeded(), 403_002, "IotHubQuotaExceeded"),
-        (.deviceMaximumQueueDepthExceeded(deviceID: "d", queueDepthMax: 50), 403_004, "DeviceMaximumQueueDepthExceeded"),
-        (.deviceMaximumActiveFileUploadLimitExceeded(deviceID: "d", uploadsMax: 10), 403_006,
-         "DeviceMaximumActiveFileUploadLimitExceeded"),
-        (.routeNotFound(), 404_000, "GenericNotFound"),
-        (.deviceNotFound(deviceID: "d"), 404_001, "DeviceNotFound"),
-        (.jobNotFound(jobID: "j"), 404_002, "JobNotFound"),
-        (.moduleNotFound(deviceID: "d", moduleID: "m"), 404_010, "ModuleNotFound"),
-        (.deviceNotOnline(deviceID: "d", connectTimeoutSeconds: 30), 404_103, "DeviceNotOnline"),
-        (.methodNotAllowed("PATCH"), 405_000, "GenericMethodNotAllowed"),
-        (.deviceAlreadyExists(deviceID: "d"), 409_001, "DeviceAlreadyExists"),
-        (.moduleAlreadyExistsOnDevice(deviceID: "d", moduleID: "m"), 409_301, "ModuleAlreadyExistsOnDevice"),
-        (.preconditionFailed(), 412_001, "PreconditionFailed"),
-        (.messageTooLarge(sizeBytes: 300_000, sizeBytesMax: 262_144), 413_001, "MessageTooLarge"),
-        (.tooManyDevices(count: 101, countMax: 100), 413_002, "TooManyDevices"),
-        (.throttled(), 429_001, "ThrottlingException"),
-        (.serverError("x"), 500_001, "ServerError"),
-        (.serviceUnavailable(), 503_001, "ServiceUnavailable"),
-        (.gatewayTimeout(deviceID: "d", responseTimeoutSeconds: 30), 504_101, "GatewayTimeout"),
-    ]
-
     @Test("every constructor carries IoT Hub's code, name and matching HTTP status")
     func codes() {
-        for (error, code, name) in Self.catalog {
+        for (error, code, name) in HubErrorCatalog.all {
             #expect(error.code == code && error.name == name && error.errorCodeHeaderValue == name, "\(error)")
             #expect(error.status == code / 1000 && !error.message.isEmpty)
         }
-        #expect(Set(Self.catalog.map(\.1)).count == Self.catalog.count - 1, "codes are distinct (invalidJSON shares 400004)")
+        #expect(Set(HubErrorCatalog.all.map(\.1)).count == HubErrorCatalog.all.count - 2,
+                "codes are distinct (invalidJSON shares 400004, policyNotFound 404000)")
     }
 
     @Test("the body is exactly IoT Hub's shape, with the detail as an escaped JSON string")
@@ -55,7 +28,7 @@ struct HubErrorTests {
     @Test("every error's body parses back to its fields")
     func bodiesParseBack() throws {
         let timestamp = Timestamp(millisecondsSinceEpoch: 1_704_067_200_000)
-        for (error, _, _) in Self.catalog {
+        for (error, _, _) in HubErrorCatalog.all {
             let body = try JSONValue(parsing: error.responseBody(trackingID: "track\"1", timestamp: timestamp))
             #expect(body.objectValue?.keys == ["Message", "ExceptionMessage"])
             #expect(body["ExceptionMessage"] == "")

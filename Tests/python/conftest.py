@@ -4,8 +4,10 @@ The binary is $NAVE_BIN, defaulting to .build/debug/nave (built by `swift build`
 """
 import os
 import pathlib
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -31,9 +33,13 @@ class Broker:
         # own network namespace.
         env.setdefault("HUB_ENABLED", "false")
         env.update(extra_env or {})
+        # An explicit, temporary data directory: nothing lands in the working directory even if
+        # a test turns the hub on (`nave serve` refuses a missing ./nave-data default anyway).
+        self.data_dir = tempfile.mkdtemp(prefix="nave-pytest-")
         self.log = open(REPO / ".build" / f"nave-pytest-{self.port}.log", "w")
         self.process = subprocess.Popen(
-            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "info"],
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "info",
+             "--data-dir", self.data_dir],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -53,6 +59,7 @@ class Broker:
             self.process.kill()
             self.process.wait()
         self.log.close()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def log_text(self):
         if not self.log.closed:

@@ -41,8 +41,11 @@ final class BrokerProcess {
         switch kind {
         case .nave:
             // Info level: the start-up lines name the loops and shards in effect (the hot paths
-            // log nothing at info; a normal close is logged at debug).
-            arguments = [setup.binary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--loops", "\(setup.loops)", "--log-level", "info"]
+            // log nothing at info; a normal close is logged at debug). The hub is off
+            // (HUB_ENABLED=false), but the data directory is named anyway, beside the logs, so a
+            // run that turns it on never leaves a hub in the working directory (issue #11).
+            arguments = [setup.binary, "serve", "--host", "127.0.0.1", "--port", "\(port)", "--loops", "\(setup.loops)", "--log-level", "info",
+                         "--data-dir", "\(logDirectory)/nave-data-\(port)"]
         case .mosquitto:
             let config = "\(logDirectory)/mosquitto-\(port).conf"
             try Self.mosquittoConfig(port: port).write(toFile: config, atomically: true, encoding: .utf8)

@@ -51,7 +51,8 @@ enum HubDevices {
     }
 
     private static func register(path: String, count: Int) async throws -> String {
-        let directory = try DataDirectory(path: path)
+        // `--data-directory` names it (default /tmp/nave-bench-hub): made on the first run.
+        let directory = try DataDirectory(path: path, creation: .createIfMissing)
         defer { directory.close() }
         let database = try await SQLiteDatabase(path: directory.database)
         defer { try? database.close() }

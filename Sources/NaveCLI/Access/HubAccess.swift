@@ -53,7 +53,7 @@ struct MethodCall {
 
 /// Options every admin command takes: where the hub is.
 struct HubOptions: ParsableArguments {
-    @Option(name: .long, help: "The node's data directory.")
+    @Option(name: .long, help: "The node's data directory; it must exist (default ./nave-data).")
     var dataDir = "./nave-data"
 
     @Option(name: .long, help: "A service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…) to use instead of the data directory's iothubowner key.")
@@ -67,8 +67,15 @@ struct HubOptions: ParsableArguments {
         hostName ?? (try? DataDirectory.readAdvertisement(in: dataDir))??.hostName ?? "localhost"
     }
 
+    /// Fails with `DataDirectoryError.missing` unless `dataDir` exists. An admin command never
+    /// creates one: a misspelt `--data-dir` would otherwise answer from a new, empty hub.
+    func requireDirectory() throws {
+        try DataDirectory.prepare(dataDir, .requireExisting)
+    }
+
     /// A running node's REST API when the data directory is held by one, else the store.
     func open() async throws -> any HubAccess {
+        try requireDirectory()
         if DataDirectory.isLocked(dataDir) {
             return try await RemoteHub(dataDirectory: dataDir, login: login)
         }

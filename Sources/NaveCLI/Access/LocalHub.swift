@@ -13,7 +13,7 @@ final class LocalHub: HubAccess {
     let twins: DeviceTwins
 
     init(dataDirectory path: String) async throws {
-        directory = try DataDirectory(path: path)
+        directory = try DataDirectory(path: path, creation: .requireExisting)
         do {
             database = try await SQLiteDatabase(path: directory.database)
             registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: SystemClock(), random: SystemRandom())

@@ -19,6 +19,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "json: one JSON object per line; table (default): indented.") var output = "table"
 
     func run() async throws {
+        try hub.requireDirectory()
         guard DataDirectory.isLocked(hub.dataDir) else {
             throw CommandFailure(description: "monitor-events follows a running node; none holds \(hub.dataDir)")
         }
