@@ -43,6 +43,9 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// has no in-flight window, and nothing obliges a client to wait for PUBACK, so without it
     /// a device could pile up unbounded work (operations).
     public var deviceOperationsInFlightMax = 64
+    /// How long a QoS 0 publisher is not read after a message of its reached none of the
+    /// subscribers it matched, all being at their drop mark (milliseconds; 0 turns it off).
+    public var overloadBackOffMillis = 10
 
     public init() {}
 
@@ -73,5 +76,6 @@ public struct BrokerConfiguration: Sendable, Equatable {
         try require((1...100_000_000).contains(sessionsMax), "sessionsMax must be 1...100000000")
         try require((1...1_000).contains(heldRetryIntervalMillis), "heldRetryIntervalMillis must be 1...1000")
         try require((1...65_535).contains(deviceOperationsInFlightMax), "deviceOperationsInFlightMax must be 1...65535")
+        try require((0...1_000).contains(overloadBackOffMillis), "overloadBackOffMillis must be 0...1000")
     }
 }

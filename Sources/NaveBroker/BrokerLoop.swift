@@ -30,6 +30,11 @@ final class BrokerLoop: @unchecked Sendable {
     /// This loop's replica of the subscription trie, when a shard lives here.
     let trie: MQTTTopicTrie<BrokerSession>?
     let counters = BrokerCounters()
+    /// What became of the QoS 0 deliveries of the publish being routed now (reset by `route`):
+    /// `congested` counts the dropped ones and those queued behind more than
+    /// `congestedSubscriberOutboundBytes`; a publish that found only congestion tells its
+    /// publisher to back off (`MQTTConnectionHandler.backOffFromCongestion`).
+    private(set) var routedQoS0 = (flowing: 0, congested: 0)
     private(set) var mailbox: Mailbox<BrokerMail>!
     private unowned(unsafe) var broker: Broker!
 
@@ -61,6 +66,7 @@ final class BrokerLoop: @unchecked Sendable {
     /// `held`; the caller stops reading until they are retried successfully.
     func route(_ publish: MQTTPublish, held: inout [HeldDelivery]) {
         counters.messagesReceived.bump()
+        routedQoS0 = (0, 0)
         if trie != nil {
             match(publish) { held.append($0) }
             return
@@ -112,11 +118,19 @@ final class BrokerLoop: @unchecked Sendable {
             deliverLocally(session, publish)
         } else if !broker.loops[owner].mailbox.send(.deliver(session, publish)) {
             holdOrDrop(.session(session, publish), publish.qos, hold)
+        } else if publish.qos == .atMostOnce {
+            // Handed to the owner's loop: whether it is sent there is not known here.
+            routedQoS0.flowing += 1
         }
     }
 
     private func holdOrDrop(_ delivery: HeldDelivery, _ qos: MQTTQoS, _ hold: (HeldDelivery) -> Void) {
-        if qos == .atMostOnce { counters.qos0Dropped.bump() } else { hold(delivery) }
+        if qos == .atMostOnce {
+            counters.qos0Dropped.bump()
+            routedQoS0.congested += 1
+        } else {
+            hold(delivery)
+        }
     }
 
     /// Delivers on the owning loop: QoS 0 straight to the connection, QoS 1/2 through the
@@ -137,8 +151,10 @@ final class BrokerLoop: @unchecked Sendable {
             guard let handler = session.handler else { return }
             if handler.sendQoS0(publish) {
                 counters.messagesDelivered.bump()
+                if handler.isQoS0Congested { routedQoS0.congested += 1 } else { routedQoS0.flowing += 1 }
             } else {
                 counters.qos0Dropped.bump()
+                routedQoS0.congested += 1
                 handler.watchForSlowConsumer()
             }
             return

@@ -12,6 +12,9 @@ public struct BrokerStatistics: Sendable, Equatable, CustomStringConvertible {
     public var queuedDropped = 0
     /// Times a publisher was paused because a delivery had to be held.
     public var publisherPauses = 0
+    /// Times a QoS 0 publisher was not read for a while because its message reached none of
+    /// the subscribers it matched (overload push-back).
+    public var congestionBackOffs = 0
     /// Connections closed for a protocol error, malformed input or a timeout.
     public var connectionsClosedForErrors = 0
     /// Sessions known, online and offline.
@@ -29,11 +32,12 @@ public struct BrokerStatistics: Sendable, Equatable, CustomStringConvertible {
         qos0Dropped += other.qos0Dropped
         queuedDropped += other.queuedDropped
         publisherPauses += other.publisherPauses
+        congestionBackOffs += other.congestionBackOffs
         connectionsClosedForErrors += other.connectionsClosedForErrors
     }
 
     public var description: String {
-        "received=\(messagesReceived) delivered=\(messagesDelivered) qos0Dropped=\(qos0Dropped) queuedDropped=\(queuedDropped) publisherPauses=\(publisherPauses) closedForErrors=\(connectionsClosedForErrors) sessions=\(sessions) subscriptions=\(subscriptions) retained=\(retainedMessages)"
+        "received=\(messagesReceived) delivered=\(messagesDelivered) qos0Dropped=\(qos0Dropped) queuedDropped=\(queuedDropped) publisherPauses=\(publisherPauses) congestionBackOffs=\(congestionBackOffs) closedForErrors=\(connectionsClosedForErrors) sessions=\(sessions) subscriptions=\(subscriptions) retained=\(retainedMessages)"
     }
 }
 
@@ -45,6 +49,7 @@ final class BrokerCounters: Sendable {
     let qos0Dropped = Atomic<Int>(0)
     let queuedDropped = Atomic<Int>(0)
     let publisherPauses = Atomic<Int>(0)
+    let congestionBackOffs = Atomic<Int>(0)
     let connectionsClosedForErrors = Atomic<Int>(0)
 
     var snapshot: BrokerStatistics {
@@ -54,6 +59,7 @@ final class BrokerCounters: Sendable {
         s.qos0Dropped = qos0Dropped.load(ordering: .relaxed)
         s.queuedDropped = queuedDropped.load(ordering: .relaxed)
         s.publisherPauses = publisherPauses.load(ordering: .relaxed)
+        s.congestionBackOffs = congestionBackOffs.load(ordering: .relaxed)
         s.connectionsClosedForErrors = connectionsClosedForErrors.load(ordering: .relaxed)
         return s
     }

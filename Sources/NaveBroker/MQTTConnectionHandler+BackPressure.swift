@@ -37,12 +37,18 @@ extension MQTTConnectionHandler {
         }
     }
 
-    /// Reads and handles packets again, unless something else still holds this connection back
-    /// (held deliveries, a full set of device operations).
+    /// Handles the packets that waited, then reads again, unless something still holds this
+    /// connection back (held deliveries, congestion, a full set of device operations). Reading
+    /// resumes only once the backlog is handled: resumed first, a connection that is held back
+    /// again by its first packet would keep receiving into an ever larger backlog.
     func resumeIfUnblocked() {
-        guard !finished, held.isEmpty, deviceOperationsInFlight < broker.configuration.deviceOperationsInFlightMax else { return }
-        connection.resumeReading()
+        guard isUnblocked else { return }
         processPackets()
+        if isUnblocked { connection.resumeReading() }
+    }
+
+    private var isUnblocked: Bool {
+        !finished && held.isEmpty && !congestionBackOff && deviceOperationsInFlight < broker.configuration.deviceOperationsInFlightMax
     }
 
     func retryHeld() {
@@ -57,5 +63,28 @@ extension MQTTConnectionHandler {
             heldRetryFailures += 1
             scheduleHeldRetry()
         }
+    }
+}
+
+/// Push-back on QoS 0 publishers under overload (PERF.md G10). QoS 0 has no acknowledgement,
+/// so a publisher that outruns its subscribers would be read at full speed only for its
+/// messages to queue behind (and then be dropped at) the subscribers' drop marks: the node
+/// spends its CPU reading and discarding while the subscribers starve. A publisher whose
+/// message reached only congested subscribers (queued past `congestedSubscriberOutboundBytes`,
+/// or dropped) is not read for `overloadBackOffMillis`, so TCP pushes back on it instead; one
+/// that still reaches a subscriber that keeps up is never paused, so that one does not starve.
+extension MQTTConnectionHandler {
+    func backOffFromCongestion() {
+        guard !congestionBackOff, !finished else { return }
+        congestionBackOff = true
+        home.counters.congestionBackOffs.bump()
+        connection.pauseReading()
+        _ = connection.loop.schedule(after: .milliseconds(broker.configuration.overloadBackOffMillis), handler: self,
+                                     token: Self.congestionToken)
+    }
+
+    func endCongestionBackOff() {
+        congestionBackOff = false
+        resumeIfUnblocked()
     }
 }

@@ -47,6 +47,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
     var awaitingDrain = false
     var heldRetryTimer: TimerID?
+    /// Reading is paused because this publisher's last QoS 0 message reached nobody: every
+    /// subscriber it matched was at its drop mark (`backOffFromCongestion`).
+    var congestionBackOff = false
     var housekeepingTimer: TimerID?
     /// When the planned housekeeping check runs (monotonic nanoseconds).
     var housekeepingDueNanos: Int64 = .max
@@ -112,7 +115,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// Whether the next packet may be handled now (not while the session is being resolved or
     /// deliveries are held).
     private var canHandlePackets: Bool {
-        !finished && machine.state != .awaitingSession && held.isEmpty
+        !finished && machine.state != .awaitingSession && held.isEmpty && !congestionBackOff
             && deviceOperationsInFlight < broker.configuration.deviceOperationsInFlightMax
     }
 
@@ -212,6 +215,10 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         return true
     }
 
+    /// Whether QoS 0 to this subscriber queues behind more than the congested mark: what is sent
+    /// now waits behind that much, so its publishers are told to back off.
+    var isQoS0Congested: Bool { connection.pendingOutboundBytes > BrokerConfiguration.congestedSubscriberOutboundBytes }
+
     /// Moves queued QoS 1/2 messages into the free window slots.
     func pumpSessionQueue() {
         guard let session else { return }
@@ -226,6 +233,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         if publish.retain { retain(publish) }
         home.route(publish, held: &held)
         if !held.isEmpty { startHolding() }
+        if home.routedQoS0.congested > 0, home.routedQoS0.flowing == 0, broker.configuration.overloadBackOffMillis > 0 {
+            backOffFromCongestion()
+        }
     }
 
     func retain(_ publish: MQTTPublish) {
@@ -266,9 +276,14 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
 
     static let housekeepingToken: UInt64 = 0
     static let heldRetryToken: UInt64 = 1
+    static let congestionToken: UInt64 = 2
 
     func timerFired(token: UInt64) {
-        if token == Self.heldRetryToken { retryHeld() } else { housekeeping() }
+        switch token {
+        case Self.heldRetryToken: retryHeld()
+        case Self.congestionToken: endCongestionBackOff()
+        default: housekeeping()
+        }
     }
 
     func scheduleHousekeeping(afterMillis millis: Int) {

@@ -90,6 +90,7 @@ public struct NaveConfiguration: Sendable {
         c.broker.housekeepingIntervalMillis = mqtt.int(forKey: "housekeepingIntervalMillis", default: c.broker.housekeepingIntervalMillis)
         c.broker.heldRetryIntervalMillis = mqtt.int(forKey: "heldRetryIntervalMillis", default: c.broker.heldRetryIntervalMillis)
         c.broker.deviceOperationsInFlightMax = mqtt.int(forKey: "deviceOperationsInFlightMax", default: c.broker.deviceOperationsInFlightMax)
+        c.broker.overloadBackOffMillis = mqtt.int(forKey: "overloadBackOffMillis", default: c.broker.overloadBackOffMillis)
         c.broker.retainedMessagesMax = mqtt.int(forKey: "retainedMessagesMax", default: c.broker.retainedMessagesMax)
         c.broker.sessionsMax = mqtt.int(forKey: "sessionsMax", default: c.broker.sessionsMax)
 
