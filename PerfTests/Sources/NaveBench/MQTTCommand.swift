@@ -79,7 +79,7 @@ struct BrokerPlacementOptions: ParsableArguments {
 struct MQTTCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mqtt",
-        abstract: "MQTT scenarios: \(MQTTScenario.all.joined(separator: ", ")) (or all)."
+        abstract: "MQTT scenarios: \(MQTTScenario.all.joined(separator: ", ")) (or all); overload (G10) by name: \(MQTTScenario.overload.joined(separator: ", "))."
     )
 
     @Argument(help: "Scenarios to run, in order.")

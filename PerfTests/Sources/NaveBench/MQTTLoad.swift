@@ -14,6 +14,9 @@ enum MQTTSendMode: Equatable {
     /// `perSecond` publishes, round-robin over the publishers, in `paceStepNanos` steps; QoS 1 publishers
     /// with `window` unacknowledged skip their turn.
     case fixedRate(perSecond: Double, window: Int)
+    /// Every publisher keeps `outboundBytes` queued on its socket, whatever is delivered or
+    /// acknowledged: the offered load is what the kernel and the broker take.
+    case unpaced(outboundBytes: Int)
 }
 
 /// A set of simulated MQTT clients against one broker: publishers, subscribers and idle clients,
@@ -177,6 +180,8 @@ final class MQTTFleet {
             rateStartNanos = now
             rateSent = 0
             armTimer()
+        case .unpaced:
+            tick()
         }
     }
 
@@ -237,6 +242,8 @@ final class MQTTFleet {
                 sent += 1
             }
             rateSent += sent
+        case .unpaced(let outboundBytes):
+            for publisher in publishers { publisher.publish(whileQueuedBelow: outboundBytes, now: now) }
         }
         armTimer()
     }
@@ -265,6 +272,12 @@ final class MQTTFleet {
     func closeAll() {
         mode = .stopped
         for client in publishers + subscribers + idle { client.close() }
+    }
+
+    /// Resets every client still open: their queued bytes are dropped.
+    func abortAll() {
+        mode = .stopped
+        for client in publishers + subscribers + idle { client.abort() }
     }
 
     /// Sends PINGREQ on every open client (keep-alive for runs longer than the keep-alive).

@@ -161,6 +161,17 @@ final class MQTTLoadConnection: ConnectionHandler {
         }
     }
 
+    /// Publishes until `outboundBytes` are queued on the socket (at most 4,096 at a time, so a
+    /// fast broker cannot keep one call going for ever).
+    func publish(whileQueuedBelow outboundBytes: Int, now: Int64) {
+        guard let connection, isReady else { return }
+        var written = 0
+        while connection.pendingOutboundBytes < outboundBytes, written < 4_096 {
+            publish(count: 1, now: now)
+            written += 1
+        }
+    }
+
     func ping() {
         guard let connection, isConnected else { return }
         connection.write(reserving: 2) { out in
@@ -170,6 +181,9 @@ final class MQTTLoadConnection: ConnectionHandler {
     }
 
     func close() { connection?.close() }
+
+    /// Closes at once, dropping what is still queued (a reset).
+    func abort() { connection?.abort() }
 
     func connectionDidClose(_ connection: Connection, reason: CloseReason) {
         if !isConnected {

@@ -217,6 +217,7 @@ final class MQTTRunner {
     private func sendMode(_ scenario: MQTTScenario, _ label: String) throws -> MQTTSendMode {
         switch scenario.pace {
         case .saturate: return .deliveryWindow(settings.qos0Window)
+        case .unpaced: return .unpaced(outboundBytes: 64 << 10)
         case .ackWindow(let window): return .ackWindow(window)
         case .fixedRate(let rate, let window):
             if let rate = rate ?? settings.fixedRate { return .fixedRate(perSecond: rate, window: window) }
@@ -252,9 +253,15 @@ final class MQTTRunner {
                   qos: qos, keepAliveSeconds: 60, paceStepNanos: settings.paceStepNanos, loop: loop)
     }
 
+    /// Closes the fleet's clients after their queued bytes, and resets those still open after
+    /// 10 s (unpaced publishers can have more queued than a backed-up broker takes in that
+    /// time): every connection must be gone before the fleet, which their callbacks reference.
     private func close(_ fleet: MQTTFleet) {
         loop.submitAndWait { fleet.closeAll() }
-        try? waitUntil("clients to close", timeoutSeconds: 10) { loop.submitAndWait { fleet.openCount <= 0 } }
+        if (try? waitUntil("clients to close", timeoutSeconds: 10) { loop.submitAndWait { fleet.openCount <= 0 } }) == nil {
+            loop.submitAndWait { fleet.abortAll() }
+            try? waitUntil("clients to reset", timeoutSeconds: 10) { loop.submitAndWait { fleet.openCount <= 0 } }
+        }
     }
 
     private func snapshot(_ fleet: MQTTFleet, _ broker: BrokerProcess) -> MQTTSnapshot {

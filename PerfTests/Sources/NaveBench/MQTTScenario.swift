@@ -14,6 +14,9 @@ struct MQTTScenario: Codable {
         /// the same load, so their latencies compare directly (each one's own half-load is
         /// `fixedRate(nil, …)`, the G7 definition).
         case commonRate(window: Int)
+        /// Every publisher writes as fast as its socket takes, ignoring deliveries and PUBACKs:
+        /// offered load beyond what the broker can pass on (PERF.md G10).
+        case unpaced
     }
 
     var name: String
@@ -66,6 +69,12 @@ struct MQTTScenario: Codable {
         case "pairs":
             MQTTScenario(name: name, kind: .flow, publishers: 1000, subscribers: 1000, topics: 1000, qos: 0, pace: .saturate,
                          goal: "QoS 0 point-to-point, 1000 pairs")
+        case "overload-fanin-qos0", "overload-fanin-qos1":
+            MQTTScenario(name: name, kind: .flow, publishers: 100, subscribers: 1, qos: name.hasSuffix("qos1") ? 1 : 0, pace: .unpaced,
+                         goal: "G10 overload goodput: 100 unpaced publishers → 1 subscriber")
+        case "overload-fanout-qos0", "overload-fanout-qos1":
+            MQTTScenario(name: name, kind: .flow, publishers: 1, subscribers: 100, qos: name.hasSuffix("qos1") ? 1 : 0, pace: .unpaced,
+                         goal: "G10 overload goodput: 1 unpaced publisher → 100 subscribers (rate counts deliveries)")
         default:
             nil
         }
@@ -73,6 +82,9 @@ struct MQTTScenario: Codable {
 
     static let all = ["connect", "idle", "fanin-qos0", "fanin-qos0-latency", "fanin-qos0-same-rate", "fanin-qos1-k1",
                       "fanin-qos1-k8", "fanin-qos1-latency", "fanin-qos1-same-rate", "fanout", "pairs"]
+    /// The overload scenarios (G10): not in `all`, since a saturated broker distorts the
+    /// rounds after it; run them by name.
+    static let overload = ["overload-fanin-qos0", "overload-fanin-qos1", "overload-fanout-qos0", "overload-fanout-qos1"]
 
     var mqttQoS: MQTTQoS { qos == 0 ? .atMostOnce : .atLeastOnce }
 

@@ -23,7 +23,7 @@ struct MQTTSession {
         let names = scenarioNames == ["all"] ? MQTTScenario.all : scenarioNames
         scenarios = try names.map { name in
             guard let scenario = MQTTScenario.named(name, devices: options.devices) else {
-                throw ValidationError("unknown scenario \(name); known: \(MQTTScenario.all.joined(separator: ", "))")
+                throw ValidationError("unknown scenario \(name); known: \((MQTTScenario.all + MQTTScenario.overload).joined(separator: ", "))")
             }
             return scenario
         }
