@@ -26,6 +26,10 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// kernel may have dropped the dirty pages and cleared the error, so what is on disk is
     /// unknown: the partition refuses appends until the log is reopened and recovered.
     case partitionFailed(partition: Int, cause: String)
+    /// The filesystem had no room (ENOSPC or EDQUOT) for a batch: the batch was not stored, the
+    /// file was cut back to its last acknowledged record, and later appends are tried again, so
+    /// the partition takes them by itself once there is room.
+    case storageFull(partition: Int, cause: String)
     /// The log was closed.
     case closed
 
@@ -44,6 +48,7 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             "partition \(partition) segment \(segment) at byte \(position): \(reason)"
         case .corruptSegment(let partition, let segment, let reason): "partition \(partition) segment \(segment): \(reason)"
         case .partitionFailed(let partition, let cause): "partition \(partition) refused appends after: \(cause)"
+        case .storageFull(let partition, let cause): "partition \(partition) has no room on disk: \(cause)"
         case .closed: "the event log is closed"
         }
     }
