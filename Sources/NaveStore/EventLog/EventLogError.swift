@@ -1,3 +1,5 @@
+import Glibc
+
 /// Why an event log operation failed. The node maps these at its edge (a device's telemetry is
 /// then not acknowledged; a reader's link is detached with an AMQP condition).
 public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -51,5 +53,14 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storageFull(let partition, let cause): "partition \(partition) has no room on disk: \(cause)"
         case .closed: "the event log is closed"
         }
+    }
+}
+
+extension EventLogError {
+    /// A system call found no room: ENOSPC, or EDQUOT (the user's quota is used up). The only
+    /// failures a partition outlives: nothing written is in doubt once the file is cut back.
+    var isNoSpace: Bool {
+        guard case .io(_, _, let code) = self else { return false }
+        return code == ENOSPC || code == EDQUOT
     }
 }

@@ -39,6 +39,7 @@ struct EventLogDiskFullTests {
             #expect(error.map(Self.isStorageFull) == true, "typed as a full disk, not a failed partition: \(String(describing: error))")
         }
         #expect(try fileSize(segment) == sizeBefore, "no torn frame is left after the last acknowledged record")
+        #expect(log!.statistics.recordsRefusedForSpace == 2)
         #expect(try log!.read(partition: 0, from: .earliest, maxCount: 100).map(\.data) == acknowledged)
 
         filesystem.makeRoom()
