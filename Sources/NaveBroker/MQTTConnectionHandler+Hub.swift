@@ -30,7 +30,8 @@ extension MQTTConnectionHandler {
                     if let ack { self.send(ack) }
                 } catch {
                     // No PUBACK for what is not stored: the device sends it again after reconnecting.
-                    self.closeConnection(.protocolViolation(clause: "IoT Hub", reason: "telemetry not stored: \(error.message)"))
+                    // The reason is the hub's message (ids and sizes, never the payload).
+                    self.closeConnection(.hubRefused(code: error.code, reason: "telemetry not stored: \(error.message)"))
                 }
             }
         case .twinGet(let requestID):

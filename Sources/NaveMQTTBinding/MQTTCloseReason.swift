@@ -27,6 +27,10 @@ public enum MQTTCloseReason: Sendable, Equatable, CustomStringConvertible {
     case credentialsRevoked(String)
     /// The SAS token the connection authenticated with expired (IoT Hub's 401003).
     case tokenExpired
+    /// The hub could not take a publish that needs an acknowledgement (telemetry not stored,
+    /// e.g. a full disk: IoT Hub's 503001). MQTT 3.1.1 has no negative PUBACK (§3.4), so the
+    /// connection closes without one and the device sends the message again after reconnecting.
+    case hubRefused(code: Int, reason: String)
 
     /// Whether the will message is published (§3.1.2.5: every close but DISCONNECT).
     public var publishesWill: Bool { self != .clientDisconnected }
@@ -46,6 +50,7 @@ public enum MQTTCloseReason: Sendable, Equatable, CustomStringConvertible {
         case .serverShutdown: "server shutting down"
         case .credentialsRevoked(let why): "credentials revoked: \(why)"
         case .tokenExpired: "SAS token expired"
+        case .hubRefused(let code, let reason): "hub refused a publish (\(code)): \(reason)"
         }
     }
 }

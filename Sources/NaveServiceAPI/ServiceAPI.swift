@@ -51,9 +51,18 @@ public struct ServiceAPI: HTTPResponder {
         do {
             return try await route(request)
         } catch {
-            logger.debug("service request refused", metadata: [
-                "method": "\(request.head.method)", "status": "\(error.status)", "code": "\(error.code)",
-            ])
+            if error.status >= 500 {
+                // The hub's own failure (a full disk, a store error): worth an operator's look.
+                // The message names ids, sizes and reasons, never keys or bodies.
+                logger.warning("service request failed", metadata: [
+                    "method": "\(request.head.method)", "status": "\(error.status)", "code": "\(error.code)",
+                    "reason": "\(error.message)",
+                ])
+            } else {
+                logger.debug("service request refused", metadata: [
+                    "method": "\(request.head.method)", "status": "\(error.status)", "code": "\(error.code)",
+                ])
+            }
             return failure(error)
         }
     }

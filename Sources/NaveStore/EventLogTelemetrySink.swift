@@ -12,6 +12,9 @@ public struct EventLogTelemetrySink: TelemetrySink {
     public func append(_ event: TelemetryEvent) async throws(HubError) {
         do {
             _ = try await log.append(Self.eventData(event))
+        } catch EventLogError.storageFull(let partition, _) {
+            // The cause names a path: it stays in the log's own words, not in the reply.
+            throw .storageFull("the event (partition \(partition))")
         } catch {
             throw .serverError("The event could not be stored: \(error)")
         }

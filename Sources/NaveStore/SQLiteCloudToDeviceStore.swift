@@ -151,6 +151,8 @@ public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
             throw error
         } catch let error as CancellationError {
             throw error
+        } catch where SQLiteDatabase.isFull(error) {
+            throw CloudToDeviceStoreError.full(SQLiteDatabase.reason(error))
         } catch {
             throw CloudToDeviceStoreError.storage(SQLiteDatabase.reason(error))
         }

@@ -78,6 +78,8 @@ public final class SQLiteIdentityStore: IdentityStore {
             throw error
         } catch let error as CancellationError {
             throw error
+        } catch where SQLiteDatabase.isFull(error) {
+            throw IdentityStoreError.full(SQLiteDatabase.reason(error))
         } catch {
             throw IdentityStoreError.storage(SQLiteDatabase.reason(error))
         }

@@ -91,6 +91,8 @@ public final class SQLiteTwinStore: TwinStore {
             throw error
         } catch let error as CancellationError {
             throw error
+        } catch where SQLiteDatabase.isFull(error) {
+            throw TwinStoreError.full(SQLiteDatabase.reason(error))
         } catch {
             throw TwinStoreError.storage(SQLiteDatabase.reason(error))
         }

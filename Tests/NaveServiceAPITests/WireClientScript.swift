@@ -317,6 +317,30 @@ def mode_telemetry_flood(port, ca, client_id, username, password, count):
     pingresp = reader.exactly(2)
     return {"returnCode": connack[3], "pingresp": pingresp.hex()}
 
+def mode_telemetry_qos1(port, ca, client_id, username, password, body_bytes, wait):
+    """One QoS 1 telemetry publish (packet id 1): whether its PUBACK came, or the connection
+    closed instead, within `wait` seconds."""
+    tls = tls_connect(int(port), ca)
+    reader = Reader(tls)
+    tls.sendall(mqtt_connect(client_id, username, password))
+    connack = reader.exactly(4)
+    topic = ("devices/%s/messages/events/" % client_id).encode()
+    body = bytes((i * 7) & 0xFF for i in range(int(body_bytes)))
+    tls.sendall(mqtt_packet(0x32, mqtt_string(topic) + struct.pack("!H", 1) + body))
+    deadline, closed = time.monotonic() + float(wait), False
+    try:
+        while len(reader.buf) < 4 and time.monotonic() < deadline:
+            tls.settimeout(max(0.01, deadline - time.monotonic()))
+            reader.fill()
+    except socket.timeout:
+        pass
+    except (EOFError, ConnectionError, ssl.SSLError, OSError):
+        closed = True
+    puback = reader.buf[:4] == b"\x40\x02\x00\x01"
+    if puback:
+        tls.sendall(mqtt_packet(0xE0, b""))
+    return {"returnCode": connack[3], "puback": puback, "closed": closed}
+
 def mode_plain_mqtt(port, client_id, hold, subscribe=""):
     """A plain (anonymous) MQTT client: CONNECT, optionally SUBSCRIBE to one filter at QoS 0,
     then reports the topics delivered and whether the broker closed it within `hold` s."""

@@ -33,6 +33,7 @@ public enum HubErrorCatalog {
         (.throttled(), 429_001, "ThrottlingException"),
         (.serverError("x"), 500_001, "ServerError"),
         (.serviceUnavailable(), 503_001, "ServiceUnavailable"),
+        (.storageFull("x"), 503_001, "ServiceUnavailable"),
         (.gatewayTimeout(deviceID: "d", responseTimeoutSeconds: 30), 504_101, "GatewayTimeout"),
     ]
 }

@@ -62,7 +62,8 @@ final class CloudToDeviceStoreWriter: Sendable {
                     try await store.apply(changes)
                 } catch {
                     failedBatches.add(1, ordering: .relaxed)
-                    failure = .serverError("The cloud-to-device store refused a write: \(error)")
+                    failure = .storeRefused(error, what: "the cloud-to-device change",
+                                            context: "The cloud-to-device store refused a write")
                 }
             }
             for pending in batch { pending.done?(failure) }

@@ -22,9 +22,13 @@ public enum CloudToDeviceStoreError: Error, Sendable, Equatable, CustomStringCon
     case duplicateSequenceNumber(Int64)
     /// The medium failed or cannot keep a value; the store's own words, with no payloads.
     case storage(String)
+    /// The medium has no room (SQLite's SQLITE_FULL, ENOSPC): nothing of the batch was stored,
+    /// and a later batch is tried again.
+    case full(String)
 
     public var description: String {
         switch self {
+        case .full(let reason): "cloud-to-device store is full: \(reason)"
         case .duplicateSequenceNumber(let number): "sequence number \(number) is already stored"
         case .storage(let reason): "cloud-to-device store failed: \(reason)"
         }

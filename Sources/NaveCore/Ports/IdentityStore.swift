@@ -23,10 +23,14 @@ public enum IdentityStoreError: Error, Sendable, Equatable, CustomStringConverti
     /// The medium failed (disk full, I/O error, closed or corrupt database) or cannot keep a
     /// value; the reason is the store's own words, with no keys or other secrets in it.
     case storage(String)
+    /// The medium has no room (SQLite's SQLITE_FULL, ENOSPC): nothing of the batch was stored,
+    /// and a later batch is tried again (the hub answers 503 meanwhile).
+    case full(String)
 
     public var description: String {
         switch self {
         case .unknownDevice(let deviceID): "no device '\(deviceID)' in the identity store"
+        case .full(let reason): "identity store is full: \(reason)"
         case .storage(let reason): "identity store failed: \(reason)"
         }
     }

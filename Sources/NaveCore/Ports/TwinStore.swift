@@ -27,10 +27,14 @@ public enum TwinStoreError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The medium failed, or a stored document cannot be read back; the reason is the store's
     /// own words, with no property values in it.
     case storage(String)
+    /// The medium has no room (SQLite's SQLITE_FULL, ENOSPC): nothing was stored, and a later
+    /// save is tried again.
+    case full(String)
 
     public var description: String {
         switch self {
         case .storage(let reason): "twin store failed: \(reason)"
+        case .full(let reason): "twin store is full: \(reason)"
         }
     }
 }

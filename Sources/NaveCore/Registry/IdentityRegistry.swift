@@ -94,7 +94,7 @@ public final class IdentityRegistry: Sendable {
                 do {
                     try await store.apply(changes)
                 } catch {
-                    throw HubError.serverError("the store refused the change: \(error)")
+                    throw HubError.storeRefused(error, what: "the registry change", context: "the store refused the change")
                 }
                 tables.withLock { $0.apply(changes) }
             }

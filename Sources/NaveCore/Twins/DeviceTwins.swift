@@ -123,7 +123,7 @@ public final class DeviceTwins: TwinService {
         do {
             try await store.saveTwin(twin)
         } catch {
-            throw .serverError("the twin store refused the change: \(error)")
+            throw .storeRefused(error, what: "the twin", context: "the twin store refused the change")
         }
     }
 

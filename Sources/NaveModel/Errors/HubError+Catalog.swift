@@ -162,6 +162,14 @@ extension HubError {
         HubError(status: 503, code: 503_001, name: "ServiceUnavailable", message: message)
     }
 
+    /// 503001 ServiceUnavailable because the hub's storage is full (issue #11): `what` was not
+    /// stored, and the same request succeeds once there is room, without a restart. The SDKs
+    /// retry 503 as transient. `what` names the kind of data, never a path or a payload.
+    public static func storageFull(_ what: String) -> HubError {
+        HubError(status: 503, code: 503_001, name: "ServiceUnavailable",
+                 message: "The hub's storage is full: \(what) was not stored. Retry later.")
+    }
+
     /// 504101 GatewayTimeout: the device did not answer a direct method within
     /// `responseTimeoutInSeconds` (contract §4.4).
     public static func gatewayTimeout(deviceID: String, responseTimeoutSeconds: Int) -> HubError {

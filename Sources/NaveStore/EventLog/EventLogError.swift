@@ -1,3 +1,5 @@
+import Glibc
+
 /// Why an event log operation failed. The node maps these at its edge (a device's telemetry is
 /// then not acknowledged; a reader's link is detached with an AMQP condition).
 public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -26,6 +28,10 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// kernel may have dropped the dirty pages and cleared the error, so what is on disk is
     /// unknown: the partition refuses appends until the log is reopened and recovered.
     case partitionFailed(partition: Int, cause: String)
+    /// The filesystem had no room (ENOSPC or EDQUOT) for a batch: the batch was not stored, the
+    /// file was cut back to its last acknowledged record, and later appends are tried again, so
+    /// the partition takes them by itself once there is room.
+    case storageFull(partition: Int, cause: String)
     /// The log was closed.
     case closed
 
@@ -44,7 +50,17 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             "partition \(partition) segment \(segment) at byte \(position): \(reason)"
         case .corruptSegment(let partition, let segment, let reason): "partition \(partition) segment \(segment): \(reason)"
         case .partitionFailed(let partition, let cause): "partition \(partition) refused appends after: \(cause)"
+        case .storageFull(let partition, let cause): "partition \(partition) has no room on disk: \(cause)"
         case .closed: "the event log is closed"
         }
+    }
+}
+
+extension EventLogError {
+    /// A system call found no room: ENOSPC, or EDQUOT (the user's quota is used up). The only
+    /// failures a partition outlives: nothing written is in doubt once the file is cut back.
+    var isNoSpace: Bool {
+        guard case .io(_, _, let code) = self else { return false }
+        return code == ENOSPC || code == EDQUOT
     }
 }

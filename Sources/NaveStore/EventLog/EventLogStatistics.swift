@@ -9,6 +9,8 @@ public struct EventLogStatistics: Sendable, Equatable {
     public var recordsCommitted: Int
     /// The most records one group commit covered.
     public var largestGroupCommitRecords: Int
+    /// Records refused because the disk was full (`EventLogError.storageFull`).
+    public var recordsRefusedForSpace: Int
 
     /// Records one fdatasync covered on average (PERF.md G6b wants ≥ 20 under load).
     public var recordsPerGroupCommit: Double {
@@ -21,6 +23,7 @@ final class EventLogCounters: Sendable {
     private let groupCommits = Atomic<Int>(0)
     private let recordsCommitted = Atomic<Int>(0)
     private let largestGroupCommit = Atomic<Int>(0)
+    private let refusedForSpace = Atomic<Int>(0)
 
     func groupCommitted(records: Int) {
         groupCommits.add(1, ordering: .relaxed)
@@ -28,9 +31,14 @@ final class EventLogCounters: Sendable {
         largestGroupCommit.max(records, ordering: .relaxed)
     }
 
+    func refusedForSpace(records: Int) {
+        refusedForSpace.add(records, ordering: .relaxed)
+    }
+
     var snapshot: EventLogStatistics {
         EventLogStatistics(groupCommits: groupCommits.load(ordering: .relaxed),
                            recordsCommitted: recordsCommitted.load(ordering: .relaxed),
-                           largestGroupCommitRecords: largestGroupCommit.load(ordering: .relaxed))
+                           largestGroupCommitRecords: largestGroupCommit.load(ordering: .relaxed),
+                           recordsRefusedForSpace: refusedForSpace.load(ordering: .relaxed))
     }
 }

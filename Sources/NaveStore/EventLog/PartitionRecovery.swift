@@ -144,17 +144,29 @@ struct PartitionRecovery {
 /// Makes a new segment durable before any record goes in: header written and synced, index
 /// file created, the folder synced so both names survive a crash.
 enum SegmentCreation {
+    /// Creates the segment file (header synced) and its empty index, and syncs the directory.
+    /// When a step fails (ENOSPC writing the header) it removes what it made before throwing:
+    /// the segment before stays active and may take more records, and recovery would refuse a
+    /// header-less file after it whose base offset no longer follows (issue #11). A failed
+    /// removal is thrown instead, which leaves the partition failed.
     static func create(_ header: SegmentHeader, in directory: String,
                        syncer: any EventFileSyncer) throws(EventLogError) -> (segment: Segment, index: LogFile) {
         let path = directory + "/" + SegmentHeader.fileName(baseOffset: header.baseOffset)
-        let file = try LogFile.open(path, create: true)
-        try file.truncate(to: 0)
-        try file.write(header.encoded(), at: 0)
-        try file.sync(with: syncer)
-        let index = try LogFile.open(directory + "/" + SegmentHeader.fileName(baseOffset: header.baseOffset, suffix: "index"),
-                                     create: true)
-        try index.truncate(to: 0)
-        try LogDirectory.sync(directory)
-        return (Segment(file: file, header: header), index)
+        let indexPath = directory + "/" + SegmentHeader.fileName(baseOffset: header.baseOffset, suffix: "index")
+        do {
+            let file = try LogFile.open(path, create: true)
+            try file.truncate(to: 0)
+            try file.write(header.encoded(), at: 0)
+            try file.sync(with: syncer)
+            let index = try LogFile.open(indexPath, create: true)
+            try index.truncate(to: 0)
+            try LogDirectory.sync(directory)
+            return (Segment(file: file, header: header), index)
+        } catch {
+            try LogDirectory.remove(path)
+            try LogDirectory.remove(indexPath)
+            try LogDirectory.sync(directory)
+            throw error
+        }
     }
 }

@@ -28,6 +28,8 @@ final class PartitionWriter: @unchecked Sendable {
     var retentionDeadlineNanos: UInt64 = 0
     /// How long the last group commit's fdatasync took: the writer lingers at most half of it.
     private var lastSyncNanos: UInt64 = 0
+    /// Records of the current batch already durable and published (a roll flushes mid-batch).
+    private var publishedRecords = 0
 
     /// Where the next record goes.
     struct Cursor {
@@ -101,29 +103,78 @@ final class PartitionWriter: @unchecked Sendable {
     // MARK: Batches
 
     private func write(_ batch: [PendingAppend]) {
+        var positions: [[EventPosition]] = []
+        publishedRecords = 0
         do {
             var rolled = false
-            let positions = try commit(batch, rolled: &rolled)
+            try commit(batch, into: &positions, rolled: &rolled)
             if rolled { applyRetention() }
             for (item, positions) in zip(batch, positions) {
                 item.completion.complete(indices: item.indices, positions: positions)
             }
             partition.wakeWaiters()
         } catch {
-            // After a failed write or fdatasync what is on disk is unknown (the kernel may have
-            // dropped the pages and cleared the error): nothing more is accepted until reopened.
-            let failure = EventLogError.partitionFailed(partition: partition.id, cause: error.description)
-            for item in batch + partition.queue.fail(failure) { item.completion.fail(failure) }
+            refuse(batch, positions: positions, after: error)
         }
     }
 
-    /// Encodes, writes and syncs `batch`, rolling segments as they fill; returns each append's
-    /// positions. Everything returned is durable and visible to readers.
-    private func commit(_ batch: [PendingAppend], rolled: inout Bool) throws(EventLogError) -> [[EventPosition]] {
+    /// A batch that failed part-way. Appends whose records a flush before the failure (at a
+    /// roll) already made durable and visible are acknowledged; the others fail. On a full disk
+    /// the file is cut back to its last durable record and the partition takes later batches
+    /// (issue #11). After any other failure what is on disk is unknown (after a failed fdatasync
+    /// the kernel may have dropped the pages and cleared the error): nothing more is accepted
+    /// until the log is reopened and recovered.
+    private func refuse(_ batch: [PendingAppend], positions: [[EventPosition]], after error: EventLogError) {
+        var durable = 0
+        var records = 0
+        while durable < batch.count, durable < positions.count,
+              records + batch[durable].events.count <= publishedRecords {
+            records += batch[durable].events.count
+            batch[durable].completion.complete(indices: batch[durable].indices, positions: positions[durable])
+            durable += 1
+        }
+        if publishedRecords > 0 { partition.wakeWaiters() }
+        let failed = batch[durable...]
+        if error.isNoSpace, rewind() {
+            counters.refusedForSpace(records: failed.reduce(0) { $0 + $1.events.count })
+            let failure = EventLogError.storageFull(partition: partition.id, cause: error.description)
+            for item in failed { item.completion.fail(failure) }
+            return
+        }
+        let failure = EventLogError.partitionFailed(partition: partition.id, cause: error.description)
+        for item in Array(failed) + partition.queue.fail(failure) { item.completion.fail(failure) }
+    }
+
+    /// After a batch failed for want of space: forgets what was encoded and not flushed, puts
+    /// the cursor back on the last published record, and cuts the file there and syncs the cut.
+    /// Recovery would cut a torn frame too, but a later, shorter batch written over it could
+    /// leave a whole stale frame of the failed batch right behind its end, which recovery would
+    /// take for a record. False when the cut or its sync fails.
+    private func rewind() -> Bool {
+        buffer.removeAll(keepingCapacity: true)
+        run.removeAll(keepingCapacity: true)
+        let active = partition.state.withLock { $0.segments[$0.segments.count - 1] }
+        precondition(active.file === cursor.file, "the cursor is on the active segment")
+        cursor.position = active.endPosition
+        cursor.nextSequenceNumber = active.nextSequenceNumber
+        do {
+            try cursor.file.truncate(to: cursor.position)
+            try cursor.file.sync(with: syncer)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Encodes, writes and syncs `batch`, rolling segments as they fill; appends each append's
+    /// positions to `results` once all its events are encoded. When it returns, everything in
+    /// `results` is durable and visible to readers; when it throws, the first `publishedRecords`
+    /// records of the batch are.
+    private func commit(_ batch: [PendingAppend], into results: inout [[EventPosition]],
+                        rolled: inout Bool) throws(EventLogError) {
         let time = max(clock().millisecondsSinceEpoch, lastEnqueuedTime)
         lastEnqueuedTime = time
         let enqueuedTime = Timestamp(millisecondsSinceEpoch: time)
-        var results: [[EventPosition]] = []
         results.reserveCapacity(batch.count)
         for item in batch {
             var positions: [EventPosition] = []
@@ -137,7 +188,6 @@ final class PartitionWriter: @unchecked Sendable {
             results.append(positions)
         }
         try flush()
-        return results
     }
 
     /// Appends `event`'s frame to the run at the cursor, first flushing and rolling to a new
@@ -172,6 +222,7 @@ final class PartitionWriter: @unchecked Sendable {
         try cursor.file.sync(with: syncer)
         lastSyncNanos = ConditionLock.nowNanos() - syncStart
         counters.groupCommitted(records: run.count)
+        publishedRecords += run.count
         let interval = configuration.indexIntervalBytes
         let entries = partition.state.withLock { state in
             let last = state.segments.count - 1
