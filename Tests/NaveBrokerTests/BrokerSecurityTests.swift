@@ -178,6 +178,25 @@ struct BrokerSecurityTests {
         #expect(server.broker.statistics.subscriptions == 0)
     }
 
+    @Test("ACL: messages queued for a persistent session are checked again when another user resumes it")
+    func aclOnResume() throws {
+        let folder = try Folder()
+        let aclFile = try folder.file("acl", "user reader\ntopic read #\nuser other\ntopic read other/#\nuser writer\ntopic write #\n")
+        let server = try Self.startServer { $0.aclFile = aclFile }
+        defer { server.shutdown(gracePeriod: .zero) }
+        let port = server.listeningAddresses[0].port
+        let subscribed = try Self.run("mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(port)", "-u", "reader", "-i", "durable", "-c",
+                                                        "-q", "1", "-t", "q/#", "-E"])
+        #expect(subscribed.status == 0)
+        #expect(try Self.publish(port: port, topic: "q/1", user: "writer").status == 0)
+        let (subscriber, output) = try Self.launch("mosquitto_sub", ["-h", "127.0.0.1", "-p", "\(port)", "-u", "other", "-i", "durable",
+                                                                     "-c", "-q", "1", "-t", "other/#", "-C", "1", "-v"])
+        #expect(Self.waitForSubscriptions(server, 2))
+        #expect(try Self.publish(port: port, topic: "other/x", user: "writer").status == 0)
+        #expect(Self.waitForExit(subscriber, seconds: 10))
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "other/x m\n")
+    }
+
     @Test("reload: a new password file changes who may connect; a connected client stays; a broken file is ignored")
     func reload() throws {
         let folder = try Folder()
