@@ -147,6 +147,9 @@ final class BrokerLoop: @unchecked Sendable {
             return
         }
         guard !session.discarded else { return }
+        // Read access is checked per delivered message, on the subscriber's loop, as Mosquitto
+        // does (`subs.c` `subs__send`, `retain.c`): a `#` subscriber gets only what it may read.
+        if let subject = session.aclSubject, !subject.mayRead(publish.topic) { return }
         if publish.qos == .atMostOnce {
             guard let handler = session.handler else { return }
             if handler.sendQoS0(publish) {

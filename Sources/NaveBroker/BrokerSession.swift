@@ -21,6 +21,9 @@ final class BrokerSession: @unchecked Sendable, Hashable {
     var handler: MQTTConnectionHandler?
     /// Set once the session was dropped (clean session ended, or replaced by a clean one).
     var discarded = false
+    /// The last connection's ACL identity: every delivery is checked against it when an ACL
+    /// file is configured (nil: no checks).
+    var aclSubject: ACLSubject?
 
     let ownerLoopIndex: Atomic<Int>
     /// Mirrors `state.isQueueFull` for publishers on other loops (their back-pressure check).

@@ -12,6 +12,9 @@ public protocol ConnectAuthenticator: Sendable {
 public enum ConnectDecision: Sendable {
     /// Connect; a hub device carries its grant (identity, token expiry), a plain client none.
     case accept(HubGrant?)
+    /// Connect a general broker client; `username` (as sent, or a certificate's common name)
+    /// is what ACL rules name it by, nil for an anonymous client.
+    case acceptClient(username: String?)
     /// CONNACK with `code` (4: malformed credentials, 5: not authorised), then close; `reason`
     /// is logged (never the credentials themselves).
     case refuse(MQTTConnectReturnCode, reason: String)
@@ -55,9 +58,12 @@ public final class ListenerGate: Sendable {
     public let authenticator: any ConnectAuthenticator
     /// The hub its devices talk to; nil on a plain broker listener with a password file.
     public let hub: Hub?
+    /// The general broker's ACL, on its listeners when an ACL file is configured.
+    public let access: BrokerAccessControl?
 
-    public init(authenticator: any ConnectAuthenticator, hub: Hub? = nil) {
+    public init(authenticator: any ConnectAuthenticator, hub: Hub? = nil, access: BrokerAccessControl? = nil) {
         self.authenticator = authenticator
         self.hub = hub
+        self.access = access
     }
 }

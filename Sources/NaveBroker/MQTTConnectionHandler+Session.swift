@@ -52,6 +52,11 @@ extension MQTTConnectionHandler {
         case .refuse(let code, let reason):
             refuse(code, reason: reason)
             return false
+        case .acceptClient(let username):
+            if let control = gate.access, control.enforcesACL, let clientID {
+                aclSubject = ACLSubject(clientID: clientID, username: username, control: control)
+            }
+            return true
         case .accept(let grant):
             guard let grant else { return true }
             // IoT Hub speaks MQTT 3.1.1 only (contract §1.1).
@@ -98,6 +103,15 @@ extension MQTTConnectionHandler {
         // The will counts from CONNACK 0 on: a refused or abandoned CONNECT has none (§3.1.2.5).
         will = pendingWill
         session.handler = self
+        // Deliveries to this session are checked against who connected last (Mosquitto keeps
+        // the latest connection's username with the session too).
+        session.aclSubject = aclSubject
+        if present, let aclSubject {
+            // Queued while offline under the previous connection's name: checked again for
+            // this one (Mosquitto's `connection_check_acl`).
+            let dropped = session.state.removeQueued { !aclSubject.mayRead($0.topic) }
+            if dropped > 0 { logger.debug("queued messages dropped: ACL denies this client reading them", metadata: logContext(["count": "\(dropped)"])) }
+        }
         session.online.store(true, ordering: .relaxed)
         send(machine.connectAccepted(sessionPresent: present))
         rescheduleHousekeeping()
@@ -167,6 +181,12 @@ extension MQTTConnectionHandler {
     /// The will goes out like a client publish, but nothing waits for it: deliveries that would
     /// have to be held are dropped.
     private func publishWill(_ will: MQTTWill) {
+        // Checked when it is sent, as Mosquitto does (`context__send_will`): the ACL may have
+        // changed since CONNECT.
+        if let aclSubject, !aclSubject.mayPublish(will.topic) {
+            logger.debug("will not published: ACL denies its topic", metadata: logContext())
+            return
+        }
         let publish = MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
         if will.retain { retain(publish) }
         var dropped: [HeldDelivery] = []

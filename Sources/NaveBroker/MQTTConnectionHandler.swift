@@ -16,6 +16,9 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     let gate: ListenerGate?
     /// The hub identity this connection authenticated as, once accepted.
     var grant: HubGrant?
+    /// A general broker client's identity and rules when an ACL file is configured; nil
+    /// otherwise (nothing is checked).
+    var aclSubject: ACLSubject?
     /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
     var tokenDeadlineNanos = Int64.max
     /// Hub deliveries awaiting the device's PUBACK: packet id → C2D lock token.
@@ -180,6 +183,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             openSession(connect)
         case .route(let publish, let ack):
             if let grant, let hub = gate?.hub { return hubPublish(publish, ack: ack, grant: grant, hub: hub) }
+            if let aclSubject, !aclSubject.mayPublish(publish.topic) { return publishDenied(publish, ack: ack) }
             routePublish(publish)
             if let ack { send(ack) }
         case .windowOpened:
@@ -187,6 +191,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             pumpSessionQueue()
         case .subscribe(let ack, let granted):
             if let grant, let hub = gate?.hub { return hubSubscribe(ack: ack, granted: granted, grant: grant, hub: hub) }
+            if let aclSubject, let session { return subscribeChecked(ack: ack, granted: granted, subject: aclSubject, session: session) }
             subscribe(ack: ack, granted: granted)
         case .unsubscribe(let removed, let ack):
             if let grant, let hub = gate?.hub {
@@ -245,12 +250,14 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         }
     }
 
-    private func subscribe(ack: MQTTSubAck, granted: [MQTTSubscription]) {
+    /// Subscribes `granted`, answers with `ack`, then sends the retained messages they match.
+    /// `refusedByACL` of the failures in `ack` were the ACL's, not the subscription limit's.
+    func subscribe(ack: MQTTSubAck, granted: [MQTTSubscription], refusedByACL: Int = 0) {
         guard let session else { return }
-        if ack.returnCodes.contains(.failure) {
+        if ack.returnCodes.count(where: { $0 == .failure }) > refusedByACL {
             logger.notice("subscriptions refused: subscriptionsPerClientMax reached", metadata: logContext([
                 "limit": "\(broker.configuration.binding.subscriptionsPerClientMax)",
-                "refused": "\(ack.returnCodes.count { $0 == .failure })",
+                "refused": "\(ack.returnCodes.count { $0 == .failure } - refusedByACL)",
             ]))
         }
         broker.addSubscriptions(granted, for: session)

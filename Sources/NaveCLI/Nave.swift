@@ -13,7 +13,8 @@ struct Nave: AsyncParsableCommand {
     )
 }
 
-/// `nave serve`: run the broker until SIGINT or SIGTERM.
+/// `nave serve`: run the broker until SIGINT or SIGTERM; SIGHUP reloads the general broker's
+/// password and ACL files.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a node: the hub (devices on MQTT/TLS 8883, REST and WebSockets on HTTPS 443) and the plain MQTT broker (127.0.0.1:1883).",
@@ -70,16 +71,20 @@ struct Serve: AsyncParsableCommand {
             await hub?.close()
             throw error
         }
-        stop.wait()
+        stop.wait(onReload: { server.reloadSecurityFiles() })
         await server.shutdown()
     }
 }
 
-/// Blocks until SIGINT or SIGTERM: the handlers write to a pipe this thread reads (the only
-/// async-signal-safe hand-off).
+/// Blocks until SIGINT or SIGTERM, running the reload action at each SIGHUP (as Mosquitto
+/// reloads its password and ACL files). The handlers write one byte to a pipe this thread reads
+/// (the only async-signal-safe hand-off): the byte says which signal came, and the reload runs
+/// here, on the composition root's thread, never in the handler.
 final class StopSignal {
     nonisolated(unsafe) static var writeFD: Int32 = -1
     private let readFD: Int32
+    private static let stopByte: UInt8 = 1
+    private static let reloadByte: UInt8 = 2
 
     init() {
         var fds: [Int32] = [0, 0]
@@ -88,14 +93,23 @@ final class StopSignal {
         Self.writeFD = fds[1]
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { _ in
-                var byte: UInt8 = 1
+                var byte = StopSignal.stopByte
                 _ = Glibc.write(StopSignal.writeFD, &byte, 1)
             }
         }
+        signal(SIGHUP) { _ in
+            var byte = StopSignal.reloadByte
+            _ = Glibc.write(StopSignal.writeFD, &byte, 1)
+        }
     }
 
-    func wait() {
-        var byte: UInt8 = 0
-        while Glibc.read(readFD, &byte, 1) < 0 && errno == EINTR {}
+    func wait(onReload reload: () -> Void) {
+        while true {
+            var byte: UInt8 = 0
+            let count = Glibc.read(readFD, &byte, 1)
+            if count < 0 && errno == EINTR { continue }
+            guard count == 1, byte == Self.reloadByte else { return }
+            reload()
+        }
     }
 }

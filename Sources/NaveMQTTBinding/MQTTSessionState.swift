@@ -101,6 +101,17 @@ public struct MQTTSessionState: Sendable {
         return .queued
     }
 
+    /// Drops the queued messages (not those in flight, which the client may already hold)
+    /// that `isRefused` picks, keeping the others' order; returns how many went. For a broker
+    /// whose access rules changed for this session, as when a client resumes it under another
+    /// username (Mosquitto's `connection_check_acl` in handle_connect.c).
+    public mutating func removeQueued(where isRefused: (MQTTPublish) -> Bool) -> Int {
+        let before = queuedCount
+        queue = queue[queueHead...].filter { !isRefused($0) }
+        queueHead = 0
+        return before - queuedCount
+    }
+
     /// Takes the next queued message into the window, when there is room: call after an
     /// acknowledgement freed a slot, until it returns nil.
     public mutating func nextToSend() -> MQTTPublish? {

@@ -25,9 +25,12 @@ public struct NaveConfiguration: Sendable {
     public var engine = EventLoopConfiguration()
     public var broker = BrokerConfiguration()
     public var hub = HubConfiguration()
-    /// Plain MQTT listeners, open to anyone (the general broker). Default: 127.0.0.1:1883,
-    /// loopback only: devices that authenticate use `hub.mqttListeners` (TLS).
+    /// Plain MQTT listeners of the general broker. Default: 127.0.0.1:1883, loopback only,
+    /// open to anyone unless `security` names a password file, an ACL or no anonymous clients;
+    /// devices that authenticate use `hub.mqttListeners` (TLS).
     public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
+    /// The general broker's password file, ACL file, anonymous clients and TLS listeners.
+    public var security = BrokerSecurityConfiguration()
     public var logLevel: Logger.Level = .info
     /// The embedded store: the registry database, certificates, event segments. `nil` when
     /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
@@ -93,6 +96,7 @@ public struct NaveConfiguration: Sendable {
         c.broker.overloadBackOffMillis = mqtt.int(forKey: "overloadBackOffMillis", default: c.broker.overloadBackOffMillis)
         c.broker.retainedMessagesMax = mqtt.int(forKey: "retainedMessagesMax", default: c.broker.retainedMessagesMax)
         c.broker.sessionsMax = mqtt.int(forKey: "sessionsMax", default: c.broker.sessionsMax)
+        try c.security.read(mqtt)
 
         if let level = reader.string(forKey: "log.level") {
             guard let parsed = Logger.Level(rawValue: level) else {
@@ -135,5 +139,6 @@ public struct NaveConfiguration: Sendable {
             throw Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
         try hub.validate()
+        try security.validate(hubEnabled: hub.enabled)
     }
 }

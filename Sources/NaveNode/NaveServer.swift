@@ -21,6 +21,11 @@ public final class NaveServer: Sendable {
     public let httpsAddresses: [SocketAddress]
     /// The bound device MQTT addresses: the TLS ones, then `hub.plainMqttListeners`.
     public let deviceMQTTAddresses: [SocketAddress]
+    /// The general broker's bound MQTT/TLS addresses (`mqtt.tlsListeners`).
+    public let brokerTLSAddresses: [SocketAddress]
+    /// The general broker's password file, ACL and anonymous rule, when any is configured or
+    /// a TLS listener exists: what `reloadSecurityFiles` replaces.
+    public let brokerAccess: BrokerAccessControl?
     private let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
@@ -37,8 +42,18 @@ public final class NaveServer: Sendable {
             let broker = try Broker(group: group, configuration: configuration.broker,
                                     engineOutboundBytesMax: configuration.engine.outboundBytesMax, logger: logger)
             self.broker = broker
+            let security = configuration.security
+            let access = security.restrictsPlainListeners || !security.tlsListeners.isEmpty
+                ? BrokerAccessControl(try BrokerSecurityFiles.load(security)) : nil
+            brokerAccess = access
+            let plainGate = security.restrictsPlainListeners ? access.map {
+                ListenerGate(authenticator: BrokerClientAuthenticator(control: $0), access: $0)
+            } : nil
             var sockets = try configuration.listeners.map { listener in
-                try group.listen(on: listener.socketAddress!) { broker.makeHandler(for: $0) }
+                if let plainGate {
+                    return try group.listen(on: listener.socketAddress!) { broker.makeHandler(for: $0, gate: plainGate) }
+                }
+                return try group.listen(on: listener.socketAddress!) { broker.makeHandler(for: $0) }
             }
             var https: [ListeningSocket] = []
             var devices: [ListeningSocket] = []
@@ -59,6 +74,17 @@ public final class NaveServer: Sendable {
                     try resources.dataDirectory.advertise(NodeAdvertisement(restAddress: "\(rest.address)", hostName: resources.configuration.hostName))
                 }
             }
+            var brokerTLS: [ListeningSocket] = []
+            if let access, !security.tlsListeners.isEmpty {
+                let tls = try Self.brokerTLSContext(security, hub: resources)
+                let gate = ListenerGate(authenticator: BrokerClientAuthenticator(control: access, useIdentityAsUsername: security.useIdentityAsUsername),
+                                        access: access)
+                brokerTLS = try security.tlsListeners.map { listener in
+                    try group.listen(on: listener.socketAddress!, tls: tls) { broker.makeHandler(for: $0, gate: gate) }
+                }
+                sockets += brokerTLS
+            }
+            brokerTLSAddresses = brokerTLS.map(\.address)
             self.hub = hub
             self.sockets = sockets
             httpsAddresses = https.map(\.address)
@@ -70,10 +96,37 @@ public final class NaveServer: Sendable {
         logger.info("node started", metadata: [
             "mqttListeners": "\(configuration.listeners)",
             "deviceListeners": "\(deviceMQTTAddresses)",
+            "brokerTLSListeners": "\(brokerTLSAddresses)",
+            "passwordFile": "\(configuration.security.passwordFile.isEmpty ? "none" : configuration.security.passwordFile)",
+            "aclFile": "\(configuration.security.aclFile.isEmpty ? "none" : configuration.security.aclFile)",
+            "allowAnonymous": "\(configuration.security.admitsAnonymous)",
             "httpsListeners": "\(httpsAddresses)",
             "loops": "\(configuration.engine.loopCount)",
             "routerShards": "\(configuration.broker.routerShardCount ?? configuration.engine.loopCount)",
         ])
+    }
+
+    /// Reads the general broker's password and ACL files again (SIGHUP): each file that parses
+    /// replaces the one in force — new CONNECTs and every later ACL check, of connected clients
+    /// too, use it — and one that does not is logged and ignored. Connections stay up.
+    public func reloadSecurityFiles() {
+        guard let brokerAccess else {
+            logger.notice("reload: no password or ACL file configured")
+            return
+        }
+        BrokerSecurityFiles.reload(configuration.security, into: brokerAccess, logger: logger)
+    }
+
+    /// The TLS identity of `mqtt.tlsListeners`: their own files, or the hub's.
+    private static func brokerTLSContext(_ security: BrokerSecurityConfiguration, hub: HubResources?) throws -> TLSContext {
+        let chain = security.tlsCertificateChainPath.isEmpty ? hub?.certificates.chainPath : security.tlsCertificateChainPath
+        let key = security.tlsPrivateKeyPath.isEmpty ? hub?.certificates.keyPath : security.tlsPrivateKeyPath
+        guard let chain, let key else {
+            throw NaveConfiguration.Invalid(description: "mqtt.tlsListeners need mqtt.tls.certificateChain and mqtt.tls.privateKey")
+        }
+        return try TLSContext(serverCertificateChainPath: chain, privateKeyPath: key,
+                              clientCAPath: security.tlsClientCAPath.isEmpty ? nil : security.tlsClientCAPath,
+                              requireClientCertificate: security.requireCertificate)
     }
 
     /// The bound plain MQTT addresses (port 0 resolved) first, then the hub's.

@@ -87,6 +87,27 @@ struct SessionStateTests {
         #expect(p3.dup && p3.packetID == ids[2])
     }
 
+    @Test("removeQueued drops only queued messages it picks, keeping order and the window")
+    func removeQueued() {
+        var s = MQTTSessionState(limits: limits(window: 1, queue: 8))
+        guard case .send = s.offer(message(0)) else { Issue.record("send"); return }
+        for n: UInt8 in 1...5 {
+            let offered = s.offer(message(n))
+            #expect(offered == .queued)
+        }
+        let removed = s.removeQueued { $0.payload[0] % 2 == 0 }
+        #expect(removed == 2)
+        #expect(s.inflight.count == 1 && s.queuedCount == 3)
+        let acknowledged = s.acknowledge(packetID: s.inflight[0].publish.packetID!)
+        #expect(acknowledged)
+        var order: [UInt8] = []
+        while let next = s.nextToSend() {
+            order.append(next.payload[0])
+            _ = s.acknowledge(packetID: next.packetID!)
+        }
+        #expect(order == [1, 3, 5])
+    }
+
     @Test("offline sessions queue without using the window; packet ids skip those in flight")
     func offlineAndIDs() {
         var s = MQTTSessionState(limits: limits(window: 3, queue: 2))
