@@ -1,0 +1,815 @@
+"""Differential testing of Nave's plain MQTT 3.1.1 broker against Mosquitto 2.0 (issue #11).
+
+The same byte scripts go to both brokers; what each connection receives (bytes) and whether the
+server closed it are compared byte for byte. A difference is either listed in ALLOW_LIST (with
+its reason) or unexplained.
+
+A script is a list of steps, run on raw TCP connections named by letters:
+
+    ("open", "B")             open connection B (connection A opens implicitly on first use)
+    ("send", b"...")          send bytes on A;  ("send", "B", b"...") on B
+    ("expect", 50)            read every open connection for at least 50 ms, then until all are
+                              quiet for the quiet window (or closed)
+    ("close", "A")            the client drops A abruptly (no DISCONNECT): Will territory
+
+Scripts are built by a factory from a namespace tag `ns` (4 ASCII characters), used in client
+ids and topics so that runs sharing one broker never meet; a re-run takes a fresh tag.
+
+Run as a program for a long random campaign:
+
+    python Tests/python/differential.py --sequences 100000 --seed 1 [--minutes 10]
+"""
+import argparse
+import itertools
+import os
+import pathlib
+import random
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+MOSQUITTO = os.environ.get("MOSQUITTO_BIN", shutil.which("mosquitto") or "/usr/sbin/mosquitto")
+NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
+
+QUIET_S = 0.15       # a connection is done when nothing arrived for this long
+STEP_CAP_S = 3.0     # no single expect step waits longer than its minimum plus this
+CONNECT_TIMEOUT_S = 2.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Packet encoding
+# ---------------------------------------------------------------------------------------------
+
+def varint(n):
+    out = b""
+    while True:
+        byte, n = n % 128, n // 128
+        out += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def s(data):
+    """An MQTT string (2-byte length + bytes); str is UTF-8 encoded."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return struct.pack("!H", len(data)) + data
+
+
+def packet(first_byte, body):
+    return bytes([first_byte]) + varint(len(body)) + body
+
+
+def connect(client_id, clean=True, keepalive=60, will=None, username=None, password=None,
+            proto=b"MQTT", level=4, flags=None):
+    """CONNECT. will = (topic, payload, qos, retain). flags overrides the computed flags byte."""
+    f = 0x02 if clean else 0
+    payload = s(client_id)
+    if will is not None:
+        topic, message, qos, retain = will
+        f |= 0x04 | (qos << 3) | (0x20 if retain else 0)
+        payload += s(topic) + s(message)
+    if username is not None:
+        f |= 0x80
+        payload += s(username)
+    if password is not None:
+        f |= 0x40
+        payload += s(password)
+    if flags is not None:
+        f = flags
+    return packet(0x10, s(proto) + bytes([level, f]) + struct.pack("!H", keepalive) + payload)
+
+
+def publish(topic, payload=b"", qos=0, retain=False, dup=False, pid=None):
+    first = 0x30 | (qos << 1) | (0x01 if retain else 0) | (0x08 if dup else 0)
+    body = s(topic)
+    if qos > 0 or pid is not None:
+        body += struct.pack("!H", pid if pid is not None else 1)
+    return packet(first, body + payload)
+
+
+def subscribe(pid, filters, first=0x82):
+    return packet(first, struct.pack("!H", pid) + b"".join(s(f) + bytes([q]) for f, q in filters))
+
+
+def unsubscribe(pid, filters, first=0xA2):
+    return packet(first, struct.pack("!H", pid) + b"".join(s(f) for f in filters))
+
+
+def ack(kind, pid):
+    first = {"puback": 0x40, "pubrec": 0x50, "pubrel": 0x62, "pubcomp": 0x70}[kind]
+    return packet(first, struct.pack("!H", pid))
+
+
+PUBACK = lambda pid: ack("puback", pid)
+PUBREC = lambda pid: ack("pubrec", pid)
+PUBREL = lambda pid: ack("pubrel", pid)
+PUBCOMP = lambda pid: ack("pubcomp", pid)
+PINGREQ = b"\xc0\x00"
+DISCONNECT = b"\xe0\x00"
+CONNACK_OK = b"\x20\x02\x00\x00"
+
+
+# ---------------------------------------------------------------------------------------------
+# Packet decoding (for normalisation and readable diffs)
+# ---------------------------------------------------------------------------------------------
+
+NAMES = {1: "CONNECT", 2: "CONNACK", 3: "PUBLISH", 4: "PUBACK", 5: "PUBREC", 6: "PUBREL",
+         7: "PUBCOMP", 8: "SUBSCRIBE", 9: "SUBACK", 10: "UNSUBSCRIBE", 11: "UNSUBACK",
+         12: "PINGREQ", 13: "PINGRESP", 14: "DISCONNECT"}
+
+
+def split_packets(data):
+    """Splits a byte stream into whole packets; a trailing fragment is returned as the rest."""
+    packets, i = [], 0
+    while i < len(data):
+        j, mult, length = i + 1, 1, 0
+        while True:
+            if j >= len(data) or j - i > 4:
+                return packets, data[i:]
+            b = data[j]
+            length += (b & 0x7F) * mult
+            mult *= 128
+            j += 1
+            if not b & 0x80:
+                break
+        if j + length > len(data):
+            return packets, data[i:]
+        packets.append(bytes(data[i:j + length]))
+        i = j + length
+    return packets, b""
+
+
+def publish_topic(pkt):
+    if pkt[0] >> 4 != 3:
+        return None
+    _, hdr = 1, 1
+    while pkt[hdr] & 0x80:
+        hdr += 1
+    hdr += 1
+    n = struct.unpack("!H", pkt[hdr:hdr + 2])[0]
+    return pkt[hdr + 2:hdr + 2 + n]
+
+
+def describe(pkt):
+    t = pkt[0] >> 4
+    name = NAMES.get(t, f"type{t}")
+    text = f"{name}(0x{pkt[0]:02x})"
+    if t == 3:
+        topic = publish_topic(pkt)
+        text += f" topic={topic[:40]!r}{'…' if len(topic) > 40 else ''}"
+    return f"{text} {pkt.hex()[:120]}{'…' if len(pkt) > 60 else ''}"
+
+
+def strip_sys(data):
+    """Drops PUBLISH packets on $SYS/... topics (Mosquitto's broker statistics; Nave has none)."""
+    packets, rest = split_packets(data)
+    return b"".join(p for p in packets if not (publish_topic(p) or b"").startswith(b"$SYS/")) + rest
+
+
+# ---------------------------------------------------------------------------------------------
+# Brokers
+# ---------------------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A broker process on a free loopback port, started and stopped with deadlines."""
+
+    name = "?"
+
+    def __init__(self, workdir):
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.log_path = self.workdir / f"{self.name}.log"
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
+                                        env=self.env(), cwd=self.workdir)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start: {self.log_path.read_text()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start listening")
+
+    def env(self):
+        return dict(os.environ)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+class Mosquitto(Server):
+    name = "mosquitto"
+
+    def command(self):
+        conf = self.workdir / "mosquitto.conf"
+        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence false",
+                 "log_dest stdout", "log_type error", "log_type warning", "log_type notice",
+                 "log_type information"]
+        if os.geteuid() == 0:
+            lines.append("user root")  # otherwise it drops to 'mosquitto', who can't read the tmp dir
+        conf.write_text("\n".join(lines) + "\n")
+        return [MOSQUITTO, "-c", str(conf)]
+
+
+class Nave(Server):
+    name = "nave"
+
+    def command(self):
+        return [NAVE, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                "--data-dir", str(self.workdir / "nave-data"), "--log-level", "info"]
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({"HUB_ENABLED": "false", "IO_LOOPS": "1", "ROUTER_SHARDS": "1"})
+        env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
+        return env
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a script
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class ConnResult:
+    received: bytes = b""
+    closed: bool = False
+    send_failed: bool = False     # informational: the server had already closed
+    dropped: bool = False         # the client dropped it (a "close" step)
+
+    def normalised(self):
+        return (strip_sys(self.received), self.closed)
+
+
+@dataclass
+class Script:
+    name: str
+    factory: object               # ns -> list of steps
+    note: str = ""
+    quiet: float = QUIET_S
+
+    def steps(self, ns):
+        return self.factory(ns)
+
+
+def _norm_step(step):
+    kind = step[0]
+    if kind == "send" and len(step) == 2:
+        return ("send", "A", step[1])
+    if kind == "expect":
+        return ("expect", step[1] if len(step) > 1 else 0)
+    return step
+
+
+class _Conn:
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=CONNECT_TIMEOUT_S)
+        self.sock.setblocking(False)
+        self.result = ConnResult()
+        self.buf = bytearray()
+
+    def read_available(self):
+        """Reads what is there; returns True when something arrived or the peer closed."""
+        if self.result.closed:
+            return False
+        got = False
+        for _ in range(1000):
+            try:
+                data = self.sock.recv(65536)
+            except BlockingIOError:
+                return got
+            except (ConnectionResetError, ConnectionAbortedError, OSError):
+                self.result.closed = True
+                return True
+            if not data:
+                self.result.closed = True
+                return True
+            self.buf += data
+            got = True
+        return got
+
+
+def run_steps(port, steps, quiet=QUIET_S):
+    """Runs steps against one broker; returns {connection name: ConnResult}."""
+    conns = {}
+    sel = selectors.DefaultSelector()
+    order = []
+
+    def conn(name):
+        if name not in conns:
+            c = _Conn(port)
+            conns[name] = c
+            order.append(name)
+            sel.register(c.sock, selectors.EVENT_READ, c)
+        return conns[name]
+
+    def wait(min_s):
+        start = time.monotonic()
+        last = start
+        cap = start + min_s + STEP_CAP_S
+        while True:
+            now = time.monotonic()
+            open_conns = [c for c in conns.values() if not c.result.closed]
+            if not open_conns and now - start >= 0:
+                break
+            if now >= start + min_s and now - last >= quiet:
+                break
+            if now >= cap:
+                break
+            timeout = max(0.005, min(start + min_s - now if now < start + min_s else quiet - (now - last), 0.05))
+            for key, _ in sel.select(timeout):
+                c = key.data
+                if c.read_available():
+                    last = time.monotonic()
+                if c.result.closed:
+                    try:
+                        sel.unregister(c.sock)
+                    except (KeyError, ValueError):
+                        pass
+
+    try:
+        for step in map(_norm_step, steps):
+            kind = step[0]
+            if kind == "open":
+                conn(step[1])
+            elif kind == "send":
+                c = conn(step[1])
+                c.read_available()
+                if c.result.closed:
+                    c.result.send_failed = True
+                    continue
+                try:
+                    c.sock.setblocking(True)
+                    c.sock.settimeout(CONNECT_TIMEOUT_S)
+                    c.sock.sendall(step[2])
+                except OSError:
+                    c.result.send_failed = True
+                finally:
+                    c.sock.setblocking(False)
+            elif kind == "expect":
+                wait(step[1] / 1000.0)
+            elif kind == "close":
+                c = conn(step[1])
+                c.read_available()
+                try:
+                    sel.unregister(c.sock)
+                except (KeyError, ValueError):
+                    pass
+                # An abortive close (RST) is as abrupt as a client gets.
+                c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                c.sock.close()
+                c.result.dropped = True
+            else:
+                raise ValueError(f"unknown step {step!r}")
+        wait(0)
+    finally:
+        for c in conns.values():
+            try:
+                c.sock.close()
+            except OSError:
+                pass
+        sel.close()
+    out = {}
+    for name in order:
+        c = conns[name]
+        c.result.received = bytes(c.buf)
+        out[name] = c.result
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison and the allow-list
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    script: Script
+    ns: str
+    steps: list
+    nave: dict
+    mosquitto: dict
+    verdict: str = "match"        # match | allowed | unexplained
+    reason: str = ""
+
+    def report(self):
+        lines = [f"script {self.script.name} (ns={self.ns}): {self.verdict} {self.reason}".rstrip()]
+        if self.script.note:
+            lines.append(f"  note: {self.script.note}")
+        lines.append("  steps:")
+        lines += ["    " + fmt_step(st) for st in map(_norm_step, self.steps)]
+        for name in sorted(set(self.nave) | set(self.mosquitto)):
+            for who, res in (("nave", self.nave.get(name)), ("mosquitto", self.mosquitto.get(name))):
+                if res is None:
+                    lines.append(f"  [{name}] {who:9}: (no connection)")
+                    continue
+                data, closed = res.normalised()
+                lines.append(f"  [{name}] {who:9}: {'CLOSED' if closed else 'open  '} {data.hex() or '(nothing)'}")
+                packets, rest = split_packets(data)
+                for p in packets[:12]:
+                    lines.append(f"      {describe(p)}")
+                if len(packets) > 12:
+                    lines.append(f"      … {len(packets) - 12} more packets")
+                if rest:
+                    lines.append(f"      partial: {rest.hex()}")
+        return "\n".join(lines)
+
+
+def fmt_step(step):
+    if step[0] == "send":
+        return f"send {step[1]} {step[2].hex()}"
+    return " ".join(str(x) for x in step)
+
+
+def transcripts_equal(a, b):
+    if set(a) != set(b):
+        return False
+    return all(a[k].normalised() == b[k].normalised() for k in a)
+
+
+@dataclass
+class Allowed:
+    """An intended difference: `applies(outcome)` recognises it (and only it); `reason` says why."""
+    name: str
+    reason: str
+    applies: object
+
+
+def _conn(outcome, who, name="A"):
+    return getattr(outcome, who).get(name, ConnResult()).normalised()
+
+
+def _only_connack_code_differs(outcome, nave_code):
+    """Nave answered CONNACK <nave_code> and closed; Mosquitto did something else on connection A."""
+    return _conn(outcome, "nave") == (bytes([0x20, 0x02, 0x00, nave_code]), True)
+
+
+def _level_boundary(outcome):
+    # Nave counts levels (201 levels > topicLevelsMax 200 → close); Mosquitto counts separators
+    # (200 '/' is not > TOPIC_HIERARCHY_LIMIT). Recognised by the script tagging itself.
+    return outcome.script.name.startswith("depth_201_")
+
+
+def _mqtt5(outcome):
+    # Steps start with a level-5 CONNECT on A; Nave answers 0x01 and closes.
+    first = next((st for st in map(_norm_step, outcome.steps) if st[0] == "send" and st[1] == "A"), None)
+    pkts, _ = split_packets(first[2]) if first else ([], b"")
+    if not pkts or pkts[0][0] != 0x10:
+        return False
+    p = pkts[0]
+    hdr = 2 if p[1] < 0x80 else 3
+    if p[hdr:hdr + 6] != b"\x00\x04MQTT" or p[hdr + 6] != 5:
+        return False
+    return _only_connack_code_differs(outcome, 0x01)
+
+
+ALLOW_LIST = [
+    Allowed("mqtt5",
+            "Nave speaks MQTT 3.1.1 (and 3.1) only: a level-5 CONNECT gets CONNACK 0x01 "
+            "(unacceptable protocol version, §3.1.2.2 [MQTT-3.1.2-2]) and a close; Mosquitto 2.0 "
+            "speaks MQTT 5 and answers with an MQTT 5 CONNACK (with properties).",
+            _mqtt5),
+    Allowed("depth-201-levels",
+            "Topic depth boundary: Nave's mqtt.topicLevelsMax=200 counts levels, so 201 levels "
+            "close the client; Mosquitto's TOPIC_HIERARCHY_LIMIT=200 counts '/' separators "
+            "(lib/util_topic.c: hier_count > 200), so 201 levels (200 separators) pass there and "
+            "202 close in both. MQTT puts no limit on depth; the off-by-one is in the counting.",
+            _level_boundary),
+]
+# $SYS: not an allow-list entry but a normalisation (strip_sys) — Mosquitto publishes retained
+# broker statistics under $SYS/ (sys_interval 10 s); Nave has no $SYS tree. Both must still send
+# the same SUBACK; only the $SYS PUBLISH packets are dropped from both transcripts.
+
+
+def classify(outcome):
+    if transcripts_equal(outcome.nave, outcome.mosquitto):
+        outcome.verdict = "match"
+        return outcome
+    for entry in ALLOW_LIST:
+        try:
+            ok = entry.applies(outcome)
+        except Exception:  # a predicate must not crash the run
+            ok = False
+        if ok:
+            outcome.verdict, outcome.reason = "allowed", f"[{entry.name}] {entry.reason}"
+            return outcome
+    outcome.verdict = "unexplained"
+    return outcome
+
+
+_ns_counter = itertools.count()
+_ns_lock = threading.Lock()
+_ns_base = random.Random().randrange(36 ** 2)
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def fresh_ns():
+    """4 characters, unique within this process (and very likely across runs on one broker)."""
+    with _ns_lock:
+        n = (_ns_base * 36 ** 2 + next(_ns_counter)) % 36 ** 4
+    return "".join(_ALPHABET[(n // 36 ** i) % 36] for i in range(3, -1, -1))
+
+
+class Pair:
+    """Nave and Mosquitto side by side."""
+
+    def __init__(self, workdir):
+        self.workdir = pathlib.Path(workdir)
+        self.mosquitto = Mosquitto(self.workdir / "mosquitto")
+        try:
+            self.nave = Nave(self.workdir / "nave")
+        except Exception:
+            self.mosquitto.stop()
+            raise
+        self.pool = ThreadPoolExecutor(max_workers=2)
+
+    def stop(self):
+        self.pool.shutdown(wait=True)
+        self.nave.stop()
+        self.mosquitto.stop()
+
+    def run_once(self, script, ns=None, quiet=None):
+        ns = ns or fresh_ns()
+        steps = script.steps(ns)
+        q = quiet or script.quiet
+        fn = self.pool.submit(run_steps, self.nave.port, steps, q)
+        fm = self.pool.submit(run_steps, self.mosquitto.port, steps, q)
+        return classify(Outcome(script, ns, steps, fn.result(timeout=120), fm.result(timeout=120)))
+
+    def run(self, script):
+        """Runs a script; a difference is confirmed by a second run with a longer quiet window
+        (fresh namespace) before it counts, so a slow moment on a loaded machine is not a finding."""
+        outcome = self.run_once(script)
+        if outcome.verdict == "match":
+            return outcome
+        # A match on the slower re-run means the first was a timing accident: report the match.
+        return self.run_once(script, quiet=max(0.4, script.quiet * 3))
+
+
+# ---------------------------------------------------------------------------------------------
+# Random sequences
+# ---------------------------------------------------------------------------------------------
+
+BAD_UTF8 = [b"\xc0\x80", b"\xff", b"\xed\xa0\x80", b"\xe2\x82", b"\x00", b"\x01", b"\x7f",
+            b"\xc2\x85", b"\xef\xbf\xbf", b"\xf4\x90\x80\x80"]
+
+
+class Gen:
+    """Random packets for one connection. Topics live under 'd/<ns>/' so sequences never meet."""
+
+    def __init__(self, rng, ns):
+        self.r = rng
+        self.ns = ns
+        self.pid = 1
+
+    def topic(self):
+        r = self.r
+        parts = [r.choice(["a", "b", "c"]) for _ in range(r.randint(1, 3))]
+        return f"d/{self.ns}/" + "/".join(parts)
+
+    def topic_filter(self):
+        r = self.r
+        parts = [r.choice(["a", "b", "c", "+", "+"]) for _ in range(r.randint(1, 3))]
+        if r.random() < 0.3:
+            parts[-1] = "#"
+        return f"d/{self.ns}/" + "/".join(parts)
+
+    def next_pid(self):
+        r = self.r
+        if r.random() < 0.7:
+            self.pid = self.pid % 65535 + 1
+            return self.pid
+        return r.choice([1, 2, 3, self.pid])
+
+    def connect(self):
+        r = self.r
+        will = None
+        if r.random() < 0.2:
+            will = (self.topic(), b"will", r.randint(0, 2), r.random() < 0.3)
+        return connect(f"g{self.ns}{r.choice(['', 'x'])}", clean=r.random() < 0.7,
+                       keepalive=r.choice([0, 60, 600]), will=will,
+                       username=r.choice([None, None, "u"]), password=None)
+
+    def packet(self):
+        r = self.r
+        kind = r.choices(["publish", "subscribe", "unsubscribe", "ping", "ack", "disconnect",
+                          "connect"], weights=[30, 18, 6, 6, 14, 2, 2])[0]
+        if kind == "publish":
+            qos = r.choices([0, 1, 2], weights=[4, 3, 3])[0]
+            return publish(self.topic(), r.choice([b"", b"x", b"hello"]), qos=qos,
+                           retain=r.random() < 0.15, dup=qos > 0 and r.random() < 0.1,
+                           pid=self.next_pid() if qos else None)
+        if kind == "subscribe":
+            n = r.choice([1, 1, 1, 2])
+            return subscribe(self.next_pid(), [(self.topic_filter(), r.randint(0, 2)) for _ in range(n)])
+        if kind == "unsubscribe":
+            return unsubscribe(self.next_pid(), [self.topic_filter()])
+        if kind == "ping":
+            return PINGREQ
+        if kind == "ack":
+            return ack(r.choice(["puback", "pubrec", "pubrel", "pubcomp"]), r.randint(1, 4))
+        if kind == "disconnect":
+            return DISCONNECT
+        return self.connect()
+
+    def mutate(self, pkt):
+        """One random mutation; the result may well be invalid (that is the point)."""
+        r = self.r
+        m = r.choice(["flag", "flag", "truncate", "length", "utf8", "qos3", "extra", "type"])
+        b = bytearray(pkt)
+        if m == "flag":
+            b[0] ^= 1 << r.randint(0, 3)
+        elif m == "truncate" and len(b) > 2:
+            # Drop trailing bytes but keep the remaining length consistent: a short body.
+            cut = r.randint(1, min(len(b) - 2, 6))
+            body = bytes(b[2 if b[1] < 0x80 else 3:])[:-cut]
+            return packet(b[0], body)
+        elif m == "length" and len(b) > 1:
+            # Declare a different remaining length than sent: shorter, or one more than we send.
+            hdr = 2 if b[1] < 0x80 else 3
+            body = bytes(b[hdr:])
+            delta = r.choice([-2, -1, 1])
+            declared = max(0, len(body) + delta)
+            return bytes([b[0]]) + varint(declared) + (body[:declared] if delta < 0 else body)
+        elif m == "utf8":
+            # Put bad UTF-8 into the first string of the packet (topic, filter, protocol name…).
+            hdr = 2 if b[1] < 0x80 else 3
+            t = b[0] >> 4
+            start = hdr + (2 if t in (8, 10) else 0)   # SUBSCRIBE/UNSUBSCRIBE: after packet id
+            if t == 1:
+                start = hdr + 10                        # CONNECT: the client id
+            if start + 2 <= len(b):
+                n = struct.unpack("!H", b[start:start + 2])[0]
+                text = bytes(b[start + 2:start + 2 + n])
+                at = r.randint(0, len(text))
+                bad = r.choice(BAD_UTF8)
+                new = text[:at] + bad + text[at:]
+                body = bytes(b[hdr:start]) + s(new) + bytes(b[start + 2 + n:])
+                return packet(b[0], body)
+        elif m == "qos3" and b[0] >> 4 == 3:
+            b[0] |= 0x06
+        elif m == "extra":
+            return packet(b[0], bytes(b[2 if b[1] < 0x80 else 3:]) + b"\x00")
+        elif m == "type":
+            b[0] = (r.choice([0, 15, 2, 9, 11, 13]) << 4) | (b[0] & 0x0F)
+        return bytes(b)
+
+
+def random_script(seed, index):
+    """Sequence `index` of campaign `seed`: one or two connections, valid packets with
+    occasional mutations, a CONNECT first most of the time."""
+    def factory(ns):
+        r = random.Random(f"{seed}:{index}")
+        g = Gen(r, ns)
+        steps = []
+        conns = ["A"] if r.random() < 0.8 else ["A", "B"]
+        mutate_p = r.choice([0.0, 0.05, 0.15, 0.3])
+        for c in conns:
+            if r.random() < 0.95:
+                first = g.connect()
+                if r.random() < mutate_p:
+                    first = g.mutate(first)
+            else:
+                first = g.packet()
+            if c == "B":
+                # A second connection: a different client id mostly, the same one (takeover) sometimes.
+                if r.random() < 0.7:
+                    first = first.replace(f"g{ns}".encode(), f"h{ns}".encode(), 1)
+            steps.append(("send", c, first))
+            steps.append(("expect", 0))
+        for _ in range(r.randint(1, 8)):
+            c = r.choice(conns)
+            p = g.packet()
+            if r.random() < mutate_p:
+                p = g.mutate(p)
+            steps.append(("send", c, p))
+            if r.random() < 0.5:
+                steps.append(("expect", 0))
+        if r.random() < 0.15:
+            steps.append(("close", r.choice(conns)))
+        # A last look from a fresh subscriber: retained messages and Wills that reached the topic space.
+        if r.random() < 0.3:
+            steps.append(("expect", 0))
+            steps.append(("send", "Z", connect(f"z{ns}") +
+                          subscribe(1, [(f"d/{ns}/#", 2)])))
+        return steps
+    return Script(f"random_{seed}_{index}", factory)
+
+
+def renamespace(steps, old, new):
+    """The same steps with namespace `old` replaced by `new` (same length) in every payload."""
+    out = []
+    for st in map(_norm_step, steps):
+        out.append(("send", st[1], st[2].replace(old.encode(), new.encode())) if st[0] == "send" else st)
+    return out
+
+
+def minimise(pair, script, ns_outcome, budget=40):
+    """Drops steps while the difference stays unexplained (bounded reruns, fresh namespaces)."""
+    steps = list(map(_norm_step, ns_outcome.steps))
+    base_ns = ns_outcome.ns
+    best = ns_outcome
+    tries = 0
+    i = 0
+    while i < len(steps) and tries < budget:
+        if steps[i][0] == "expect":
+            i += 1
+            continue
+        candidate = steps[:i] + steps[i + 1:]
+        tries += 1
+        trial = Script(script.name + "-min",
+                       (lambda st: (lambda ns: renamespace(st, base_ns, ns)))(candidate), script.note)
+        out = pair.run(trial)
+        if out.verdict == "unexplained":
+            steps, best = candidate, out
+        else:
+            i += 1
+    return best
+
+
+def campaign(pair, seed, count, minutes=None, parallel=6, show=3, log=print):
+    """Runs random sequences; returns counts and the first few unexplained outcomes."""
+    stats = {"sequences": 0, "match": 0, "allowed": 0, "unexplained": 0}
+    by_reason = {}
+    first = []
+    deadline = time.monotonic() + minutes * 60 if minutes else None
+    started = time.monotonic()
+    index = 0
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        while index < count:
+            if deadline and time.monotonic() > deadline:
+                break
+            batch = [random_script(seed, i) for i in range(index, min(count, index + parallel * 4))]
+            index += len(batch)
+            for out in pool.map(pair.run, batch):
+                stats["sequences"] += 1
+                stats[out.verdict] += 1
+                if out.verdict == "allowed":
+                    key = out.reason.split("]")[0] + "]"
+                    by_reason[key] = by_reason.get(key, 0) + 1
+                if out.verdict == "unexplained" and len(first) < show:
+                    first.append(out)
+            if not (pair.nave.alive() and pair.mosquitto.alive()):
+                log(f"a broker died: nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}")
+                break
+            if stats["sequences"] % 500 < len(batch):
+                log(f"{stats} {time.monotonic() - started:.0f}s")
+    stats["seconds"] = round(time.monotonic() - started, 1)
+    stats["allowed_by"] = by_reason
+    return stats, first
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=int(os.environ.get("NAVE_DIFF_SEED", "1")))
+    ap.add_argument("--sequences", type=int, default=int(os.environ.get("NAVE_DIFF_SEQUENCES", "1000")))
+    ap.add_argument("--minutes", type=float, default=None, help="stop after this long")
+    ap.add_argument("--parallel", type=int, default=6)
+    ap.add_argument("--show", type=int, default=3, help="unexplained differences to minimise and print")
+    args = ap.parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix="nave-diff-")
+    pair = Pair(workdir)
+    try:
+        stats, first = campaign(pair, args.seed, args.sequences, args.minutes, args.parallel, args.show)
+        print(f"seed {args.seed}: {stats}")
+        for out in first:
+            small = minimise(pair, out.script, out)
+            print(small.report())
+            print()
+    finally:
+        pair.stop()
+    return 1 if stats["unexplained"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
