@@ -10,6 +10,7 @@ NAVE_DIFF_SEQUENCES (default 200) and NAVE_DIFF_SEED (default 1) size the random
 """
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -107,6 +108,9 @@ script("second_connect")(lambda ns: ok("c" + ns) + [("send", connect("c" + ns)),
 script("publish_before_connect")(lambda ns: [("send", publish(f"t/{ns}", b"x")), E])
 script("pingreq_before_connect")(lambda ns: [("send", PINGREQ), E])
 script("subscribe_before_connect")(lambda ns: [("send", subscribe(1, [(f"t/{ns}", 0)])), E])
+script("suback_from_client")(lambda ns: ok("c" + ns) + [("send", packet(0x90, b"\x00\x01\x00")), ("send", PINGREQ), E])
+script("unsuback_from_client")(lambda ns: ok("c" + ns) + [("send", packet(0xB0, b"\x00\x01")), ("send", PINGREQ), E])
+script("pingresp_from_client")(lambda ns: ok("c" + ns) + [("send", b"\xd0\x00"), ("send", PINGREQ), E])
 script("connack_from_client")(lambda ns: ok("c" + ns) + [("send", d.CONNACK_OK), E])
 script("malformed_remaining_length_connect")(lambda ns: [("send", b"\x10\xff\xff\xff\xff\x7f"), E])
 script("malformed_remaining_length_publish")(lambda ns: ok("c" + ns) + [("send", b"\x30\xff\xff\xff\xff\x01"), E])
@@ -196,7 +200,7 @@ script("qos1_offline_queue")(lambda ns: [
      + publish(f"t/{ns}", b"2", qos=0) + publish(f"t/{ns}", b"3", qos=2, pid=2)), E,
     ("send", "P", PUBREL(2)), E,
     ("send", "B", connect("c" + ns, clean=False)), E,
-    ("send", "B", PUBACK(1) + PUBREC(2)), E, ("send", "B", PUBCOMP(2)), E,
+    ("send", "B", PUBACK(1) + PUBACK(2)), E,
     ("send", "B", DISCONNECT), E,
     ("send", "C", connect("c" + ns, clean=True)), E])
 script("takeover")(lambda ns: [("send", "A", connect("c" + ns)), E, ("send", "B", connect("c" + ns)), E,
@@ -254,7 +258,8 @@ script("retained_separate_subscribes")(lambda ns: ok("c" + ns) + [
     ("send", "B", subscribe(3, [(f"r/{ns}/#", 1)])), E,
     ("send", "B", subscribe(4, [(f"r/{ns}/a", 0)])), E])
 script("retained_several_topics")(lambda ns: ok("c" + ns) + [
-    ("send", publish(f"r/{ns}/a", b"1", retain=True) + publish(f"r/{ns}/b/c", b"2", retain=True)
+    ("send", b"".join(publish(f"r/{ns}/{t}", t.encode(), retain=True)
+                      for t in ("a", "b/c", "b", "c", "d/e/f", "g", "h/i"))
      + publish(f"r/{ns}", b"3", retain=True)), E,
     ("send", "B", connect("b" + ns)), E,
     ("send", "B", subscribe(1, [(f"r/{ns}/#", 0)])), E])
@@ -301,7 +306,17 @@ script("depth_202_will")(lambda ns: ok("c" + ns, will=(f"{ns}/" + deep(201), b"x
 
 
 # Differences nobody has decided about: strict xfail keeps them visible (see the report).
-UNEXPLAINED = {}
+_WRONG_ACK = ("Nave accepts an acknowledgement of the wrong kind for the message it holds under "
+              "that packet id; Mosquitto 2.0.11 closes the connection (db__message_delete_outgoing/"
+              "db__message_update_outgoing return MOSQ_ERR_PROTOCOL when the held message's QoS or "
+              "state does not fit; MQTT-4.8.0-1)")
+UNEXPLAINED = {
+    "pubrec_for_qos1_message": _WRONG_ACK + ": PUBREC for a QoS 1 message -> Nave sends PUBREL",
+    "pubcomp_for_qos1_message": _WRONG_ACK + ": PUBCOMP for a QoS 1 message -> Nave ignores it",
+    "puback_for_qos2_message": _WRONG_ACK + ": PUBACK for a QoS 2 message awaiting PUBREC -> Nave ignores it",
+    "pubcomp_before_pubrec": _WRONG_ACK + ": PUBCOMP for a QoS 2 message awaiting PUBREC -> Nave ignores it",
+    "puback_after_pubrec": _WRONG_ACK + ": PUBACK for a QoS 2 message awaiting PUBCOMP -> Nave ignores it",
+}
 
 
 def _param(sc):
@@ -309,30 +324,51 @@ def _param(sc):
     return pytest.param(sc, id=sc.name, marks=marks)
 
 
-@pytest.mark.parametrize("sc", [_param(sc) for sc in SCRIPTS])
-def test_script(pair, sc):
-    outcome = pair.run(sc)
+@pytest.fixture(scope="module")
+def outcomes(pair):
+    """All hand-written scripts, a few at a time (each has its own namespace on the brokers)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = dict(zip((sc.name for sc in SCRIPTS), pool.map(pair.run, SCRIPTS)))
     assert pair.nave.alive() and pair.mosquitto.alive(), "a broker died"
-    assert outcome.verdict != "unexplained", "\n" + outcome.report()
+    return done
 
 
-def test_allow_list_entries_are_used(pair):
-    """Each allow-list entry must still be needed by a hand-written script (no dead entries)."""
-    needed = {"mqtt5": "connect_mqtt5", "depth-201-levels": "depth_201_subscribe"}
-    names = {e.name for e in d.ALLOW_LIST}
-    assert names == set(needed)
-    by_name = {sc.name: sc for sc in SCRIPTS}
-    for entry, sname in needed.items():
-        out = pair.run(by_name[sname])
-        assert out.verdict == "allowed" and out.reason.startswith(f"[{entry}]"), out.report()
+@pytest.mark.parametrize("sc", [_param(sc) for sc in SCRIPTS])
+def test_script(outcomes, sc):
+    outcome = outcomes[sc.name]
+    assert outcome.verdict in ("match", "allowed"), "\n" + outcome.report()
 
 
-def test_random_slice(pair):
+def test_allow_list_entries_are_used(outcomes):
+    """Each allow-list entry is still needed by a hand-written script (no dead entries)."""
+    needed = {"mqtt5": "connect_mqtt5", "depth-201-levels": "depth_201_subscribe",
+              "strict-fixed-header": "pingreq_with_flags", "qos2-onward-delivery": "qos2_self",
+              "overlap-max-qos": "overlapping_live", "retained-order": "retained_several_topics",
+              "server-to-client-packet": "unsuback_from_client"}
+    assert {e.name for e in d.ALLOW_LIST} == set(needed)
+    for entry, name in needed.items():
+        out = outcomes[name]
+        assert out.verdict == "allowed" and f"[{entry}]" in out.reason, out.report()
+
+
+@pytest.fixture(scope="module")
+def random_slice(pair):
     count = int(os.environ.get("NAVE_DIFF_SEQUENCES", "200"))
     seed = int(os.environ.get("NAVE_DIFF_SEED", "1"))
     stats, first = d.campaign(pair, seed, count, log=lambda *_: None)
     assert pair.nave.alive() and pair.mosquitto.alive(), "a broker died"
-    reports = []
-    for out in first:
-        reports.append(d.minimise(pair, out.script, out, budget=15).report())
+    reports = [d.minimise(pair, out.script, out, budget=15).report() for out in first]
+    return seed, stats, reports
+
+
+def test_random_slice(random_slice):
+    """No difference that is neither allowed nor already known (a new finding fails here)."""
+    seed, stats, reports = random_slice
     assert stats["unexplained"] == 0, f"seed {seed}: {stats}\n\n" + "\n\n".join(reports)
+
+
+@pytest.mark.xfail(strict=True, reason="known differences (d.KNOWN_DIFFERENCES, e.g. wrong-kind-ack) "
+                                       "still show up in the random slice")
+def test_random_slice_has_no_known_differences(random_slice):
+    seed, stats, _ = random_slice
+    assert stats["known"] == 0, f"seed {seed}: {stats}"
