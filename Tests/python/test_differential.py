@@ -244,6 +244,36 @@ script("overlapping_live")(lambda ns: ok("c" + ns) + [
     ("send", subscribe(1, [(f"t/{ns}/a", 0), (f"t/{ns}/+", 1), (f"t/{ns}/#", 0)])), E,
     ("send", publish(f"t/{ns}/a", b"x", qos=1, pid=5)), E])
 
+script("qos1_redelivered_with_dup_on_resume")(lambda ns: [
+    ("send", "A", connect("c" + ns, clean=False)), ("send", "A", subscribe(1, [(f"t/{ns}", 1)])), E,
+    ("send", "P", connect("p" + ns) + publish(f"t/{ns}", b"m", qos=1, pid=4)), E,
+    ("close", "A"), ("expect", 100),
+    ("send", "B", connect("c" + ns, clean=False)), E, ("send", "B", PUBACK(1)), E,
+    ("send", "B", DISCONNECT), E, ("send", "C", connect("c" + ns, clean=False)), E])
+script("inflight_window_40_unacked")(lambda ns: [
+    ("send", "S", connect("s" + ns) + subscribe(1, [(f"t/{ns}", 1)])), E,
+    ("send", "P", connect("p" + ns) + b"".join(publish(f"t/{ns}", b"%d" % i, qos=1, pid=i + 1) for i in range(40))),
+    ("expect", 300)])
+script("inflight_window_40_acked")(lambda ns: [
+    ("send", "S", connect("s" + ns) + subscribe(1, [(f"t/{ns}", 1)])), E,
+    ("send", "P", connect("p" + ns) + b"".join(publish(f"t/{ns}", b"%d" % i, qos=1, pid=i + 1) for i in range(40))),
+    ("expect", 300), ("send", "S", b"".join(PUBACK(i + 1) for i in range(40))), ("expect", 300),
+    ("send", "S", b"".join(PUBACK(i + 1) for i in range(40))), ("expect", 100)])
+script("subscribe_101_filters")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}/{i}", 0) for i in range(101)])), E])
+script("publish_400kb")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}", 0)])), E, ("send", publish(f"t/{ns}", b"x" * 400_000)), ("expect", 200)])
+script("publish_empty_payload_and_levels")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}//", 0), (f"t/{ns}/+/", 1)])), E,
+    ("send", publish(f"t/{ns}//", b"") + publish(f"t/{ns}/x/", b"y")), E])
+script("unsubscribe_several")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}/a", 0), (f"t/{ns}/b", 1)])), E,
+    ("send", unsubscribe(2, [f"t/{ns}/a", f"t/{ns}/b", f"t/{ns}/c"])), E,
+    ("send", publish(f"t/{ns}/a", b"x") + publish(f"t/{ns}/b", b"y")), E])
+script("subscribe_same_filter_twice_in_one")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}", 0), (f"t/{ns}", 2)])), E,
+    ("send", publish(f"t/{ns}", b"x", qos=1, pid=2)), E])
+
 # --- Retained ---------------------------------------------------------------------------------------
 
 script("retained_one_subscribe_overlapping")(lambda ns: ok("c" + ns) + [
@@ -344,7 +374,9 @@ def test_allow_list_entries_are_used(outcomes):
     needed = {"mqtt5": "connect_mqtt5", "depth-201-levels": "depth_201_subscribe",
               "strict-fixed-header": "pingreq_with_flags", "qos2-onward-delivery": "qos2_self",
               "overlap-max-qos": "overlapping_live", "retained-order": "retained_several_topics",
-              "server-to-client-packet": "unsuback_from_client"}
+              "server-to-client-packet": "unsuback_from_client", "maximum-packet-size": "publish_400kb",
+              "inflight-window": "inflight_window_40_unacked",
+              "subscriptions-per-client": "subscribe_101_filters"}
     assert {e.name for e in d.ALLOW_LIST} == set(needed)
     for entry, name in needed.items():
         out = outcomes[name]
