@@ -142,6 +142,11 @@ script("qos2_duplicate_before_pubrel")(lambda ns: ok("c" + ns) + [
     ("send", publish(f"t/{ns}", b"one", qos=2, pid=10)), E,
     ("send", publish(f"t/{ns}", b"one", qos=2, pid=10, dup=True)), E,
     ("send", PUBREL(10)), E, ("send", PUBREL(10)), E])
+script("qos2_reused_id_different_message")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}/#", 0)])), E,
+    ("send", publish(f"t/{ns}/a", b"first", qos=2, pid=10)), E,
+    ("send", publish(f"t/{ns}/b", b"second", qos=2, pid=10)), E,
+    ("send", PUBREL(10)), E])
 script("pubrel_unknown_id")(lambda ns: ok("c" + ns) + [("send", PUBREL(77)), E])
 script("pubrel_wrong_flags")(lambda ns: ok("c" + ns) + [("send", packet(0x60, b"\x00\x4d")), E])
 script("pubrel_id_0")(lambda ns: ok("c" + ns) + [("send", PUBREL(0)), E])
@@ -341,6 +346,9 @@ _WRONG_ACK = ("Nave accepts an acknowledgement of the wrong kind for the message
               "db__message_update_outgoing return MOSQ_ERR_PROTOCOL when the held message's QoS or "
               "state does not fit; MQTT-4.8.0-1)")
 UNEXPLAINED = {
+    "qos2_reused_id_different_message": "A QoS 2 packet id reused for a different message before "
+        "PUBREL: Mosquitto delivers the new message at PUBREL (replacing the stored one), Nave "
+        "delivers the first at PUBLISH and drops the second as a duplicate (MQTT-4.3.3-2)",
     "pubrec_for_qos1_message": _WRONG_ACK + ": PUBREC for a QoS 1 message -> Nave sends PUBREL",
     "pubcomp_for_qos1_message": _WRONG_ACK + ": PUBCOMP for a QoS 1 message -> Nave ignores it",
     "puback_for_qos2_message": _WRONG_ACK + ": PUBACK for a QoS 2 message awaiting PUBREC -> Nave ignores it",
