@@ -321,6 +321,19 @@ script("will_on_abnormal_close")(lambda ns: _will(ns) + [("close", "A"), ("expec
 script("will_not_on_disconnect")(lambda ns: _will(ns) + [("send", "A", DISCONNECT), ("expect", 200)])
 script("will_on_protocol_error")(lambda ns: _will(ns) + [("send", "A", b"\xf0\x00"), ("expect", 200)])
 script("will_on_takeover")(lambda ns: _will(ns) + [("send", "B", connect("c" + ns)), ("expect", 200)])
+script("will_after_second_connect")(lambda ns: _will(ns) + [("send", "A", connect("c" + ns)), ("expect", 200)])
+script("will_on_persistent_takeover")(lambda ns: [
+    ("send", "S", connect("s" + ns) + subscribe(1, [(f"w/{ns}", 2)])), E,
+    ("send", "A", connect("c" + ns, clean=False, will=(f"w/{ns}", b"gone", 0, False))), E,
+    ("send", "B", connect("c" + ns, clean=False)), ("expect", 200)])
+script("will_on_takeover_clean_to_persistent")(lambda ns: [
+    ("send", "S", connect("s" + ns) + subscribe(1, [(f"w/{ns}", 2)])), E,
+    ("send", "A", connect("c" + ns, clean=True, will=(f"w/{ns}", b"gone", 0, False))), E,
+    ("send", "B", connect("c" + ns, clean=False)), ("expect", 200)])
+script("session_after_second_connect")(lambda ns: [
+    ("send", "A", connect("c" + ns, clean=False) + subscribe(1, [(f"t/{ns}", 1)])), E,
+    ("send", "A", connect("c" + ns, clean=False)), E,
+    ("send", "B", connect("c" + ns, clean=False)), E])
 script("will_qos2")(lambda ns: _will(ns, qos=2) + [("close", "A"), ("expect", 200),
                                                    ("send", "S", PUBREC(1)), E, ("send", "S", PUBCOMP(1)), E])
 script("will_retain")(lambda ns: _will(ns, qos=1, retain=True) + [
@@ -346,6 +359,13 @@ _WRONG_ACK = ("Nave accepts an acknowledgement of the wrong kind for the message
               "db__message_update_outgoing return MOSQ_ERR_PROTOCOL when the held message's QoS or "
               "state does not fit; MQTT-4.8.0-1)")
 UNEXPLAINED = {
+    "session_after_second_connect": "Persistent session after a second CONNECT: Nave keeps it "
+        "(CONNACK session present 1 on reconnect), Mosquitto discards it (handle_connect_error "
+        "sets clean_start = true)",
+    "will_after_second_connect": "Will after a second CONNECT: Nave publishes it (protocol "
+        "error close, §3.1.2.5), Mosquitto drops it (handle_connect_error: context->will = NULL)",
+    "will_on_persistent_takeover": "Will on takeover of a clean-session-0 client by a "
+        "clean-session-0 CONNECT: Nave publishes it ([MQTT-3.1.2-8]), Mosquitto clears it unsent",
     "qos2_reused_id_different_message": "A QoS 2 packet id reused for a different message before "
         "PUBREL: Mosquitto delivers the new message at PUBREL (replacing the stored one), Nave "
         "delivers the first at PUBLISH and drops the second as a duplicate (MQTT-4.3.3-2)",
