@@ -888,7 +888,7 @@ def _wrong_kind_ack(outcome, nave, mosq):
         if c not in mosq or not mosq[c][2] or nave[c] == mosq[c]:
             continue
         qos_of = {}
-        for p in nave[c][0]:
+        for p in _view(outcome.nave)[c][0]:     # before normalisers took PUBLISHes out
             pub = parse_publish(p)
             if pub and pub[3] is not None:
                 qos_of.setdefault(pub[3], pub[0])
