@@ -493,7 +493,7 @@ def sent_packets(steps, conn):
     trailing packet whose fixed header is complete but whose body is short counts too."""
     data = b"".join(st[2] for st in map(_norm_step, steps) if st[0] == "send" and st[1] == conn)
     packets, rest = split_packets(data)
-    if len(rest) >= 2 and any(b < 0x80 for b in rest[1:5]):
+    if rest:
         packets.append(rest)
     return packets
 
@@ -560,7 +560,13 @@ def violates_fixed_header(pkt):
     """A client packet whose fixed header breaks a MUST of MQTT 3.1.1 that Mosquitto 2.0.11 lets
     through: reserved flag bits (§2.2.2 [MQTT-2.2.2-2]), DUP on QoS 0 ([MQTT-3.3.1-2]), or a body
     where the packet has none or a fixed one (PINGREQ/DISCONNECT 0 bytes, acks 2 bytes)."""
-    t, flags, n = pkt[0] >> 4, pkt[0] & 0x0F, _remaining_length(pkt)
+    t, flags = pkt[0] >> 4, pkt[0] & 0x0F
+    if t in (0, 15):
+        return True             # reserved types: Nave closes on the first byte
+    try:
+        n = _remaining_length(pkt)
+    except IndexError:
+        return False            # header incomplete
     if t in (4, 5, 7, 12, 14) and flags:
         return True
     if t == 3 and flags & 0x08 and not flags & 0x06:
@@ -629,7 +635,8 @@ def _nave_closed_at(outcome, nave, mosq, offending):
                 changed = True
             routed |= {(pub[2], pub[4]) for pub in map(parse_publish, bad) if pub}
             conn = parse_connect(sent[0])
-            if conn and conn[2] and not mosq_closed_early(outcome, c):
+            disconnected = any(p[:2] == DISCONNECT for p in bad)
+            if conn and conn[2] and (disconnected or not mosq_closed_early(outcome, c)):
                 routed.add(conn[2])     # Nave closed: the Will went out; Mosquitto read on
 
     if routed:
@@ -834,7 +841,10 @@ ALLOW_LIST = [
             "Nave closes on a fixed header that breaks a MUST (reserved flag bits of PINGREQ/"
             "PUBACK/PUBREC/PUBCOMP/DISCONNECT [MQTT-2.2.2-2], DUP on QoS 0 [MQTT-3.3.1-2], a body "
             "on PINGREQ or an ack of the wrong length, §3.4-3.7/3.12); Mosquitto 2.0.11 ignores "
-            "those bits and bytes. Nave's transcript is Mosquitto's up to the offending packet.",
+            "those bits and bytes. Nave's transcript is Mosquitto's up to the offending packet. "
+            "Also: a reserved packet type (0, 15) Nave refuses at its first byte, where Mosquitto "
+            "waits for the rest of the fixed header. Consequences follow: what Mosquitto routed "
+            "after that packet, and the Will Nave publishes on the close, leave the transcripts.",
             _strict_fixed_header),
     Allowed("server-to-client-packet",
             "A client sending SUBACK, UNSUBACK or PINGRESP: Nave closes (a protocol violation, "
