@@ -140,8 +140,10 @@ public struct MQTTConnectionStateMachine: Sendable {
         case .publish(let publish):
             return receivePublish(publish, session: &session)
         case .puback(let id):
+            if let wrong = wrongAcknowledgement(.puback, session.outboundStage(packetID: id)) { return wrong }
             return session.acknowledge(packetID: id) ? .windowOpened : .none
         case .pubrec(let id):
+            if let wrong = wrongAcknowledgement(.pubrec, session.outboundStage(packetID: id)) { return wrong }
             // Answer PUBREL even for an identifier we no longer hold, so the client can finish.
             _ = session.received(packetID: id)
             return .send(.pubrel(packetID: id))
@@ -149,6 +151,7 @@ public struct MQTTConnectionStateMachine: Sendable {
             session.release(packetID: id)
             return .send(.pubcomp(packetID: id))
         case .pubcomp(let id):
+            if let wrong = wrongAcknowledgement(.pubcomp, session.outboundStage(packetID: id)) { return wrong }
             return session.complete(packetID: id) ? .windowOpened : .none
         case .subscribe(let request):
             if request.subscriptions.contains(where: { MQTTTopic.exceedsLevels($0.filter, max: session.limits.topicLevelsMax) }) {
@@ -188,6 +191,25 @@ public struct MQTTConnectionStateMachine: Sendable {
             case nil: return violation("MQTT-4.3.3", "more than \(session.limits.inboundUnreleasedQoS2Max) QoS 2 messages without PUBREL")
             }
         }
+    }
+
+    /// An acknowledgement that contradicts the message held under its packet id — PUBREC or
+    /// PUBCOMP for a QoS 1 message, PUBACK for a QoS 2 one, PUBCOMP before PUBREC — closes the
+    /// connection, as Mosquitto 2.0 does (db__message_delete_outgoing / update_outgoing answer
+    /// MOSQ_ERR_PROTOCOL): the client is not following §4.3.2–§4.3.3 [MQTT-4.8.0-1]. An id
+    /// nothing is held under stays harmless (a late or repeated acknowledgement), and a repeated
+    /// PUBREC for a released QoS 2 message is answered with PUBREL again (§4.3.3).
+    private mutating func wrongAcknowledgement(_ type: MQTTPacketType, _ stage: MQTTSessionState.OutboundStage?) -> MQTTConnectionAction? {
+        let fits: Bool
+        switch (type, stage) {
+        case (_, nil), (.puback, .awaitingPuback?), (.pubrec, .awaitingPubrec?), (.pubrec, .awaitingPubcomp?),
+             (.pubcomp, .awaitingPubcomp?):
+            fits = true
+        default:
+            fits = false
+        }
+        guard !fits, let stage else { return nil }
+        return violation("MQTT-4.3", "\(type) for a message awaiting \(stage)")
     }
 
     /// A topic deeper than the limit closes the connection without an answer, as Mosquitto

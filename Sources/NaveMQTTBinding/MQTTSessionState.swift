@@ -128,6 +128,23 @@ public struct MQTTSessionState: Sendable {
         return startInflight(publish)
     }
 
+    /// Where an outbound message in flight stands in its acknowledgement flow (§4.3.2, §4.3.3).
+    public enum OutboundStage: Sendable, Equatable {
+        /// QoS 1, sent: PUBACK completes it.
+        case awaitingPuback
+        /// QoS 2, sent: PUBREC comes next.
+        case awaitingPubrec
+        /// QoS 2, PUBREC received and PUBREL sent: PUBCOMP completes it.
+        case awaitingPubcomp
+    }
+
+    /// The stage of the message in flight under `packetID`, or nil when none is.
+    public func outboundStage(packetID: UInt16) -> OutboundStage? {
+        guard let held = inflight.first(where: { $0.publish.packetID == packetID }) else { return nil }
+        if held.publish.qos == .atLeastOnce { return .awaitingPuback }
+        return held.released ? .awaitingPubcomp : .awaitingPubrec
+    }
+
     /// PUBACK for a QoS 1 message (§4.3.2). False for an identifier not in flight at QoS 1.
     public mutating func acknowledge(packetID: UInt16) -> Bool {
         guard let index = inflight.firstIndex(where: { $0.publish.packetID == packetID && $0.publish.qos == .atLeastOnce }) else { return false }

@@ -176,4 +176,32 @@ struct ConnectionStateMachineTests {
         #expect(legacy.receive(.connect(connect), session: &session, nowNanos: 0) == .openSession(connect))
         #expect(legacy.connectAccepted(sessionPresent: true) == .connack(MQTTConnAck(sessionPresent: false, returnCode: .accepted)))
     }
+
+    // MARK: Acknowledgements of the wrong kind (closed, as Mosquitto 2.0 closes them)
+
+    @Test("an acknowledgement that contradicts the held message closes; unknown ids and a repeated PUBREC do not",
+          arguments: [
+              (MQTTQoS.atLeastOnce, [MQTTPacket.pubrec(packetID: 1)], true),
+              (.atLeastOnce, [.pubcomp(packetID: 1)], true),
+              (.exactlyOnce, [.puback(packetID: 1)], true),
+              (.exactlyOnce, [.pubcomp(packetID: 1)], true),
+              (.exactlyOnce, [.pubrec(packetID: 1), .puback(packetID: 1)], true),
+              (.atLeastOnce, [.puback(packetID: 1)], false),
+              (.exactlyOnce, [.pubrec(packetID: 1), .pubrec(packetID: 1), .pubcomp(packetID: 1)], false),
+              (.atLeastOnce, [.pubrec(packetID: 9), .pubcomp(packetID: 9), .puback(packetID: 9)], false),
+          ])
+    func wrongKindAcknowledgements(qos: MQTTQoS, acks: [MQTTPacket], closes: Bool) {
+        var (machine, session) = connected()
+        guard case .send = session.offer(MQTTPublish(topic: "t", payload: [], qos: qos)) else {
+            Issue.record("the message went out"); return
+        }
+        var last = MQTTConnectionAction.none
+        for ack in acks { last = machine.receive(ack, session: &session, nowNanos: 1) }
+        if closes {
+            guard case .close(.protocolViolation(let clause, _), nil) = last else { Issue.record("expected a close, got \(last)"); return }
+            #expect(clause == "MQTT-4.3")
+        } else {
+            #expect(machine.state == .connected, "\(acks) keeps the connection")
+        }
+    }
 }

@@ -354,27 +354,8 @@ script("depth_202_will")(lambda ns: ok("c" + ns, will=(f"{ns}/" + deep(201), b"x
 
 
 # Differences nobody has decided about: strict xfail keeps them visible (see the report).
-_WRONG_ACK = ("Nave accepts an acknowledgement of the wrong kind for the message it holds under "
-              "that packet id; Mosquitto 2.0.11 closes the connection (db__message_delete_outgoing/"
-              "db__message_update_outgoing return MOSQ_ERR_PROTOCOL when the held message's QoS or "
-              "state does not fit; MQTT-4.8.0-1)")
-UNEXPLAINED = {
-    "session_after_second_connect": "Persistent session after a second CONNECT: Nave keeps it "
-        "(CONNACK session present 1 on reconnect), Mosquitto discards it (handle_connect_error "
-        "sets clean_start = true)",
-    "will_after_second_connect": "Will after a second CONNECT: Nave publishes it (protocol "
-        "error close, §3.1.2.5), Mosquitto drops it (handle_connect_error: context->will = NULL)",
-    "will_on_persistent_takeover": "Will on takeover of a clean-session-0 client by a "
-        "clean-session-0 CONNECT: Nave publishes it ([MQTT-3.1.2-8]), Mosquitto clears it unsent",
-    "qos2_reused_id_different_message": "A QoS 2 packet id reused for a different message before "
-        "PUBREL: Mosquitto delivers the new message at PUBREL (replacing the stored one), Nave "
-        "delivers the first at PUBLISH and drops the second as a duplicate (MQTT-4.3.3-2)",
-    "pubrec_for_qos1_message": _WRONG_ACK + ": PUBREC for a QoS 1 message -> Nave sends PUBREL",
-    "pubcomp_for_qos1_message": _WRONG_ACK + ": PUBCOMP for a QoS 1 message -> Nave ignores it",
-    "puback_for_qos2_message": _WRONG_ACK + ": PUBACK for a QoS 2 message awaiting PUBREC -> Nave ignores it",
-    "pubcomp_before_pubrec": _WRONG_ACK + ": PUBCOMP for a QoS 2 message awaiting PUBREC -> Nave ignores it",
-    "puback_after_pubrec": _WRONG_ACK + ": PUBACK for a QoS 2 message awaiting PUBCOMP -> Nave ignores it",
-}
+# None today (the wrong-kind acknowledgements close as in Mosquitto; the rest are allow-listed).
+UNEXPLAINED = {}
 
 
 def _param(sc):
@@ -404,7 +385,11 @@ def test_allow_list_entries_are_used(outcomes):
               "overlap-max-qos": "overlapping_live", "retained-order": "retained_several_topics",
               "server-to-client-packet": "unsuback_from_client", "maximum-packet-size": "publish_400kb",
               "inflight-window": "inflight_window_40_unacked",
-              "subscriptions-per-client": "subscribe_101_filters"}
+              "subscriptions-per-client": "subscribe_101_filters",
+              "reused-qos2-packet-id": "qos2_reused_id_different_message",
+              "will-after-second-connect": "will_after_second_connect",
+              "will-on-persistent-takeover": "will_on_persistent_takeover",
+              "session-after-second-connect": "session_after_second_connect"}
     assert {e.name for e in d.ALLOW_LIST} == set(needed)
     for entry, name in needed.items():
         out = outcomes[name]
@@ -427,8 +412,6 @@ def test_random_slice(random_slice):
     assert stats["unexplained"] == 0, f"seed {seed}: {stats}\n\n" + "\n\n".join(reports)
 
 
-@pytest.mark.xfail(strict=True, reason="known differences (d.KNOWN_DIFFERENCES, e.g. wrong-kind-ack) "
-                                       "still show up in the random slice")
 def test_random_slice_has_no_known_differences(random_slice):
     seed, stats, _ = random_slice
     assert stats["known"] == 0, f"seed {seed}: {stats}"
