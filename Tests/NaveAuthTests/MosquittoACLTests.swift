@@ -49,7 +49,7 @@ struct MosquittoACLTests {
     }
 
     @Test("invalid lines refuse the file with their line number", arguments: [
-        ("topic", AccessControlListError.Reason.missingTopic),
+        ("topic", AccessControlListRefusal.missingTopic),
         ("topic sometimes a/b", .unknownAccess),
         ("topic read a/#/b", .invalidTopic),
         ("pattern read a+", .invalidTopic),
@@ -57,8 +57,8 @@ struct MosquittoACLTests {
         ("allow a/b", .unknownKeyword),
         ("  # indented comment", .unknownKeyword),
         ("topic\tread a", .unknownKeyword),
-    ] as [(String, AccessControlListError.Reason)])
-    func invalid(line: String, reason: AccessControlListError.Reason) {
+    ] as [(String, AccessControlListRefusal)])
+    func invalid(line: String, reason: AccessControlListRefusal) {
         #expect(throws: AccessControlListError(line: 2, reason: reason)) { try AccessControlList(parsing: "topic ok\n\(line)\n") }
     }
 

@@ -55,7 +55,7 @@ struct MosquittoPasswordFileTests {
     }
 
     @Test("bad entries refuse the whole file, naming the line and never the hash", arguments: [
-        ("u:$5$abc$def", PasswordFileError.Reason.unknownHashType),
+        ("u:$5$abc$def", PasswordFileRefusal.unknownHashType),
         ("u:plaintext", .unknownHashType),
         ("u:", .missingHash),
         (":$6$njERlZMi/7DzNB9E$aaaa", .emptyUsername),
@@ -66,8 +66,8 @@ struct MosquittoPasswordFileTests {
         ("u:$7$101$dQ+OPe6EN7RwlNJw$XVbg", .badHash),
         ("u:$6$njERlZMi/7DzNB9E", .malformedHash),
         ("u:$7$101$dQ+OPe6EN7RwlNJw", .malformedHash),
-    ] as [(String, PasswordFileError.Reason)])
-    func refused(line: String, reason: PasswordFileError.Reason) {
+    ] as [(String, PasswordFileRefusal)])
+    func refused(line: String, reason: PasswordFileRefusal) {
         #expect(throws: PasswordFileError(line: 2, reason: reason)) { try PasswordFile(parsing: "# first\n\(line)\n") }
     }
 

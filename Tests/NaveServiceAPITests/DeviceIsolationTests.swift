@@ -11,6 +11,17 @@ struct DeviceIsolationTests {
     /// The node's plain MQTT listener (the general broker).
     func plainPort(_ node: TestNode) -> Int { node.server.listeningAddresses[0].port }
 
+    /// A plain client subscribed to `#` for two seconds, then dev1 connecting with a retained
+    /// Will on `willTopic` and dropping its connection: the device's CONNACK and the watcher.
+    func dropDeviceWithWill(_ node: TestNode, willTopic: String) async throws -> (device: [String: Any], watcher: PythonWireClient.Run) {
+        try await node.createDevice("dev1")
+        let watcher = try node.python.start("plain_mqtt", ["\(plainPort(node))", "watcher", "2", "#"])
+        try await Task.sleep(for: .milliseconds(300))
+        let device = try await node.python.run("mqtt_will", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"),
+                                                            try node.deviceToken("dev1"), willTopic, "1"])
+        return (device, watcher)
+    }
+
     @Test("an anonymous plain client with a device's id does not take over the authenticated device")
     func separateNamespaces() async throws {
         let node = try await TestNode.start()
@@ -31,11 +42,7 @@ struct DeviceIsolationTests {
     func foreignWillRefused() async throws {
         let node = try await TestNode.start()
         defer { node.stop(); node.removeDirectory() }
-        try await node.createDevice("dev1")
-        let subscriber = try node.python.start("plain_mqtt", ["\(plainPort(node))", "watcher", "2", "#"])
-        try await Task.sleep(for: .milliseconds(300))
-        let device = try await node.python.run("mqtt_will", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"),
-                                                            try node.deviceToken("dev1"), "alarms/fire", "1"])
+        let (device, subscriber) = try await dropDeviceWithWill(node, willTopic: "alarms/fire")
         #expect(device["returnCode"] as? Int == 5)
         #expect(device["closed"] as? Bool == true)
         let watched = try await subscriber.finish(seconds: 10)
@@ -49,11 +56,7 @@ struct DeviceIsolationTests {
     func telemetryWill() async throws {
         let node = try await TestNode.start()
         defer { node.stop(); node.removeDirectory() }
-        try await node.createDevice("dev1")
-        let subscriber = try node.python.start("plain_mqtt", ["\(plainPort(node))", "watcher", "2", "#"])
-        try await Task.sleep(for: .milliseconds(300))
-        let device = try await node.python.run("mqtt_will", ["\(node.mqttPort)", node.caPath, "dev1", username("dev1"),
-                                                            try node.deviceToken("dev1"), "devices/dev1/messages/events/kind=alarm", "1"])
+        let (device, subscriber) = try await dropDeviceWithWill(node, willTopic: "devices/dev1/messages/events/kind=alarm")
         #expect(device["returnCode"] as? Int == 0)
         func willEvents() -> [EventRecord] {
             (0..<node.hub.events.partitions.count).flatMap { partition in

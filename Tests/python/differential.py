@@ -44,6 +44,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from mqtt_helpers import mqtt_string, packet, varint
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MOSQUITTO = os.environ.get("MOSQUITTO_BIN", shutil.which("mosquitto") or "/usr/sbin/mosquitto")
 NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
@@ -57,24 +59,8 @@ CONNECT_TIMEOUT_S = 2.0
 # Packet encoding
 # ---------------------------------------------------------------------------------------------
 
-def varint(n):
-    out = b""
-    while True:
-        byte, n = n % 128, n // 128
-        out += bytes([byte | (0x80 if n else 0)])
-        if not n:
-            return out
-
-
-def s(data):
-    """An MQTT string (2-byte length + bytes); str is UTF-8 encoded."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    return struct.pack("!H", len(data)) + data
-
-
-def packet(first_byte, body):
-    return bytes([first_byte]) + varint(len(body)) + body
+# The encoder lives in mqtt_helpers (shared with the other broker tests); `s` is its MQTT string.
+s = mqtt_string
 
 
 def connect(client_id, clean=True, keepalive=60, will=None, username=None, password=None,
@@ -761,6 +747,33 @@ def _qos2_onward(outcome, nave, mosq):
     return (nave, mosq) if changed else None
 
 
+def _ack_for_onward_delivery(outcome, nave, mosq):
+    # A consequence of qos2-onward-delivery: Nave already delivered a QoS 2 message (at PUBLISH)
+    # that Mosquitto holds until PUBREL, so an acknowledgement the client then sends with that
+    # delivery's packet id names a message Nave holds and Mosquitto does not. If the ack is of
+    # the wrong kind for it, Nave closes (as Mosquitto closes for a message it holds:
+    # MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC). Taken out:
+    # Mosquitto's PUBREL for that id, and the close.
+    raw = _view(outcome.nave)
+    changed = False
+    nave, mosq = dict(nave), dict(mosq)
+    for c in set(nave) & set(mosq):
+        if not nave[c][2] or mosq[c][2] or c not in raw:
+            continue
+        delivered = {pub[3] for pub in map(parse_publish, raw[c][0]) if pub and pub[3] is not None}
+        acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
+                 if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4}
+        ids = delivered & acked
+        if not ids:
+            continue
+        pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
+        trimmed = tuple(p for p in mosq[c][0] if p not in pubrels)
+        if trimmed == nave[c][0]:
+            mosq[c] = (trimmed, mosq[c][1], nave[c][2])
+            changed = True
+    return (nave, mosq) if changed else None
+
+
 def _overlap_max_qos(outcome, nave, mosq):
     # A message matching several of a client's subscriptions: Nave sends one copy at the
     # highest granted QoS, Mosquitto one copy at the QoS of the first subscription it finds.
@@ -982,6 +995,13 @@ ALLOW_LIST = [
             "subscribers at PUBLISH, Mosquitto at PUBREL (one who subscribed in between gets it "
             "from Mosquitto only).",
             _qos2_onward),
+    Allowed("ack-for-onward-delivery",
+            "Follows from qos2-onward-delivery: an acknowledgement with the packet id of a QoS 2 "
+            "message Nave already delivered (and Mosquitto holds until PUBREL) names a message "
+            "only Nave holds; of the wrong kind for it, Nave closes as Mosquitto closes for a "
+            "message it holds (db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while "
+            "Mosquitto answers an unknown id.",
+            _ack_for_onward_delivery),
     Allowed("overlap-max-qos",
             "A message matching several subscriptions of one client: §3.3.5 [MQTT-3.3.5-1] says "
             "deliver respecting the maximum QoS of all matching subscriptions. Nave does; "

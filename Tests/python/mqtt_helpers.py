@@ -100,3 +100,31 @@ def wait_closed(sock, timeout=DEADLINE_S):
             data += chunk
     except ConnectionResetError:
         return data
+
+
+# An independent MQTT 3.1.1 encoder for hand-made packets (§2.2.3, §1.5.3).
+
+def varint(n):
+    """A remaining length (§2.2.3): 7 bits a byte, the high bit set on all but the last."""
+    out = b""
+    while True:
+        byte, n = n % 128, n // 128
+        out += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def mqtt_string(data):
+    """An MQTT string (2-byte length + bytes); str is UTF-8 encoded (lone surrogates kept)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return struct.pack("!H", len(data)) + data
+
+
+def packet(first_byte, body):
+    return bytes([first_byte]) + varint(len(body)) + body
+
+
+def publish_packet(topic, payload):
+    """A QoS 0 PUBLISH of `payload` to `topic`."""
+    return packet(0x30, mqtt_string(topic) + payload)

@@ -137,6 +137,11 @@ script("qos2_self")(lambda ns: ok("c" + ns) + [("send", subscribe(1, [(f"t/{ns}"
                                                ("send", publish(f"t/{ns}", b"hello", qos=2, pid=10)), E,
                                                ("send", PUBREL(10)), E, ("send", PUBREC(1)), E,
                                                ("send", PUBCOMP(1)), E])
+# Found by the random campaign: the client acknowledges a delivery before PUBREL with the wrong
+# kind; only Nave has delivered it yet (ack-for-onward-delivery).
+script("pubrec_for_onward_qos1_delivery")(lambda ns: ok("c" + ns) + [("send", subscribe(1, [(f"t/{ns}", 1)])), E,
+                                                               ("send", publish(f"t/{ns}", b"x", qos=2, pid=2)),
+                                                               ("send", PUBREC(1)), E])
 script("qos2_duplicate_before_pubrel")(lambda ns: ok("c" + ns) + [
     ("send", subscribe(1, [(f"t/{ns}", 0)])), E,
     ("send", publish(f"t/{ns}", b"one", qos=2, pid=10)), E,
@@ -387,6 +392,7 @@ def test_allow_list_entries_are_used(outcomes):
               "inflight-window": "inflight_window_40_unacked",
               "subscriptions-per-client": "subscribe_101_filters",
               "reused-qos2-packet-id": "qos2_reused_id_different_message",
+              "ack-for-onward-delivery": "pubrec_for_onward_qos1_delivery",
               "will-after-second-connect": "will_after_second_connect",
               "will-on-persistent-takeover": "will_on_persistent_takeover",
               "session-after-second-connect": "session_after_second_connect"}

@@ -9,24 +9,12 @@ import time
 import pytest
 
 from conftest import Broker
-from mqtt_helpers import Client, connect_packet, raw_socket
+from mqtt_helpers import Client, connect_packet, publish_packet, raw_socket
 
 STUCK_SUBSCRIBERS = 32
 PAYLOAD = b"x" * 8192
 MESSAGES = 2000          # 16 MB through each subscriber
 LOOP_BUDGET = 1 << 20    # 1 MiB for the whole loop; each subscriber alone may queue 1 MiB
-
-
-def publish_packet(topic, payload):
-    t = topic.encode()
-    body = struct.pack("!H", len(t)) + t + payload
-    length, encoded = len(body), b""
-    while True:
-        byte, length = length % 128, length // 128
-        encoded += bytes([byte | (0x80 if length else 0)])
-        if not length:
-            break
-    return b"\x30" + encoded + body
 
 
 def rss_bytes(pid):

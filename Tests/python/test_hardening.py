@@ -5,22 +5,8 @@ keep serving everyone else.
 """
 import struct
 
-from mqtt_helpers import Client, raw_socket, wait_closed, connect_packet
+from mqtt_helpers import Client, raw_socket, wait_closed, connect_packet, mqtt_string, packet
 from test_broker import unique
-
-
-def mqtt_string(data):
-    return struct.pack("!H", len(data)) + data
-
-
-def packet(first_byte, body):
-    length, encoded = len(body), b""
-    while True:
-        byte, length = length % 128, length // 128
-        encoded += bytes([byte | (0x80 if length else 0)])
-        if not length:
-            break
-    return bytes([first_byte]) + encoded + body
 
 
 def connected_raw(port, client_id):

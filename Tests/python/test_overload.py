@@ -9,8 +9,7 @@ import time
 import pytest
 
 from conftest import Broker
-from mqtt_helpers import Client, connect_packet, raw_socket
-from test_fanout_memory import publish_packet
+from mqtt_helpers import Client, connect_packet, publish_packet, raw_socket
 
 PAYLOAD = b"x" * 1024
 

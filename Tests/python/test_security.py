@@ -14,14 +14,9 @@ import time
 import pytest
 
 from conftest import Broker
-from mqtt_helpers import Client
+from mqtt_helpers import Client, mqtt_string
 
 pytestmark = pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="mosquitto_passwd not installed")
-
-
-def mqtt_string(value):
-    data = value.encode()
-    return struct.pack("!H", len(data)) + data
 
 
 def connack_code(port, client_id, username=None, password=None):

@@ -16,7 +16,7 @@ extension AccessControlList {
             let line = rawLine.trimmingTrailingBlanks()
             if line.hasPrefix("#") { continue }
             guard let (keyword, afterKeyword) = Self.word(in: line) else { continue }
-            func fail(_ reason: AccessControlListError.Reason) -> AccessControlListError {
+            func fail(_ reason: AccessControlListRefusal) -> AccessControlListError {
                 AccessControlListError(line: lineNumber, reason: reason)
             }
             switch keyword {
@@ -61,24 +61,15 @@ extension AccessControlList {
 }
 
 /// Why an ACL file was refused, with the line; the rule text is not repeated.
-public struct AccessControlListError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: String, Sendable {
-        case missingTopic = "topic or pattern without a topic"
-        case unknownAccess = "access is not read, write, readwrite or deny"
-        case invalidTopic = "invalid topic filter (+ and # must be whole levels, # the last)"
-        case missingUsername = "user without a name"
-        case unknownKeyword = "line is not topic, pattern, user or a # comment"
-    }
+public typealias AccessControlListError = MosquittoFileError<AccessControlListRefusal>
 
-    public let line: Int
-    public let reason: Reason
-
-    public init(line: Int, reason: Reason) {
-        self.line = line
-        self.reason = reason
-    }
-
-    public var description: String { "line \(line): \(reason.rawValue)" }
+/// What is wrong with an ACL file's line.
+public enum AccessControlListRefusal: String, Error, Sendable {
+    case missingTopic = "topic or pattern without a topic"
+    case unknownAccess = "access is not read, write, readwrite or deny"
+    case invalidTopic = "invalid topic filter (+ and # must be whole levels, # the last)"
+    case missingUsername = "user without a name"
+    case unknownKeyword = "line is not topic, pattern, user or a # comment"
 }
 
 extension Substring {

@@ -69,29 +69,20 @@ public struct PasswordFile: Sendable {
 }
 
 /// Why a password file was refused, with the line; never the hash or anything secret.
-public struct PasswordFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Reason: String, Error, Sendable {
-        case emptyUsername = "empty username"
-        case fieldTooLong = "username or hash longer than 65535 bytes"
-        case missingHash = "no password hash"
-        case unknownHashType = "unknown hash type (only $6$ and $7$)"
-        case malformedHash = "malformed hash (expected $7$iterations$salt$hash or $6$salt$hash)"
-        case badIterations = "iterations not a positive number"
-        case tooManyIterations = "more iterations than 1000000"
-        case badSalt = "salt is not 12 bytes of base64"
-        case badHash = "hash is not 64 bytes of base64"
-        case duplicateUsername = "username given twice"
-    }
+public typealias PasswordFileError = MosquittoFileError<PasswordFileRefusal>
 
-    public let line: Int
-    public let reason: Reason
-
-    public init(line: Int, reason: Reason) {
-        self.line = line
-        self.reason = reason
-    }
-
-    public var description: String { "line \(line): \(reason.rawValue)" }
+/// What is wrong with a password file's line.
+public enum PasswordFileRefusal: String, Error, Sendable {
+    case emptyUsername = "empty username"
+    case fieldTooLong = "username or hash longer than 65535 bytes"
+    case missingHash = "no password hash"
+    case unknownHashType = "unknown hash type (only $6$ and $7$)"
+    case malformedHash = "malformed hash (expected $7$iterations$salt$hash or $6$salt$hash)"
+    case badIterations = "iterations not a positive number"
+    case tooManyIterations = "more iterations than 1000000"
+    case badSalt = "salt is not 12 bytes of base64"
+    case badHash = "hash is not 64 bytes of base64"
+    case duplicateUsername = "username given twice"
 }
 
 extension String {

@@ -38,7 +38,7 @@ public struct PasswordHash: Sendable, Equatable {
 
     /// Parses the part of a password file line after the first `:`. Mosquitto splits it with
     /// `strtok(…, "$")`, so the fields are the non-empty runs between `$` signs.
-    public init(parsing text: Substring) throws(PasswordFileError.Reason) {
+    public init(parsing text: Substring) throws(PasswordFileRefusal) {
         let fields = text.split(separator: "$", omittingEmptySubsequences: true)
         let saltAndHash: ArraySlice<Substring>
         switch fields.first {
