@@ -7,9 +7,16 @@
 #
 #   Tests/Fuzz/run-all.sh                   # what scripts/test runs
 #   FUZZ_SECONDS=5 Tests/Fuzz/run-all.sh    # a quicker pass
+#   FUZZ_SECONDS=1800 FUZZ_RUNS=10000000 FUZZ_KEEP=1 Tests/Fuzz/run-all.sh   # a campaign
+#
+# New inputs go to .build-fuzz/corpus/<target> (as with run.sh), emptied first so that a run
+# starts from what the repository keeps; FUZZ_KEEP=1 keeps it, to continue an earlier
+# campaign or to merge its finds with run.sh --target <target> --merge afterwards.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-30}"
+runs=()
+if [ -n "${FUZZ_RUNS:-}" ]; then runs=(-runs="$FUZZ_RUNS"); fi
 
 started=$SECONDS
 source ./build.sh
@@ -24,14 +31,13 @@ for source in Sources/*Fuzz; do
         failed+=("$target")
         continue
     fi
-    # A fresh scratch corpus: each CI run starts from what the repository keeps.
-    scratch=".build-fuzz/ci-corpus/$target"
-    rm -rf "$scratch"
+    scratch=".build-fuzz/corpus/$target"
+    if [ "${FUZZ_KEEP:-0}" != 1 ]; then rm -rf "$scratch"; fi
     mkdir -p "$scratch"
     log=".build-fuzz/logs/$target.log"
     status=0
     # -timeout: one input taking 10 s is a hang worth failing on; -rss_limit_mb: a leak.
-    "$fuzz_bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$fuzz_bin/$target" -max_total_time="$seconds" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/artifacts/$target-" "$scratch" "Corpus/$target" > "$log" 2>&1 || status=$?
     executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")"
