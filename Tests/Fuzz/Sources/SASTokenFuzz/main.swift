@@ -77,8 +77,9 @@ private func fuzzSign(_ input: FuzzInput) {
     let deviceID = fields[1].text
     let keyBytes = Array(fields[2])
     let expiry = fields[3].reduce(Int64(0)) { ($0 << 8 | Int64($1)) & 0x0FFF_FFFF_FFFF }  // at most 15 digits
-    // Hosts hold no `/` and are non-empty (the resource is cut at its first `/`).
-    guard !host.isEmpty, !host.contains("/") else { return }
+    // Hosts hold no `/` byte and are non-empty (the resource is cut at its first `/` byte; a
+    // Character test would miss a `/` fused with a combining mark after it).
+    guard !host.isEmpty, !host.utf8.contains(UInt8(ascii: "/")) else { return }
     let key = Base64.encode(keyBytes)
     let text: String
     do {
