@@ -15,6 +15,9 @@ let package = Package(
     name: "Nave",
     platforms: [.macOS(.v15)],
     products: [
+        // Base64, hex and percent-encoding: Tests/Fuzz fuzzes them directly, and another package
+        // can only import a product.
+        .library(name: "NaveEncoding", targets: ["NaveEncoding"]),
         .library(name: "NaveIO", targets: ["NaveIO"]),
         .library(name: "NaveMQTT", targets: ["NaveMQTT"]),
         // The sans-IO MQTT binding (topic trie, IoT Hub topics): PerfTests' micro-benchmarks

@@ -1,19 +1,18 @@
 import NaveHTTP
 
-/// libFuzzer entry point for NaveHTTP's two decoders, both run on every input.
+/// libFuzzer entry point for NaveHTTP's request decoder and the WebSocket upgrade check (the
+/// frame decoder has its own target, WebSocketFrameFuzz).
 ///
-/// HTTP requests: the decoder fed the input whole, in two halves, and one byte at a time must
+/// The decoder fed the input whole, in two halves, and one byte at a time must
 /// agree on the requests and on the error; every error maps to a status the server may send;
 /// no request exceeds the (small, so the fuzzer reaches them) limits; a decoded request's
-/// head, re-encoded canonically with a Content-Length body, decodes to the same request.
-///
-/// WebSocket frames (server role): whole and byte by byte agree; every frame re-encodes,
-/// masked, to bytes that decode to an equal frame; no payload exceeds `frameBytesMax`.
+/// head, re-encoded canonically with a Content-Length body, decodes to the same request; the
+/// WebSocket handshake (RFC 6455 §4.2.1) refuses a decoded request with a 4xx or accepts it
+/// with a 28-character accept value and one of the offered subprotocols.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: data, count: size)
     fuzzHTTP(input)
-    fuzzWebSocket(input)
     return 0
 }
 
@@ -64,6 +63,7 @@ private func fuzzHTTP(_ input: UnsafeRawBufferPointer) {
         if !request.body.isEmpty { expected.head.headers.add(name: "Content-Length", value: String(request.body.count)) }
         expected.trailers = [:]
         precondition(redecoded == expected && decoder.bufferedByteCount == 0, "canonical form decodes differently")
+        fuzzUpgrade(request.head)
     }
 }
 
@@ -79,30 +79,14 @@ private func canonical(_ request: HTTPRequest) -> [UInt8] {
     return Array((text + "\r\n").utf8) + request.body
 }
 
-private func fuzzWebSocket(_ input: UnsafeRawBufferPointer) {
-    func frames(_ pieces: [UnsafeRawBufferPointer]) -> ([WebSocketFrame], WebSocketDecodeError?) {
-        var decoder = WebSocketFrameDecoder(role: .server, frameBytesMax: 4_096, messageBytesMax: 8_192)
-        var frames: [WebSocketFrame] = []
-        for piece in pieces {
-            decoder.feed(piece)
-            do {
-                while let frame = try decoder.next() { frames.append(frame) }
-            } catch {
-                return (frames, error)
-            }
-        }
-        return (frames, nil)
-    }
-    let whole = frames([input])
-    let dripped = frames(input.indices.map { UnsafeRawBufferPointer(rebasing: input[$0..<$0 + 1]) })
-    precondition(whole.0 == dripped.0 && whole.1 == dripped.1, "WebSocket deliveries disagree")
-    if !whole.0.isEmpty {
-        var encoded: [UInt8] = []
-        for frame in whole.0 {
-            precondition(frame.payload.count <= 4_096 && (!frame.opcode.isControl || (frame.fin && frame.payload.count <= 125)))
-            WebSocketFrameEncoder.encode(opcode: frame.opcode, fin: frame.fin, payload: frame.payload, maskingKey: [9, 8, 7, 6], into: &encoded)
-        }
-        let again = encoded.withUnsafeBytes { frames([$0]) }
-        precondition(again.0 == whole.0 && again.1 == nil, "WebSocket frames do not round-trip")
+private func fuzzUpgrade(_ head: HTTPRequestHead) {
+    do {
+        let upgrade = try WebSocketHandshake.accept(head, subprotocols: ["mqtt"], subprotocolRequired: false)
+        precondition(upgrade.accept.utf8.count == 28 && (upgrade.subprotocol == nil || upgrade.subprotocol == "mqtt"))
+        var response: [UInt8] = []
+        upgrade.encodeResponse(into: &response)
+        precondition(response.starts(with: Array("HTTP/1.1 101 ".utf8)), "upgrade answered without 101")
+    } catch {
+        precondition((400..<500).contains(error.status), "handshake refused with \(error.status)")
     }
 }
