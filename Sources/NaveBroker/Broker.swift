@@ -108,7 +108,7 @@ public final class Broker: Sendable {
     func discard(_ session: BrokerSession) {
         guard !session.discarded else { return }
         session.discarded = true
-        removeSubscriptions(Array(session.state.subscriptions.keys), for: session)
+        removeSubscriptions(session.state.subscriptions.keys.map(\.filter), for: session)
         session.releaseDrainWaiters()
     }
 

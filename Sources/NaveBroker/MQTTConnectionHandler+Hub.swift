@@ -144,7 +144,7 @@ extension MQTTConnectionHandler {
     }
 
     /// Whether the session holds `filter`.
-    func hubSubscribed(_ filter: String) -> Bool { session?.state.subscriptions[filter] != nil }
+    func hubSubscribed(_ filter: String) -> Bool { session?.state.subscriptions[MQTTFilterKey(filter)] != nil }
 
     /// A PUBACK for a C2D delivery completes the message; true when it was one.
     func hubAcknowledged(packetID: UInt16) -> Bool {

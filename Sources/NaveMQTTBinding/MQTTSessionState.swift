@@ -27,7 +27,8 @@ public struct MQTTSessionState: Sendable {
     }
 
     /// Topic filter → granted maximum QoS (§3.8.4).
-    public private(set) var subscriptions: [String: MQTTQoS] = [:]
+    /// Keyed by the filter's bytes, as the router's trie compares them (`MQTTFilterKey`).
+    public private(set) var subscriptions: [MQTTFilterKey: MQTTQoS] = [:]
     /// In-flight messages, oldest first: redelivery keeps the original order (§4.6).
     public private(set) var inflight: [Inflight] = []
     private var queue: [MQTTPublish] = []
@@ -58,11 +59,12 @@ public struct MQTTSessionState: Sendable {
         var granted: [MQTTSubscription] = []
         codes.reserveCapacity(request.subscriptions.count)
         for subscription in request.subscriptions {
-            if subscriptions[subscription.filter] == nil, subscriptions.count >= limits.subscriptionsPerClientMax {
+            let key = MQTTFilterKey(subscription.filter)
+            if subscriptions[key] == nil, subscriptions.count >= limits.subscriptionsPerClientMax {
                 codes.append(.failure)
                 continue
             }
-            subscriptions[subscription.filter] = subscription.qos
+            subscriptions[key] = subscription.qos
             codes.append(MQTTSubAckReturnCode(granted: subscription.qos))
             granted.append(subscription)
         }
@@ -72,7 +74,7 @@ public struct MQTTSessionState: Sendable {
     /// Applies an UNSUBSCRIBE; returns the filters that were held (the others are ignored,
     /// and UNSUBACK is sent regardless, §3.10.4).
     public mutating func unsubscribe(_ filters: [String]) -> [String] {
-        filters.filter { subscriptions.removeValue(forKey: $0) != nil }
+        filters.filter { subscriptions.removeValue(forKey: MQTTFilterKey($0)) != nil }
     }
 
     // MARK: Outbound QoS 1/2

@@ -142,4 +142,26 @@ struct SessionStateTests {
         #expect(s.subscriptions == ["a": .atMostOnce, "b/#": .exactlyOnce])
         #expect(s.unsubscribe(["a", "zzz"]) == ["a"])
     }
+
+    /// MQTT compares filters byte for byte (§4.7.3 [MQTT-4.7.3-4]); Swift's `String` equality is
+    /// canonical. Keyed by `String`, `é` and `e` + U+0301 were one filter to the session and two
+    /// to the router (found by MQTTBindingFuzz).
+    @Test("canonically equal filters with different bytes are two subscriptions, each counted and removed alone")
+    func filtersCompareBytes() {
+        var limits = MQTTBindingLimits()
+        limits.subscriptionsPerClientMax = 1
+        var session = MQTTSessionState(limits: limits)
+        let composed = "\u{E9}", decomposed = "e\u{301}"
+        #expect(composed == decomposed, "Swift calls them equal")
+        _ = session.subscribe(MQTTSubscribe(packetID: 1, subscriptions: [MQTTSubscription(filter: composed, qos: .atMostOnce)]))
+        let (ack, granted) = session.subscribe(MQTTSubscribe(packetID: 2, subscriptions: [MQTTSubscription(filter: decomposed, qos: .atMostOnce)]))
+        #expect(ack.returnCodes == [.failure] && granted.isEmpty, "the second spelling counts against the limit")
+        limits.subscriptionsPerClientMax = 2
+        var roomy = MQTTSessionState(limits: limits)
+        _ = roomy.subscribe(MQTTSubscribe(packetID: 1, subscriptions: [MQTTSubscription(filter: composed, qos: .atMostOnce),
+                                                                      MQTTSubscription(filter: decomposed, qos: .atLeastOnce)]))
+        #expect(roomy.subscriptions.count == 2)
+        #expect(roomy.unsubscribe([decomposed]) == [decomposed])
+        #expect(roomy.subscriptions.keys.map { Array($0.filter.utf8) } == [Array(composed.utf8)])
+    }
 }

@@ -177,7 +177,7 @@ private struct Connection {
     mutating func deliver(_ publish: MQTTPublish) {
         let matches = router.matches(topic: publish.topic)
         var linear: MQTTQoS?
-        for (filter, qos) in session.subscriptions where MQTTTopic.matches(filter: filter, topicName: publish.topic) {
+        for (key, qos) in session.subscriptions where MQTTTopic.matches(filter: key.filter, topicName: publish.topic) {
             linear = max(linear ?? qos, qos)
         }
         precondition(matches.count <= 1 && matches.first?.qos == linear, "router and session match differently")
