@@ -752,8 +752,8 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
     # that Mosquitto holds until PUBREL, so an acknowledgement the client then sends with that
     # delivery's packet id names a message Nave holds and Mosquitto does not. If the ack is of
     # the wrong kind for it, Nave closes (as Mosquitto closes for a message it holds:
-    # MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC). Taken out:
-    # Mosquitto's PUBREL for that id, and the close.
+    # MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC) and goes on.
+    # Taken out: the close, and what Mosquitto sent from that ack on.
     raw = _view(outcome.nave)
     changed = False
     nave, mosq = dict(nave), dict(mosq)
@@ -766,10 +766,13 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
         ids = delivered & acked
         if not ids:
             continue
+        # Nave stops at that ack; Mosquitto goes on (PUBREL for a PUBREC, then whatever the
+        # client sent after it): what Nave sent must be what Mosquitto sent up to there.
         pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
         trimmed = tuple(p for p in mosq[c][0] if p not in pubrels)
-        if trimmed == nave[c][0]:
-            mosq[c] = (trimmed, mosq[c][1], nave[c][2])
+        shown = nave[c][0]
+        if trimmed[:len(shown)] == shown:
+            mosq[c] = (shown, nave[c][1], nave[c][2])
             changed = True
     return (nave, mosq) if changed else None
 
