@@ -768,10 +768,13 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
             continue
         # Nave stops at that ack; Mosquitto goes on (PUBREL for a PUBREC, then whatever the
         # client sent after it): what Nave sent must be what Mosquitto sent up to there.
+        # Both may have answered a PUBREC for that id with PUBREL (Nave for its delivery,
+        # Mosquitto for an unknown id): those leave both transcripts.
         pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
         trimmed = tuple(p for p in mosq[c][0] if p not in pubrels)
-        shown = nave[c][0]
+        shown = tuple(p for p in nave[c][0] if p not in pubrels)
         if trimmed[:len(shown)] == shown:
+            nave[c] = (shown, nave[c][1], nave[c][2])
             mosq[c] = (shown, nave[c][1], nave[c][2])
             changed = True
     return (nave, mosq) if changed else None
