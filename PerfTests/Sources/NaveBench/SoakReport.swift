@@ -102,8 +102,13 @@ struct SoakSummary: Codable {
     var loadAverageStart: [Double]
     var loadAverageEnd: [Double]
     var loadAverage1Mean: Double
+    /// Seconds from the end of the load until every QoS 1 message was accounted for (or the limit).
+    var drainSeconds: Double
     /// The broker's own counters, from its "node stopped" log line.
     var brokerStatistics: String?
+    /// QoS 1 messages the broker dropped from full offline queues (mqtt.sessionQueuedMessagesMax,
+    /// by design): a loss above this number was not announced by the broker.
+    var brokerQueuedDropped: Int?
     var passed: Bool
     var failures: [String]
 
@@ -140,6 +145,7 @@ struct SoakSummary: Codable {
             lines.append("silent client closed \(String(format1: low))–\(String(format1: high)) s after CONNACK")
         }
         lines.append("load average start \(loadAverageStart), end \(loadAverageEnd), mean 1-min \(String(format1: loadAverage1Mean))")
+        lines.append("drain: \(String(format1: drainSeconds)) s")
         if let brokerStatistics { lines.append("broker: \(brokerStatistics)") }
         lines.append(passed ? "PASSED" : "FAILED: \(failures.joined(separator: "; "))")
         return lines

@@ -26,7 +26,7 @@ extension SoakRun {
                 latencyQoS0: LatencyPercentiles(fleet.latency[0]), latencyQoS1: LatencyPercentiles(fleet.latency[1]),
                 errors: fleet.errors, errorExamples: fleet.errorExamples, events: fleet.events,
                 silentCloseSecondsMin: silent.max > 0 ? silent.min : nil, silentCloseSecondsMax: silent.max > 0 ? silent.max : nil,
-                loadAverageStart: [], loadAverageEnd: [], loadAverage1Mean: 0, brokerStatistics: nil, passed: false, failures: [])
+                loadAverageStart: [], loadAverageEnd: [], loadAverage1Mean: 0, drainSeconds: 0, brokerStatistics: nil, brokerQueuedDropped: nil, passed: false, failures: [])
         }
         var summary = counts
         for (index, worker) in workers.enumerated() {
@@ -44,6 +44,10 @@ extension SoakRun {
         workers.forEach { $0.stop() }
         close(fleet)
         summary.brokerStatistics = stopBroker(broker)
+        summary.brokerQueuedDropped = summary.brokerStatistics.flatMap { statistics in
+            statistics.range(of: "queuedDropped=").flatMap { Int(statistics[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+        summary.drainSeconds = drainSeconds
 
         summary.loadSeconds = load.seconds
         summary.connectionsTarget = command.connections
@@ -57,7 +61,10 @@ extension SoakRun {
         summary.loadAverageEnd = LoadAverage.read()
         summary.loadAverage1Mean = samples.isEmpty ? 0 : samples.reduce(0) { $0 + $1.loadAverage1 } / Double(samples.count)
 
-        if summary.lostQoS1 > 0 { failures.append("\(summary.lostQoS1) QoS 1 messages lost (drain \(String(format1: drainSeconds)) s)") }
+        if summary.lostQoS1 > 0 {
+            failures.append("\(summary.lostQoS1) QoS 1 messages lost (drain \(String(format1: drainSeconds)) s; "
+                + "the broker counted \(summary.brokerQueuedDropped.map(String.init) ?? "?") dropped from full offline queues)")
+        }
         if summary.misroutedQoS1 > 0 { failures.append("\(summary.misroutedQoS1) QoS 1 deliveries misrouted") }
         if !summary.errors.isEmpty { failures.append("unexpected errors: \(summary.errors.values.reduce(0, +))") }
         if summary.connectionsHeldMax < command.connections - 5 {
