@@ -44,6 +44,7 @@ final class SoakClient: ConnectionHandler {
     /// CONNACKs received over the client's life (a resumed session must say "present").
     private(set) var connAcks = 0
     var connAckNanos: Int64 = 0
+    var subAckNanos: Int64 = 0
     /// The harness closed this connection on purpose (churn, stop): not an error.
     var closeRequested = false
     /// A reconnect is scheduled or under way.
@@ -223,6 +224,7 @@ final class SoakClient: ConnectionHandler {
                 return
             }
             isReady = true
+            subAckNanos = now
             fleet.subscribed(self)
         default:
             fleet.error("protocol", "\(clientID): unexpected packet type \(bytes[0] >> 4)")

@@ -54,6 +54,8 @@ struct SoakCommand: ParsableCommand {
     var garbageEvery = 5.0
     @Option(help: "Keep-alive of the client that goes silent after CONNACK.")
     var silentKeepalive = 2
+    @Option(help: "Seconds after its SUBACK by which the broker must have closed the subscriber that never reads.")
+    var stuckReaderLimit = 120.0
     @Option(help: "At most this many seconds for the QoS 1 drain at the end.")
     var drainSeconds = 30.0
     @Option(help: "Broker port.")
@@ -87,6 +89,7 @@ struct SoakCommand: ParsableCommand {
         plan.floodSeconds = floodSeconds
         plan.garbageEverySeconds = garbageEvery
         plan.silentKeepAliveSeconds = UInt16(silentKeepalive)
+        plan.stuckReaderLimitSeconds = stuckReaderLimit
         return plan
     }
 

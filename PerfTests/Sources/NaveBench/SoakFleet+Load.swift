@@ -194,6 +194,14 @@ extension SoakFleet {
             error("garbageNotRejected", "garbage variant \(garbage.garbageVariant) still connected after 5 s")
             garbage.drop()
         }
+        for client in misbehaving where client.kind == .stuckReader && client.isReady {
+            let limit = Int64(plan.stuckReaderLimitSeconds * 1e9)
+            if now - client.subAckNanos > limit {
+                error("slowConsumerNotClosed", "\(client.clientID) (never reads) still connected \(limit / 1_000_000_000) s after SUBACK")
+                client.drop()
+                reconnect(client, after: 5)
+            }
+        }
         for client in misbehaving where client.kind == .silent && client.hasConnAck {
             let limit = Int64((1.5 * Double(client.keepAliveSeconds) + 10) * 1e9)
             if now - client.connAckNanos > limit {

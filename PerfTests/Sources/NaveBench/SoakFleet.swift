@@ -23,6 +23,10 @@ struct SoakPlan {
     var floodSeconds = 3.0
     var garbageEverySeconds = 5.0
     var silentKeepAliveSeconds: UInt16 = 2
+    /// The stuck reader must be closed by the broker within this time after its SUBACK: its
+    /// buffers fill within a flood burst or a minute of telemetry, and the broker closes a
+    /// subscriber backed up for mqtt.slowConsumerTimeoutMillis (30 s).
+    var stuckReaderLimitSeconds = 120.0
     /// Concurrent connects (set-up and reconnects).
     var connectWindow = 200
 

@@ -109,6 +109,8 @@ struct SoakSummary: Codable {
     /// QoS 1 messages the broker dropped from full offline queues (mqtt.sessionQueuedMessagesMax,
     /// by design): a loss above this number was not announced by the broker.
     var brokerQueuedDropped: Int?
+    /// Connections the broker closed and logged at notice level, by reason (up to its first ':').
+    var brokerCloseReasons: [String: Int]
     var passed: Bool
     var failures: [String]
 
@@ -147,6 +149,7 @@ struct SoakSummary: Codable {
         lines.append("load average start \(loadAverageStart), end \(loadAverageEnd), mean 1-min \(String(format1: loadAverage1Mean))")
         lines.append("drain: \(String(format1: drainSeconds)) s")
         if let brokerStatistics { lines.append("broker: \(brokerStatistics)") }
+        lines.append("broker closed: " + Self.counts(brokerCloseReasons))
         lines.append(passed ? "PASSED" : "FAILED: \(failures.joined(separator: "; "))")
         return lines
     }

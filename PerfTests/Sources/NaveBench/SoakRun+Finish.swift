@@ -26,7 +26,7 @@ extension SoakRun {
                 latencyQoS0: LatencyPercentiles(fleet.latency[0]), latencyQoS1: LatencyPercentiles(fleet.latency[1]),
                 errors: fleet.errors, errorExamples: fleet.errorExamples, events: fleet.events,
                 silentCloseSecondsMin: silent.max > 0 ? silent.min : nil, silentCloseSecondsMax: silent.max > 0 ? silent.max : nil,
-                loadAverageStart: [], loadAverageEnd: [], loadAverage1Mean: 0, drainSeconds: 0, brokerStatistics: nil, brokerQueuedDropped: nil, passed: false, failures: [])
+                loadAverageStart: [], loadAverageEnd: [], loadAverage1Mean: 0, drainSeconds: 0, brokerStatistics: nil, brokerQueuedDropped: nil, brokerCloseReasons: [:], passed: false, failures: [])
         }
         var summary = counts
         for (index, worker) in workers.enumerated() {
@@ -43,7 +43,7 @@ extension SoakRun {
         }
         workers.forEach { $0.stop() }
         close(fleet)
-        summary.brokerStatistics = stopBroker(broker)
+        (summary.brokerStatistics, summary.brokerCloseReasons) = stopBroker(broker)
         summary.brokerQueuedDropped = summary.brokerStatistics.flatMap { statistics in
             statistics.range(of: "queuedDropped=").flatMap { Int(statistics[$0.upperBound...].prefix { $0.isNumber }) }
         }
@@ -75,14 +75,21 @@ extension SoakRun {
         return summary
     }
 
-    /// SIGTERM; returns the broker's counters from its "node stopped" log line.
-    private func stopBroker(_ broker: BrokerProcess) -> String? {
+    /// SIGTERM; returns the broker's counters from its "node stopped" log line, and the
+    /// reasons of the closes it logged ("… reason=slow consumer: … [NaveBroker] connection closed").
+    private func stopBroker(_ broker: BrokerProcess) -> (statistics: String?, closeReasons: [String: Int]) {
         if let exit = broker.exitDescription(), exit != "stopped" { failures.append("the broker exited: \(exit)") }
         broker.stop()
-        let text = (try? String(contentsOfFile: broker.stderrPath, encoding: .utf8)) ?? ""
-        guard let line = text.split(separator: "\n").last(where: { $0.contains("node stopped") }),
-              let range = line.range(of: "statistics=") else { return nil }
-        return String(line[range.lowerBound...])
+        let lines = ((try? String(contentsOfFile: broker.stderrPath, encoding: .utf8)) ?? "").split(separator: "\n")
+        var reasons: [String: Int] = [:]
+        for line in lines where line.hasSuffix("connection closed") {
+            guard let start = line.range(of: "reason=") else { continue }
+            let reason = line[start.upperBound...].prefix { $0 != ":" && $0 != "[" }
+            reasons[reason.trimmingCharacters(in: .whitespaces), default: 0] += 1
+        }
+        guard let line = lines.last(where: { $0.contains("node stopped") }),
+              let range = line.range(of: "statistics=") else { return (nil, reasons) }
+        return (String(line[range.lowerBound...]), reasons)
     }
 
     /// DISCONNECT every client; resets those still open after 10 s: every connection must be
