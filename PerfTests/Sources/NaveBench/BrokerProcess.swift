@@ -135,6 +135,16 @@ final class BrokerProcess {
         ChildProcesses.waitUntilIdle(pid: pid, timeoutSeconds: timeoutSeconds)
     }
 
+    /// nil while the broker runs; how it ended once it has exited (it is then reaped).
+    func exitDescription() -> String? {
+        guard !reaped else { return "stopped" }
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        reaped = true
+        ChildProcesses.forget(pid)
+        return ServerProcess.describe(status: status)
+    }
+
     func stop() {
         guard !reaped else { return }
         ChildProcesses.terminate(pid, graceSeconds: 10)

@@ -43,6 +43,7 @@ struct MQTTWorkerCommand: ParsableCommand {
         }
         let started = monotonicSeconds()
         var lastPing = started
+        var lastStatus = started
         var reported = false
         while monotonicSeconds() - started < maxSeconds {
             let (acked, failed, refused, closed, error) = loop.submitAndWait {
@@ -53,6 +54,13 @@ struct MQTTWorkerCommand: ParsableCommand {
                 print("ready connected=\(acked) failed=\(failed + refused) closed=\(closed) error=\(error ?? "-")")
                 fflush(nil)
                 reported = true
+                lastStatus = 0
+            }
+            // A status line at once and every 10 s: a soak reads the latest one for the connections held.
+            if reported, monotonicSeconds() - lastStatus >= 10 {
+                lastStatus = monotonicSeconds()
+                print("status open=\(acked - closed) connected=\(acked) failed=\(failed + refused) closed=\(closed) error=\(error ?? "-")")
+                fflush(nil)
             }
             // PINGREQ at most every 50 s: keeps the 60 s keep-alive satisfied in long runs.
             if monotonicSeconds() - lastPing > 50 {
@@ -72,12 +80,13 @@ final class WorkerProcess {
     private var reaped = false
 
     init(port: Int, count: Int, sources: [SocketAddress], perSource: Int, idPrefix: String, keepalive: Int,
-         connectWindow: Int, logDirectory: String) throws {
+         connectWindow: Int, logDirectory: String, maxSeconds: Double = 900) throws {
         stdoutPath = "\(logDirectory)/worker-\(idPrefix).out"
         var executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var arguments = [executable, "mqtt-worker", "--port", "\(port)", "--count", "\(count)",
                          "--sources", sources.map(\.host).joined(separator: ","), "--per-source", "\(perSource)",
-                         "--keepalive", "\(keepalive)", "--id-prefix", idPrefix, "--connect-window", "\(connectWindow)"]
+                         "--keepalive", "\(keepalive)", "--id-prefix", idPrefix, "--connect-window", "\(connectWindow)",
+                         "--max-seconds", "\(maxSeconds)"]
         if access("/usr/bin/setpriv", X_OK) == 0 {
             arguments = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] + arguments
             executable = "/usr/bin/setpriv"
@@ -110,6 +119,30 @@ final class WorkerProcess {
             usleep(50_000)
         }
         throw BrokerProcess.Failure(description: "load worker not ready within \(timeoutSeconds) s")
+    }
+
+    /// The fields of the worker's latest "status" line (every 10 s once ready), nil before the first.
+    func latestStatus() -> [String: Int]? {
+        guard let text = try? String(contentsOfFile: stdoutPath, encoding: .utf8),
+              let line = text.split(separator: "\n").last(where: { $0.hasPrefix("status ") }) else { return nil }
+        var values: [String: Int] = [:]
+        for field in line.split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
+        }
+        return values
+    }
+
+    /// Whether the worker process is still running (reaps it if it exited).
+    var isRunning: Bool {
+        guard !reaped else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            reaped = true
+            ChildProcesses.forget(pid)
+            return false
+        }
+        return true
     }
 
     func stop() {
