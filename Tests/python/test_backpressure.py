@@ -1,5 +1,6 @@
 """Slow consumers: a subscriber that stops reading is cut off after the slow-consumer timeout,
 its publishers are slowed (not failed) meanwhile, and other subscribers keep being served."""
+import os
 import queue
 import socket
 import threading
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from conftest import Broker
-from mqtt_helpers import Client, connect_packet, raw_socket
+from mqtt_helpers import Client, connect_packet, publish_packet, raw_socket
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +99,35 @@ def test_publishers_held_by_a_full_queue_are_woken_as_it_drains(small_queue_brok
     subscriber.close()
     for p in publishers:
         p.close()
+
+
+def open_sockets(pid):
+    return sum(1 for fd in os.listdir(f"/proc/{pid}/fd") if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
+
+
+def test_slow_consumer_close_releases_its_socket_while_bytes_are_queued(tight_broker):
+    # Found by nave-bench soak: a subscriber closed as a slow consumer kept its socket (and
+    # the bytes queued for it) for as long as it stayed connected, because the close waited to
+    # flush bytes the peer never reads. The broker must let go of the socket at once.
+    port, pid = tight_broker.port, tight_broker.process.pid
+    topic = "slow/socket"
+    before = open_sockets(pid)
+    stuck = raw_socket(port)
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.sendall(connect_packet("stuck-socket", clean=True))
+    assert stuck.recv(4) == b"\x20\x02\x00\x00"
+    stuck.sendall(subscribe_packet(1, topic, 0))
+    assert stuck.recv(5) == b"\x90\x03\x00\x01\x00"
+    publisher = raw_socket(port)
+    publisher.sendall(connect_packet("socket-flooder", clean=True))
+    assert publisher.recv(4) == b"\x20\x02\x00\x00"
+    payload = publish_packet(topic, b"x" * 8192)
+    for _ in range(1000):   # 8 MB: far more than the stuck reader's buffers take
+        publisher.sendall(payload)
+    assert open_sockets(pid) == before + 2
+    deadline = time.monotonic() + 10   # slow-consumer timeout 1 s, housekeeping ≤ 1 s
+    while open_sockets(pid) > before + 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert open_sockets(pid) == before + 1, "the slow consumer's socket is still open in the broker"
+    assert "slow consumer" in tight_broker.log_text()
+    publisher.close(); stuck.close()
