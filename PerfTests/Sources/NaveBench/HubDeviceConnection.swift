@@ -24,7 +24,7 @@ final class HubDeviceConnection: ConnectionHandler {
     /// Send time by packet id or `$rid`, modulo `sendTimesCount` (windows are at most that big).
     private var sendTimes: [Int64] = []
     static let sendTimesCount = 1024
-    private var carry: [UInt8] = []
+    private var splitter = MQTTPacketSplitter()
 
     init(fleet: HubFleet, index: Int, connectPacket: [UInt8]) {
         self.fleet = fleet
@@ -41,35 +41,12 @@ final class HubDeviceConnection: ConnectionHandler {
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         let now = monotonicNanos()
-        if carry.isEmpty {
-            let consumed = process(bytes, connection: connection, now: now)
-            if consumed < bytes.count { carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
-        } else {
-            carry.append(contentsOf: bytes)
-            let consumed = carry.withUnsafeBytes { process($0, connection: connection, now: now) }
-            carry.removeSubrange(0..<consumed)
+        splitter.feed(bytes) { packet, headerBytes in
+            handle(packet, headerBytes: headerBytes, connection: connection, now: now)
+            return true
         }
     }
 
-    /// Handles every whole packet at the start of `bytes`; returns the bytes consumed.
-    private func process(_ bytes: UnsafeRawBufferPointer, connection: Connection, now: Int64) -> Int {
-        var offset = 0
-        while bytes.count - offset >= 2 {
-            // Fixed header: type and flags, then 1–4 bytes of remaining length (MQTT 3.1.1 §2.2.3).
-            var length = 0, headerBytes = 1, complete = false
-            while headerBytes <= 4, offset + headerBytes < bytes.count {
-                let byte = bytes[offset + headerBytes]
-                length |= Int(byte & 0x7F) << (7 * (headerBytes - 1))
-                headerBytes += 1
-                if byte & 0x80 == 0 { complete = true; break }
-            }
-            guard complete, bytes.count - offset >= headerBytes + length else { break }
-            handle(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + headerBytes + length)]),
-                   headerBytes: headerBytes, connection: connection, now: now)
-            offset += headerBytes + length
-        }
-        return offset
-    }
 
     private func handle(_ packet: UnsafeRawBufferPointer, headerBytes: Int, connection: Connection, now: Int64) {
         switch packet[0] >> 4 {

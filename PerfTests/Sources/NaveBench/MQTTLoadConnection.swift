@@ -4,7 +4,7 @@ import NaveMQTT
 /// One simulated MQTT 3.1.1 client of a fleet. Control packets (CONNACK, SUBACK) are decoded
 /// with NaveMQTT's `MQTTFrameDecoder.decode`; PUBLISH and PUBACK, the steady state, are framed
 /// and read in place (topic skipped, packet identifier and send time read), so receiving
-/// allocates nothing per message. Bytes of a packet split across reads wait in `carry`.
+/// allocates nothing per message. Bytes of a packet split across reads wait in its `MQTTPacketSplitter`.
 final class MQTTLoadConnection: ConnectionHandler {
     enum Role { case publisher, subscriber, idle }
 
@@ -21,7 +21,7 @@ final class MQTTLoadConnection: ConnectionHandler {
     /// QoS 1 PUBLISHes sent and not yet acknowledged.
     private(set) var inFlight = 0
     private var nextPacketID: UInt16 = 1
-    private var carry: [UInt8] = []
+    private var splitter = MQTTPacketSplitter()
 
     init(fleet: MQTTFleet, role: Role, clientID: String, filter: String?, topicIndex: Int) {
         self.fleet = fleet
@@ -42,38 +42,13 @@ final class MQTTLoadConnection: ConnectionHandler {
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         let now = monotonicNanos()
-        if carry.isEmpty {
-            let consumed = process(bytes, connection: connection, now: now)
-            if consumed < bytes.count { carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
-        } else {
-            carry.append(contentsOf: bytes)
-            let consumed = carry.withUnsafeBytes { process($0, connection: connection, now: now) }
-            carry.removeSubrange(0..<consumed)
+        splitter.feed(bytes) { packet, headerBytes in
+            handle(packet, headerBytes: headerBytes, connection: connection, now: now)
+            return true
         }
         if role == .subscriber { fleet.replenish(now: now) }
     }
 
-    /// Handles every whole packet at the start of `bytes`; returns the bytes consumed.
-    private func process(_ bytes: UnsafeRawBufferPointer, connection: Connection, now: Int64) -> Int {
-        var offset = 0
-        while bytes.count - offset >= 2 {
-            // Fixed header: type and flags, then 1–4 bytes of remaining length (§2.2.3).
-            var length = 0
-            var headerBytes = 1
-            var complete = false
-            while headerBytes <= 4, offset + headerBytes < bytes.count {
-                let byte = bytes[offset + headerBytes]
-                length |= Int(byte & 0x7F) << (7 * (headerBytes - 1))
-                headerBytes += 1
-                if byte & 0x80 == 0 { complete = true; break }
-            }
-            guard complete, bytes.count - offset >= headerBytes + length else { break }
-            let packet = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + headerBytes + length)])
-            handle(packet, headerBytes: headerBytes, connection: connection, now: now)
-            offset += headerBytes + length
-        }
-        return offset
-    }
 
     private func handle(_ packet: UnsafeRawBufferPointer, headerBytes: Int, connection: Connection, now: Int64) {
         let first = packet[0]

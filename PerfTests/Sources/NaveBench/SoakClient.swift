@@ -60,7 +60,7 @@ final class SoakClient: ConnectionHandler {
     private var nextPacketID: UInt16 = 1
     /// Sequence number by packet identifier (mod 256): the in-flight window stays far below.
     private var sequenceByPacketID = [Int](repeating: -1, count: 256)
-    private var carry: [UInt8] = []
+    private var splitter = MQTTPacketSplitter()
 
     init(fleet: SoakFleet, kind: Kind, clientID: String, index: Int, qos: MQTTQoS, filter: String? = nil,
          stream: Stream = .none, cleanSession: Bool, keepAliveSeconds: UInt16, source: SocketAddress) {
@@ -95,7 +95,7 @@ final class SoakClient: ConnectionHandler {
     func connectionActive(_ connection: Connection) {
         self.connection = connection
         closeRequested = false
-        carry.removeAll(keepingCapacity: true)
+        splitter.reset()
         if kind == .garbage, garbageVariant == 0 {
             // Reserved packet type 0 instead of CONNECT (§2.2.1, §4.8): the server must close.
             [UInt8]([0x00, 0x00, 0xDE, 0xAD]).withUnsafeBytes { connection.write($0) }
@@ -109,13 +109,9 @@ final class SoakClient: ConnectionHandler {
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         let now = monotonicNanos()
-        if carry.isEmpty {
-            let consumed = process(bytes, connection: connection, now: now)
-            if consumed < bytes.count { carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...])) }
-        } else {
-            carry.append(contentsOf: bytes)
-            let consumed = carry.withUnsafeBytes { process($0, connection: connection, now: now) }
-            carry.removeSubrange(0..<consumed)
+        splitter.feed(bytes) { packet, headerBytes in
+            handle(packet, headerBytes: headerBytes, connection: connection, now: now)
+            return connection.isOpen
         }
     }
 
@@ -128,28 +124,6 @@ final class SoakClient: ConnectionHandler {
         fleet.clientClosed(self, reason: reason, hadConnAck: hadConnAck)
     }
 
-    /// Handles every whole packet at the start of `bytes`; returns the bytes consumed.
-    private func process(_ bytes: UnsafeRawBufferPointer, connection: Connection, now: Int64) -> Int {
-        var offset = 0
-        while bytes.count - offset >= 2 {
-            // Fixed header: type and flags, then 1–4 bytes of remaining length (§2.2.3).
-            var length = 0
-            var headerBytes = 1
-            var complete = false
-            while headerBytes <= 4, offset + headerBytes < bytes.count {
-                let byte = bytes[offset + headerBytes]
-                length |= Int(byte & 0x7F) << (7 * (headerBytes - 1))
-                headerBytes += 1
-                if byte & 0x80 == 0 { complete = true; break }
-            }
-            guard complete, bytes.count - offset >= headerBytes + length else { break }
-            let packet = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + headerBytes + length)])
-            handle(packet, headerBytes: headerBytes, connection: connection, now: now)
-            offset += headerBytes + length
-            if !connection.isOpen { return bytes.count }
-        }
-        return offset
-    }
 
     private func handle(_ packet: UnsafeRawBufferPointer, headerBytes: Int, connection: Connection, now: Int64) {
         switch packet[0] >> 4 {
