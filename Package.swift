@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveModel", "NaveAuth"]),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
-        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT"], swiftSettings: hotPathSettings),
+        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding"], swiftSettings: hotPathSettings),
 
         // Layer 5: durable stores behind NaveCore's ports (SQLite through GRDB).
         .target(
@@ -120,7 +120,7 @@ let package = Package(
         .target(name: "NaveTestSupport", dependencies: ["NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
-        .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT"]),
+        .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel"]),

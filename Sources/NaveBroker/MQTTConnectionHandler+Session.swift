@@ -3,6 +3,7 @@ import NaveCore
 import NaveIO
 import NaveMQTT
 import NaveMQTTBinding
+import NaveModel
 
 /// Opening, taking over, resuming and ending sessions (§3.1.2.4, §3.1.4).
 extension MQTTConnectionHandler {
@@ -64,7 +65,8 @@ extension MQTTConnectionHandler {
                 refuse(.unacceptableProtocolVersion, reason: "MQTT 3.1 on a device listener")
                 return false
             }
-            if let will = connect.will, let refusal = hubWillRefusal(will, grant: grant) {
+            let device = HubDevice(grant: grant)
+            if let will = connect.will, let refusal = device.channel.willRefusal(will) {
                 refuse(.notAuthorized, reason: refusal)
                 return false
             }
@@ -74,12 +76,12 @@ extension MQTTConnectionHandler {
                 refuse(.notAuthorized, reason: "revoked while connecting")
                 return false
             }
-            self.grant = grant
+            hubDevice = device
             if let expiresAt = grant.expiresAt {
                 tokenDeadlineNanos = connection.loop.nowNanos + (expiresAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch) * 1_000_000
             }
             // CleanSession=1 ends the device's stored session (§3.1.2.4).
-            if connect.cleanSession { gate.hub?.sessions.update(grant.identity.description, to: []) }
+            if connect.cleanSession { gate.hub?.recordDeviceSubscriptions(grant.identity, []) }
             return true
         }
     }
@@ -119,9 +121,8 @@ extension MQTTConnectionHandler {
             for packet in session.state.redeliveries() { send(packet) }
         }
         pumpSessionQueue()
-        if let grant, let hub = gate?.hub,
-           hubSubscribed(IoTHubTopic.cloudToDeviceFilter(deviceID: grant.identity.deviceID, moduleID: grant.identity.moduleID)) {
-            hub.cloudToDevice.deviceReady(grant.identity)
+        if let hubDevice, let hub = gate?.hub, hubDevice.channel.takesCloudToDevice(session.state) {
+            hub.cloudToDeviceReady(hubDevice.channel.identity)
         }
         logger.debug("session opened", metadata: logContext(["sessionPresent": "\(present)", "clean": "\(session.cleanSession)"]))
         connection.resumeReading()
@@ -161,18 +162,17 @@ extension MQTTConnectionHandler {
             endSession(session, generation: sessionGeneration)
         }
         if reason.publishesWill, let will {
-            if let grant, let hub = gate?.hub {
+            if let hubDevice, let hub = gate?.hub {
                 // A device the hub revoked (disabled, deleted, rekeyed) sends nothing more.
-                if case .credentialsRevoked = reason {} else { publishHubWill(will, grant: grant, hub: hub) }
+                if case .credentialsRevoked = reason {} else { publishHubWill(will, device: hubDevice, hub: hub) }
             } else {
                 publishWill(will)
             }
         }
         will = nil
-        if let grant {
+        if let grant = hubDevice?.grant {
             grant.presence.unregister(self, as: grant.identity, at: grant.clock.now())
-            gate?.hub?.cloudToDevice.deviceGone(grant.identity)
-            hubInFlight.removeAll()
+            gate?.hub?.deviceDisconnected(grant.identity)
         }
     }
 

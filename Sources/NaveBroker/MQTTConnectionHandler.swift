@@ -14,16 +14,13 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     let home: BrokerLoop
     /// Who may connect here; nil admits anyone (the plain broker listener).
     let gate: ListenerGate?
-    /// The hub identity this connection authenticated as, once accepted.
-    var grant: HubGrant?
+    /// The hub device this connection authenticated as, once accepted.
+    var hubDevice: HubDevice?
     /// A general broker client's identity and rules when an ACL file is configured; nil
     /// otherwise (nothing is checked).
     var aclSubject: ACLSubject?
     /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
     var tokenDeadlineNanos = Int64.max
-    /// Hub deliveries awaiting the device's PUBACK: packet id → C2D lock token.
-    var hubInFlight: [UInt16: String] = [:]
-    var hubPacketIDCounter: UInt16 = 0
     /// Hub operations of this device under way (`runForDevice`), at most
     /// `deviceOperationsInFlightMax`.
     var deviceOperationsInFlight = 0
@@ -156,7 +153,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     }
 
     private func handle(_ packet: MQTTPacket) {
-        if grant != nil, case .puback(let packetID) = packet, hubAcknowledged(packetID: packetID) {
+        if hubDevice != nil, case .puback(let packetID) = packet, hubAcknowledged(packetID: packetID) {
             machine.noteActivity(nowNanos: connection.loop.nowNanos)
             return
         }
@@ -182,7 +179,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         case .openSession(let connect):
             openSession(connect)
         case .route(let publish, let ack):
-            if let grant, let hub = gate?.hub { return hubPublish(publish, ack: ack, grant: grant, hub: hub) }
+            if let hubDevice, let hub = gate?.hub { return hubPublish(publish, ack: ack, device: hubDevice, hub: hub) }
             if let aclSubject, !aclSubject.mayPublish(publish.topic) { return publishDenied(publish, ack: ack) }
             routePublish(publish)
             if let ack { send(ack) }
@@ -190,12 +187,12 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
             lastDrainNanos = connection.loop.nowNanos
             pumpSessionQueue()
         case .subscribe(let ack, let granted):
-            if let grant, let hub = gate?.hub { return hubSubscribe(ack: ack, granted: granted, grant: grant, hub: hub) }
+            if let hubDevice, let hub = gate?.hub { return hubSubscribe(ack: ack, granted: granted, device: hubDevice, hub: hub) }
             if let aclSubject, let session { return subscribeChecked(ack: ack, granted: granted, subject: aclSubject, session: session) }
             subscribe(ack: ack, granted: granted)
         case .unsubscribe(let removed, let ack):
-            if let grant, let hub = gate?.hub {
-                hub.sessions.update(grant.identity.description, to: hubSubscriptionSet(grant))
+            if let hubDevice, let hub = gate?.hub, let session {
+                hub.recordDeviceSubscriptions(hubDevice.channel.identity, hubDevice.channel.subscriptions(in: session.state))
             } else if let session {
                 broker.removeSubscriptions(removed, for: session)
             }

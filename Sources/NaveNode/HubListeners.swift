@@ -1,5 +1,4 @@
 import Logging
-import NaveCore
 import NaveBroker
 import NaveCore
 import NaveIO
@@ -9,13 +8,10 @@ import NaveStore
 /// Builds the hub's listeners: devices over MQTT/TLS, and HTTPS carrying the REST service API
 /// and MQTT over WebSockets (`/$iothub/websocket`, subprotocol `mqtt`, contract §1.1) — both
 /// MQTT paths through the same authenticated broker handler, which hands device traffic to one
-/// hub façade (`core`). Its direct methods time out on loop 0's timing wheel; telemetry is
-/// discarded until the events endpoint is wired.
+/// hub façade. The REST API talks to the same façade.
 struct HubListeners {
     let resources: HubResources
     let hub: Hub
-    /// Direct methods: the device listeners deliver calls, the REST API makes them.
-    let methods: DirectMethods
     let broker: Broker
     let logger: Logger
     private var deviceGate: ListenerGate {
@@ -35,10 +31,7 @@ struct HubListeners {
         let mqtt = WebSocketEndpoint(subprotocol: "mqtt", frameBytesMax: broker.maximumPacketBytes + 16) {
             broker.makeHandler(for: $0, gate: gate)
         }
-        let responder = ServiceAPI(registry: hub.registry, hostName: hub.hostName, clock: hub.clock, logger: logger,
-                                   events: resources.events, checkpoints: SQLiteCheckpointStore(database: resources.database),
-                                   twins: resources.twins, methods: methods,
-                                   cloudToDevice: hub.cloudToDevice as? CloudToDeviceQueues, telemetry: hub.telemetry)
+        let responder = ServiceAPI(hub: hub, logger: logger)
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }

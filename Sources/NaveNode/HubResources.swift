@@ -86,11 +86,13 @@ public final class HubResources: Sendable {
     }
 
     /// The façade over these resources, its timers on `scheduler`.
-    func makeHub(scheduler: any HubScheduler, methods: DirectMethods) -> Hub {
+    func makeHub(scheduler: any HubScheduler) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
                                                 clock: clock, scheduler: scheduler, random: SystemRandom())
-        return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry, sessions: sessions,
-            twins: twins, methods: methods, cloudToDevice: cloudToDevice)
+        let methods = DirectMethods(registry: registry, scheduler: scheduler, random: SystemRandom())
+        let events = EventReader(source: events, checkpoints: SQLiteCheckpointStore(database: database), scheduler: scheduler)
+        return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
+                   sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

@@ -60,10 +60,9 @@ public final class NaveServer: Sendable {
             var hub: Hub?
             if let resources {
                 let scheduler = LoopScheduler(loop: group.loops[0])
-                let methods = DirectMethods(registry: resources.registry, scheduler: scheduler, random: SystemRandom())
-                let built = resources.makeHub(scheduler: scheduler, methods: methods)
+                let built = resources.makeHub(scheduler: scheduler)
                 hub = built
-                let listeners = HubListeners(resources: resources, hub: built, methods: methods, broker: broker, logger: logger)
+                let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {
                     try listeners.listenForDevices(on: $0.socketAddress!, group: group, tls: false)

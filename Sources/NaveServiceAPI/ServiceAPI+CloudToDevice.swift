@@ -6,7 +6,7 @@ import NaveModel
 /// and Nave's own send for back ends without AMQP (the CLI).
 extension ServiceAPI {
     func serveCloudToDevice(_ route: CloudToDeviceRoute, _ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
-        guard let queues = cloudToDevice else { throw .serviceUnavailable("Cloud-to-device messaging is not available on this hub.") }
+        let queues = hub.cloudToDevice
         switch route {
         case .purge(let deviceID):
             let purged = try await queues.purge(IdentityKey(deviceID: deviceID))

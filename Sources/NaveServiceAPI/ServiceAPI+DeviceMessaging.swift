@@ -14,34 +14,24 @@ extension ServiceAPI {
         }
         switch route {
         case .telemetry:
-            guard let telemetry else { throw .serviceUnavailable("Telemetry is not available on this hub.") }
-            guard request.body.count <= DeviceMessage.telemetryBodyBytesMax else {
-                throw .messageTooLarge(sizeBytes: request.body.count, sizeBytesMax: DeviceMessage.telemetryBodyBytesMax)
-            }
             let message = DeviceMessageHeaders.telemetry(request.head.headers, body: request.body)
             // 204 only once the event is durable, as MQTT's PUBACK (DESIGN: durable acknowledgement).
-            try await telemetry.append(TelemetryEvent(deviceID: key.deviceID, enqueuedTime: clock.now(), authMethod: "sas",
-                                                      message: message))
+            try await hub.acceptTelemetry(message, from: key, authMethod: "sas")
             return HTTPResponse(status: 204)
         case .receive:
-            guard let locked = try queues().receive(key) else { return HTTPResponse(status: 204) }
+            guard let locked = try hub.cloudToDevice.receive(key) else { return HTTPResponse(status: 204) }
             return HTTPResponse(status: 200, headers: DeviceMessageHeaders.cloudToDevice(locked), body: locked.message.body)
         case .settle(_, let lockToken):
             // IoT Hub's reject is the same DELETE with a bare `reject` query item.
             if query.contains(where: { $0.name == "reject" }) {
-                try await queues().reject(key, lockToken: Self.unquoted(lockToken))
+                try await hub.cloudToDevice.reject(key, lockToken: Self.unquoted(lockToken))
             } else {
-                try await queues().complete(key, lockToken: Self.unquoted(lockToken))
+                try await hub.cloudToDevice.complete(key, lockToken: Self.unquoted(lockToken))
             }
             return HTTPResponse(status: 204)
         case .abandon(_, let lockToken):
-            try await queues().abandon(key, lockToken: Self.unquoted(lockToken))
+            try await hub.cloudToDevice.abandon(key, lockToken: Self.unquoted(lockToken))
             return HTTPResponse(status: 204)
         }
-    }
-
-    private func queues() throws(HubError) -> CloudToDeviceQueues {
-        guard let cloudToDevice else { throw .serviceUnavailable("Cloud-to-device messaging is not available on this hub.") }
-        return cloudToDevice
     }
 }

@@ -8,9 +8,8 @@ import NaveModel
 /// 404103 or 504101 reaches the caller as it is.
 extension ServiceAPI {
     func invokeMethod(on key: IdentityKey, _ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
-        guard let methods else { throw .serviceUnavailable("Direct methods are not available on this hub.") }
         let call = try MethodCallBody(request.body)
-        let result = try await methods.invoke(key, method: call.methodName, payload: call.payload,
+        let result = try await hub.methods.invoke(key, method: call.methodName, payload: call.payload,
                                               responseTimeoutSeconds: call.responseTimeoutSeconds,
                                               connectTimeoutSeconds: call.connectTimeoutSeconds)
         // `{"status":n,"payload":…}` (§4.3 CloudToDeviceMethodResult): the payload is one JSON

@@ -90,6 +90,6 @@ extension ServiceAPI {
         let presence = registry.connections.presence(of: key)
         return PresenceFields(isConnected: presence.isConnected, connectionStateUpdatedTime: presence.stateUpdatedTime,
                               lastActivityTime: presence.lastActivityTime,
-                              cloudToDeviceMessageCount: cloudToDevice?.pendingCount(key) ?? 0)
+                              cloudToDeviceMessageCount: hub.cloudToDevice.pendingCount(key))
     }
 }

@@ -8,7 +8,7 @@ import NaveModel
 /// etag also in an `ETag` header.
 extension ServiceAPI {
     func serveTwin(_ route: ServiceRoute, _ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
-        guard let twins else { throw .serviceUnavailable("Twins are not available on this hub.") }
+        let twins = hub.twins
         let key: IdentityKey
         switch route {
         case .twin(let deviceID): key = IdentityKey(deviceID: deviceID)

@@ -1,5 +1,4 @@
 import Logging
-import NaveStore
 import NaveCore
 import NaveHTTP
 import NaveModel
@@ -11,41 +10,23 @@ import Synchronization
 /// request is authorised by a shared access policy token; every failure is answered with
 /// IoT Hub's status, `iothub-errorcode` header and error body (§4.5).
 public struct ServiceAPI: HTTPResponder {
-    let registry: IdentityRegistry
+    /// The hub façade: everything this API does goes through it.
+    let hub: Hub
     let authorizer: ServiceAuthorizer
-    let clock: any HubClock
     let logger: Logger
-    /// The twin service behind `/twins/…`; without one those routes answer 503.
-    let twins: DeviceTwins?
-    /// Direct methods; without them, method calls get 503.
-    let methods: DirectMethods?
-    /// The C2D queues behind purge, feedback, sending and the device's C2D routes; without
-    /// them those routes answer 503.
-    let cloudToDevice: CloudToDeviceQueues?
-    /// Where the HTTPS device API's telemetry goes; without one that route answers 503.
-    let telemetry: (any TelemetrySink)?
     /// Checks the device SAS of the HTTPS device API (contract §2).
     let deviceAuthenticator: DeviceAuthenticator
     let requestCounter = RequestCounter()
-    /// The built-in events endpoint, for `GET /events` (`nave monitor-events`).
-    let events: EventLog?
-    let checkpoints: (any CheckpointStore)?
 
-    public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, logger: Logger,
-                events: EventLog? = nil, checkpoints: (any CheckpointStore)? = nil, twins: DeviceTwins? = nil,
-                methods: DirectMethods? = nil, cloudToDevice: CloudToDeviceQueues? = nil, telemetry: (any TelemetrySink)? = nil) {
-        self.events = events
-        self.checkpoints = checkpoints
-        self.registry = registry
-        self.twins = twins
-        self.cloudToDevice = cloudToDevice
-        self.telemetry = telemetry
-        self.deviceAuthenticator = DeviceAuthenticator(registry: registry, hostName: hostName, clock: clock)
-        self.authorizer = ServiceAuthorizer(registry: registry, hostName: hostName, clock: clock)
-        self.clock = clock
+    public init(hub: Hub, logger: Logger) {
+        self.hub = hub
+        self.deviceAuthenticator = DeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock)
+        self.authorizer = ServiceAuthorizer(registry: hub.registry, hostName: hub.hostName, clock: hub.clock)
         self.logger = logger
-        self.methods = methods
     }
+
+    var registry: IdentityRegistry { hub.registry }
+    var clock: any HubClock { hub.clock }
 
     public func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse {
         do {

@@ -1,5 +1,6 @@
 import GRDB
 import NaveCore
+import NaveModel
 
 /// Devices' durable MQTT sessions in the node's SQLite file: one row per client id with the
 /// set of IoT Hub topics it subscribed to (migration "v2-hub").

@@ -1,4 +1,5 @@
 import NaveCore
+import NaveModel
 import Synchronization
 import Testing
 

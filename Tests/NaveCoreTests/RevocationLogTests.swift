@@ -1,4 +1,5 @@
 @testable import NaveCore
+import NaveModel
 import Testing
 
 /// The presence lock's record of revocations (`RevocationLog`), one step at a time: which

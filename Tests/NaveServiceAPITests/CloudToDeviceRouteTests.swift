@@ -18,15 +18,15 @@ struct CloudToDeviceRouteTests {
         let scheduler = ManualScheduler()
         let registry: IdentityRegistry
         let queues: CloudToDeviceQueues
-        let telemetry = InMemoryTelemetrySink()
+        let telemetry: InMemoryTelemetrySink
         let api: ServiceAPI
 
-        init(withQueues: Bool = true) async throws {
+        init() async throws {
             registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SystemRandom())
-            queues = try await CloudToDeviceQueues.open(registry: registry, store: InMemoryCloudToDeviceStore(), clock: clock,
-                                                        scheduler: scheduler, random: SystemRandom())
-            api = ServiceAPI(registry: registry, hostName: "localhost", clock: clock, logger: Logger(label: "c2d-route-tests"),
-                             cloudToDevice: withQueues ? queues : nil, telemetry: withQueues ? telemetry : nil)
+            telemetry = InMemoryTelemetrySink(clock: clock)
+            let hub = try await Hub.inMemory(registry: registry, clock: clock, scheduler: scheduler, random: SystemRandom(), telemetry: telemetry)
+            queues = hub.cloudToDevice
+            api = ServiceAPI(hub: hub, logger: Logger(label: "c2d-route-tests"))
             _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
             _ = try await registry.createDevice(DeviceRequest(deviceID: "dev2"))
         }
@@ -115,9 +115,6 @@ struct CloudToDeviceRouteTests {
             #expect(try await hub.call(method, path, body: "{}", policy: "registryReadWrite").status == 401, "\(method) \(path)")
             #expect(try await hub.call("PUT", path, body: "{}").status == 405)
         }
-        let without = try await Fixture(withQueues: false)
-        #expect(try await without.call("DELETE", "/devices/dev1/commands").status == 503)
-        #expect(try await without.call("GET", "/messages/serviceBound/feedback", policy: "service").status == 503)
     }
 
     @Test("feedback: 204 when empty; 200 with records, ETag lock token and the feedback content type; complete and abandon")

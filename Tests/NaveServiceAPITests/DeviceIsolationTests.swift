@@ -1,5 +1,6 @@
 import Foundation
 import NaveCore
+import NaveModel
 import NaveStore
 import Testing
 

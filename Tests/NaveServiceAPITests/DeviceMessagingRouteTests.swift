@@ -102,7 +102,7 @@ struct DeviceMessagingRouteTests {
                                             headers: headers, body: Array(#"{"t":21.5}"#.utf8))
         #expect(response.status == 204)
         let event = try #require(hub.telemetry.appended.first)
-        #expect(event.deviceID == "dev1" && event.authMethod == "sas" && event.enqueuedTime == hub.clock.now())
+        #expect(event.deviceID == "dev1" && event.authMethod == "sas" && hub.telemetry.enqueuedTimes.first == hub.clock.now())
         #expect(event.message.body == Array(#"{"t":21.5}"#.utf8))
         #expect(event.message.systemProperties == [MessageProperty("$.mid", "t-1"), MessageProperty("$.cid", "c-1"),
                                                    MessageProperty("$.ce", "utf-8"), MessageProperty("$.ct", "application/json")])

@@ -99,13 +99,6 @@ struct MethodRouteTests {
         #expect(await api.post("/twins/dev1/methods", #"{"methodName": "m"}"#, policy: "service").status == 200)
         #expect(await api.send("GET", "/twins/dev1/methods").status == 405)
     }
-
-    @Test("a ServiceAPI built without direct methods answers 503")
-    func withoutMethods() async throws {
-        let api = try await MethodAPI(withMethods: false)
-        let response = await api.post("/twins/dev1/methods", #"{"methodName": "m"}"#)
-        #expect(response.status == 503)
-    }
 }
 
 /// The inner `errorCode` of IoT Hub's error body (§4.5: a JSON string under `Message`).
@@ -124,13 +117,14 @@ private struct MethodAPI {
     let methods: DirectMethods
     let api: ServiceAPI
 
-    init(withMethods: Bool = true) async throws {
+    init() async throws {
         registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SeededHubRandom())
         _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         _ = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "mod1"), ifMatch: nil)
-        methods = DirectMethods(registry: registry, scheduler: scheduler, random: SeededHubRandom())
-        api = ServiceAPI(registry: registry, hostName: "localhost", clock: clock, logger: Logger(label: "test"),
-                         methods: withMethods ? methods : nil)
+        let hub = try await Hub.inMemory(registry: registry, clock: clock, scheduler: scheduler, random: SeededHubRandom(),
+                                         telemetry: InMemoryTelemetrySink(clock: clock))
+        methods = hub.methods
+        api = ServiceAPI(hub: hub, logger: Logger(label: "test"))
     }
 
     /// A live connection for the identity that answers every request at once with `answer`,

@@ -71,8 +71,9 @@ struct APIFixture {
     static func make() async throws -> APIFixture {
         let clock = ManualClock(Timestamp(secondsSinceEpoch: now))
         let registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SeededHubRandom())
-        return APIFixture(registry: registry, clock: clock,
-                          api: ServiceAPI(registry: registry, hostName: "localhost", clock: clock, logger: quietLogger()))
+        let hub = try await Hub.inMemory(registry: registry, clock: clock, scheduler: ManualScheduler(), random: SeededHubRandom(),
+                                         telemetry: InMemoryTelemetrySink(clock: clock))
+        return APIFixture(registry: registry, clock: clock, api: ServiceAPI(hub: hub, logger: quietLogger()))
     }
 
     /// An `Authorization` value signed by `policy`'s primary key, as azure-iot-hub signs it.

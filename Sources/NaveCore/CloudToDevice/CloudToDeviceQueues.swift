@@ -26,7 +26,7 @@ import Synchronization
 /// State lives in memory behind one lock; every change is written through the
 /// `CloudToDeviceStore` in the order it was made (`CloudToDeviceStoreWriter`). Locks are not
 /// stored: after a restart every message is available again.
-public final class CloudToDeviceQueues: CloudToDeviceService {
+public final class CloudToDeviceQueues: Sendable {
     public let limits: CloudToDeviceLimits
     /// The feedback queue back ends read (REST now, AMQP later).
     public let feedback: CloudToDeviceFeedbackQueue
@@ -180,7 +180,7 @@ public final class CloudToDeviceQueues: CloudToDeviceService {
         }
     }
 
-    // MARK: CloudToDeviceService (the MQTT adapter)
+    // MARK: The device side (through `Hub`)
 
     public func deviceReady(_ key: IdentityKey) {
         guard key.moduleID == nil, let connection = registry.connections.connection(of: key) else { return }

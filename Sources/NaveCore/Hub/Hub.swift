@@ -1,26 +1,33 @@
 import NaveModel
 
-/// The embeddable hub: a protocol-neutral façade over the registry and the hub's services.
-/// Device adapters (MQTT today) call it for what devices do (telemetry, twin requests, method
-/// answers, C2D acknowledgements); the REST API calls it for what back ends do. Its services
-/// reach connected devices through `LiveConnection.deliver`.
+/// The embeddable hub: one protocol-neutral façade for both sides. Device adapters (MQTT today,
+/// AMQP next, the HTTPS device API) call its device-side operations (`Hub+Devices.swift`:
+/// telemetry, twin requests, method answers, C2D settlement, sessions); the REST API and other
+/// back-end adapters reach the registry, twins, methods, C2D queues and the events endpoint
+/// through it. Every rule of IoT Hub lives behind it, once; adapters only translate wires.
+/// Its services reach connected devices through `LiveConnection.deliver`.
 public final class Hub: Sendable {
     public let registry: IdentityRegistry
-    public let clock: any HubClock
-    public let scheduler: any HubScheduler
-    public let telemetry: any TelemetrySink
-    public let twins: any TwinService
-    public let methods: any MethodService
-    public let cloudToDevice: any CloudToDeviceService
-    /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
-    public let sessions: DeviceSessions
     /// The hub host name (SAS `sr`, usernames, connection strings).
     public let hostName: String
+    public let clock: any HubClock
+    public let scheduler: any HubScheduler
+    /// Device and module twins.
+    public let twins: DeviceTwins
+    /// Direct methods: back ends invoke, devices answer.
+    public let methods: DirectMethods
+    /// Cloud-to-device queues and their feedback.
+    public let cloudToDevice: CloudToDeviceQueues
+    /// The built-in events endpoint as readers see it (positions, checkpoints, waiting).
+    public let events: EventReader?
+    /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
+    let telemetry: any TelemetrySink
+    /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
+    let sessions: DeviceSessions
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
-                telemetry: any TelemetrySink, sessions: DeviceSessions, twins: any TwinService = UnavailableDeviceServices(),
-                methods: any MethodService = UnavailableDeviceServices(),
-                cloudToDevice: any CloudToDeviceService = UnavailableDeviceServices()) {
+                telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
+                cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil) {
         self.registry = registry
         self.hostName = hostName
         self.clock = clock
@@ -30,6 +37,7 @@ public final class Hub: Sendable {
         self.twins = twins
         self.methods = methods
         self.cloudToDevice = cloudToDevice
+        self.events = events
     }
 
     /// Connection state per identity, and the way to reach a connected device.

@@ -39,6 +39,6 @@ public final class HubEvents: IdentityDeletionObserver {
                                     systemProperties: [MessageProperty("$.ct", "application/json"), MessageProperty("$.ce", "utf-8")],
                                     applicationProperties: [MessageProperty("opType", operation),
                                                             MessageProperty("operationTimestamp", now.iso8601)])
-        return TelemetryEvent(source: source, deviceID: key.deviceID, moduleID: key.moduleID, enqueuedTime: now, message: message)
+        return TelemetryEvent(source: source, deviceID: key.deviceID, moduleID: key.moduleID, message: message)
     }
 }

@@ -4,38 +4,24 @@ import Synchronization
 /// Where telemetry goes: the built-in events endpoint (a durable partitioned log in NaveStore;
 /// routes to other endpoints later). `append` returns only once the event is durable, so the
 /// device's acknowledgement (MQTT PUBACK) means "on disk" (DESIGN: durable acknowledgement).
+/// The sink stamps the enqueued time.
 public protocol TelemetrySink: Sendable {
     func append(_ event: TelemetryEvent) async throws(HubError)
 }
 
-/// A device's message as the hub stamps it (contract §6.6): who sent it, how it
-/// authenticated, when it was enqueued.
-public struct TelemetryEvent: Sendable, Equatable {
-    public enum Source: String, Sendable { case telemetry, deviceConnectionStateEvents, deviceLifecycleEvents, twinChangeEvents }
-
-    public var source: Source
-    public var deviceID: String
-    public var moduleID: String?
-    public var enqueuedTime: Timestamp
-    /// `sas`, `x509`, … (IoT Hub's `iothub-connection-auth-method` names the kind).
-    public var authMethod: String?
-    public var message: DeviceMessage
-
-    public init(source: Source = .telemetry, deviceID: String, moduleID: String? = nil, enqueuedTime: Timestamp,
-                authMethod: String? = nil, message: DeviceMessage) {
-        self.source = source
-        self.deviceID = deviceID
-        self.moduleID = moduleID
-        self.enqueuedTime = enqueuedTime
-        self.authMethod = authMethod
-        self.message = message
-    }
-}
-
-/// A sink that keeps events in memory (tests, embedders without disk).
+/// A sink that keeps events in memory (tests, embedders without disk), stamped by `clock`.
 public final class InMemoryTelemetrySink: TelemetrySink {
-    private let events = Mutex<[TelemetryEvent]>([])
-    public init() {}
-    public func append(_ event: TelemetryEvent) async throws(HubError) { events.withLock { $0.append(event) } }
-    public var appended: [TelemetryEvent] { events.withLock { $0 } }
+    private let events = Mutex<[(event: TelemetryEvent, enqueuedTime: Timestamp)]>([])
+    private let clock: any HubClock
+
+    public init(clock: any HubClock = ManualClock()) { self.clock = clock }
+
+    public func append(_ event: TelemetryEvent) async throws(HubError) {
+        let now = clock.now()
+        events.withLock { $0.append((event, now)) }
+    }
+
+    public var appended: [TelemetryEvent] { events.withLock { $0.map(\.event) } }
+    /// When each of `appended` was enqueued.
+    public var enqueuedTimes: [Timestamp] { events.withLock { $0.map(\.enqueuedTime) } }
 }

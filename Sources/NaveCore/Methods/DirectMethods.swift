@@ -24,7 +24,7 @@ import Synchronization
 /// Every call resumes its waiter exactly once: whoever removes it from the table (answer,
 /// timeout, unreachable, cancellation) resumes it, and only after leaving the lock. Answers
 /// for calls no longer in the table (late, duplicated, from another identity) are ignored.
-public final class DirectMethods: MethodService, Sendable {
+public final class DirectMethods: Sendable {
     private let registry: IdentityRegistry
     private let scheduler: any HubScheduler
     public let limits: DirectMethodLimits
@@ -82,7 +82,7 @@ public final class DirectMethods: MethodService, Sendable {
     /// Calls waiting for a device or its answer.
     public var pendingCallCount: Int { state.withLock { $0.calls.count } }
 
-    // MARK: MethodService (the device side)
+    // MARK: The device side (through `Hub`)
 
     public func deviceAnswered(_ key: IdentityKey, requestID: String, status: Int, payload: [UInt8]) {
         let outcome = limits.normalizedAnswer(payload).map { MethodResult(status: status, payload: $0) }

@@ -1,20 +1,6 @@
 import NaveModel
 import Synchronization
 
-/// Who a connection authenticated as: a device, or one of its modules.
-public struct IdentityKey: Sendable, Hashable, CustomStringConvertible {
-    public var deviceID: String
-    public var moduleID: String?
-
-    public init(deviceID: String, moduleID: String? = nil) {
-        self.deviceID = deviceID
-        self.moduleID = moduleID
-    }
-
-    /// `dev1` or `dev1/mod1`, the MQTT client id form.
-    public var description: String { moduleID.map { "\(deviceID)/\($0)" } ?? deviceID }
-}
-
 /// A live device connection the registry can end: disabling or deleting a device, or changing
 /// its credentials, drops its connections at once (contract §4.4). Implementations hop to
 /// their own loop; `revoke` may be called from any thread.

@@ -1,3 +1,5 @@
+import NaveModel
+
 /// A moment in the order of revocations, taken by a CONNECT before it reads the registry.
 /// Registering with it (`LiveConnections.register(_:as:at:admittedAt:)`) fails when the identity
 /// was revoked since: the registry said yes, but the answer may predate the disable, delete or

@@ -1,3 +1,4 @@
+import NaveModel
 import Synchronization
 
 /// Devices' durable MQTT sessions: read synchronously at CONNECT (from memory, loaded at

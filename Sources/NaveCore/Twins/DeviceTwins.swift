@@ -14,7 +14,7 @@ import Synchronization
 /// Each change is durable before it is acknowledged or announced: stored, then the desired
 /// delta goes to the device's live connection (if any), then the change is recorded as a
 /// twin change event in the telemetry sink.
-public final class DeviceTwins: TwinService {
+public final class DeviceTwins: Sendable {
     let store: any TwinStore
     let registry: IdentityRegistry
     let clock: any HubClock
@@ -49,7 +49,7 @@ public final class DeviceTwins: TwinService {
     /// and acknowledged; only its event is missing.
     public var unrecordedEventCount: Int { unrecordedEvents.load(ordering: .relaxed) }
 
-    // MARK: TwinService (the device side)
+    // MARK: The device side (through `Hub`)
 
     public func deviceGetTwin(_ key: IdentityKey) async throws(HubError) -> [UInt8] {
         try await twin(key).deviceJSON.serialized()
@@ -171,7 +171,6 @@ public final class DeviceTwins: TwinService {
         let message = DeviceMessage(body: change.eventBody.serialized(),
                                     systemProperties: [MessageProperty("$.ct", "application/json"), MessageProperty("$.ce", "utf-8")],
                                     applicationProperties: application)
-        return TelemetryEvent(source: .twinChangeEvents, deviceID: key.deviceID, moduleID: key.moduleID,
-                              enqueuedTime: time, message: message)
+        return TelemetryEvent(source: .twinChangeEvents, deviceID: key.deviceID, moduleID: key.moduleID, message: message)
     }
 }

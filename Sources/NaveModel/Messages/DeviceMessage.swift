@@ -33,4 +33,12 @@ public struct DeviceMessage: Sendable, Hashable {
     public static let telemetryBodyBytesMax = 256 * 1024
     /// Largest cloud-to-device body (contract §8).
     public static let cloudToDeviceBodyBytesMax = 64 * 1024
+
+    /// IoT Hub's size rule for a device's telemetry, whatever protocol it came by: 413 over
+    /// `telemetryBodyBytesMax`.
+    public static func admitTelemetry(bodyBytes: Int) throws(HubError) {
+        guard bodyBytes <= telemetryBodyBytesMax else {
+            throw .messageTooLarge(sizeBytes: bodyBytes, sizeBytesMax: telemetryBodyBytesMax)
+        }
+    }
 }

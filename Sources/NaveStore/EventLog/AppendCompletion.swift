@@ -1,3 +1,4 @@
+import NaveModel
 import Synchronization
 
 /// One `append` call's wait: resumed once every partition its events went to has made them

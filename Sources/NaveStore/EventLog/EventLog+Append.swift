@@ -1,3 +1,5 @@
+import NaveModel
+
 extension EventLog {
     /// Stores `events`, each in its device's partition, and returns their positions in the same
     /// order once all of them are durable. Events of one device keep their order within a call

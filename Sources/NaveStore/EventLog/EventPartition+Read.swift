@@ -1,3 +1,5 @@
+import NaveModel
+
 /// A stretch of one segment to read: from `position` up to the durable end, skipping records
 /// before the seek target (the index lands at or before it).
 private struct ReadPlan {

@@ -1,3 +1,5 @@
+import NaveModel
+
 /// A live follower of one partition (`nave monitor-events`, an Event Hub receiver link): yields
 /// records in order from its start, reading in batches, and when caught up waits for the writer
 /// to publish more (no polling). Ends (returns nil) when the log closes; throws

@@ -1,5 +1,3 @@
-import NaveModel
-
 /// One key/value pair of an event's system or application properties. Kept as an ordered list,
 /// not a dictionary: the order a device sent is the order a reader sees (contract §1.7, §6.6).
 public struct EventProperty: Sendable, Hashable {

@@ -1,9 +1,7 @@
-import NaveModel
-
 /// What the hub sends to a connected device, protocol-neutral; each device adapter (MQTT,
 /// later AMQP) renders it on its own wire. Deliveries go through `LiveConnection.deliver`.
-public enum DeviceDelivery: Sendable {
-    /// A direct-method call; the device answers through `Hub.methods` with the same id.
+public enum DeviceDelivery: Sendable, Equatable {
+    /// A direct-method call; the device answers through the hub with the same id.
     case methodRequest(MethodRequest)
     /// A desired-properties change: the patch as applied, with `"$version"` in it.
     case desiredPropertiesPatch(version: Int64, body: [UInt8])

@@ -1,5 +1,3 @@
-import NaveModel
-
 /// Where an appended event was stored. Returned only once the event is durable.
 public struct EventPosition: Sendable, Hashable {
     public var partition: Int

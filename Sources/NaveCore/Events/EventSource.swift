@@ -1,0 +1,15 @@
+import NaveModel
+
+/// The port for reading the events endpoint: partitions of durable records, read from a
+/// position, with a way to wait for the next append. The embedded implementation is NaveStore's
+/// `EventLog`; a shared store implements the same reads. Every reader — the REST `GET /events`,
+/// the Event Hub-compatible AMQP endpoint — goes through `EventReader` over this port.
+public protocol EventSource: Sendable {
+    var partitionCount: Int { get }
+    /// Partition properties (Event Hubs' `$management` query, contract §6.4).
+    func partitionInfo(_ partition: Int) throws(HubError) -> EventPartitionInfo
+    /// Up to `maxCount` durable records of `partition` from `start` on.
+    func records(partition: Int, from start: EventStartPosition, maxCount: Int) throws(HubError) -> [EventRecord]
+    /// Returns once `partition` holds a record after `sequenceNumber` (or the task is cancelled).
+    func awaitAppend(partition: Int, after sequenceNumber: Int64) async
+}

@@ -1,0 +1,18 @@
+import NaveModel
+
+extension Hub {
+    /// A hub over in-memory stores: for tests that drive the façade without disk or sockets, and
+    /// for embedders who keep nothing across restarts. Nothing it holds survives the process.
+    public static func inMemory(registry: IdentityRegistry, hostName: String = "localhost", clock: any HubClock,
+                                scheduler: any HubScheduler, random: any HubRandom,
+                                telemetry: any TelemetrySink, twinStore: any TwinStore = InMemoryTwinStore(),
+                                events: EventReader? = nil) async throws -> Hub {
+        let twins = DeviceTwins(store: twinStore, registry: registry, clock: clock, telemetry: telemetry)
+        let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
+        let cloudToDevice = try await CloudToDeviceQueues.open(registry: registry, store: InMemoryCloudToDeviceStore(), clock: clock,
+                                                               scheduler: scheduler, random: random)
+        let sessions = try await DeviceSessions(store: InMemoryDeviceSessionStore())
+        return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
+                   sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events)
+    }
+}
