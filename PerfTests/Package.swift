@@ -60,6 +60,7 @@ let package = Package(
                 .product(name: "NaveMQTTBinding", package: "Nave"),
                 .product(name: "NaveHTTP", package: "Nave"),
                 .product(name: "NaveModel", package: "Nave"),
+                .product(name: "NaveIO", package: "Nave"),
             ],
             path: "Benchmarks/NaveCodecMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

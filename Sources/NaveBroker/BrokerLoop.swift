@@ -152,14 +152,16 @@ final class BrokerLoop: @unchecked Sendable {
         if let subject = session.aclSubject, !subject.mayRead(publish.topic) { return }
         if publish.qos == .atMostOnce {
             guard let handler = session.handler else { return }
-            if handler.sendQoS0(publish) {
-                counters.messagesDelivered.bump()
-                if handler.isQoS0Congested { routedQoS0.congested += 1 } else { routedQoS0.flowing += 1 }
-            } else {
-                counters.qos0Dropped.bump()
-                routedQoS0.congested += 1
-                handler.watchForSlowConsumer()
+            // The subscriber's actor is on this loop (it owns the session): stepped into, not queued.
+            let (sent, congested) = loop.runIsolated(handler) { handler in
+                guard handler.sendQoS0(publish) else {
+                    handler.watchForSlowConsumer()
+                    return (false, true)
+                }
+                return (true, handler.isQoS0Congested)
             }
+            if sent { counters.messagesDelivered.bump() } else { counters.qos0Dropped.bump() }
+            if congested { routedQoS0.congested += 1 } else { routedQoS0.flowing += 1 }
             return
         }
         // Online: publishers hold back once the queue is full, so what still arrives was already
@@ -167,11 +169,11 @@ final class BrokerLoop: @unchecked Sendable {
         let offer = session.handler == nil ? session.state.enqueue(publish) : session.state.offer(publish, queueBeyondLimit: true)
         switch offer {
         case .send(let numbered):
-            session.handler?.send(.publish(numbered))
+            if let handler = session.handler { loop.runIsolated(handler) { $0.send(.publish(numbered)) } }
             counters.messagesDelivered.bump()
         case .queued:
             session.publishQueueState()
-            if session.state.isQueueFull { session.handler?.watchForSlowConsumer() }
+            if session.state.isQueueFull, let handler = session.handler { loop.runIsolated(handler) { $0.watchForSlowConsumer() } }
         case .dropped:
             counters.queuedDropped.bump()
         }

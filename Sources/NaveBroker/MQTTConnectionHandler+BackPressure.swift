@@ -27,13 +27,13 @@ extension MQTTConnectionHandler {
     static let drainFallbackRetryMillis = 500
 
     /// Called by a session that drained (from its owning loop): retry on this connection's loop.
-    func wakeHeld(by session: BrokerSession) {
-        home.loop.execute { [self] in
+    nonisolated func wakeHeld(by session: BrokerSession) {
+        onLoop { handler in
             defer { session.drainWakeSettled() }
-            awaitingDrain = false
-            guard heldRetryScheduled else { return }
-            if let heldRetryTimer { connection.loop.cancelTimer(heldRetryTimer) }
-            retryHeld()
+            handler.awaitingDrain = false
+            guard handler.heldRetryScheduled else { return }
+            if let timer = handler.heldRetryTimer { handler.connection.loop.cancelTimer(timer) }
+            handler.retryHeld()
         }
     }
 

@@ -26,31 +26,31 @@ extension MQTTConnectionHandler {
         case .close(let reason):
             closeConnection(reason)
         case .acceptTelemetry(let message, let ack):
-            runForDevice {
+            runForDevice { handler in
                 do throws(HubError) {
                     try await hub.acceptTelemetry(message, from: identity, authMethod: authMethod)
-                    if let ack { self.send(ack) }
+                    if let ack { handler.send(ack) }
                 } catch {
-                    self.closeConnection(IoTHubDeviceChannel.telemetryRefused(error))
+                    handler.closeConnection(IoTHubDeviceChannel.telemetryRefused(error))
                 }
             }
         case .getTwin(let requestID, let ack):
             if let ack { send(ack) }
-            runForDevice {
+            runForDevice { handler in
                 let result: Result<[UInt8], HubError>
                 do throws(HubError) { result = .success(try await hub.twin(of: identity)) } catch { result = .failure(error) }
-                self.sendToDevice(IoTHubDeviceChannel.twinAnswer(requestID: requestID, result))
+                handler.sendToDevice(IoTHubDeviceChannel.twinAnswer(requestID: requestID, result))
             }
         case .updateReported(let requestID, let patch, let ack):
             if let ack { send(ack) }
-            runForDevice {
+            runForDevice { handler in
                 let result: Result<Int64, HubError>
                 do throws(HubError) {
                     result = .success(try await hub.updateReportedProperties(of: identity, patch: patch))
                 } catch {
                     result = .failure(error)
                 }
-                self.sendToDevice(IoTHubDeviceChannel.reportedAnswer(requestID: requestID, result))
+                handler.sendToDevice(IoTHubDeviceChannel.reportedAnswer(requestID: requestID, result))
             }
         case .answerMethod(let requestID, let status, let payload, let ack):
             if let ack { send(ack) }
@@ -116,7 +116,7 @@ extension MQTTConnectionHandler {
         guard let message = channel.willMessage(will) else { return }
         let logger = self.logger
         let context = logContext()
-        runForDevice {
+        runForDevice { _ in
             do throws(HubError) {
                 try await hub.acceptTelemetry(message, from: channel.identity, authMethod: channel.authMethod)
             } catch {
@@ -125,24 +125,24 @@ extension MQTTConnectionHandler {
         }
     }
 
-    /// Runs hub work for this device; it resumes on this connection's loop. At most
+    /// Runs hub work for this device as a task isolated to this actor: it starts on the
+    /// connection's loop and every hub call it awaits resumes there. At most
     /// `deviceOperationsInFlightMax` run at once: at the limit the connection stops reading
     /// (TCP then pushes back on the device) and handles no more packets until one finishes.
-    func runForDevice(_ work: @escaping @Sendable () async -> Void) {
+    func runForDevice(_ work: @escaping @Sendable (isolated MQTTConnectionHandler) async -> Void) {
         deviceOperationsInFlight += 1
         if deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax {
             home.counters.publisherPauses.bump()
             connection.pauseReading()
         }
-        let loop = connection.loop
-        Task(executorPreference: loop.taskExecutor) {
-            await work()
-            if loop.inLoop { self.deviceOperationFinished() } else { loop.execute { self.deviceOperationFinished() } }
+        Task { [self] in
+            await work(self)
+            deviceOperationFinished()
         }
     }
 
-    /// One of this device's hub operations finished (on its loop): below the limit again, the
-    /// connection reads and handles packets again.
+    /// One of this device's hub operations finished: below the limit again, the connection
+    /// reads and handles packets again.
     private func deviceOperationFinished() {
         let wasFull = deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax
         deviceOperationsInFlight -= 1

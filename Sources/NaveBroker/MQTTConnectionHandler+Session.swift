@@ -214,20 +214,19 @@ extension MQTTConnectionHandler {
 /// The hub may end a device's connection from any thread (device disabled or deleted, keys
 /// changed); the close runs on the connection's own loop.
 extension MQTTConnectionHandler: LiveConnection {
-    func revoke(_ reason: RevocationReason) {
-        home.loop.execute { self.closeConnection(.credentialsRevoked(reason.rawValue)) }
+    nonisolated func revoke(_ reason: RevocationReason) {
+        onLoop { $0.closeConnection(.credentialsRevoked(reason.rawValue)) }
     }
 
-    func deliver(_ delivery: DeviceDelivery) {
-        home.loop.execute { self.deliverToDevice(delivery) }
+    nonisolated func deliver(_ delivery: DeviceDelivery) {
+        onLoop { $0.deliverToDevice(delivery) }
     }
 }
 
 /// Hands a client id's session to a new connection: on the previous session's owning loop,
 /// close its connection (takeover), discard it if the new connection starts clean, then move
 /// ownership of the resulting session to the new loop and resume there.
-struct SessionTransfer: @unchecked Sendable {
-    // @unchecked: each step touches the sessions and handlers only on their owning loop.
+struct SessionTransfer: Sendable {
     let previous: BrokerSession
     let session: BrokerSession
     let present: Bool
@@ -242,16 +241,17 @@ struct SessionTransfer: @unchecked Sendable {
     private func onPreviousOwner() {
         // Ownership may have moved on since this step was sent (two takeovers in a row).
         guard previous.owner == EventLoop.current?.index else { return run() }
-        previous.handler?.takenOver()
+        if let handler = previous.handler { EventLoop.current!.runIsolated(handler) { $0.takenOver() } }
         if previous !== session {
             newHandler.broker.discard(previous)
         } else {
             previous.ownerLoopIndex.store(newLoop.loop.index, ordering: .releasing)
         }
+        let (session, present) = (session, present)
         if newLoop.loop.inLoop {
-            newHandler.sessionReady(session, present: present)
+            newLoop.loop.runIsolated(newHandler) { $0.sessionReady(session, present: present) }
         } else {
-            newLoop.loop.execute { self.newHandler.sessionReady(self.session, present: self.present) }
+            newHandler.onLoop { $0.sessionReady(session, present: present) }
         }
     }
 }

@@ -3,17 +3,22 @@ import NaveIO
 import NaveMQTT
 import NaveMQTTBinding
 
-/// The adapter for one MQTT network connection: bytes → `MQTTFrameDecoder` →
-/// `MQTTConnectionStateMachine` → actions performed here (writes, routing, session calls).
-/// Loop-confined, like the `Connection` it serves; it is the connection's actor.
-final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked Sendable {
-    // @unchecked: used only on its loop's thread; Sendable so cross-loop hand-offs (takeover)
-    // can carry it back to its own loop.
-
+/// The actor of one MQTT network connection (a device, or a general broker client): bytes →
+/// `MQTTFrameDecoder` → `MQTTConnectionStateMachine` (and, for a hub device,
+/// `IoTHubDeviceChannel`) → actions performed here (writes, routing, hub calls).
+///
+/// Its executor is its connection's loop, so the compiler keeps its state to that thread: the
+/// engine's completions and timers, the router's deliveries and hand-offs from other loops
+/// enter through the `nonisolated` entry points below, which run on the loop thread and step
+/// into the actor with `EventLoop.runIsolated` (no hop, no allocation); hub work it awaits
+/// resumes on the loop.
+actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     let broker: Broker
     let home: BrokerLoop
     /// Who may connect here; nil admits anyone (the plain broker listener).
     let gate: ListenerGate?
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { home.loop.executor }
     /// The hub device this connection authenticated as, once accepted.
     var hubDevice: HubDevice?
     /// A general broker client's identity and rules when an ACL file is configured; nil
@@ -77,18 +82,49 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         decoder = MQTTFrameDecoder(maximumPacketBytes: broker.configuration.binding.maximumPacketBytes,
                                    retainedBufferBytesMax: 0)
         lastDrainNanos = nowNanos
-        scheduleHousekeeping(afterMillis: broker.configuration.connectTimeoutMillis)
+        connection.loop.runIsolated(self) { $0.scheduleHousekeeping(afterMillis: $0.broker.configuration.connectTimeoutMillis) }
     }
 
-    // MARK: ConnectionHandler
+    // MARK: Entry points, on the loop thread
 
-    func connectionActive(_ connection: Connection) {
+    nonisolated func connectionActive(_ connection: Connection) {
+        home.loop.runIsolated(self) { $0.active(connection) }
+    }
+
+    nonisolated func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        // Lent for this synchronous call on the loop thread only; the actor copies what it keeps.
+        nonisolated(unsafe) let bytes = bytes
+        home.loop.runIsolated(self) { $0.received(bytes) }
+    }
+
+    nonisolated func connectionDidBecomeWritable(_ connection: Connection) {
+        home.loop.runIsolated(self) { $0.lastDrainNanos = $0.home.loop.nowNanos }
+    }
+
+    nonisolated func connectionDidClose(_ connection: Connection, reason: CloseReason) {
+        home.loop.runIsolated(self) { $0.closed(reason) }
+    }
+
+    nonisolated func timerFired(token: UInt64) {
+        home.loop.runIsolated(self) { $0.timer(token) }
+    }
+
+    /// Runs `body` isolated to this actor on its loop, later (queued), from any thread: for
+    /// hand-offs from other loops and for the hub, whose calls must not re-enter the actor.
+    nonisolated func onLoop(_ body: @escaping @Sendable (isolated MQTTConnectionHandler) -> Void) {
+        let loop = home.loop
+        loop.execute { loop.runIsolated(self, body) }
+    }
+
+    // MARK: Connection events
+
+    private func active(_ connection: Connection) {
         self.connection = connection
         // The peer is logged once, here: later lines carry the client id (`logContext`).
         logger.debug("connection opened", metadata: ["peer": "\(connection.remoteAddress.map { "\($0)" } ?? "?")"])
     }
 
-    func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+    private func received(_ bytes: UnsafeRawBufferPointer) {
         guard !finished else { return }
         // Nothing buffered: decode whole packets in place and buffer only what is left (a split
         // packet, or packets that must wait), so a read of many packets copies nothing.
@@ -97,11 +133,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         processPackets()
     }
 
-    func connectionDidBecomeWritable(_ connection: Connection) {
-        lastDrainNanos = connection.loop.nowNanos
-    }
-
-    func connectionDidClose(_ connection: Connection, reason: CloseReason) {
+    private func closed(_ reason: CloseReason) {
         let mqttReason: MQTTCloseReason = switch reason {
         case .shutdown: .serverShutdown
         case .outboundLimitExceeded: .slowConsumer
@@ -282,7 +314,7 @@ final class MQTTConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     static let heldRetryToken: UInt64 = 1
     static let congestionToken: UInt64 = 2
 
-    func timerFired(token: UInt64) {
+    private func timer(_ token: UInt64) {
         switch token {
         case Self.heldRetryToken: retryHeld()
         case Self.congestionToken: endCongestionBackOff()

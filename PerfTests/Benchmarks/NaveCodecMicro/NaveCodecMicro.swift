@@ -1,5 +1,6 @@
 // Micro-benchmarks of the per-message paths: MQTT encode/decode, topic matching, IoT Hub topic
-// parsing, the HTTP request decoder and the JSON parser. They exist for their allocation counts,
+// parsing, the HTTP request decoder, the JSON parser, and the hop from an engine completion into
+// a loop-pinned actor. They exist for their allocation counts,
 // which CI gates on (PerfTests/check-allocations.sh; PERF.md: never on time). Wall clock and
 // throughput are printed for reading only.
 //
@@ -44,4 +45,5 @@ let benchmarks: @Sendable () -> Void = {
     registerTopicTrieBenchmarks()
     registerIoTHubTopicBenchmarks()
     registerHTTPAndJSONBenchmarks()
+    registerActorHopBenchmarks()
 }
