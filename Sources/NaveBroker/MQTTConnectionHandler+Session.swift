@@ -131,8 +131,8 @@ extension MQTTConnectionHandler {
     /// Closes the connection for `reason`, logging why (errors at notice, normal ends at debug).
     ///
     /// A slow consumer is reset instead: a close waits to flush what is queued, and a peer that
-    /// does not read would keep its socket and those bytes for as long as it stays connected
-    /// (found by `nave-bench soak`: 28 such sockets in an hour).
+    /// does not read would keep its socket and those bytes until the engine's
+    /// `closeFlushTimeoutMillis` (found by `nave-bench soak`: 28 such sockets in an hour).
     func closeConnection(_ reason: MQTTCloseReason) {
         guard !finished else { return }
         finish(reason)
