@@ -18,7 +18,13 @@ extension ServiceAPI {
             found = try read(log, from: &positions, request: request)
         }
         if let group = request.consumerGroup, let checkpoints {
-            try? await checkpoints.save(positions, for: group)
+            // The events are answered either way (with their positions); a checkpoint the store
+            // refused only means the group's next read without positions starts earlier.
+            do {
+                try await checkpoints.save(positions, for: group)
+            } catch {
+                logger.warning("checkpoint not stored", metadata: ["consumerGroup": "\(group)", "reason": "\(error)"])
+            }
         }
         // `caughtUp`: the reader has seen everything there is; a reader still behind must not
         // count the time as silence (`monitor-events --timeout`).
