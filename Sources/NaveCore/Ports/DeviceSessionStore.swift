@@ -10,6 +10,23 @@ public protocol DeviceSessionStore: Sendable {
     func save(clientID: String, _ subscriptions: DeviceSubscriptions) async throws
 }
 
+/// Why a device-session store failed (or `CancellationError` when the task was cancelled
+/// before the write); a failed save stored nothing.
+public enum DeviceSessionStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The medium failed; the reason is the store's own words.
+    case storage(String)
+    /// The medium has no room (SQLite's SQLITE_FULL, ENOSPC): nothing was stored, and a later
+    /// save is tried again.
+    case full(String)
+
+    public var description: String {
+        switch self {
+        case .storage(let reason): "device session store failed: \(reason)"
+        case .full(let reason): "device session store is full: \(reason)"
+        }
+    }
+}
+
 /// The IoT Hub topics a device may subscribe to (contract §1.6), as a small set.
 public struct DeviceSubscriptions: OptionSet, Sendable, Hashable {
     public let rawValue: UInt8
