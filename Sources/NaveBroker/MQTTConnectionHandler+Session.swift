@@ -107,10 +107,11 @@ extension MQTTConnectionHandler {
         // the latest connection's username with the session too).
         session.aclSubject = aclSubject
         if present, let aclSubject {
-            // Queued while offline under the previous connection's name: checked again for
-            // this one (Mosquitto's `connection_check_acl`).
-            let dropped = session.state.removeQueued { !aclSubject.mayRead($0.topic) }
-            if dropped > 0 { logger.debug("queued messages dropped: ACL denies this client reading them", metadata: logContext(["count": "\(dropped)"])) }
+            // Queued or left unacknowledged under the previous connection's name and the ACL
+            // then in force: checked again for this one before anything is resent (Mosquitto's
+            // `connection_check_acl`).
+            let dropped = session.state.removeUnacknowledged { !aclSubject.mayRead($0.topic) }
+            if dropped > 0 { logger.debug("messages dropped on resume: ACL denies this client reading them", metadata: logContext(["count": "\(dropped)"])) }
         }
         session.online.store(true, ordering: .relaxed)
         send(machine.connectAccepted(sessionPresent: present))
