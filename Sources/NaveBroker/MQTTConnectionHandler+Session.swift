@@ -109,10 +109,11 @@ extension MQTTConnectionHandler {
         // the latest connection's username with the session too).
         session.aclSubject = aclSubject
         if present, let aclSubject {
-            // Queued while offline under the previous connection's name: checked again for
-            // this one (Mosquitto's `connection_check_acl`).
-            let dropped = session.state.removeQueued { !aclSubject.mayRead($0.topic) }
-            if dropped > 0 { logger.debug("queued messages dropped: ACL denies this client reading them", metadata: logContext(["count": "\(dropped)"])) }
+            // Queued or left unacknowledged under the previous connection's name and the ACL
+            // then in force: checked again for this one before anything is resent (Mosquitto's
+            // `connection_check_acl`).
+            let dropped = session.state.removeUnacknowledged { !aclSubject.mayRead($0.topic) }
+            if dropped > 0 { logger.debug("messages dropped on resume: ACL denies this client reading them", metadata: logContext(["count": "\(dropped)"])) }
         }
         session.online.store(true, ordering: .relaxed)
         send(machine.connectAccepted(sessionPresent: present))
@@ -132,8 +133,8 @@ extension MQTTConnectionHandler {
     /// Closes the connection for `reason`, logging why (errors at notice, normal ends at debug).
     ///
     /// A slow consumer is reset instead: a close waits to flush what is queued, and a peer that
-    /// does not read would keep its socket and those bytes for as long as it stays connected
-    /// (found by `nave-bench soak`: 28 such sockets in an hour).
+    /// does not read would keep its socket and those bytes until the engine's
+    /// `closeFlushTimeoutMillis` (found by `nave-bench soak`: 28 such sockets in an hour).
     func closeConnection(_ reason: MQTTCloseReason) {
         guard !finished else { return }
         finish(reason)

@@ -35,6 +35,8 @@ public final class Connection: @unchecked Sendable {
     var writeShutdownRequested = false
     var writeShutdownDone = false
     var closeWhenFlushed = false
+    /// The deadline after which a close still waiting to flush resets instead (`closeFlushTimeoutMillis`).
+    var closeFlushTimer: TimerID?
 
     // Lifetime.
     var isConnecting = false
@@ -125,8 +127,9 @@ public final class Connection: @unchecked Sendable {
         loop.scheduleFlush(self)
     }
 
-    /// Closes the connection after its queued bytes are sent (bounded by the loop's shutdown
-    /// grace period when the loop is stopping); the handler hears `connectionDidClose` then.
+    /// Closes the connection after its queued bytes are sent; a peer that has not taken them
+    /// within `closeFlushTimeoutMillis` (or the shutdown grace period, when the loop is stopping)
+    /// is reset instead. The handler hears `connectionDidClose(.local)` then.
     public func close() {
         loop.assertInLoop()
         guard !isClosed else { return }
@@ -135,12 +138,7 @@ public final class Connection: @unchecked Sendable {
             queueCiphertext(tls)
             if isClosed { return }
         }
-        if outbound.isEmpty { loop.closeConnection(self, reason: .local) } else {
-            closeWhenFlushed = true
-            readPausedByHandler = true
-            loop.readingInterestChanged(self)
-            loop.scheduleFlush(self)
-        }
+        if outbound.isEmpty { loop.closeConnection(self, reason: .local) } else { loop.closeAfterFlush(self) }
     }
 
     /// Closes at once, dropping queued bytes, with a TCP reset.

@@ -141,6 +141,7 @@ extension EventLoop {
         guard !connection.isClosed else { return }
         connection.isClosed = true
         liveConnectionCount -= 1
+        cancelCloseFlushDeadline(connection)
         let handler = connection.handler
         connection.handler = nil
         backend.close(connection)

@@ -40,6 +40,8 @@ public final class EventLoop: @unchecked Sendable {
     var timers: TimingWheel
     private var firedTimers: [TimingWheel.Action] = []
     let chunkPool: ChunkPool
+    /// Resets connections whose close has waited too long to flush (`EventLoop+CloseFlush`).
+    private(set) lazy var closeFlushDeadline = CloseFlushDeadline(loop: self)
     var connections: [Connection?] = []
     var generations: [UInt32] = []
     var freeSlots: [Int32] = []

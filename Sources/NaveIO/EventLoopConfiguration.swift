@@ -38,6 +38,9 @@ public struct EventLoopConfiguration: Sendable {
     public var outboundLowWaterBytes = 64 * 1024
     /// Queued outbound bytes above which the connection is closed (`outboundLimitExceeded`).
     public var outboundBytesMax = 4 * 1024 * 1024
+    /// How long `close()` waits for queued bytes to be sent before it resets the connection: a
+    /// peer that never reads would otherwise keep its socket and queued chunks for ever.
+    public var closeFlushTimeoutMillis = 5000
     /// listen(2) backlog; the kernel caps it at net.core.somaxconn.
     public var listenBacklog: Int32 = 4096
     /// Timing-wheel resolution and size (the wheel spans tick × slots before wrapping).
@@ -74,6 +77,7 @@ public struct EventLoopConfiguration: Sendable {
         try require((512...(1 << 22)).contains(sendChunkBytes), "sendChunkBytes must be 512...4 MiB")
         try require(outboundLowWaterBytes < outboundHighWaterBytes, "outboundLowWaterBytes must be below outboundHighWaterBytes")
         try require(outboundHighWaterBytes <= outboundBytesMax, "outboundHighWaterBytes must not exceed outboundBytesMax")
+        try require((1...600_000).contains(closeFlushTimeoutMillis), "closeFlushTimeoutMillis must be 1...600000")
         try require(listenBacklog >= 1, "listenBacklog must be positive")
         try require(timerTickNanos >= 100_000, "timerTickNanos must be at least 100 µs")
         try require(timerSlotCount >= 16 && timerSlotCount & (timerSlotCount - 1) == 0, "timerSlotCount must be a power of two ≥ 16")

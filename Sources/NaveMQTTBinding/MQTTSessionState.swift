@@ -103,15 +103,20 @@ public struct MQTTSessionState: Sendable {
         return .queued
     }
 
-    /// Drops the queued messages (not those in flight, which the client may already hold)
-    /// that `isRefused` picks, keeping the others' order; returns how many went. For a broker
-    /// whose access rules changed for this session, as when a client resumes it under another
-    /// username (Mosquitto's `connection_check_acl` in handle_connect.c).
-    public mutating func removeQueued(where isRefused: (MQTTPublish) -> Bool) -> Int {
-        let before = queuedCount
+    /// Drops the messages `isRefused` picks that the client has not acknowledged, queued or in
+    /// flight awaiting PUBACK or PUBREC, keeping the others' order; returns how many went. For a
+    /// session resumed under access rules that changed (another username, or an ACL reloaded
+    /// while it was away): Mosquitto 2.0.11's `connection_check_acl` (handle_connect.c) drops
+    /// such messages from the in-flight and the queued list at CONNECT, so they are never sent
+    /// or resent. A QoS 2 message past PUBREC stays: the client holds it already, the PUBREL
+    /// still owed names no topic, and without it the client would keep the identifier
+    /// unreleased (§4.3.3), which Mosquitto does not spare it.
+    public mutating func removeUnacknowledged(where isRefused: (MQTTPublish) -> Bool) -> Int {
+        let before = queuedCount + inflight.count
+        inflight.removeAll { !$0.released && isRefused($0.publish) }
         queue = queue[queueHead...].filter { !isRefused($0) }
         queueHead = 0
-        return before - queuedCount
+        return before - queuedCount - inflight.count
     }
 
     /// Takes the next queued message into the window, when there is room: call after an

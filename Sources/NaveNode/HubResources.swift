@@ -49,9 +49,10 @@ public final class HubResources: Sendable {
             let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
-            _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock)
+            let unrecorded = Self.logUnrecordedEvent(logger)
+            _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock, unrecorded: unrecorded)
             let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
-                                    telemetry: EventLogTelemetrySink(log: events))
+                                    telemetry: EventLogTelemetrySink(log: events), unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
@@ -83,6 +84,17 @@ public final class HubResources: Sendable {
         self.clock = clock
         self.certificates = certificates
         self.tls = tls
+    }
+
+    /// A lifecycle, connection-state or twin change event the events endpoint refused (a full
+    /// disk, say): the change it records stands, so the miss is logged with its kind and device.
+    static func logUnrecordedEvent(_ logger: Logger) -> UnrecordedEventHandler {
+        { event, error in
+            var metadata: Logger.Metadata = ["source": "\(event.source.rawValue)", "deviceId": "\(event.deviceID)",
+                                             "reason": "\(error)"]
+            if let moduleID = event.moduleID { metadata["moduleId"] = "\(moduleID)" }
+            logger.warning("event not recorded", metadata: metadata)
+        }
     }
 
     /// The façade over these resources, its timers on `scheduler`.

@@ -67,6 +67,7 @@ public struct NaveConfiguration: Sendable {
         c.engine.outboundHighWaterBytes = io.int(forKey: "outboundHighWaterBytes", default: c.engine.outboundHighWaterBytes)
         c.engine.outboundLowWaterBytes = io.int(forKey: "outboundLowWaterBytes", default: c.engine.outboundLowWaterBytes)
         c.engine.outboundBytesMax = io.int(forKey: "outboundBytesMax", default: c.engine.outboundBytesMax)
+        c.engine.closeFlushTimeoutMillis = io.int(forKey: "closeFlushTimeoutMillis", default: c.engine.closeFlushTimeoutMillis)
         c.engine.listenBacklog = Int32(io.int(forKey: "listenBacklog", default: Int(c.engine.listenBacklog)))
         c.engine.inboxCapacity = io.int(forKey: "inboxCapacity", default: c.engine.inboxCapacity)
 

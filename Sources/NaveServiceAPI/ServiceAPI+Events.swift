@@ -9,7 +9,13 @@ import NaveModel
 extension ServiceAPI {
     func serveEvents(_ query: [(name: String, value: String)]) async throws(HubError) -> HTTPResponse {
         guard let reader = hub.events else { throw .serviceUnavailable("This node has no events endpoint.") }
-        let result = try await reader.read(try EventsQuery(query).request)
+        let request = try EventsQuery(query).request
+        let result = try await reader.read(request)
+        if let reason = result.checkpointNotStored {
+            // The events are answered either way (with their positions); a checkpoint the store
+            // refused only means the group's next read without positions starts earlier.
+            logger.warning("checkpoint not stored", metadata: ["consumerGroup": "\(request.consumerGroup ?? "")", "reason": "\(reason)"])
+        }
         let body: JSONValue = ["events": .array(result.events.map { Self.json($0.record, partition: $0.partition) }),
                                "positions": .string(EventsQuery.format(result.positions)),
                                "caughtUp": .bool(result.caughtUp)]

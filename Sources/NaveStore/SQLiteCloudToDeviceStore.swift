@@ -143,18 +143,8 @@ public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
         return value
     }
 
-    /// Turns what GRDB throws into the port's vocabulary; cancellation passes through.
+    /// Runs `body` with what it throws in the port's vocabulary (`SQLiteDatabase.access`).
     private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as CloudToDeviceStoreError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch where SQLiteDatabase.isFull(error) {
-            throw CloudToDeviceStoreError.full(SQLiteDatabase.reason(error))
-        } catch {
-            throw CloudToDeviceStoreError.storage(SQLiteDatabase.reason(error))
-        }
+        try await SQLiteDatabase.access(mappingTo: CloudToDeviceStoreError.self, body)
     }
 }

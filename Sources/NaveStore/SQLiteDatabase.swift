@@ -96,12 +96,6 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
-    /// Whether SQLite refused for want of room (SQLITE_FULL: the disk or a quota is full). SQLite
-    /// rolled the transaction back; the next one is tried afresh (issue #11).
-    static func isFull(_ error: any Error) -> Bool {
-        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
-    }
-
     /// An error's reason without statement arguments (GRDB leaves them out unless
     /// `publicStatementArguments` is set), so no key reaches a log.
     static func reason(_ error: any Error) -> String {

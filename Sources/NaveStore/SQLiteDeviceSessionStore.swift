@@ -10,27 +10,36 @@ public final class SQLiteDeviceSessionStore: DeviceSessionStore {
     public init(database: SQLiteDatabase) { self.database = database }
 
     public func loadSessions() async throws -> [String: DeviceSubscriptions] {
-        try await database.pool.read { db in
-            var sessions: [String: DeviceSubscriptions] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT clientID, subscriptions FROM deviceSessions") {
-                let bits: Int64 = row["subscriptions"]
-                sessions[row["clientID"]] = DeviceSubscriptions(rawValue: UInt8(truncatingIfNeeded: bits))
+        try await storageAccess {
+            try await self.database.pool.read { db in
+                var sessions: [String: DeviceSubscriptions] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT clientID, subscriptions FROM deviceSessions") {
+                    let bits: Int64 = row["subscriptions"]
+                    sessions[row["clientID"]] = DeviceSubscriptions(rawValue: UInt8(truncatingIfNeeded: bits))
+                }
+                return sessions
             }
-            return sessions
         }
     }
 
     public func save(clientID: String, _ subscriptions: DeviceSubscriptions) async throws {
-        try await database.pool.write { db in
-            if subscriptions.isEmpty {
-                try db.execute(sql: "DELETE FROM deviceSessions WHERE clientID = ?", arguments: [clientID])
-            } else {
-                try db.execute(sql: """
-                    INSERT INTO deviceSessions (clientID, subscriptions) VALUES (?, ?)
-                    ON CONFLICT (clientID) DO UPDATE SET subscriptions = excluded.subscriptions
-                    """, arguments: [clientID, Int64(subscriptions.rawValue)])
+        try await storageAccess {
+            try await self.database.pool.write { db in
+                if subscriptions.isEmpty {
+                    try db.execute(sql: "DELETE FROM deviceSessions WHERE clientID = ?", arguments: [clientID])
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO deviceSessions (clientID, subscriptions) VALUES (?, ?)
+                        ON CONFLICT (clientID) DO UPDATE SET subscriptions = excluded.subscriptions
+                        """, arguments: [clientID, Int64(subscriptions.rawValue)])
+                }
             }
         }
+    }
+
+    /// Runs `body` with what it throws in the port's vocabulary (`SQLiteDatabase.access`).
+    private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await SQLiteDatabase.access(mappingTo: DeviceSessionStoreError.self, body)
     }
 }
 

@@ -68,20 +68,8 @@ public final class SQLiteIdentityStore: IdentityStore {
         }
     }
 
-    /// Runs `body` and turns whatever it throws into the port's vocabulary. Cancellation passes
-    /// through: GRDB throws it when the task is cancelled before or during the access, after
-    /// rolling the transaction back, so nothing was applied.
+    /// Runs `body` with what it throws in the port's vocabulary (`SQLiteDatabase.access`).
     private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as IdentityStoreError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch where SQLiteDatabase.isFull(error) {
-            throw IdentityStoreError.full(SQLiteDatabase.reason(error))
-        } catch {
-            throw IdentityStoreError.storage(SQLiteDatabase.reason(error))
-        }
+        try await SQLiteDatabase.access(mappingTo: IdentityStoreError.self, body)
     }
 }

@@ -82,19 +82,8 @@ public final class SQLiteTwinStore: TwinStore {
         var document: String
     }
 
-    /// Runs `body` and turns whatever it throws into the port's vocabulary; cancellation passes
-    /// through (GRDB rolled the transaction back, nothing was stored).
+    /// Runs `body` with what it throws in the port's vocabulary (`SQLiteDatabase.access`).
     private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as TwinStoreError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch where SQLiteDatabase.isFull(error) {
-            throw TwinStoreError.full(SQLiteDatabase.reason(error))
-        } catch {
-            throw TwinStoreError.storage(SQLiteDatabase.reason(error))
-        }
+        try await SQLiteDatabase.access(mappingTo: TwinStoreError.self, body)
     }
 }

@@ -197,6 +197,50 @@ struct BrokerSecurityTests {
         #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "other/x m\n")
     }
 
+    @Test("ACL reload: messages left unacknowledged are not resent on resume once the client may no longer read them")
+    func aclOnResumeInFlight() throws {
+        let folder = try Folder()
+        let aclFile = try folder.file("acl", "user writer\ntopic write q/#\nuser reader\ntopic read q/#\n")
+        let server = try Self.startServer { $0.aclFile = aclFile }
+        defer { server.shutdown(gracePeriod: .zero) }
+        let port = server.listeningAddresses[0].port
+        // CONNECT (clean session 0, username "reader") and SUBSCRIBE q/# at QoS 1, encoded here.
+        let connectBody: [UInt8] = [0, 4] + Array("MQTT".utf8) + [4, 0x80, 0, 60, 0, 4] + Array("held".utf8) + [0, 6] + Array("reader".utf8)
+        let connect: [UInt8] = [0x10, UInt8(connectBody.count)] + connectBody
+        let subscribe: [UInt8] = [0x82, 8, 0, 1, 0, 3] + Array("q/#".utf8) + [1]
+        do {
+            let client = try SocketClient(port: port)
+            client.send(connect + subscribe)
+            #expect(client.receive(count: 9) == [0x20, 2, 0, 0, 0x90, 3, 0, 1, 1])
+            #expect(try Self.publish(port: port, topic: "q/secret", user: "writer").status == 0)
+            #expect(try Self.publish(port: port, topic: "q/open", user: "writer").status == 0)
+            // Both arrive as QoS 1 PUBLISH; neither gets a PUBACK before the client goes.
+            #expect(Self.publishedTopics(client, count: 2) == ["q/secret", "q/open"])
+        }
+        try "user writer\ntopic write q/#\nuser reader\ntopic read q/#\ntopic deny q/secret\n"
+            .write(toFile: aclFile, atomically: true, encoding: .utf8)
+        server.reloadSecurityFiles()
+        let resumed = try SocketClient(port: port)
+        resumed.send(connect)
+        #expect(resumed.receive(count: 4) == [0x20, 2, 1, 0], "session present")
+        // Only q/open is resent (DUP); the 2-second receive timeout ends the list.
+        #expect(Self.publishedTopics(resumed, count: 2) == ["q/open"])
+    }
+
+    /// The topics of up to `count` PUBLISH packets (short ones: one-byte remaining length).
+    static func publishedTopics(_ client: SocketClient, count: Int) -> [String] {
+        var topics: [String] = []
+        for _ in 0..<count {
+            let header = client.receive(count: 2)
+            guard header.count == 2, header[0] & 0xF0 == 0x30, header[1] < 128 else { break }
+            let body = client.receive(count: Int(header[1]))
+            guard body.count >= 2 else { break }
+            let length = Int(body[0]) << 8 | Int(body[1])
+            topics.append(String(decoding: body.dropFirst(2).prefix(length), as: UTF8.self))
+        }
+        return topics
+    }
+
     @Test("reload: a new password file changes who may connect; a connected client stays; a broken file is ignored")
     func reload() throws {
         let folder = try Folder()

@@ -29,6 +29,7 @@ struct ConfigurationTests {
         #expect(loaded.engine.outboundBytesMax == defaults.engine.outboundBytesMax)
         #expect(loaded.engine.outboundHighWaterBytes == defaults.engine.outboundHighWaterBytes)
         #expect(loaded.engine.receiveBufferCount == defaults.engine.receiveBufferCount)
+        #expect(loaded.engine.closeFlushTimeoutMillis == defaults.engine.closeFlushTimeoutMillis)
         #expect(loaded.hub.enabled == defaults.hub.enabled && loaded.hub.hostName == defaults.hub.hostName)
         #expect(loaded.hub.mqttListeners == defaults.hub.mqttListeners)
         #expect(loaded.hub.plainMqttListeners == defaults.hub.plainMqttListeners)
@@ -76,6 +77,9 @@ struct ConfigurationTests {
         #expect(throws: (any Error).self) { try c.validate() }  // a loop budget below one subscriber's cap
         c = NaveConfiguration()
         c.listeners = [.init(host: "localhost", port: 1883)]
+        #expect(throws: (any Error).self) { try c.validate() }
+        c = NaveConfiguration()
+        c.engine.closeFlushTimeoutMillis = 0
         #expect(throws: (any Error).self) { try c.validate() }
     }
 }

@@ -185,14 +185,17 @@ struct DeviceTwinsTests {
             == #"{"version":2,"properties":{"reported":{"fw":"2","$version":2}}}"#)
     }
 
-    @Test("a sink that refuses events does not undo the change; the miss is counted")
+    @Test("a sink that refuses events does not undo the change; the miss is counted and reported")
     func refusedEvents() async throws {
         let clock = ManualClock()
         let registry = try await makeRegistry(clock: clock)
         _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
-        let twins = DeviceTwins(store: InMemoryTwinStore(), registry: registry, clock: clock, telemetry: RefusingSink())
+        let reported = UnrecordedEvents()
+        let twins = DeviceTwins(store: InMemoryTwinStore(), registry: registry, clock: clock, telemetry: RefusingSink(),
+                                unrecorded: reported.record)
         #expect(try await twins.updateTwin(TwinHarness.device, TwinUpdate(desired: ["a": 1]), ifMatch: nil).version == 2)
         #expect(twins.unrecordedEventCount == 1)
+        #expect(reported.entries == ["twinChangeEvents dev1 503"])
     }
 
     @Test("deleting a module or device deletes its twins; a device created again starts afresh")

@@ -1,6 +1,7 @@
 import NaveCore
 import NaveModel
 import NaveTestSupport
+import Synchronization
 import Testing
 
 @Suite("Hub events")
@@ -29,5 +30,32 @@ struct HubEventsTests {
         ])
         #expect(sink.appended.allSatisfy { $0.deviceID == "dev1" })
         _ = events
+    }
+
+    @Test("an event the sink refuses is reported with its kind and device; the identity stays")
+    func refusedEventsAreReported() async throws {
+        let clock = ManualClock()
+        let registry = try await makeRegistry(clock: clock)
+        let reported = UnrecordedEvents()
+        let events = HubEvents(registry: registry, sink: RefusingSink(), clock: clock, unrecorded: reported.record)
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
+        #expect(reported.entries == ["deviceLifecycleEvents dev1 503"])
+        let connection = RecordingConnection()
+        registry.connections.register(connection, as: IdentityKey(deviceID: "dev1"), at: clock.now())
+        // Connection-state events are appended from a task: give it a moment, bounded.
+        for _ in 0..<200 where reported.entries.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(reported.entries.last == "deviceConnectionStateEvents dev1 503")
+        #expect(registry.device("dev1") != nil)
+        _ = events
+    }
+}
+
+/// What an `UnrecordedEventHandler` was told: "source device status" per event.
+final class UnrecordedEvents: Sendable {
+    private let state = Mutex<[String]>([])
+    var entries: [String] { state.withLock { $0 } }
+
+    @Sendable func record(_ event: TelemetryEvent, _ error: HubError) {
+        state.withLock { $0.append("\(event.source.rawValue) \(event.deviceID) \(error.status)") }
     }
 }

@@ -77,6 +77,48 @@ struct MisbehavingPeerTests {
         #expect(eventually { server.connectionCount == 0 })
         _ = client
     }
+
+    @Test("a close waiting to flush to a peer that never reads is reset after closeFlushTimeoutMillis", arguments: allBackends)
+    func closeFlushIsBounded(backend: EventLoopConfiguration.BackendChoice) throws {
+        // More than loopback's socket buffers on both ends hold, so the flush can never finish.
+        let payloadBytes = 32 << 20
+        let recorder = EventRecorder()
+        let server = try TestServer(backend: backend, loops: 1, configure: {
+            $0.outboundBytesMax = 64 << 20
+            $0.outboundHighWaterBytes = 48 << 20
+            $0.closeFlushTimeoutMillis = 300
+        }) { _ in ClosingGreeter(patternBytes(payloadBytes), recorder: recorder) }
+        defer { server.stop() }
+        let client = try BlockingClient(port: server.port)
+        #expect(eventually { recorder.activeCount == 1 })
+        // Without the bound the socket and its 32 MiB stay for as long as the client does.
+        #expect(eventually { server.connectionCount == 0 }, "the close still waits for a peer that does not read")
+        #expect(recorder.closeReasons == [.local])
+        let loop = server.group.loops[0]
+        #expect(eventually { loop.submitAndWait { loop.queuedOutboundBytes } == 0 }, "queued chunks were not freed")
+        _ = client
+    }
+}
+
+/// Writes its payload as soon as the connection is up, then closes (a close that must flush).
+final class ClosingGreeter: ConnectionHandler {
+    let payload: [UInt8]
+    let recorder: EventRecorder
+
+    init(_ payload: [UInt8], recorder: EventRecorder) {
+        self.payload = payload
+        self.recorder = recorder
+    }
+
+    func connectionActive(_ connection: Connection) {
+        recorder.active()
+        payload.withUnsafeBytes { connection.write($0) }
+        connection.close()
+    }
+
+    func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {}
+
+    func connectionDidClose(_ connection: Connection, reason: CloseReason) { recorder.closed(reason) }
 }
 
 /// Echoes, then answers the peer's FIN with "|bye" and a close.

@@ -87,25 +87,24 @@ struct SessionStateTests {
         #expect(p3.dup && p3.packetID == ids[2])
     }
 
-    @Test("removeQueued drops only queued messages it picks, keeping order and the window")
-    func removeQueued() {
-        var s = MQTTSessionState(limits: limits(window: 1, queue: 8))
-        guard case .send = s.offer(message(0)) else { Issue.record("send"); return }
-        for n: UInt8 in 1...5 {
-            let offered = s.offer(message(n))
-            #expect(offered == .queued)
-        }
-        let removed = s.removeQueued { $0.payload[0] % 2 == 0 }
-        #expect(removed == 2)
-        #expect(s.inflight.count == 1 && s.queuedCount == 3)
-        let acknowledged = s.acknowledge(packetID: s.inflight[0].publish.packetID!)
-        #expect(acknowledged)
+    @Test("removeUnacknowledged drops picked messages queued or awaiting PUBACK/PUBREC, keeping order; PUBREL stays")
+    func removeUnacknowledged() {
+        var s = MQTTSessionState(limits: limits(window: 3, queue: 8))
+        // In flight: 0 (QoS 2, PUBREC received), 1 and 2 (QoS 1); queued: 3...7.
+        guard case .send(let released) = s.offer(message(0, .exactlyOnce)) else { Issue.record("send"); return }
+        #expect(holds(s.received(packetID: released.packetID!)))
+        for n: UInt8 in 1...7 { _ = s.offer(message(n)) }
+        #expect(s.inflight.count == 3 && s.queuedCount == 5)
+        let removed = s.removeUnacknowledged { $0.payload[0] % 2 == 0 }
+        #expect(removed == 3)  // 2, 4, 6; 0 is past PUBREC
+        #expect(s.redeliveries() == [.pubrel(packetID: released.packetID!), .publish(s.inflight[1].publish.withDup)])
+        #expect(s.inflight.map(\.publish.payload) == [[0], [1]])
         var order: [UInt8] = []
         while let next = s.nextToSend() {
             order.append(next.payload[0])
             _ = s.acknowledge(packetID: next.packetID!)
         }
-        #expect(order == [1, 3, 5])
+        #expect(order == [3, 5, 7])
     }
 
     @Test("offline sessions queue without using the window; packet ids skip those in flight")
@@ -163,5 +162,14 @@ struct SessionStateTests {
         #expect(roomy.subscriptions.count == 2)
         #expect(roomy.unsubscribe([decomposed]) == [decomposed])
         #expect(roomy.subscriptions.keys.map { Array($0.filter.utf8) } == [Array(composed.utf8)])
+    }
+}
+
+extension MQTTPublish {
+    /// The same message as a redelivery sends it (§3.3.1.1).
+    fileprivate var withDup: MQTTPublish {
+        var copy = self
+        copy.dup = true
+        return copy
     }
 }

@@ -45,4 +45,40 @@ struct SQLiteDiskFullTests {
         #expect(try await store.loadRegistry().devices.map(\.deviceID).sorted() == all)
         try database.close()
     }
+
+    @Test("SQLITE_FULL: device sessions and checkpoints fail with .full, committed rows stay, writes resume")
+    func sessionAndCheckpointStoresFull() async throws {
+        let filesystem = try SmallFilesystem.mount(sizeBytes: 2 << 20).get()
+        defer { filesystem.unmount() }
+        let database = try await SQLiteDatabase(path: filesystem.path + "/nave.sqlite")
+        let sessions = SQLiteDeviceSessionStore(database: database)
+        let checkpoints = SQLiteCheckpointStore(database: database)
+        try await sessions.save(clientID: "old", .methods)
+        try await checkpoints.save([0: 7], for: "old")
+        try filesystem.fill()
+
+        // Each write is one small transaction: keep writing until the WAL needs a block (bounded).
+        let sessionRefusal = await firstRefusal { try await sessions.save(clientID: "new\($0)", .cloudToDevice) }
+        #expect((sessionRefusal as? DeviceSessionStoreError)?.isFull == true, "\(String(describing: sessionRefusal))")
+        let positions = Dictionary(uniqueKeysWithValues: (0..<100).map { ($0, Int64($0)) })
+        let checkpointRefusal = await firstRefusal { try await checkpoints.save(positions, for: "group\($0)") }
+        #expect((checkpointRefusal as? CheckpointStoreError)?.isFull == true, "\(String(describing: checkpointRefusal))")
+        #expect(try await sessions.loadSessions()["old"] == .methods)
+        #expect(try await checkpoints.checkpoints(of: "old") == [0: 7])
+
+        filesystem.makeRoom()
+        try await sessions.save(clientID: "after", .methods)
+        try await checkpoints.save([1: 9], for: "after")
+        #expect(try await sessions.loadSessions()["after"] == .methods)
+        #expect(try await checkpoints.checkpoints(of: "after") == [1: 9])
+        try database.close()
+    }
+
+    /// Runs `write` with 0, 1, … until it throws (at most 2,000 times); what it threw, if anything.
+    private func firstRefusal(_ write: (Int) async throws -> Void) async -> (any Error)? {
+        for attempt in 0..<2000 {
+            do { try await write(attempt) } catch { return error }
+        }
+        return nil
+    }
 }

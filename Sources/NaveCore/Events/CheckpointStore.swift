@@ -5,3 +5,20 @@ public protocol CheckpointStore: Sendable {
     func checkpoints(of consumerGroup: String) async throws -> [Int: Int64]
     func save(_ positions: [Int: Int64], for consumerGroup: String) async throws
 }
+
+/// Why a checkpoint store failed (or `CancellationError` when the task was cancelled before
+/// the write); a failed save stored nothing.
+public enum CheckpointStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The medium failed; the reason is the store's own words.
+    case storage(String)
+    /// The medium has no room (SQLite's SQLITE_FULL, ENOSPC): nothing was stored, and a later
+    /// save is tried again.
+    case full(String)
+
+    public var description: String {
+        switch self {
+        case .storage(let reason): "checkpoint store failed: \(reason)"
+        case .full(let reason): "checkpoint store is full: \(reason)"
+        }
+    }
+}

@@ -31,6 +31,8 @@ public struct EventReadResult: Sendable {
     /// The reader has seen everything there is; a reader still behind must not count the time
     /// as silence (`monitor-events --timeout`).
     public var caughtUp: Bool
+    /// Why the consumer group's checkpoint was not stored, if it was not (the read stands).
+    public var checkpointNotStored: String?
 }
 
 /// Reads the events endpoint for back ends: start positions (given, a consumer group's
@@ -59,11 +61,14 @@ public final class EventReader: Sendable {
             await waitForAnyAppend(after: positions, millis: request.waitMillis)
             found = try read(from: &positions, request: request)
         }
+        var checkpointNotStored: String?
         if let group = request.consumerGroup, let checkpoints {
-            // A lost checkpoint costs a reader a re-read, never an event: not worth failing the read.
-            try? await checkpoints.save(positions, for: group)
+            // A lost checkpoint costs a reader a re-read, never an event: not worth failing the
+            // read, but the caller hears of it.
+            do { try await checkpoints.save(positions, for: group) } catch { checkpointNotStored = "\(error)" }
         }
-        return EventReadResult(events: found, positions: positions, caughtUp: caughtUp(positions))
+        return EventReadResult(events: found, positions: positions, caughtUp: caughtUp(positions),
+                               checkpointNotStored: checkpointNotStored)
     }
 
     /// The caller's positions; else the consumer group's checkpoint; else `start`.

@@ -7,27 +7,33 @@ import NaveModel
 public final class HubEvents: IdentityDeletionObserver {
     private let sink: any TelemetrySink
     private let clock: any HubClock
+    private let unrecorded: UnrecordedEventHandler
 
-    /// Starts recording the registry's lifecycle and its presence's connection changes.
-    public init(registry: IdentityRegistry, sink: any TelemetrySink, clock: any HubClock) {
+    /// Starts recording the registry's lifecycle and its presence's connection changes. An event
+    /// the sink refuses goes to `unrecorded`: the identity or connection change it records stands.
+    public init(registry: IdentityRegistry, sink: any TelemetrySink, clock: any HubClock,
+                unrecorded: @escaping UnrecordedEventHandler = { _, _ in }) {
         self.sink = sink
         self.clock = clock
+        self.unrecorded = unrecorded
         registry.addDeletionObserver(self)
         registry.connections.setStateObserver { [weak self] key, connected in
             guard let self else { return }
             let event = self.event(.deviceConnectionStateEvents, key, operation: connected ? "deviceConnected" : "deviceDisconnected")
-            Task { try? await self.sink.append(event) }
+            Task { await self.sink.appendRecord(event, unrecorded: self.unrecorded) }
         }
     }
 
     public func identityCreated(deviceID: String, moduleID: String?) async {
         let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)
-        try? await sink.append(event(.deviceLifecycleEvents, key, operation: moduleID == nil ? "createDeviceIdentity" : "createModuleIdentity"))
+        await sink.appendRecord(event(.deviceLifecycleEvents, key, operation: moduleID == nil ? "createDeviceIdentity" : "createModuleIdentity"),
+                                unrecorded: unrecorded)
     }
 
     public func identityDeleted(deviceID: String, moduleID: String?) async {
         let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)
-        try? await sink.append(event(.deviceLifecycleEvents, key, operation: moduleID == nil ? "deleteDeviceIdentity" : "deleteModuleIdentity"))
+        await sink.appendRecord(event(.deviceLifecycleEvents, key, operation: moduleID == nil ? "deleteDeviceIdentity" : "deleteModuleIdentity"),
+                                unrecorded: unrecorded)
     }
 
     private func event(_ source: TelemetryEvent.Source, _ key: IdentityKey, operation: String) -> TelemetryEvent {

@@ -9,6 +9,26 @@ public protocol TelemetrySink: Sendable {
     func append(_ event: TelemetryEvent) async throws(HubError)
 }
 
+/// Told of an event the sink refused (a full disk, say) where no caller can answer with the
+/// error: lifecycle, connection-state and twin change events follow a change that is already
+/// stored and acknowledged. The node logs it; NaveCore has no logger of its own.
+public typealias UnrecordedEventHandler = @Sendable (TelemetryEvent, HubError) -> Void
+
+extension TelemetrySink {
+    /// Appends an event that records a change already made: a refusal cannot undo the change,
+    /// so it goes to `unrecorded` instead of the change's caller. Returns whether it was stored.
+    @discardableResult
+    func appendRecord(_ event: TelemetryEvent, unrecorded: UnrecordedEventHandler) async -> Bool {
+        do {
+            try await append(event)
+            return true
+        } catch {
+            unrecorded(event, error)
+            return false
+        }
+    }
+}
+
 /// A sink that keeps events in memory (tests, embedders without disk), stamped by `clock`.
 public final class InMemoryTelemetrySink: TelemetrySink {
     private let events = Mutex<[(event: TelemetryEvent, enqueuedTime: Timestamp)]>([])

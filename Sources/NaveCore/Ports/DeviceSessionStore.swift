@@ -11,6 +11,23 @@ public protocol DeviceSessionStore: Sendable {
     func save(clientID: String, _ subscriptions: DeviceSubscriptions) async throws
 }
 
+/// Why a device-session store failed (or `CancellationError` when the task was cancelled
+/// before the write); a failed save stored nothing.
+public enum DeviceSessionStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The medium failed; the reason is the store's own words.
+    case storage(String)
+    /// The medium has no room (SQLite's SQLITE_FULL, ENOSPC): nothing was stored, and a later
+    /// save is tried again.
+    case full(String)
+
+    public var description: String {
+        switch self {
+        case .storage(let reason): "device session store failed: \(reason)"
+        case .full(let reason): "device session store is full: \(reason)"
+        }
+    }
+}
+
 /// Sessions kept in memory only (tests, embedders without disk).
 public final class InMemoryDeviceSessionStore: DeviceSessionStore {
     private let sessions = Mutex<[String: DeviceSubscriptions]>([:])

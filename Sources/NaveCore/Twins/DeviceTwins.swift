@@ -21,6 +21,7 @@ public final class DeviceTwins: Sendable {
     let telemetry: any TelemetrySink
     private let gates: [WriteGate]
     private let unrecordedEvents = Atomic<Int>(0)
+    private let unrecorded: UnrecordedEventHandler
 
     /// Write gates twins are spread over (a power of two is not needed: the index is a modulo).
     public static let gateCount = 64
@@ -35,12 +36,15 @@ public final class DeviceTwins: Sendable {
     /// registry so that deleting a device or module deletes its twin.
     ///
     /// Composition (NaveNode): `DeviceTwins(store: SQLiteTwinStore(database:), registry:,
-    /// clock:, telemetry:)`, then `Hub(…, twins: twins)` and `ServiceAPI(…, twins: twins)`.
-    public init(store: any TwinStore, registry: IdentityRegistry, clock: any HubClock, telemetry: any TelemetrySink) {
+    /// clock:, telemetry:, unrecorded:)`, then `Hub(…, twins: twins)` and `ServiceAPI(…, twins: twins)`.
+    /// A twin change event the sink refuses is counted and goes to `unrecorded`.
+    public init(store: any TwinStore, registry: IdentityRegistry, clock: any HubClock, telemetry: any TelemetrySink,
+                unrecorded: @escaping UnrecordedEventHandler = { _, _ in }) {
         self.store = store
         self.registry = registry
         self.clock = clock
         self.telemetry = telemetry
+        self.unrecorded = unrecorded
         gates = (0..<Self.gateCount).map { _ in WriteGate() }
         registry.addDeletionObserver(self)
     }
@@ -151,9 +155,7 @@ public final class DeviceTwins: Sendable {
             registry.connections.connection(of: key)?.deliver(.desiredPropertiesPatch(version: notification.version,
                                                                                        body: notification.body))
         }
-        do {
-            try await telemetry.append(Self.changeEvent(change, of: key, at: time))
-        } catch {
+        if await !telemetry.appendRecord(Self.changeEvent(change, of: key, at: time), unrecorded: unrecorded) {
             unrecordedEvents.add(1, ordering: .relaxed)
         }
     }
