@@ -48,12 +48,11 @@ public final class Broker: Sendable {
         self.logger = logger
         shardCount = configuration.routerShardCount ?? group.loops.count
         let shardCount = shardCount
-        loops = group.loops.map { BrokerLoop(loop: $0, ownsShard: $0.index < shardCount) }
+        let mailboxCapacity = configuration.deliveryMailboxCapacity
+        loops = group.loops.map { BrokerLoop(loop: $0, ownsShard: $0.index < shardCount, mailboxCapacity: mailboxCapacity) }
         retained = Mutex(MQTTRetainedStore(retainedMessagesMax: configuration.retainedMessagesMax))
         instanceTag = UInt64(UInt32(truncatingIfNeeded: monotonicNanos()))
-        for brokerLoop in loops {
-            brokerLoop.attach(broker: self, mailboxCapacity: configuration.deliveryMailboxCapacity)
-        }
+        for brokerLoop in loops { brokerLoop.attach(broker: self) }
     }
 
     /// The handler factory for `EventLoopGroup.listen`: anyone may connect.
@@ -97,8 +96,8 @@ public final class Broker: Sendable {
         for index in 0..<shardCount {
             let owner = shardLoop(index)
             let apply: @Sendable () -> Void = {
-                change(owner.trie!)
-                if index == 0 { self.subscriptionCount.store(owner.trie!.count, ordering: .relaxed) }
+                let count = owner.loop.runIsolated(owner) { $0.changeSubscriptions(change) }
+                if index == 0 { self.subscriptionCount.store(count, ordering: .relaxed) }
             }
             if owner.loop.inLoop { apply() } else { owner.loop.execute(apply) }
         }

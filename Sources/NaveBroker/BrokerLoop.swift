@@ -11,7 +11,7 @@ enum BrokerMail: Sendable {
 }
 
 /// Where a publisher's delivery that could not go out now is retried.
-enum HeldDelivery {
+enum HeldDelivery: Sendable {
     case session(BrokerSession, MQTTPublish)
     case shard(MQTTPublish)
 
@@ -21,33 +21,52 @@ enum HeldDelivery {
     }
 }
 
-/// The broker's state on one loop: its router shard (if it has one), its delivery mailbox and
-/// counters. Loop-confined except the mailbox's sending side and the counters' reads.
-final class BrokerLoop: @unchecked Sendable {
-    // @unchecked: `trie` is touched only on `loop`'s thread.
+/// What routing one publish left for its publisher.
+struct RouteOutcome: Sendable {
+    /// Deliveries that must wait (back-pressure); the publisher stops reading until they went out.
+    var held: [HeldDelivery] = []
+    /// Every QoS 0 delivery was dropped or queued behind more than
+    /// `congestedSubscriberOutboundBytes`: the publisher is told to back off
+    /// (`MQTTConnectionHandler.backOffFromCongestion`).
+    var onlyCongested = false
+}
 
+/// The broker on one loop, an actor pinned to it: its router shard (the subscription trie's
+/// replica, if a shard lives here), its delivery mailbox and counters. Connections on the same
+/// loop step into it with `EventLoop.runIsolated`; other loops reach it through the mailbox.
+actor BrokerLoop {
     let loop: EventLoop
-    /// This loop's replica of the subscription trie, when a shard lives here.
-    let trie: MQTTTopicTrie<BrokerSession>?
     let counters = BrokerCounters()
+    /// Deliveries and publishes from other loops.
+    let mailbox: Mailbox<BrokerMail>
+    /// This loop's replica of the subscription trie, when a shard lives here.
+    private let trie: MQTTTopicTrie<BrokerSession>?
     /// What became of the QoS 0 deliveries of the publish being routed now (reset by `route`):
-    /// `congested` counts the dropped ones and those queued behind more than
-    /// `congestedSubscriberOutboundBytes`; a publish that found only congestion tells its
-    /// publisher to back off (`MQTTConnectionHandler.backOffFromCongestion`).
-    private(set) var routedQoS0 = (flowing: 0, congested: 0)
-    private(set) var mailbox: Mailbox<BrokerMail>!
-    private unowned(unsafe) var broker: Broker!
+    /// `congested` counts the dropped ones and those queued behind a congested send buffer.
+    private var routedQoS0 = (flowing: 0, congested: 0)
+    /// Set once by `attach`, before any loop serves a connection, and never again.
+    private nonisolated(unsafe) unowned(unsafe) var broker: Broker!
 
-    init(loop: EventLoop, ownsShard: Bool) {
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor }
+
+    init(loop: EventLoop, ownsShard: Bool, mailboxCapacity: Int) {
         self.loop = loop
         trie = ownsShard ? MQTTTopicTrie() : nil
+        mailbox = Mailbox(capacity: mailboxCapacity, on: loop)
+        mailbox.setReceiver { [unowned(unsafe) self, loop] mail in loop.runIsolated(self) { $0.receive(mail) } }
     }
 
-    func attach(broker: Broker, mailboxCapacity: Int) {
+    /// Called once by the broker it belongs to, from its initialiser.
+    nonisolated func attach(broker: Broker) {
         self.broker = broker
-        mailbox = Mailbox(capacity: mailboxCapacity, on: loop) { [unowned(unsafe) self] mail in
-            self.receive(mail)
-        }
+    }
+
+    /// Applies a subscription change to this loop's replica (`nil` when no shard lives here)
+    /// and returns the replica's subscription count.
+    func changeSubscriptions(_ change: (MQTTTopicTrie<BrokerSession>) -> Void) -> Int {
+        guard let trie else { return 0 }
+        change(trie)
+        return trie.count
     }
 
     private func receive(_ mail: BrokerMail) {
@@ -62,17 +81,19 @@ final class BrokerLoop: @unchecked Sendable {
 
     // MARK: Routing (on this loop)
 
-    /// Routes a client's publish. Deliveries that must wait (back-pressure) are appended to
-    /// `held`; the caller stops reading until they are retried successfully.
-    func route(_ publish: MQTTPublish, held: inout [HeldDelivery]) {
+    /// Routes a client's publish; what must wait (back-pressure) comes back in the outcome.
+    func route(_ publish: MQTTPublish) -> RouteOutcome {
         counters.messagesReceived.bump()
         routedQoS0 = (0, 0)
+        var outcome = RouteOutcome()
         if trie != nil {
-            match(publish) { held.append($0) }
-            return
+            match(publish) { outcome.held.append($0) }
+        } else {
+            let shard = broker.shardLoop(loop.index % broker.shardCount)
+            if !shard.mailbox.send(.route(publish)) { holdOrDrop(.shard(publish), publish.qos) { outcome.held.append($0) } }
         }
-        let shard = broker.shardLoop(loop.index % broker.shardCount)
-        if !shard.mailbox.send(.route(publish)) { holdOrDrop(.shard(publish), publish.qos) { held.append($0) } }
+        outcome.onlyCongested = routedQoS0.congested > 0 && routedQoS0.flowing == 0
+        return outcome
     }
 
     /// Tries one held delivery again; true when it went out (or was dropped for good).
@@ -142,7 +163,7 @@ final class BrokerLoop: @unchecked Sendable {
             // keeps QoS 1/2 from being lost here.
             let target = broker.loops[owner]
             if !target.mailbox.send(.deliver(session, publish)) {
-                target.loop.execute { target.deliverLocally(session, publish) }
+                target.loop.execute { target.loop.runIsolated(target) { $0.deliverLocally(session, publish) } }
             }
             return
         }

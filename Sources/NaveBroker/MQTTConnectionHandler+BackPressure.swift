@@ -55,7 +55,8 @@ extension MQTTConnectionHandler {
         heldRetryScheduled = false
         heldRetryTimer = nil
         guard !finished else { return }
-        held.removeAll { home.retry($0) }
+        let home = self.home
+        held.removeAll { delivery in home.loop.runIsolated(home) { $0.retry(delivery) } }
         if held.isEmpty {
             heldRetryFailures = 0
             resumeIfUnblocked()

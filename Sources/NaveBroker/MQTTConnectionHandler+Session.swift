@@ -194,9 +194,8 @@ extension MQTTConnectionHandler {
         }
         let publish = MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
         if will.retain { retain(publish) }
-        var dropped: [HeldDelivery] = []
-        home.route(publish, held: &dropped)
-        if !dropped.isEmpty { home.counters.queuedDropped.bump(dropped.count) }
+        let outcome = home.loop.runIsolated(home) { $0.route(publish) }
+        if !outcome.held.isEmpty { home.counters.queuedDropped.bump(outcome.held.count) }
     }
 
     /// Called on this handler's loop when a newer connection takes the client id.

@@ -265,11 +265,12 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
 
     private func routePublish(_ publish: MQTTPublish) {
         if publish.retain { retain(publish) }
-        home.route(publish, held: &held)
-        if !held.isEmpty { startHolding() }
-        if home.routedQoS0.congested > 0, home.routedQoS0.flowing == 0, broker.configuration.overloadBackOffMillis > 0 {
-            backOffFromCongestion()
+        let outcome = home.loop.runIsolated(home) { $0.route(publish) }
+        if !outcome.held.isEmpty {
+            held.append(contentsOf: outcome.held)
+            startHolding()
         }
+        if outcome.onlyCongested, broker.configuration.overloadBackOffMillis > 0 { backOffFromCongestion() }
     }
 
     func retain(_ publish: MQTTPublish) {
@@ -296,7 +297,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
             let messages = broker.retained.withLock { $0.matching(filter: subscription.filter) }
             for var message in messages {
                 message.qos = min(message.qos, subscription.qos)
-                home.deliverLocally(session, message)
+                home.loop.runIsolated(home) { $0.deliverLocally(session, message) }
             }
         }
     }

@@ -18,7 +18,8 @@ public final class Mailbox<Message: Sendable>: MailboxDrainable, @unchecked Send
     public let loop: EventLoop
     private let ring: MPSCRing<Message>
     private let scheduled = Atomic<Bool>(false)
-    private let receive: (Message) -> Void
+    /// Set at init, or once by `setReceiver` before the first `send`.
+    private var receive: (Message) -> Void
     private let drainBatchMax: Int
 
     /// - Parameters:
@@ -31,6 +32,20 @@ public final class Mailbox<Message: Sendable>: MailboxDrainable, @unchecked Send
         ring = MPSCRing(capacity: capacity)
         self.receive = receive
         self.drainBatchMax = drainBatchMax
+    }
+
+    /// A mailbox whose receiver comes later (`setReceiver`): for an actor that owns its mailbox
+    /// as a constant but can hand out `self` only once it is initialised.
+    public convenience init(capacity: Int, on loop: EventLoop, drainBatchMax: Int = 1024) {
+        self.init(capacity: capacity, on: loop, drainBatchMax: drainBatchMax) { _ in
+            preconditionFailure("a Mailbox received before its receiver was set")
+        }
+    }
+
+    /// Gives the mailbox its receiver. Call once, before anything is sent to it: a send
+    /// publishes this write to the loop (the ring's release/acquire).
+    public func setReceiver(_ receive: @escaping (Message) -> Void) {
+        self.receive = receive
     }
 
     /// The most messages the mailbox holds.
