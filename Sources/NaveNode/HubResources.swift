@@ -17,6 +17,7 @@ public final class HubResources: Sendable {
     /// Device and module twins, in the same SQLite database.
     public let twins: DeviceTwins
     public let clock: any HubClock
+    public let random: any HubRandom
     public let certificates: CertificateFiles
     public let tls: TLSContext
     /// Where device telemetry goes (the built-in events endpoint).
@@ -32,7 +33,10 @@ public final class HubResources: Sendable {
     /// Opens the data directory and its store, loads the registry, and makes a development CA
     /// and server certificate when none is configured or present. A named data directory is
     /// created when new; the default only used when it exists (`DataDirectoryError.missing`).
-    public static func open(_ configuration: NaveConfiguration, logger: Logger) async throws -> HubResources {
+    /// `clock` and `random` are the hub's (registry times, enqueued times, keys, lock tokens):
+    /// the system's in a node, manual and seeded ones in tests.
+    public static func open(_ configuration: NaveConfiguration, logger: Logger, clock: any HubClock = SystemClock(),
+                            random: any HubRandom = SystemRandom()) async throws -> HubResources {
         let directory = if let named = configuration.dataDirectory {
             try DataDirectory(path: named, creation: .createIfMissing)
         } else {
@@ -42,8 +46,7 @@ public final class HubResources: Sendable {
             let certificates = try CertificateFiles.resolve(configuration.hub, in: directory, logger: logger)
             let tls = try TLSContext(serverCertificateChainPath: certificates.chainPath, privateKeyPath: certificates.keyPath)
             let database = try await SQLiteDatabase(path: directory.database)
-            let clock = SystemClock()
-            let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SystemRandom())
+            let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: random)
             let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
             let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
@@ -58,7 +61,7 @@ public final class HubResources: Sendable {
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
-                                registry: registry, twins: twins, clock: clock, certificates: certificates, tls: tls,
+                                registry: registry, twins: twins, clock: clock, random: random, certificates: certificates, tls: tls,
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot)
         } catch {
@@ -68,7 +71,8 @@ public final class HubResources: Sendable {
     }
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
-                 registry: IdentityRegistry, twins: DeviceTwins, clock: any HubClock, certificates: CertificateFiles,
+                 registry: IdentityRegistry, twins: DeviceTwins, clock: any HubClock, random: any HubRandom,
+                 certificates: CertificateFiles,
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot) {
         self.cloudToDeviceStore = cloudToDeviceStore
@@ -82,6 +86,7 @@ public final class HubResources: Sendable {
         self.registry = registry
         self.twins = twins
         self.clock = clock
+        self.random = random
         self.certificates = certificates
         self.tls = tls
     }
@@ -97,11 +102,12 @@ public final class HubResources: Sendable {
         }
     }
 
-    /// The façade over these resources, its timers on `scheduler`.
-    func makeHub(scheduler: any HubScheduler) -> Hub {
+    /// The façade over these resources, its timers on `scheduler`. Made once per opening: the
+    /// C2D queues start from the snapshot loaded at open.
+    public func makeHub(scheduler: any HubScheduler) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
-                                                clock: clock, scheduler: scheduler, random: SystemRandom())
-        let methods = DirectMethods(registry: registry, scheduler: scheduler, random: SystemRandom())
+                                                clock: clock, scheduler: scheduler, random: random)
+        let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: SQLiteCheckpointStore(database: database), scheduler: scheduler)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events)

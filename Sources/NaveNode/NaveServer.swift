@@ -132,10 +132,12 @@ public final class NaveServer: Sendable {
     public var listeningAddresses: [SocketAddress] { sockets.map(\.address) }
 
     /// Stops listening, gives connections `gracePeriod` to flush, stops the loops, then closes
-    /// the hub (the event log drains its queued appends, the sessions their writes, the store
-    /// and the data directory's lock are released) and returns once all that is done.
+    /// the hub (C2D changes and device sessions reach the store, the event log drains its queued
+    /// appends, the store and the data directory's lock are released) and returns once all that
+    /// is done.
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
         stopLoops(gracePeriod: gracePeriod)
+        await hub?.flush()
         await resources?.close()
         logger.info("node stopped", metadata: stoppedMetadata)
     }
@@ -145,7 +147,13 @@ public final class NaveServer: Sendable {
     /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
         stopLoops(gracePeriod: gracePeriod)
-        if let resources { Task { await resources.close() } }
+        if let resources {
+            let hub = hub
+            Task {
+                await hub?.flush()
+                await resources.close()
+            }
+        }
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 

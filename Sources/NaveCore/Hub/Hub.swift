@@ -42,4 +42,12 @@ public final class Hub: Sendable {
 
     /// Connection state per identity, and the way to reach a connected device.
     public var connections: LiveConnections { registry.connections }
+
+    /// Waits until every change accepted so far is in the stores: C2D sends, settlements and
+    /// feedback (written behind the caller, in order) and device sessions. Before a graceful
+    /// close; a write that failed already failed its caller, so nothing is thrown here.
+    public func flush() async {
+        try? await cloudToDevice.flush()
+        await sessions.flush()
+    }
 }
