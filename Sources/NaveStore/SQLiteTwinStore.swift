@@ -4,8 +4,8 @@ import NaveModel
 
 /// The embedded default `TwinStore`: one row per twin in the node's SQLite database (schema:
 /// `Schema.v2Twins`), the versions in columns and the rest as one JSON document
-/// (`SQLiteTwinStore+Document.swift`). A save is one upsert in its own write transaction, made
-/// durable by the database's `synchronous = FULL` before it returns. Errors are
+/// (`SQLiteTwinStore+Document.swift`). A save is one version check and upsert in its own write
+/// transaction, made durable by the database's `synchronous = FULL` before it returns. Errors are
 /// `TwinStoreError`, like every other twin store's.
 public final class SQLiteTwinStore: TwinStore {
     /// The database the table lives in; shared with the node's other SQLite stores.
@@ -35,7 +35,7 @@ public final class SQLiteTwinStore: TwinStore {
         return try Self.twin(deviceID: key.deviceID, moduleID: key.moduleID, row: row)
     }
 
-    public func saveTwin(_ twin: Twin) async throws {
+    public func saveTwin(_ twin: Twin, expecting expected: StoredTwinVersion?) async throws {
         // GRDB hands text to SQLite as C strings: an id with U+0000 would be cut short (ids
         // never have one, IoT Hub's id rule; the document escapes it as JSON does).
         guard !twin.deviceID.utf8.contains(0), !(twin.moduleID?.utf8.contains(0) ?? false) else {
@@ -44,6 +44,15 @@ public final class SQLiteTwinStore: TwinStore {
         let document = Self.document(of: twin)
         try await storageAccess {
             try await database.pool.write { db in
+                // The check and the write are one transaction: SQLite has one writer at a time.
+                if let expected {
+                    let stored = try Int64.fetchOne(
+                        db.cachedStatement(sql: "SELECT version FROM twins WHERE deviceID = ? AND moduleID = ?"),
+                        arguments: [twin.deviceID, twin.moduleID ?? ""])
+                    guard (stored.map(StoredTwinVersion.version) ?? .none) == expected else {
+                        throw TwinStoreError.conflict(deviceID: twin.deviceID, moduleID: twin.moduleID)
+                    }
+                }
                 try db.cachedStatement(sql: """
                     INSERT INTO twins (deviceID, moduleID, version, desiredVersion, reportedVersion, document)
                     VALUES (?, ?, ?, ?, ?, ?)
@@ -56,6 +65,10 @@ public final class SQLiteTwinStore: TwinStore {
             }
         }
     }
+
+    /// One process writes this database (the data directory is locked), so there are no other
+    /// writers to hear of.
+    public func observeOtherWriters(_ observer: @escaping @Sendable (TwinStoreChange) -> Void) {}
 
     public func deleteTwin(_ key: IdentityKey) async throws {
         try await storageAccess {

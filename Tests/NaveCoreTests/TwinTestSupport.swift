@@ -64,11 +64,13 @@ final class YieldingTwinStore: TwinStore {
         return try await inner.loadTwin(key)
     }
 
-    func saveTwin(_ twin: Twin) async throws {
+    func saveTwin(_ twin: Twin, expecting expected: StoredTwinVersion?) async throws {
         await Task.yield()
-        try await inner.saveTwin(twin)
+        try await inner.saveTwin(twin, expecting: expected)
         await Task.yield()
     }
+
+    func observeOtherWriters(_ observer: @escaping @Sendable (TwinStoreChange) -> Void) {}
 
     func deleteTwin(_ key: IdentityKey) async throws { try await inner.deleteTwin(key) }
     func deleteTwins(deviceID: String) async throws { try await inner.deleteTwins(deviceID: deviceID) }

@@ -91,6 +91,30 @@ struct TwinStoreConformance {
         }
     }
 
+    @Test("versioned saves: stored only over the expected version (or none); another writer's change is a conflict that stores nothing",
+          arguments: TwinStoreFactory.all)
+    func versionedSaves(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            let key = IdentityKey(deviceID: "v")
+            var twin = TwinSample.twin("v")
+            try await store.saveTwin(twin, expecting: StoredTwinVersion.none)
+            await #expect(throws: TwinStoreError.conflict(deviceID: "v", moduleID: nil)) {
+                try await store.saveTwin(TwinSample.twin("v", generation: "other"), expecting: StoredTwinVersion.none)
+            }
+            _ = try twin.update(TwinUpdate(desired: ["v": 2]), at: TwinSample.time)
+            try await store.saveTwin(twin, expecting: .version(1))
+            var stale = twin
+            _ = try stale.update(TwinUpdate(desired: ["v": 3]), at: TwinSample.time)
+            await #expect(throws: TwinStoreError.conflict(deviceID: "v", moduleID: nil)) {
+                try await store.saveTwin(stale, expecting: .version(1))
+            }
+            let stored = try #require(try await store.loadTwin(key))
+            #expect(stored.version == 2 && stored.desired.values["v"] == .integer(2), "the refused save stored nothing")
+            try await store.saveTwin(stale, expecting: .version(2))
+            #expect(try await store.loadTwin(key)?.version == 3)
+        }
+    }
+
     @Test("deleteTwin removes one twin; deleteTwins a device's and its modules', nothing else", arguments: TwinStoreFactory.all)
     func deletions(factory: TwinStoreFactory) async throws {
         try await factory.withStore { store in

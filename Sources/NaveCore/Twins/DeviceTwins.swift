@@ -47,6 +47,7 @@ public final class DeviceTwins: Sendable {
         self.unrecorded = unrecorded
         gates = (0..<Self.gateCount).map { _ in WriteGate() }
         registry.addDeletionObserver(self)
+        store.observeOtherWriters { [weak self] change in self?.otherWriterStored(change) }
     }
 
     /// Twin change events the telemetry sink refused since start. The change itself was stored
@@ -89,46 +90,83 @@ public final class DeviceTwins: Sendable {
     /// The stored twin of the identity as it is now: a twin kept from an earlier identity of
     /// the same id (other generation) counts as none.
     func storedTwin(_ key: IdentityKey, generation: String) async throws(HubError) -> Twin? {
-        let twin: Twin?
-        do {
-            twin = try await store.loadTwin(key)
-        } catch {
-            throw .serverError("the twin store failed to load: \(error)")
-        }
+        let twin = try await loadStored(key)
         return twin?.identityGenerationID == generation ? twin : nil
     }
 
+    /// Whatever the store holds for `key`, of any generation.
+    private func loadStored(_ key: IdentityKey) async throws(HubError) -> Twin? {
+        do {
+            return try await store.loadTwin(key)
+        } catch {
+            throw .serverError("the twin store failed to load: \(error)")
+        }
+    }
+
+    /// Times a change is re-applied when another writer of a shared store changed the twin
+    /// between this writer's read and its write.
+    static let conflictRetriesMax = 8
+
     /// Runs one change to `key`'s twin under its gate: load (or create) the twin, check
-    /// `If-Match` against its etag, apply `body`, and when it changed something store it,
+    /// `If-Match` against its etag, apply `body`, and when it changed something store it —
+    /// versioned: if another writer stored the twin meanwhile, read it again and re-apply —
     /// notify the device and record the event. Returns the twin as it now is.
     func change(_ key: IdentityKey, ifMatch: String?,
                 _ body: (inout Twin, Timestamp) throws(HubError) -> TwinChange?) async throws(HubError) -> Twin {
         try await serialized(key) { () async throws(HubError) -> Twin in
-            var twin = try await loadOrCreate(key)
-            guard ETag.matches(ifMatch: ifMatch, current: twin.etag) else { throw .preconditionFailed() }
-            let now = clock.now()
-            guard let change = try body(&twin, now) else { return twin }
-            try await save(twin)
-            await announce(change, of: key, at: now)
-            return twin
+            for _ in 0..<Self.conflictRetriesMax {
+                var twin = try await loadOrCreate(key)
+                guard ETag.matches(ifMatch: ifMatch, current: twin.etag) else { throw .preconditionFailed() }
+                let read = StoredTwinVersion(twin)
+                let now = clock.now()
+                guard let change = try body(&twin, now) else { return twin }
+                guard try await save(twin, expecting: read) else { continue }
+                await announce(change, of: key, at: now)
+                return twin
+            }
+            throw .serviceUnavailable("The twin of \(key) is being changed by other writers; try again.")
         }
     }
 
     /// The twin of `key`, created and stored when it has none yet. Runs under the gate.
     func loadOrCreate(_ key: IdentityKey) async throws(HubError) -> Twin {
         let generation = try identityGeneration(key)
-        if let twin = try await storedTwin(key, generation: generation) { return twin }
-        let twin = Twin(deviceID: key.deviceID, moduleID: key.moduleID, identityGenerationID: generation, createdAt: clock.now())
-        try await save(twin)
-        return twin
+        for _ in 0..<Self.conflictRetriesMax {
+            let stored = try await loadStored(key)
+            if let stored, stored.identityGenerationID == generation { return stored }
+            // None, or one left by an earlier identity of the same id: a new twin replaces it,
+            // unless another writer got there first (then read what it stored).
+            let twin = Twin(deviceID: key.deviceID, moduleID: key.moduleID, identityGenerationID: generation, createdAt: clock.now())
+            if try await save(twin, expecting: StoredTwinVersion(stored)) { return twin }
+        }
+        throw .serviceUnavailable("The twin of \(key) is being changed by other writers; try again.")
     }
 
-    func save(_ twin: Twin) async throws(HubError) {
+    /// Stores `twin` if the store still holds `expected`; false when another writer was first.
+    func save(_ twin: Twin, expecting expected: StoredTwinVersion) async throws(HubError) -> Bool {
         do {
-            try await store.saveTwin(twin)
+            try await store.saveTwin(twin, expecting: expected)
+            return true
+        } catch TwinStoreError.conflict {
+            return false
         } catch {
             throw .storeRefused(error, what: "the twin", context: "the twin store refused the change")
         }
+    }
+
+    /// Another writer of a shared store (another node) stored a twin: a desired change reaches
+    /// the device if it is connected here, as the writer's own node would have sent it. The
+    /// change event is the writer's to record.
+    func otherWriterStored(_ change: TwinStoreChange) {
+        let current = change.current
+        let previous = change.previous?.identityGenerationID == current.identityGenerationID ? change.previous : nil
+        guard current.desired.version > previous?.desired.version ?? 0 else { return }
+        var body = JSONObject.mergeDiff(from: previous?.desired.values ?? JSONObject(), to: current.desired.values)
+        guard !body.isEmpty else { return }  // a new twin: nothing desired yet
+        body["$version"] = .integer(current.desired.version)
+        let key = IdentityKey(deviceID: current.deviceID, moduleID: current.moduleID)
+        registry.connections.connection(of: key)?.deliver(.desiredPropertiesPatch(version: current.desired.version,
+                                                                                   body: JSONValue.object(body).serialized()))
     }
 
     /// Runs `body` holding the write gate of `key`'s twin.
