@@ -96,7 +96,7 @@ public final class Broker: Sendable {
         for index in 0..<shardCount {
             let owner = shardLoop(index)
             let apply: @Sendable () -> Void = {
-                let count = owner.loop.runIsolated(owner) { $0.changeSubscriptions(change) }
+                let count = owner.loop.runIsolated(owner, change) { $0.changeSubscriptions($1) }
                 if index == 0 { self.subscriptionCount.store(count, ordering: .relaxed) }
             }
             if owner.loop.inLoop { apply() } else { owner.loop.execute(apply) }

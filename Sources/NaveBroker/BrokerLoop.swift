@@ -53,7 +53,7 @@ actor BrokerLoop {
         self.loop = loop
         trie = ownsShard ? MQTTTopicTrie() : nil
         mailbox = Mailbox(capacity: mailboxCapacity, on: loop)
-        mailbox.setReceiver { [unowned(unsafe) self, loop] mail in loop.runIsolated(self) { $0.receive(mail) } }
+        mailbox.setReceiver { [unowned(unsafe) self, loop] mail in loop.runIsolated(self, mail) { $0.receive($1) } }
     }
 
     /// Called once by the broker it belongs to, from its initialiser.
@@ -163,7 +163,7 @@ actor BrokerLoop {
             // keeps QoS 1/2 from being lost here.
             let target = broker.loops[owner]
             if !target.mailbox.send(.deliver(session, publish)) {
-                target.loop.execute { target.loop.runIsolated(target) { $0.deliverLocally(session, publish) } }
+                target.loop.execute { target.loop.runIsolated(target, (session, publish)) { $0.deliverLocally($1.0, $1.1) } }
             }
             return
         }
@@ -174,7 +174,7 @@ actor BrokerLoop {
         if publish.qos == .atMostOnce {
             guard let handler = session.handler else { return }
             // The subscriber's actor is on this loop (it owns the session): stepped into, not queued.
-            let (sent, congested) = loop.runIsolated(handler) { handler in
+            let (sent, congested) = loop.runIsolated(handler, publish) { handler, publish in
                 guard handler.sendQoS0(publish) else {
                     handler.watchForSlowConsumer()
                     return (false, true)
@@ -190,7 +190,7 @@ actor BrokerLoop {
         let offer = session.handler == nil ? session.state.enqueue(publish) : session.state.offer(publish, queueBeyondLimit: true)
         switch offer {
         case .send(let numbered):
-            if let handler = session.handler { loop.runIsolated(handler) { $0.send(.publish(numbered)) } }
+            if let handler = session.handler { loop.runIsolated(handler, numbered) { $0.send(.publish($1)) } }
             counters.messagesDelivered.bump()
         case .queued:
             session.publishQueueState()

@@ -56,7 +56,7 @@ extension MQTTConnectionHandler {
         heldRetryTimer = nil
         guard !finished else { return }
         let home = self.home
-        held.removeAll { delivery in home.loop.runIsolated(home) { $0.retry(delivery) } }
+        held.removeAll { delivery in home.loop.runIsolated(home, delivery) { $0.retry($1) } }
         if held.isEmpty {
             heldRetryFailures = 0
             resumeIfUnblocked()

@@ -194,7 +194,7 @@ extension MQTTConnectionHandler {
         }
         let publish = MQTTPublish(topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain)
         if will.retain { retain(publish) }
-        let outcome = home.loop.runIsolated(home) { $0.route(publish) }
+        let outcome = home.loop.runIsolated(home, publish) { $0.route($1) }
         if !outcome.held.isEmpty { home.counters.queuedDropped.bump(outcome.held.count) }
     }
 
@@ -249,7 +249,7 @@ struct SessionTransfer: Sendable {
         }
         let (session, present) = (session, present)
         if newLoop.loop.inLoop {
-            newLoop.loop.runIsolated(newHandler) { $0.sessionReady(session, present: present) }
+            newLoop.loop.runIsolated(newHandler, (session, present)) { $0.sessionReady($1.0, present: $1.1) }
         } else {
             newHandler.onLoop { $0.sessionReady(session, present: present) }
         }

@@ -88,13 +88,13 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     // MARK: Entry points, on the loop thread
 
     nonisolated func connectionActive(_ connection: Connection) {
-        home.loop.runIsolated(self) { $0.active(connection) }
+        home.loop.runIsolated(self, connection) { $0.active($1) }
     }
 
     nonisolated func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         // Lent for this synchronous call on the loop thread only; the actor copies what it keeps.
         nonisolated(unsafe) let bytes = bytes
-        home.loop.runIsolated(self) { $0.received(bytes) }
+        home.loop.runIsolated(self, bytes) { $0.received($1) }
     }
 
     nonisolated func connectionDidBecomeWritable(_ connection: Connection) {
@@ -102,11 +102,11 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     }
 
     nonisolated func connectionDidClose(_ connection: Connection, reason: CloseReason) {
-        home.loop.runIsolated(self) { $0.closed(reason) }
+        home.loop.runIsolated(self, reason) { $0.closed($1) }
     }
 
     nonisolated func timerFired(token: UInt64) {
-        home.loop.runIsolated(self) { $0.timer(token) }
+        home.loop.runIsolated(self, token) { $0.timer($1) }
     }
 
     /// Runs `body` isolated to this actor on its loop, later (queued), from any thread: for
@@ -265,7 +265,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
 
     private func routePublish(_ publish: MQTTPublish) {
         if publish.retain { retain(publish) }
-        let outcome = home.loop.runIsolated(home) { $0.route(publish) }
+        let outcome = home.loop.runIsolated(home, publish) { $0.route($1) }
         if !outcome.held.isEmpty {
             held.append(contentsOf: outcome.held)
             startHolding()
@@ -297,7 +297,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
             let messages = broker.retained.withLock { $0.matching(filter: subscription.filter) }
             for var message in messages {
                 message.qos = min(message.qos, subscription.qos)
-                home.loop.runIsolated(home) { $0.deliverLocally(session, message) }
+                home.loop.runIsolated(home, (session, message)) { $0.deliverLocally($1.0, $1.1) }
             }
         }
     }

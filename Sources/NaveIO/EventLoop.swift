@@ -90,6 +90,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     @inline(__always)
+    @usableFromInline
     func assertInLoop(file: StaticString = #fileID, line: UInt = #line) {
         assert(inLoop, "EventLoop \(index) state touched off its thread", file: file, line: line)
     }

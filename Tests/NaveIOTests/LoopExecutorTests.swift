@@ -26,7 +26,7 @@ final class ActorFeedingHandler: ConnectionHandler {
 
     func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         let count = bytes.count
-        connection.loop.runIsolated(counter) { counter in
+        connection.loop.runIsolated(counter, count) { counter, count in
             for _ in 0..<count { counter.increment() }
         }
     }

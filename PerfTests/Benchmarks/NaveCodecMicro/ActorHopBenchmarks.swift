@@ -24,7 +24,8 @@ func registerActorHopBenchmarks() {
     Benchmark("Actor.completion-hop-into-loop-actor", configuration: perThousandOperations) { benchmark in
         let hops = benchmark.scaledIterations.count
         loop.submitAndWait {
-            for index in 0..<hops { loop.runIsolated(device) { $0.completion(index) } }
+            for index in 0..<hops { loop.runIsolated(device, index) { $0.completion($1) } }
         }
     }
 }
+
