@@ -22,6 +22,7 @@ extension EventLoop {
 
 /// Moves a value across threads where the caller guarantees no concurrent use.
 struct UncheckedTransfer<Value>: @unchecked Sendable {
+    // @unchecked: its point — `submitAndWait` blocks its caller while the loop runs the value.
     let value: Value
     init(_ value: Value) { self.value = value }
 }
@@ -29,6 +30,7 @@ struct UncheckedTransfer<Value>: @unchecked Sendable {
 /// A one-shot value one thread waits for and another provides (pthread mutex and condition, so
 /// the waiting thread sleeps instead of spinning).
 final class BlockingResult<Value>: @unchecked Sendable {
+    // @unchecked: `value` is written and read only under `mutex`.
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var value: Value?
