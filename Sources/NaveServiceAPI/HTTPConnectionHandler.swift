@@ -4,10 +4,12 @@ import NaveIO
 
 /// One HTTP/1.1 connection (usually inside TLS): bytes → `HTTPRequestDecoder` → the responder,
 /// one request at a time; responses go out in request order. Reading pauses while a request is
-/// being answered, so pipelined requests wait in the kernel, not in our memory. Loop-confined.
-final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked Sendable {
-    // @unchecked: used on its loop's thread only; the responder's task resumes on that loop
-    // (it runs with the loop as its task executor).
+/// being answered, so pipelined requests wait in the kernel, not in our memory.
+///
+/// An actor on its connection's loop, as `MQTTConnectionHandler` is: the engine's callbacks
+/// step into it with `EventLoop.runIsolated`, and the responder runs in a task isolated to it,
+/// so the answer comes back on the loop.
+actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
     private let service: HTTPService
     private var responder: any HTTPResponder { service.responder }
     private var limits: HTTPConnectionLimits { service.limits }
@@ -34,6 +36,8 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
 
+    nonisolated var unownedExecutor: UnownedSerialExecutor { connection.loop.executor }
+
     /// Called on the connection's loop when it is accepted. The timer starts now, not at
     /// `connectionActive`: a client that never finishes its TLS handshake must not hold the
     /// connection for ever, so the request timeout covers the handshake too.
@@ -43,15 +47,37 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         let limits = service.limits
         decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
         clockStartNanos = monotonicNanos()
-        armTimer()
+        connection.loop.runIsolated(self) { $0.armTimer() }
     }
 
-    func connectionActive(_ connection: Connection) {
+    // MARK: Entry points, on the loop thread
+
+    nonisolated func connectionActive(_ connection: Connection) {
+        connection.loop.runIsolated(self) { $0.becameActive() }
+    }
+
+    nonisolated func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        // Lent for this synchronous call on the loop thread only; the decoder copies what it keeps.
+        nonisolated(unsafe) let bytes = bytes
+        connection.loop.runIsolated(self, bytes) { $0.received($1) }
+    }
+
+    nonisolated func connectionDidClose(_ connection: Connection, reason: CloseReason) {
+        connection.loop.runIsolated(self) { $0.closed() }
+    }
+
+    nonisolated func timerFired(token: UInt64) {
+        connection.loop.runIsolated(self) { $0.timerFired() }
+    }
+
+    // MARK: Requests
+
+    private func becameActive() {
         active = true
         clockStartNanos = monotonicNanos()
     }
 
-    func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+    private func received(_ bytes: UnsafeRawBufferPointer) {
         guard !closing, !lingering, bytes.count > 0 else { return }
         if !busy && !requestStarted { clockStartNanos = monotonicNanos() }
         requestStarted = true
@@ -59,7 +85,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         processNext()
     }
 
-    func connectionDidClose(_ connection: Connection, reason: CloseReason) {
+    private func closed() {
         closing = true
         if let timer { _ = connection.loop.cancelTimer(timer) }
     }
@@ -83,9 +109,9 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
         connection.pauseReading()
         let peer = HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
         let responder = responder
-        Task(executorPreference: connection.loop.taskExecutor) {
+        Task { [self] in
             let response = await responder.respond(to: request, from: peer)
-            self.answered(response, keepAlive: request.head.keepAlive)
+            answered(response, keepAlive: request.head.keepAlive)
         }
     }
 
@@ -152,7 +178,7 @@ final class HTTPConnectionHandler: ConnectionHandler, TimerHandler, @unchecked S
     /// A request that takes longer than `requestTimeoutMillis` to arrive gets 408 (a slow
     /// client cannot hold a connection with a trickle), and lingering ends after as long again;
     /// an idle keep-alive connection is closed, and so is a TLS handshake that takes too long.
-    func timerFired(token: UInt64) {
+    private func timerFired() {
         timer = nil
         guard !closing else { return }
         let elapsedMillis = (monotonicNanos() - clockStartNanos) / 1_000_000
