@@ -116,13 +116,16 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
-        // Helpers shared by test targets (deterministic generators, the hub error catalog); never shipped.
-        .target(name: "NaveTestSupport", dependencies: ["NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
-        .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
-        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
+        // Test helpers that depend on nothing in Nave, so every test target may use them: the one
+        // seeded generator and the verifier of resumable decoders (MQTT, HTTP, WebSocket, AMQP). Never shipped.
+        .target(name: "NaveCodecTestSupport", path: "Tests/NaveCodecTestSupport"),
+        // Helpers over the hub shared by test targets (seeded hub randomness, the hub error catalog); never shipped.
+        .target(name: "NaveTestSupport", dependencies: ["NaveCodecTestSupport", "NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
+        .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
+        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
-        .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveTestSupport"]),
+        .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel"]),
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
         .testTarget(name: "NaveStoreTests", dependencies: ["NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
