@@ -47,11 +47,13 @@ let package = Package(
 
         // Layer 0: byte encodings shared by codecs, model and auth (base64, percent, hex).
         .target(name: "NaveEncoding", swiftSettings: hotPathSettings),
+        // Layer 0: what every configuration check shares (`ConfigurationInvalid`, `ConfigurationRules`).
+        .target(name: "NaveLimits"),
 
         // Layer 1: the engine and the pure codecs.
         .target(
             name: "NaveIO",
-            dependencies: ["CNaveURing", "CNaveSSL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CNaveURing", "CNaveSSL", "NaveLimits", .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
         ),
         .target(name: "NaveMQTT", swiftSettings: hotPathSettings),
@@ -62,10 +64,10 @@ let package = Package(
         // Layer 3: SAS tokens, X.509 thumbprints and development certificates (OpenSSL).
         .target(name: "NaveAuth", dependencies: ["CNaveSSL", "NaveEncoding", "NaveModel"]),
         // Layer 4: the embeddable hub core: registry, authentication decisions, storage ports.
-        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveModel", "NaveAuth"]),
+        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth"]),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
-        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding"], swiftSettings: hotPathSettings),
+        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding", "NaveLimits"], swiftSettings: hotPathSettings),
 
         // Layer 5: durable stores behind NaveCore's ports (SQLite through GRDB).
         .target(
@@ -77,13 +79,13 @@ let package = Package(
         // the HTTPS service API (REST registry, later device HTTP and WebSocket upgrade).
         .target(
             name: "NaveBroker",
-            dependencies: ["NaveIO", "NaveMQTT", "NaveMQTTBinding", "NaveModel", "NaveAuth", "NaveCore",
+            dependencies: ["NaveIO", "NaveLimits", "NaveMQTT", "NaveMQTTBinding", "NaveModel", "NaveAuth", "NaveCore",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
         ),
         .target(
             name: "NaveServiceAPI",
-            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
+            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
                            .product(name: "Logging", package: "swift-log")]
         ),
 
@@ -92,7 +94,7 @@ let package = Package(
             name: "NaveNode",
             dependencies: [
                 "NaveIO", "NaveBroker", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
-                "NaveModel",
+                "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
