@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
-        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
