@@ -47,11 +47,13 @@ let package = Package(
 
         // Layer 0: byte encodings shared by codecs, model and auth (base64, percent, hex).
         .target(name: "NaveEncoding", swiftSettings: hotPathSettings),
+        // Layer 0: what every configuration check shares (`ConfigurationInvalid`, `ConfigurationRules`).
+        .target(name: "NaveLimits"),
 
         // Layer 1: the engine and the pure codecs.
         .target(
             name: "NaveIO",
-            dependencies: ["CNaveURing", "CNaveSSL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CNaveURing", "CNaveSSL", "NaveLimits", .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
         ),
         .target(name: "NaveMQTT", swiftSettings: hotPathSettings),
@@ -62,10 +64,10 @@ let package = Package(
         // Layer 3: SAS tokens, X.509 thumbprints and development certificates (OpenSSL).
         .target(name: "NaveAuth", dependencies: ["CNaveSSL", "NaveEncoding", "NaveModel"]),
         // Layer 4: the embeddable hub core: registry, authentication decisions, storage ports.
-        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveModel", "NaveAuth"]),
+        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth"]),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
-        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding"], swiftSettings: hotPathSettings),
+        .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding", "NaveLimits"], swiftSettings: hotPathSettings),
 
         // Layer 5: durable stores behind NaveCore's ports (SQLite through GRDB).
         .target(
@@ -77,13 +79,13 @@ let package = Package(
         // the HTTPS service API (REST registry, later device HTTP and WebSocket upgrade).
         .target(
             name: "NaveBroker",
-            dependencies: ["NaveIO", "NaveMQTT", "NaveMQTTBinding", "NaveModel", "NaveAuth", "NaveCore",
+            dependencies: ["NaveIO", "NaveLimits", "NaveMQTT", "NaveMQTTBinding", "NaveModel", "NaveAuth", "NaveCore",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
         ),
         .target(
             name: "NaveServiceAPI",
-            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
+            dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
                            .product(name: "Logging", package: "swift-log")]
         ),
 
@@ -92,7 +94,7 @@ let package = Package(
             name: "NaveNode",
             dependencies: [
                 "NaveIO", "NaveBroker", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
-                "NaveModel",
+                "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ]
@@ -116,17 +118,20 @@ let package = Package(
 
         // Tests.
         .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
-        // Helpers shared by test targets (deterministic generators, the hub error catalog); never shipped.
-        .target(name: "NaveTestSupport", dependencies: ["NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
-        .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveTestSupport"]),
-        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveTestSupport"]),
-        .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel"]),
-        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
-        .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveTestSupport"]),
-        .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel"]),
-        .testTarget(name: "NaveSimulationTests", dependencies: ["NaveTestSupport", "NaveNode", "NaveCore", "NaveModel", "NaveMQTT", "NaveMQTTBinding"]),
+        // Test helpers that depend on nothing in Nave, so every test target may use them: the one
+        // seeded generator and the verifier of resumable decoders (MQTT, HTTP, WebSocket, AMQP). Never shipped.
+        .target(name: "NaveCodecTestSupport", path: "Tests/NaveCodecTestSupport"),
+        // Helpers over the hub shared by test targets (seeded hub randomness, the hub error catalog); never shipped.
+        .target(name: "NaveTestSupport", dependencies: ["NaveCodecTestSupport", "NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
+        .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
+        .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
+        .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
+        .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),
+        .testTarget(name: "NaveSimulationTests", dependencies: ["NaveCodecTestSupport", "NaveTestSupport", "NaveNode", "NaveCore", "NaveModel", "NaveMQTT", "NaveMQTTBinding"]),
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
-        .testTarget(name: "NaveStoreTests", dependencies: ["NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
+        .testTarget(name: "NaveStoreTests", dependencies: ["NaveCodecTestSupport", "NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
         .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
         // Runs the built `nave` executable as a child process; no module dependency, since what it
         // checks (exit statuses, messages, files left behind) only the real binary shows.

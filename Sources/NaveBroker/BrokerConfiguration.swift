@@ -1,3 +1,4 @@
+import NaveLimits
 import NaveMQTTBinding
 
 /// The broker's limits above the engine, each with its unit in its name. `Tuning/reference.yaml`
@@ -49,33 +50,27 @@ public struct BrokerConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Checks every limit and their relations, given the engine's loop count and outbound cap.
-    public func validate(loopCount: Int, engineOutboundBytesMax: Int) throws(Invalid) {
-        func require(_ condition: Bool, _ message: String) throws(Invalid) {
-            if !condition { throw Invalid(description: "broker configuration: \(message)") }
-        }
-        do { try binding.validate() } catch { throw Invalid(description: error.description) }
+    public func validate(loopCount: Int, engineOutboundBytesMax: Int) throws(ConfigurationInvalid) {
+        try binding.validate()
+        let rules = ConfigurationRules(of: "broker configuration")
         let shards = routerShardCount ?? loopCount
-        try require((1...loopCount).contains(shards), "routerShardCount must be 1...loops (\(loopCount)), is \(shards)")
-        try require((16...(1 << 22)).contains(deliveryMailboxCapacity), "deliveryMailboxCapacity must be 16...4194304")
-        try require(subscriberOutboundBytesMax >= binding.maximumPacketBytes,
+        try rules.require((1...loopCount).contains(shards), "routerShardCount must be 1...loops (\(loopCount)), is \(shards)")
+        try rules.require((16...(1 << 22)).contains(deliveryMailboxCapacity), "deliveryMailboxCapacity must be 16...4194304")
+        try rules.require(subscriberOutboundBytesMax >= binding.maximumPacketBytes,
                     "subscriberOutboundBytesMax (\(subscriberOutboundBytesMax)) must be at least maximumPacketBytes (\(binding.maximumPacketBytes))")
-        try require(subscriberOutboundBytesMax < engineOutboundBytesMax,
+        try rules.require(subscriberOutboundBytesMax < engineOutboundBytesMax,
                     "subscriberOutboundBytesMax (\(subscriberOutboundBytesMax)) must be below the engine's outboundBytesMax (\(engineOutboundBytesMax)), so slow subscribers lose QoS 0 messages before their connection is cut")
-        try require(loopOutboundBytesMax >= subscriberOutboundBytesMax,
+        try rules.require(loopOutboundBytesMax >= subscriberOutboundBytesMax,
                     "loopOutboundBytesMax (\(loopOutboundBytesMax)) must be at least subscriberOutboundBytesMax (\(subscriberOutboundBytesMax))")
-        try require((100...3_600_000).contains(connectTimeoutMillis), "connectTimeoutMillis must be 100...3600000")
-        try require((100...3_600_000).contains(slowConsumerTimeoutMillis), "slowConsumerTimeoutMillis must be 100...3600000")
-        try require((10...60_000).contains(housekeepingIntervalMillis), "housekeepingIntervalMillis must be 10...60000")
-        try require(housekeepingIntervalMillis <= slowConsumerTimeoutMillis, "housekeepingIntervalMillis must not exceed slowConsumerTimeoutMillis")
-        try require((0...100_000_000).contains(retainedMessagesMax), "retainedMessagesMax must be 0...100000000")
-        try require((1...100_000_000).contains(sessionsMax), "sessionsMax must be 1...100000000")
-        try require((1...1_000).contains(heldRetryIntervalMillis), "heldRetryIntervalMillis must be 1...1000")
-        try require((1...65_535).contains(deviceOperationsInFlightMax), "deviceOperationsInFlightMax must be 1...65535")
-        try require((0...1_000).contains(overloadBackOffMillis), "overloadBackOffMillis must be 0...1000")
+        try rules.require((100...3_600_000).contains(connectTimeoutMillis), "connectTimeoutMillis must be 100...3600000")
+        try rules.require((100...3_600_000).contains(slowConsumerTimeoutMillis), "slowConsumerTimeoutMillis must be 100...3600000")
+        try rules.require((10...60_000).contains(housekeepingIntervalMillis), "housekeepingIntervalMillis must be 10...60000")
+        try rules.require(housekeepingIntervalMillis <= slowConsumerTimeoutMillis, "housekeepingIntervalMillis must not exceed slowConsumerTimeoutMillis")
+        try rules.require((0...100_000_000).contains(retainedMessagesMax), "retainedMessagesMax must be 0...100000000")
+        try rules.require((1...100_000_000).contains(sessionsMax), "sessionsMax must be 1...100000000")
+        try rules.require((1...1_000).contains(heldRetryIntervalMillis), "heldRetryIntervalMillis must be 1...1000")
+        try rules.require((1...65_535).contains(deviceOperationsInFlightMax), "deviceOperationsInFlightMax must be 1...65535")
+        try rules.require((0...1_000).contains(overloadBackOffMillis), "overloadBackOffMillis must be 0...1000")
     }
 }

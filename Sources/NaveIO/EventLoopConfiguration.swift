@@ -1,3 +1,5 @@
+import NaveLimits
+
 /// Every limit of the engine, with its unit in its name. `Tuning/reference.yaml` lists each key
 /// with its default and range; `validate()` checks them against each other at start.
 public struct EventLoopConfiguration: Sendable {
@@ -58,31 +60,25 @@ public struct EventLoopConfiguration: Sendable {
     /// The number of CPUs this process may run on.
     public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Checks every limit and their relations; throws with the first violation.
-    public func validate() throws(Invalid) {
-        func require(_ condition: Bool, _ message: String) throws(Invalid) {
-            if !condition { throw Invalid(description: "event loop configuration: \(message)") }
-        }
-        try require((1...256).contains(loopCount), "loopCount must be 1...256 (is \(loopCount))")
-        try require((8...32768).contains(submissionQueueEntries), "submissionQueueEntries must be 8...32768")
-        try require((0...10_000).contains(batchWaitMicros), "batchWaitMicros must be 0...10000")
-        try require((1...4096).contains(batchWaitCompletions), "batchWaitCompletions must be 1...4096")
-        try require(receiveBufferCount >= 1 && receiveBufferCount <= 32768 && receiveBufferCount & (receiveBufferCount - 1) == 0,
+    public func validate() throws(ConfigurationInvalid) {
+        let rules = ConfigurationRules(of: "event loop configuration")
+        try rules.require((1...256).contains(loopCount), "loopCount must be 1...256 (is \(loopCount))")
+        try rules.require((8...32768).contains(submissionQueueEntries), "submissionQueueEntries must be 8...32768")
+        try rules.require((0...10_000).contains(batchWaitMicros), "batchWaitMicros must be 0...10000")
+        try rules.require((1...4096).contains(batchWaitCompletions), "batchWaitCompletions must be 1...4096")
+        try rules.require(receiveBufferCount >= 1 && receiveBufferCount <= 32768 && receiveBufferCount & (receiveBufferCount - 1) == 0,
                     "receiveBufferCount must be a power of two in 1...32768")
-        try require((512...(1 << 20)).contains(receiveBufferBytes), "receiveBufferBytes must be 512...1 MiB")
-        try require((512...(1 << 22)).contains(sendChunkBytes), "sendChunkBytes must be 512...4 MiB")
-        try require(outboundLowWaterBytes < outboundHighWaterBytes, "outboundLowWaterBytes must be below outboundHighWaterBytes")
-        try require(outboundHighWaterBytes <= outboundBytesMax, "outboundHighWaterBytes must not exceed outboundBytesMax")
-        try require((1...600_000).contains(closeFlushTimeoutMillis), "closeFlushTimeoutMillis must be 1...600000")
-        try require(listenBacklog >= 1, "listenBacklog must be positive")
-        try require(timerTickNanos >= 100_000, "timerTickNanos must be at least 100 µs")
-        try require(timerSlotCount >= 16 && timerSlotCount & (timerSlotCount - 1) == 0, "timerSlotCount must be a power of two ≥ 16")
-        try require(inboxCapacity >= 16, "inboxCapacity must be at least 16")
-        try require(jobsPerTurnMax >= 1, "jobsPerTurnMax must be positive")
+        try rules.require((512...(1 << 20)).contains(receiveBufferBytes), "receiveBufferBytes must be 512...1 MiB")
+        try rules.require((512...(1 << 22)).contains(sendChunkBytes), "sendChunkBytes must be 512...4 MiB")
+        try rules.require(outboundLowWaterBytes < outboundHighWaterBytes, "outboundLowWaterBytes must be below outboundHighWaterBytes")
+        try rules.require(outboundHighWaterBytes <= outboundBytesMax, "outboundHighWaterBytes must not exceed outboundBytesMax")
+        try rules.require((1...600_000).contains(closeFlushTimeoutMillis), "closeFlushTimeoutMillis must be 1...600000")
+        try rules.require(listenBacklog >= 1, "listenBacklog must be positive")
+        try rules.require(timerTickNanos >= 100_000, "timerTickNanos must be at least 100 µs")
+        try rules.require(timerSlotCount >= 16 && timerSlotCount & (timerSlotCount - 1) == 0, "timerSlotCount must be a power of two ≥ 16")
+        try rules.require(inboxCapacity >= 16, "inboxCapacity must be at least 16")
+        try rules.require(jobsPerTurnMax >= 1, "jobsPerTurnMax must be positive")
     }
 }
 

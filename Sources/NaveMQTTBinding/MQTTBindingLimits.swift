@@ -1,3 +1,4 @@
+import NaveLimits
 import NaveMQTT
 
 /// The per-connection and per-session limits of the MQTT binding, each with its unit in its name.
@@ -26,22 +27,16 @@ public struct MQTTBindingLimits: Sendable, Equatable {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible, Equatable {
-        public let description: String
-    }
-
     /// Checks every limit and their relations; throws with the first violation.
-    public func validate() throws(Invalid) {
-        func require(_ condition: Bool, _ message: String) throws(Invalid) {
-            if !condition { throw Invalid(description: "mqtt limits: \(message)") }
-        }
-        try require((64...MQTTFrameDecoder.protocolMaximumPacketBytes).contains(maximumPacketBytes),
+    public func validate() throws(ConfigurationInvalid) {
+        let rules = ConfigurationRules(of: "mqtt limits")
+        try rules.require((64...MQTTFrameDecoder.protocolMaximumPacketBytes).contains(maximumPacketBytes),
                     "maximumPacketBytes must be 64...\(MQTTFrameDecoder.protocolMaximumPacketBytes) (is \(maximumPacketBytes))")
         // Packet identifiers are 16 bits and 0 is never used (§2.3.1).
-        try require((1...65_535).contains(inflightWindowMessages), "inflightWindowMessages must be 1...65535")
-        try require((0...10_000_000).contains(sessionQueuedMessagesMax), "sessionQueuedMessagesMax must be 0...10000000")
-        try require((1...1_000_000).contains(subscriptionsPerClientMax), "subscriptionsPerClientMax must be 1...1000000")
-        try require((1...65_535).contains(inboundUnreleasedQoS2Max), "inboundUnreleasedQoS2Max must be 1...65535")
-        try require((1...65_536).contains(topicLevelsMax), "topicLevelsMax must be 1...65536 (is \(topicLevelsMax))")
+        try rules.require((1...65_535).contains(inflightWindowMessages), "inflightWindowMessages must be 1...65535")
+        try rules.require((0...10_000_000).contains(sessionQueuedMessagesMax), "sessionQueuedMessagesMax must be 0...10000000")
+        try rules.require((1...1_000_000).contains(subscriptionsPerClientMax), "subscriptionsPerClientMax must be 1...1000000")
+        try rules.require((1...65_535).contains(inboundUnreleasedQoS2Max), "inboundUnreleasedQoS2Max must be 1...65535")
+        try rules.require((1...65_536).contains(topicLevelsMax), "topicLevelsMax must be 1...65536 (is \(topicLevelsMax))")
     }
 }

@@ -1,4 +1,5 @@
 import Configuration
+import NaveLimits
 
 /// Who may use the general broker (its `mqtt.listeners` and `mqtt.tlsListeners`) and what they
 /// may do, with Mosquitto's files and words (`password_file`, `acl_file`, `allow_anonymous`,
@@ -49,18 +50,16 @@ public struct BrokerSecurityConfiguration: Sendable {
         useIdentityAsUsername = tls.bool(forKey: "useIdentityAsUsername", default: useIdentityAsUsername)
     }
 
-    func validate(hubEnabled: Bool) throws {
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw NaveConfiguration.Invalid(description: message) }
-        }
+    func validate(hubEnabled: Bool) throws(ConfigurationInvalid) {
+        let rules = ConfigurationRules()
         for listener in tlsListeners where listener.socketAddress == nil {
-            throw NaveConfiguration.Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
+            throw ConfigurationInvalid("listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
-        try require(tlsCertificateChainPath.isEmpty == tlsPrivateKeyPath.isEmpty,
+        try rules.require(tlsCertificateChainPath.isEmpty == tlsPrivateKeyPath.isEmpty,
                     "mqtt.tls.certificateChain and mqtt.tls.privateKey are given together or not at all")
-        try require(tlsListeners.isEmpty || !tlsCertificateChainPath.isEmpty || hubEnabled,
+        try rules.require(tlsListeners.isEmpty || !tlsCertificateChainPath.isEmpty || hubEnabled,
                     "mqtt.tlsListeners need mqtt.tls.certificateChain and mqtt.tls.privateKey when the hub is disabled")
-        try require(!requireCertificate || !tlsClientCAPath.isEmpty, "mqtt.tls.requireCertificate needs mqtt.tls.caFile")
-        try require(!useIdentityAsUsername || requireCertificate, "mqtt.tls.useIdentityAsUsername needs mqtt.tls.requireCertificate")
+        try rules.require(!requireCertificate || !tlsClientCAPath.isEmpty, "mqtt.tls.requireCertificate needs mqtt.tls.caFile")
+        try rules.require(!useIdentityAsUsername || requireCertificate, "mqtt.tls.useIdentityAsUsername needs mqtt.tls.requireCertificate")
     }
 }

@@ -1,4 +1,5 @@
 import Configuration
+import NaveLimits
 import NaveServiceAPI
 import NaveStore
 
@@ -62,19 +63,19 @@ public struct HubConfiguration: Sendable {
     func validate() throws {
         guard enabled else { return }
         guard !hostName.isEmpty, !hostName.contains("/") else {
-            throw NaveConfiguration.Invalid(description: "hub.hostName must be a host name (is \(hostName))")
+            throw ConfigurationInvalid("hub.hostName must be a host name (is \(hostName))")
         }
         try http.validate()
         do {
             try events.validate()
         } catch {
-            throw NaveConfiguration.Invalid(description: "events: \(error)")
+            throw ConfigurationInvalid("events: \(error)")
         }
         guard (certificateChainPath.isEmpty) == (privateKeyPath.isEmpty) else {
-            throw NaveConfiguration.Invalid(description: "hub.tls.certificateChain and hub.tls.privateKey are given together or not at all")
+            throw ConfigurationInvalid("hub.tls.certificateChain and hub.tls.privateKey are given together or not at all")
         }
         for listener in mqttListeners + plainMqttListeners + httpsListeners where listener.socketAddress == nil {
-            throw NaveConfiguration.Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
+            throw ConfigurationInvalid("listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
     }
 }

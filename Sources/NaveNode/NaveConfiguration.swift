@@ -2,6 +2,7 @@ import Configuration
 import Logging
 import NaveBroker
 import NaveIO
+import NaveLimits
 import NaveMQTTBinding
 import SystemPackage
 
@@ -42,10 +43,6 @@ public struct NaveConfiguration: Sendable {
 
     public init() {}
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Reads every key from `reader`, defaulting what is absent.
     public init(reader: ConfigReader) throws {
         var c = NaveConfiguration()
@@ -53,7 +50,7 @@ public struct NaveConfiguration: Sendable {
         c.engine.loopCount = io.int(forKey: "loops", default: c.engine.loopCount)
         if let backend = io.string(forKey: "backend") {
             guard let choice = EventLoopConfiguration.BackendChoice(rawValue: backend) else {
-                throw Invalid(description: "io.backend must be automatic, io_uring or epoll (is \(backend))")
+                throw ConfigurationInvalid("io.backend must be automatic, io_uring or epoll (is \(backend))")
             }
             c.engine.backend = choice
         }
@@ -101,7 +98,7 @@ public struct NaveConfiguration: Sendable {
 
         if let level = reader.string(forKey: "log.level") {
             guard let parsed = Logger.Level(rawValue: level) else {
-                throw Invalid(description: "log.level must be one of trace, debug, info, notice, warning, error, critical (is \(level))")
+                throw ConfigurationInvalid("log.level must be one of trace, debug, info, notice, warning, error, critical (is \(level))")
             }
             c.logLevel = parsed
         }
@@ -124,7 +121,7 @@ public struct NaveConfiguration: Sendable {
     /// Parses "host:port" ("[::1]:1883" for IPv6).
     static func parseListener(_ text: String) throws -> Listener {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
-            throw Invalid(description: "listener \(text) is not host:port")
+            throw ConfigurationInvalid("listener \(text) is not host:port")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -135,9 +132,9 @@ public struct NaveConfiguration: Sendable {
     public func validate() throws {
         try engine.validate()
         try broker.validate(loopCount: engine.loopCount, engineOutboundBytesMax: engine.outboundBytesMax)
-        guard !listeners.isEmpty else { throw Invalid(description: "mqtt.listeners must name at least one address") }
+        guard !listeners.isEmpty else { throw ConfigurationInvalid("mqtt.listeners must name at least one address") }
         for listener in listeners where listener.socketAddress == nil {
-            throw Invalid(description: "listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
+            throw ConfigurationInvalid("listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
         try hub.validate()
         try security.validate(hubEnabled: hub.enabled)

@@ -2,6 +2,7 @@ import Logging
 import NaveCore
 import NaveBroker
 import NaveIO
+import NaveLimits
 import NaveServiceAPI
 import NaveStore
 
@@ -121,7 +122,7 @@ public final class NaveServer: Sendable {
         let chain = security.tlsCertificateChainPath.isEmpty ? hub?.certificates.chainPath : security.tlsCertificateChainPath
         let key = security.tlsPrivateKeyPath.isEmpty ? hub?.certificates.keyPath : security.tlsPrivateKeyPath
         guard let chain, let key else {
-            throw NaveConfiguration.Invalid(description: "mqtt.tlsListeners need mqtt.tls.certificateChain and mqtt.tls.privateKey")
+            throw ConfigurationInvalid("mqtt.tlsListeners need mqtt.tls.certificateChain and mqtt.tls.privateKey")
         }
         return try TLSContext(serverCertificateChainPath: chain, privateKeyPath: key,
                               clientCAPath: security.tlsClientCAPath.isEmpty ? nil : security.tlsClientCAPath,

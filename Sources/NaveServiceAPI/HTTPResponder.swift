@@ -1,6 +1,7 @@
 import Logging
 import NaveHTTP
 import NaveIO
+import NaveLimits
 
 /// Answers HTTP requests: the REST service API, the device HTTP API. Called once per request,
 /// in order per connection; may suspend (registry writes wait for the disk).
@@ -33,17 +34,13 @@ public struct HTTPConnectionLimits: Sendable, Equatable {
 
     public init() {}
 
-    public func validate() throws(HTTPLimitsInvalid) {
-        guard (100...600_000).contains(requestTimeoutMillis) else { throw HTTPLimitsInvalid("https.requestTimeoutMillis must be 100...600000") }
-        guard (100...3_600_000).contains(idleTimeoutMillis) else { throw HTTPLimitsInvalid("https.idleTimeoutMillis must be 100...3600000") }
-        guard (1_024...(64 << 20)).contains(requestBodyBytesMax) else { throw HTTPLimitsInvalid("https.requestBodyBytesMax must be 1 KiB...64 MiB") }
-        guard (1_024...(1 << 20)).contains(headerBytesMax) else { throw HTTPLimitsInvalid("https.headerBytesMax must be 1 KiB...1 MiB") }
+    public func validate() throws(ConfigurationInvalid) {
+        let rules = ConfigurationRules()
+        try rules.require((100...600_000).contains(requestTimeoutMillis), "https.requestTimeoutMillis must be 100...600000")
+        try rules.require((100...3_600_000).contains(idleTimeoutMillis), "https.idleTimeoutMillis must be 100...3600000")
+        try rules.require((1_024...(64 << 20)).contains(requestBodyBytesMax), "https.requestBodyBytesMax must be 1 KiB...64 MiB")
+        try rules.require((1_024...(1 << 20)).contains(headerBytesMax), "https.headerBytesMax must be 1 KiB...1 MiB")
     }
-}
-
-public struct HTTPLimitsInvalid: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// The factory a listener uses: every accepted connection gets an `HTTPConnectionHandler`

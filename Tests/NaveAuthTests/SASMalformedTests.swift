@@ -1,4 +1,5 @@
 import NaveAuth
+import NaveCodecTestSupport
 import Testing
 
 /// Malformed tokens: each gets a specific reason, none crashes, and random damage never yields
@@ -56,16 +57,16 @@ struct SASMalformedTests {
     func randomDamage() {
         let original = Array(SASTokenTests.deviceToken.utf8)
         let alphabet = Array("%&=+/ 0123456789abcdefABCDEFsrigenk\u{0}\u{FF}".utf8)
-        var random = XorShift(seed: 0x5EED)
+        var random = SeededGenerator(seed: 0x5EED)
         let resource = SASResource.device(hostName: "localhost", deviceID: "dev1")
         for _ in 0..<20_000 {
             var bytes = original
-            for _ in 0...random.next(below: 4) {
-                let position = random.next(below: bytes.count)
-                switch random.next(below: 3) {
-                case 0: bytes[position] = alphabet[random.next(below: alphabet.count)]
+            for _ in 0...Int.random(in: 0..<4, using: &random) {
+                let position = Int.random(in: 0..<bytes.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes[position] = alphabet.randomElement(using: &random)!
                 case 1: bytes.remove(at: position)
-                default: bytes.insert(alphabet[random.next(below: alphabet.count)], at: position)
+                default: bytes.insert(alphabet.randomElement(using: &random)!, at: position)
                 }
                 if bytes.isEmpty { break }
             }
@@ -77,17 +78,5 @@ struct SASMalformedTests {
                 #expect(token?.signature == "StV1LKrmrPQwxa9b7CKLCIrq632/nHOwoVCyxlkKjK4=", "accepted: \(text)")
             }
         }
-    }
-}
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct XorShift {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed == 0 ? 1 : seed }
-    mutating func next(below bound: Int) -> Int {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return Int((state &* 0x2545_F491_4F6C_DD1D) % UInt64(max(bound, 1)))
     }
 }

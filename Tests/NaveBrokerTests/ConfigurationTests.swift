@@ -1,4 +1,5 @@
 import Foundation
+import NaveLimits
 import NaveNode
 import Testing
 
@@ -65,21 +66,38 @@ struct ConfigurationTests {
         var c = NaveConfiguration()
         c.engine.loopCount = 2
         c.broker.routerShardCount = 3
-        #expect(throws: (any Error).self) { try c.validate() }
+        #expect(throws: ConfigurationInvalid.self) { try c.validate() }
         c = NaveConfiguration()
         c.broker.subscriberOutboundBytesMax = c.engine.outboundBytesMax
-        #expect(throws: (any Error).self) { try c.validate() }
+        #expect(throws: ConfigurationInvalid.self) { try c.validate() }
         c = NaveConfiguration()
         c.broker.binding.maximumPacketBytes = 2 << 20
-        #expect(throws: (any Error).self) { try c.validate() }  // above subscriberOutboundBytesMax
+        #expect(throws: ConfigurationInvalid.self) { try c.validate() }  // above subscriberOutboundBytesMax
         c = NaveConfiguration()
         c.broker.loopOutboundBytesMax = c.broker.subscriberOutboundBytesMax - 1
-        #expect(throws: (any Error).self) { try c.validate() }  // a loop budget below one subscriber's cap
+        #expect(throws: ConfigurationInvalid.self) { try c.validate() }  // a loop budget below one subscriber's cap
         c = NaveConfiguration()
         c.listeners = [.init(host: "localhost", port: 1883)]
-        #expect(throws: (any Error).self) { try c.validate() }
+        #expect(throws: ConfigurationInvalid.self) { try c.validate() }
         c = NaveConfiguration()
         c.engine.closeFlushTimeoutMillis = 0
-        #expect(throws: (any Error).self) { try c.validate() }
+        #expect(throws: ConfigurationInvalid.self) { try c.validate() }
+    }
+
+    @Test("every part refuses with the one ConfigurationInvalid, naming the part or the key in full")
+    func oneErrorForEveryPart() {
+        func refusal(_ change: (inout NaveConfiguration) -> Void) -> ConfigurationInvalid? {
+            var c = NaveConfiguration()
+            change(&c)
+            do { try c.validate() } catch let error as ConfigurationInvalid { return error } catch { return nil }
+            return nil
+        }
+        #expect(refusal { $0.engine.loopCount = 0 }?.description == "event loop configuration: loopCount must be 1...256 (is 0)")
+        #expect(refusal { $0.broker.binding.topicLevelsMax = 0 }?.description == "mqtt limits: topicLevelsMax must be 1...65536 (is 0)")
+        #expect(refusal { $0.broker.sessionsMax = 0 }?.description == "broker configuration: sessionsMax must be 1...100000000")
+        #expect(refusal { $0.listeners = [] }?.description == "mqtt.listeners must name at least one address")
+        #expect(refusal { $0.hub.http.idleTimeoutMillis = 1 }?.description == "https.idleTimeoutMillis must be 100...3600000")
+        #expect(refusal { $0.security.useIdentityAsUsername = true }?.description
+            == "mqtt.tls.useIdentityAsUsername needs mqtt.tls.requireCertificate")
     }
 }

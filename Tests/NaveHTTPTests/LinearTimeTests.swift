@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveHTTP
 import Testing
 
@@ -6,17 +7,10 @@ import Testing
 /// is a hang guard, not a benchmark.
 @Suite("Linear time", .timeLimit(.minutes(1)))
 struct LinearTimeTests {
-    private func dripFeed(_ bytes: [UInt8], _ decoder: HTTPRequestDecoder) throws -> [HTTPRequest] {
-        var decoder = decoder
-        var requests: [HTTPRequest] = []
-        try bytes.withUnsafeBytes { all in
-            for offset in all.indices {
-                decoder.feed(UnsafeRawBufferPointer(rebasing: all[offset..<offset + 1]))
-                while let request = try decoder.next() { requests.append(request) }
-            }
-        }
-        #expect(decoder.bufferedByteCount == 0)
-        return requests
+    private func dripFeed<Decoder: ResumableDecoder>(_ bytes: [UInt8], _ decoder: Decoder) throws(Decoder.Failure) -> [Decoder.Message] {
+        let decoded = decoder.decodeAll(bytes, chunkSize: 1)
+        #expect(decoded.bufferedByteCount == 0)
+        return try decoded.get()
     }
 
     private let body = (0..<1_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
@@ -70,12 +64,7 @@ struct LinearTimeTests {
     @Test("a 1 MB WebSocket frame, one byte at a time")
     func largeFrame() throws {
         let bytes = clientBytes([WebSocketFrame(opcode: .binary, payload: body)])
-        var decoder = WebSocketFrameDecoder(frameBytesMax: 1 << 21)
-        var frames: [WebSocketFrame] = []
-        for byte in bytes {
-            decoder.feed([byte])
-            while let frame = try decoder.next() { frames.append(frame) }
-        }
+        let frames = try dripFeed(bytes, WebSocketFrameDecoder(frameBytesMax: 1 << 21))
         #expect(frames.count == 1 && frames.first?.payload == body)
     }
 }

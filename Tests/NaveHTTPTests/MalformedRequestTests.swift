@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveHTTP
 import Testing
 
@@ -19,45 +20,20 @@ struct MalformedRequestTests {
         #expect(everyCase.subtracting(names).isEmpty, "untested: \(everyCase.subtracting(names))")
     }
 
-    @Test("fed whole: the expected error and status, no request", arguments: malformedRequests)
-    func whole(_ fixture: MalformedRequest) {
-        let result = decodeAll(fixture.bytes, decoder: fixture.decoder)
-        #expect(result.requests.isEmpty)
-        #expect(result.error == fixture.error)
-        #expect(result.error?.status == fixture.status)
-        #expect(result.error.map { !$0.reason.isEmpty && $0.specClause.hasPrefix("RFC") } == true)
-    }
-
-    @Test("drip-fed: nothing, then the same error", arguments: malformedRequests)
-    func dripFed(_ fixture: MalformedRequest) {
-        var decoder = fixture.decoder
-        var thrown: HTTPDecodeError?
-        for byte in fixture.bytes where thrown == nil {
-            decoder.feed([byte])
-            do {
-                #expect(try decoder.next() == nil)
-            } catch {
-                thrown = error
-            }
-        }
-        #expect(thrown == fixture.error)
-    }
-
-    @Test("after an error the decoder stays poisoned", arguments: malformedRequests.prefix(8))
-    func poisoned(_ fixture: MalformedRequest) {
-        var decoder = fixture.decoder
-        decoder.feed(fixture.bytes)
-        #expect(throws: fixture.error) { try decoder.next() }
-        decoder.feed(requestFixtures[0].bytes)
-        #expect(throws: fixture.error) { try decoder.next() }
-        #expect(decoder.bufferedByteCount == 0)
+    @Test("fed whole, drip-fed with junk and in random chunks: no request, the same error; poisoned after",
+          arguments: malformedRequests)
+    func refused(_ fixture: MalformedRequest) {
+        DecoderVerifier.verifyRefusal(fixture.bytes, error: fixture.error, decoder: fixture.decoder, before: [],
+                                      thenFeeding: requestFixtures[0].bytes, seed: httpVerifierSeed)
+        #expect(fixture.error.status == fixture.status)
+        #expect(!fixture.error.reason.isEmpty && fixture.error.specClause.hasPrefix("RFC"))
     }
 
     @Test("a smuggled second request behind a rejected one never comes out")
     func smuggledRequestNeverDecodes() {
         let smuggle = ascii("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: h\r\n\r\n")
-        let result = decodeAll(smuggle)
-        #expect(result.requests.isEmpty)
+        let result = HTTPRequestDecoder().decodeAll(smuggle)
+        #expect(result.messages.isEmpty)
         #expect(result.error == .contentLengthWithTransferEncoding)
     }
 

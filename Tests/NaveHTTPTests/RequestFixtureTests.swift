@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveHTTP
 import Testing
 
@@ -6,20 +7,21 @@ import Testing
 struct RequestFixtureTests {
     @Test("decodes each fixture to its request", arguments: requestFixtures)
     func decodesFixture(_ fixture: RequestFixture) {
-        let result = decodeAll(fixture.bytes)
+        let result = HTTPRequestDecoder().decodeAll(fixture.bytes)
         #expect(result.error == nil)
-        #expect(result.requests == [fixture.request])
+        #expect(result.messages == [fixture.request])
     }
 
     @Test("verifier: whole, drip-fed with junk, pipelined, random chunks")
     func verifier() {
-        HTTPDecoderVerifier.verify(requestFixtures.map { ($0.bytes, [$0.request]) })
+        DecoderVerifier.verify(requestFixtures.map { ($0.bytes, [$0.request]) }, decoder: HTTPRequestDecoder(), seed: httpVerifierSeed)
     }
 
     @Test("verifier: several pipelined requests in one input")
     func pipelinedInOneInput() {
         let all = requestFixtures.flatMap(\.bytes)
-        HTTPDecoderVerifier.verify([(all, requestFixtures.map(\.request)), (requestFixtures[2].bytes, [requestFixtures[2].request])])
+        DecoderVerifier.verify([(all, requestFixtures.map(\.request)), (requestFixtures[2].bytes, [requestFixtures[2].request])],
+                               decoder: HTTPRequestDecoder(), seed: httpVerifierSeed)
     }
 
     @Test("keep-alive: 1.1 unless close, 1.0 only with keep-alive (RFC 9112 §9.3)")
@@ -44,8 +46,11 @@ struct RequestFixtureTests {
 
     @Test("an error after good requests comes after those requests")
     func errorAfterGoodRequests() {
-        let result = decodeAll(requestFixtures[0].bytes + requestFixtures[1].bytes + ascii("GET / HTTP/2.0\r\n"))
-        #expect(result.requests == [requestFixtures[0].request, requestFixtures[1].request])
-        #expect(result.error == .unsupportedVersion(major: 2, minor: 0))
+        DecoderVerifier.verifyRefusal(
+            requestFixtures[0].bytes + requestFixtures[1].bytes + ascii("GET / HTTP/2.0\r\n"),
+            error: .unsupportedVersion(major: 2, minor: 0), decoder: HTTPRequestDecoder(),
+            before: [requestFixtures[0].request, requestFixtures[1].request],
+            thenFeeding: requestFixtures[0].bytes, seed: httpVerifierSeed
+        )
     }
 }

@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveHTTP
 import Testing
 
@@ -51,9 +52,9 @@ struct ResponseEncoderTests {
         HTTPResponse.encodeChunk([UInt8](repeating: 7, count: 300), into: &body)
         HTTPResponse.encodeLastChunk(into: &body)
         let request = ascii("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n") + body
-        let result = decodeAll(request)
+        let result = HTTPRequestDecoder().decodeAll(request)
         #expect(result.error == nil)
-        #expect(result.requests.first?.body == ascii("abc") + [UInt8](repeating: 7, count: 300))
+        #expect(result.messages.first?.body == ascii("abc") + [UInt8](repeating: 7, count: 300))
     }
 
     @Test("every decode error's status has a reason phrase", arguments: malformedRequests)

@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveMQTT
 import NaveMQTTBinding
 import Testing
@@ -6,26 +7,14 @@ import Testing
 /// every filter and topic, including `+`, `#`, empty levels and `$` topics (§4.7).
 @Suite("Topic trie")
 struct TopicTrieTests {
-    /// A deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let words = ["a", "b", "c", "", "$SYS", "$x", "long-level"]
 
-    static func topic(_ rng: inout SplitMix) -> String {
+    static func topic(_ rng: inout SeededGenerator) -> String {
         let n = Int.random(in: 1...4, using: &rng)
         return (0..<n).map { _ in words.randomElement(using: &rng)! }.joined(separator: "/")
     }
 
-    static func filter(_ rng: inout SplitMix) -> String {
+    static func filter(_ rng: inout SeededGenerator) -> String {
         let n = Int.random(in: 1...4, using: &rng)
         var levels = (0..<n).map { _ in Int.random(in: 0..<4, using: &rng) == 0 ? "+" : words.randomElement(using: &rng)! }
         if Bool.random(using: &rng) { levels.append("#") }
@@ -35,7 +24,7 @@ struct TopicTrieTests {
     @Test("matches agree with MQTTTopic.matches on generated filters and topics (all hash bits, or colliding)",
           arguments: [UInt64.max, 1, 0])
     func agreesWithReference(levelHashMask: UInt64) {
-        var rng = SplitMix(state: 0x5EED)
+        var rng = SeededGenerator(seed: 0x5EED)
         let trie = MQTTTopicTrie<Int>(levelHashMask: levelHashMask)
         var filters: [String] = []
         while filters.count < 200 {

@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveMQTT
 import Testing
 
@@ -8,17 +9,10 @@ import Testing
 struct LinearTimeTests {
     private func filter(_ index: Int) -> String { "d/\(index)/+/#" }
 
-    private func dripFeed(_ bytes: [UInt8]) throws -> [MQTTPacket] {
-        var decoder = MQTTFrameDecoder(maximumPacketBytes: MQTTFrameDecoder.protocolMaximumPacketBytes)
-        var packets: [MQTTPacket] = []
-        try bytes.withUnsafeBytes { all in
-            for offset in all.indices {
-                decoder.feed(UnsafeRawBufferPointer(rebasing: all[offset..<offset + 1]))
-                while let packet = try decoder.next() { packets.append(packet) }
-            }
-        }
-        #expect(decoder.bufferedByteCount == 0)
-        return packets
+    private func dripFeed(_ bytes: [UInt8]) throws(MQTTDecodeError) -> [MQTTPacket] {
+        let decoded = MQTTFrameDecoder(maximumPacketBytes: MQTTFrameDecoder.protocolMaximumPacketBytes).decodeAll(bytes, chunkSize: 1)
+        #expect(decoded.bufferedByteCount == 0)
+        return try decoded.get()
     }
 
     @Test("SUBSCRIBE with 50,000 filters, fed one byte at a time")

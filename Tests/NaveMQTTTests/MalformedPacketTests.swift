@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveMQTT
 import Testing
 
@@ -29,29 +30,13 @@ struct MalformedPacketTests {
         }
     }
 
-    @Test("drip-fed, the decoder yields nothing and then the expected error", arguments: malformedFixtures)
-    func dripFed(_ fixture: MalformedFixture) {
-        var decoder = MQTTFrameDecoder(maximumPacketBytes: fixture.maximumPacketBytes)
-        var thrown: MQTTDecodeError?
-        for byte in fixture.bytes where thrown == nil {
-            decoder.feed([byte])
-            do {
-                #expect(try decoder.next() == nil)
-            } catch {
-                thrown = error
-            }
-        }
-        #expect(thrown == fixture.error)
-    }
-
-    @Test("after an error the decoder stays poisoned", arguments: malformedFixtures.prefix(6))
-    func poisoned(_ fixture: MalformedFixture) {
-        var decoder = MQTTFrameDecoder(maximumPacketBytes: fixture.maximumPacketBytes)
-        decoder.feed(fixture.bytes)
-        #expect(throws: fixture.error) { try decoder.next() }
-        decoder.feed([0xC0, 0x00])  // a valid PINGREQ
-        #expect(throws: fixture.error) { try decoder.next() }
-        #expect(decoder.bufferedByteCount == 0)
+    @Test("fed whole, drip-fed and in random chunks: nothing, then the expected error, and poisoned after",
+          arguments: malformedFixtures)
+    func refused(_ fixture: MalformedFixture) {
+        DecoderVerifier.verifyRefusal(
+            fixture.bytes, error: fixture.error, decoder: MQTTFrameDecoder(maximumPacketBytes: fixture.maximumPacketBytes),
+            before: [], thenFeeding: [0xC0, 0x00], seed: 0x4D51_5454  // then a valid PINGREQ
+        )
     }
 
     @Test("an error after good packets comes after those packets")

@@ -1,4 +1,4 @@
-import NaveTestSupport
+import NaveCodecTestSupport
 import NaveMQTT
 
 /// Random valid packets of every type, for property-style round trips. Strings mix ASCII

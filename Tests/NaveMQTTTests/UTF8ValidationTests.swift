@@ -1,4 +1,4 @@
-import NaveTestSupport
+import NaveCodecTestSupport
 import NaveMQTT
 import Testing
 

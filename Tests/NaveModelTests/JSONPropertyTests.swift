@@ -1,5 +1,5 @@
+import NaveCodecTestSupport
 import NaveModel
-import NaveTestSupport
 import Testing
 
 /// Random documents from a seeded generator: serialize → parse gives back an equal value and

@@ -1,5 +1,5 @@
+import NaveCodecTestSupport
 import NaveModel
-import NaveTestSupport
 import Testing
 
 /// ISO 8601 rendering and parsing of timestamps, as msrest/isodate read them (contract §4.3).

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NaveCodecTestSupport
 import NaveCore
 import NaveMQTT
 import NaveMQTTBinding

@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveCore
 import Synchronization
 

@@ -1,3 +1,4 @@
+import NaveLimits
 import NaveModel
 
 /// The limits of cloud-to-device messaging, with their units. Defaults are IoT Hub's
@@ -31,20 +32,18 @@ public struct CloudToDeviceLimits: Sendable, Equatable {
     public init() {}
 
     /// Checks every limit against its range; the node calls it at start.
-    public func validate() throws(HubError) {
-        func check(_ ok: Bool, _ what: String) throws(HubError) {
-            guard ok else { throw .argumentInvalid("cloudToDevice.\(what)") }
-        }
-        try check((1...10_000).contains(queueDepthMax), "queueDepthMax must be 1...10000")
-        try check((0...(1 << 20)).contains(bodyBytesMax), "bodyBytesMax must be 0...1 MiB")
-        try check((256...PropertyBag.bagBytesMax).contains(propertyBagBytesMax), "propertyBagBytesMax must be 256...\(PropertyBag.bagBytesMax)")
-        try check((1...timeToLiveSecondsMax).contains(timeToLiveSecondsDefault), "timeToLiveSecondsDefault must be 1...timeToLiveSecondsMax")
-        try check((1...(365 * 86_400)).contains(timeToLiveSecondsMax), "timeToLiveSecondsMax must be 1...31536000")
-        try check((1...1_000).contains(deliveryCountMax), "deliveryCountMax must be 1...1000")
-        try check((100...86_400_000).contains(lockTimeoutMillis), "lockTimeoutMillis must be 100...86400000")
-        try check((1...queueDepthMax).contains(inFlightPerDeviceMax), "inFlightPerDeviceMax must be 1...queueDepthMax")
-        try check((1...10_000_000).contains(feedbackRecordsMax), "feedbackRecordsMax must be 1...10000000")
-        try check((1...feedbackRecordsMax).contains(feedbackBatchRecordsMax), "feedbackBatchRecordsMax must be 1...feedbackRecordsMax")
-        try check((100...86_400_000).contains(feedbackLockTimeoutMillis), "feedbackLockTimeoutMillis must be 100...86400000")
+    public func validate() throws(ConfigurationInvalid) {
+        let rules = ConfigurationRules()
+        try rules.require((1...10_000).contains(queueDepthMax), "cloudToDevice.queueDepthMax must be 1...10000")
+        try rules.require((0...(1 << 20)).contains(bodyBytesMax), "cloudToDevice.bodyBytesMax must be 0...1 MiB")
+        try rules.require((256...PropertyBag.bagBytesMax).contains(propertyBagBytesMax), "cloudToDevice.propertyBagBytesMax must be 256...\(PropertyBag.bagBytesMax)")
+        try rules.require((1...timeToLiveSecondsMax).contains(timeToLiveSecondsDefault), "cloudToDevice.timeToLiveSecondsDefault must be 1...timeToLiveSecondsMax")
+        try rules.require((1...(365 * 86_400)).contains(timeToLiveSecondsMax), "cloudToDevice.timeToLiveSecondsMax must be 1...31536000")
+        try rules.require((1...1_000).contains(deliveryCountMax), "cloudToDevice.deliveryCountMax must be 1...1000")
+        try rules.require((100...86_400_000).contains(lockTimeoutMillis), "cloudToDevice.lockTimeoutMillis must be 100...86400000")
+        try rules.require((1...queueDepthMax).contains(inFlightPerDeviceMax), "cloudToDevice.inFlightPerDeviceMax must be 1...queueDepthMax")
+        try rules.require((1...10_000_000).contains(feedbackRecordsMax), "cloudToDevice.feedbackRecordsMax must be 1...10000000")
+        try rules.require((1...feedbackRecordsMax).contains(feedbackBatchRecordsMax), "cloudToDevice.feedbackBatchRecordsMax must be 1...feedbackRecordsMax")
+        try rules.require((100...86_400_000).contains(feedbackLockTimeoutMillis), "cloudToDevice.feedbackLockTimeoutMillis must be 100...86400000")
     }
 }

@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveModel
 import Testing
 @testable import NaveStore
@@ -39,7 +40,7 @@ struct EventLogCodecTests {
     @Test("seeded random records round-trip through payload and frame, and sizes are exact")
     func roundTrip() throws {
         for seed in UInt64(1)...300 {
-            var random = SeededRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             let record = Self.randomRecord(&random)
             let payload = EventRecordCodec.encode(record)
             #expect(payload.count == EventRecordCodec.payloadBytes(of: record.data), "seed \(seed)")
@@ -52,7 +53,7 @@ struct EventLogCodecTests {
 
     @Test("the frame decoder asks for more until a frame is whole, fed a byte at a time")
     func dripFeed() throws {
-        var random = SeededRandom(seed: 7)
+        var random = SeededGenerator(seed: 7)
         let frame = EventFrame.encode(Self.randomRecord(&random))
         for end in 0..<frame.count {
             let step = try Array(frame[..<end]).withUnsafeBytes { try EventFrame.next(in: $0, recordBytesMax: 1 << 20) }
@@ -131,7 +132,7 @@ struct EventLogCodecTests {
     func garbageNeverTraps() {
         let good = EventFrame.encode(Self.sample)
         for seed in UInt64(1)...2000 {
-            var random = SeededRandom(seed: seed)
+            var random = SeededGenerator(seed: seed)
             var bytes: [UInt8]
             if seed % 2 == 0 {
                 bytes = (0..<Int.random(in: 0...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -146,7 +147,7 @@ struct EventLogCodecTests {
         }
     }
 
-    static func randomRecord(_ random: inout SeededRandom) -> EventRecord {
+    static func randomRecord(_ random: inout SeededGenerator) -> EventRecord {
         func text(_ maxCount: Int) -> String {
             let alphabet = Array("abcXYZ019-_.$ /&=é€😀")
             return String((0..<Int.random(in: 0...maxCount, using: &random)).map { _ in alphabet.randomElement(using: &random)! })

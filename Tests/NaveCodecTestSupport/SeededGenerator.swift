@@ -1,5 +1,7 @@
 /// SplitMix64: a tiny deterministic generator so every property run with the same seed sees
-/// the same inputs, and a failure can be replayed from its seed.
+/// the same inputs, and a failure can be replayed from its seed. The one generator of every
+/// test target (it lives here, in the test-support target that depends on nothing, so codec
+/// tests need not import the hub to use it); `SeededHubRandom` wraps it for the hub.
 public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
