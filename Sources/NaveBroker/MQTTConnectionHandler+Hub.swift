@@ -125,8 +125,9 @@ extension MQTTConnectionHandler {
         }
     }
 
-    /// Runs hub work for this device as a task isolated to this actor: it starts on the
-    /// connection's loop and every hub call it awaits resumes there. At most
+    /// Runs hub work for this device as a task isolated to this actor, preferring the loop as its
+    /// task executor: the hub's own (nonisolated) async code then runs on the loop thread too,
+    /// instead of hopping to the cooperative pool and back for every call. At most
     /// `deviceOperationsInFlightMax` run at once: at the limit the connection stops reading
     /// (TCP then pushes back on the device) and handles no more packets until one finishes.
     func runForDevice(_ work: @escaping @Sendable (isolated MQTTConnectionHandler) async -> Void) {
@@ -135,10 +136,12 @@ extension MQTTConnectionHandler {
             home.counters.publisherPauses.bump()
             connection.pauseReading()
         }
-        Task { [self] in
-            await work(self)
-            deviceOperationFinished()
-        }
+        Task(executorPreference: connection.loop.taskExecutor) { [self] in await runDeviceOperation(work) }
+    }
+
+    private func runDeviceOperation(_ work: @Sendable (isolated MQTTConnectionHandler) async -> Void) async {
+        await work(self)
+        deviceOperationFinished()
     }
 
     /// One of this device's hub operations finished: below the limit again, the connection

@@ -7,8 +7,9 @@ import NaveIO
 /// being answered, so pipelined requests wait in the kernel, not in our memory.
 ///
 /// An actor on its connection's loop, as `MQTTConnectionHandler` is: the engine's callbacks
-/// step into it with `EventLoop.runIsolated`, and the responder runs in a task isolated to it,
-/// so the answer comes back on the loop.
+/// step into it with `EventLoop.runIsolated`, and the responder runs in a task isolated to it
+/// that prefers the loop as its task executor, so the responder's own async code stays on the
+/// loop thread and the answer comes back there.
 actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
     private let service: HTTPService
     private var responder: any HTTPResponder { service.responder }
@@ -109,9 +110,9 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         connection.pauseReading()
         let peer = HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
         let responder = responder
-        Task { [self] in
+        Task(executorPreference: connection.loop.taskExecutor) { [self] in
             let response = await responder.respond(to: request, from: peer)
-            answered(response, keepAlive: request.head.keepAlive)
+            await answered(response, keepAlive: request.head.keepAlive)
         }
     }
 
