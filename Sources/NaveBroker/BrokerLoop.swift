@@ -109,6 +109,26 @@ actor BrokerLoop {
         return !stillHeld
     }
 
+    /// Delivers what a publisher that is going away still held (`MQTTConnectionHandler.releaseHeld`),
+    /// without back-pressure: nobody is left to hold it. A session's delivery goes to its owning
+    /// loop (forwarded without a bound if need be) and into its queue, past the limit while it
+    /// is online; an offline session's full queue drops it, counted, as any other delivery.
+    /// A publish that found the shard's mailbox full is matched on the shard's loop, and its
+    /// deliveries go the same way.
+    func deliverWithoutHolding(_ delivery: HeldDelivery) {
+        switch delivery {
+        case .session(let session, let publish):
+            deliverLocally(session, publish)
+        case .shard(let publish):
+            let shard = broker.shardLoop(loop.index % broker.shardCount)
+            shard.loop.execute { shard.loop.runIsolated(shard, publish) { $0.matchWithoutHolding($1) } }
+        }
+    }
+
+    private func matchWithoutHolding(_ publish: MQTTPublish) {
+        match(publish) { deliverWithoutHolding($0) }
+    }
+
     /// Matches on this loop's trie and delivers to each session once, with the highest QoS
     /// among its matching subscriptions, capped by the message's (§3.3.5, §3.8.4).
     private func match(_ publish: MQTTPublish, hold: (HeldDelivery) -> Void) {

@@ -147,7 +147,6 @@ extension MQTTConnectionHandler {
         finished = true
         machine.closed()
         if let housekeepingTimer { connection.loop.cancelTimer(housekeepingTimer) }
-        held.removeAll()
         switch reason {
         case .clientDisconnected, .connectionLost, .serverShutdown, .takenOver:
             logger.debug("connection closed", metadata: logContext(["reason": "\(reason)"]))
@@ -162,6 +161,9 @@ extension MQTTConnectionHandler {
             session.publishQueueState()
             endSession(session, generation: sessionGeneration)
         }
+        // After the session is detached (a delivery to it is queued, not written to this
+        // closing connection), before the will (published after the held message was).
+        releaseHeld()
         if reason.publishesWill, let will {
             if let hubDevice, let hub = gate?.hub {
                 // A device the hub revoked (disabled, deleted, rekeyed) sends nothing more.
