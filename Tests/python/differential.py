@@ -5,7 +5,7 @@ server closed it are compared byte for byte. Mosquitto's $SYS publications are d
 both (strip_sys). A difference is then either intended (ALLOW_LIST: a normaliser and its
 reason, verdict "allowed"), found and reported but not decided (KNOWN_DIFFERENCES, verdict
 "known"; test_differential.py keeps them as strict xfails), or "unexplained" — a new finding.
-A script that differs is re-run once, paced, before it counts (Pair.run).
+A script that differs is re-run once, paced, before it counts (Pair.run, Pair.arun).
 
 A script is a list of steps, run on raw TCP connections named by letters:
 
@@ -20,14 +20,24 @@ ids and topics so that runs sharing one broker never meet; a re-run takes a fres
 
 Run as a program for a long random campaign (NAVE_BIN and MOSQUITTO_BIN pick the binaries):
 
-    NAVE_BIN=.build/debug/nave python Tests/python/differential.py --seed 1 \
-        --sequences 1000000 --minutes 10
+    NAVE_BIN=/path/to/release/nave nice -n 10 python Tests/python/differential.py --seed 1 \
+        --sequences 1000000 --workers 2 --in-flight 100 --minutes 80 --json campaign.json
 
-It prints counts (sequences, match, allowed, known, unexplained, by reason) and the first few
-unexplained differences, minimised, as hex transcripts; the exit status is 1 if any.
+Sequence i of seed S is random_script(S, i), whichever process runs it: --workers processes,
+each with its own Nave and Mosquitto (restarted every --restart-every sequences), take indices
+from a shared counter and run --in-flight sequences at once on an event loop (run_steps_fast:
+sentinels instead of most quiet windows); a difference is confirmed by a paced re-run. About
+260 sequences/s with 2 workers on a 2-core machine (0.65 core). It prints counts (sequences,
+match, allowed, known, unexplained, by reason, paced re-runs that matched), writes every
+difference to --json, and minimises the first few unexplained ones (--show) into hex
+transcripts; the exit status is 1 if any. --verdicts writes every sequence's verdict (to
+compare harnesses).
 """
 import argparse
+import asyncio
 import itertools
+import json
+import multiprocessing
 import os
 import pathlib
 import random
@@ -409,6 +419,260 @@ def run_steps(port, steps, quiet=QUIET_S, paced=False):
 
 
 # ---------------------------------------------------------------------------------------------
+# Running a script fast: many at once on one event loop, a sentinel instead of most quiet windows
+# ---------------------------------------------------------------------------------------------
+#
+# run_steps waits for a quiet window at every expect step: right, but slow (a random sequence
+# spends ~0.5 s waiting), and a thread per connection pair. run_steps_fast runs the same steps
+# on asyncio, many sequences at once, and settles an expect step with a sentinel where it can:
+# on a connection whose CONNECT the broker accepted (CONNACK 0 received) and whose sent bytes
+# end on a packet boundary, it sends UNSUBSCRIBE (packet id SENTINEL_PID_BASE + k) of a filter
+# no script subscribes to, and waits for its UNSUBACK. A broker answers one connection's packets
+# in order, so the UNSUBACK comes after every answer to what the script sent before it; the
+# sentinel has no other effect (unsubscribing an unknown filter changes nothing), and its
+# UNSUBACK is taken out of the transcript. Two rounds on every such connection: after the
+# first, both brokers (one thread; Nave runs with IO_LOOPS=1, ROUTER_SHARDS=1) have processed
+# every packet sent before it, so what that queued for another connection of the script is
+# ahead of that connection's second sentinel. Where a sentinel is not safe (no CONNACK 0 yet,
+# half a packet sent, a DISCONNECT sent) and whenever a connection closed since the last step
+# (a Will, a takeover: a broker acts on a close asynchronously) the step also waits for the
+# quiet window, as run_steps does. A script ends with a short quiet tail (FAST_TAIL_S).
+# A fast run that differs is confirmed by the paced run_steps run (Pair.arun), so timing can
+# only cost a re-run, never a finding.
+
+SENTINEL_FILTER = "nave-diff/sentinel"
+SENTINEL_PID_BASE = 0xF100
+FAST_TAIL_S = 0.03
+FIRST_ANSWER_CAP_S = 2.0
+_CONNACK_ACCEPTED = (b"\x20\x02\x00\x00", b"\x20\x02\x01\x00")
+
+
+class _AConn(asyncio.Protocol):
+    def __init__(self, run):
+        self.run = run
+        self.transport = None
+        self.result = ConnResult()
+        self.buf = bytearray()
+        self.parsed = 0               # bytes of buf already split into self.packets
+        self.packets = []
+        self.sent = bytearray()
+        self.sentinels = set()        # packet ids of the sentinels sent on this connection
+        self.acked = set()            # ... and of those whose UNSUBACK arrived
+        self.dropped = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        # Nagle on, as run_steps has it (asyncio turns it off): separate sends without an
+        # expect step between them reach the broker as run_steps sends them.
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+
+    def data_received(self, data):
+        self.buf += data
+        self.run.last = self.run.loop.time()
+        self.run.poke()
+
+    def eof_received(self):
+        self._lost()
+        return False
+
+    def connection_lost(self, exc):
+        self._lost()
+
+    def _lost(self):
+        if not self.dropped and not self.run.finished and not self.result.closed:
+            self.result.closed = True
+            self.run.closes += 1
+            self.run.last = self.run.loop.time()
+        self.run.poke()
+
+    def parse(self):
+        if self.parsed < len(self.buf):
+            pkts, rest = split_packets(bytes(self.buf[self.parsed:]))
+            for p in pkts:
+                self.parsed += len(p)
+                if len(p) == 4 and p[:2] == b"\xb0\x02":
+                    pid = struct.unpack("!H", p[2:4])[0]
+                    if pid in self.sentinels:
+                        self.acked.add(pid)
+                self.packets.append(p)
+
+    def state(self):
+        """How this connection can be settled: 'sentinel', 'first' (wait for the broker's first
+        answer, then decide), 'quiet' (only a quiet window tells), or 'done'."""
+        if self.result.closed or self.dropped:
+            return "done"
+        sent, rest = split_packets(bytes(self.sent))
+        if rest or not sent or sent[0][0] != 0x10:
+            return "quiet"
+        if any(p[0] >> 4 == 14 for p in sent):
+            return "quiet"
+        self.parse()
+        if not self.packets:
+            return "first"
+        return "sentinel" if self.packets[0] in _CONNACK_ACCEPTED else "quiet"
+
+    def received(self):
+        """What the script's packets got: the sentinels' UNSUBACKs taken out."""
+        self.parse()
+        drop = {b"\xb0\x02" + struct.pack("!H", pid) for pid in self.sentinels}
+        return b"".join(p for p in self.packets if p not in drop) + bytes(self.buf[self.parsed:])
+
+
+class _Run:
+    def __init__(self, loop):
+        self.loop = loop
+        self.last = loop.time()
+        self.closes = 0
+        self.waiter = None
+        self.sentinel_timeouts = 0
+        self.finished = False         # the script is over: our own aborts are no server close
+
+    def poke(self):
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def until(self, cond, cap):
+        end = self.loop.time() + cap
+        while not cond():
+            left = end - self.loop.time()
+            if left <= 0:
+                return False
+            self.waiter = self.loop.create_future()
+            try:
+                await asyncio.wait_for(self.waiter, left)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                self.waiter = None
+        return True
+
+    async def wait(self, conns, min_s, quiet):
+        """run_steps's wait: at least min_s, then until nothing arrived on any connection for
+        `quiet` (counted from the start of the wait at the earliest), or all are closed;
+        STEP_CAP_S at most past min_s."""
+        start = self.loop.time()
+        cap = start + min_s + STEP_CAP_S
+        while True:
+            now = self.loop.time()
+            if all(c.result.closed or c.dropped for c in conns):
+                return
+            if now >= cap:
+                return
+            due = max(start + min_s, max(self.last, start) + quiet)
+            if now >= due:
+                return
+            self.waiter = self.loop.create_future()
+            try:
+                await asyncio.wait_for(self.waiter, min(due, cap) - now)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                self.waiter = None
+
+
+async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
+    """run_steps on asyncio with sentinels (see above); returns ({name: ConnResult}, info).
+    paced=True is run_steps(paced=True) on asyncio: quiet windows only, no sentinel, a quiet
+    window before every send."""
+    loop = asyncio.get_running_loop()
+    run = _Run(loop)
+    conns = {}
+    order = []
+
+    async def conn(name):
+        if name not in conns:
+            _, c = await asyncio.wait_for(
+                loop.create_connection(lambda: _AConn(run), "127.0.0.1", port), CONNECT_TIMEOUT_S)
+            conns[name] = c
+            order.append(name)
+        return conns[name]
+
+    async def settle(min_s, tail=0.0):
+        if paced:
+            await run.wait(list(conns.values()), min_s, quiet)
+            return
+        if min_s > 0:
+            await asyncio.sleep(min_s)
+        closes = run.closes
+        need_quiet = False
+        for _ in range(2):
+            live = [c for c in conns.values() if c.state() != "done"]
+            first = [c for c in live if c.state() == "first"]
+            if first:
+                await run.until(lambda: all(c.result.closed or c.buf for c in first), FIRST_ANSWER_CAP_S)
+            waiting = []
+            for c in live:
+                st = c.state()
+                if st == "sentinel":
+                    pid = SENTINEL_PID_BASE + len(c.sentinels)
+                    c.sentinels.add(pid)
+                    c.transport.write(unsubscribe(pid, [SENTINEL_FILTER]))
+                    waiting.append((c, pid))
+                elif st != "done":
+                    need_quiet = True
+
+            def answered():
+                for c, pid in waiting:
+                    if not c.result.closed:
+                        c.parse()
+                        if pid not in c.acked:
+                            return False
+                return True
+            if waiting and not await run.until(answered, STEP_CAP_S):
+                run.sentinel_timeouts += 1
+        if need_quiet or run.closes != closes:
+            await run.wait(list(conns.values()), 0, quiet)
+        elif tail:
+            await run.wait(list(conns.values()), 0, tail)
+
+    try:
+        for step in map(_norm_step, steps):
+            kind = step[0]
+            if kind == "open":
+                await conn(step[1])
+            elif kind == "send":
+                if paced and conns:
+                    await run.wait(list(conns.values()), 0, quiet)
+                c = await conn(step[1])
+                if c.result.closed or c.transport.is_closing():
+                    c.result.send_failed = True
+                    continue
+                c.transport.write(step[2])
+                c.sent += step[2]
+            elif kind == "expect":
+                await settle(step[1] / 1000.0)
+            elif kind == "close":
+                await settle(0)
+                c = await conn(step[1])
+                c.dropped = True
+                sock = c.transport.get_extra_info("socket")
+                if sock is not None and not c.transport.is_closing():
+                    try:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    except OSError:
+                        pass
+                c.transport.abort()
+                c.result.dropped = True
+                run.closes += 1
+            else:
+                raise ValueError(f"unknown step {step!r}")
+        await settle(0, tail=FAST_TAIL_S)
+    finally:
+        run.finished = True
+        for c in conns.values():
+            if c.transport is not None:
+                c.transport.abort()
+    out = {}
+    for name in order:
+        c = conns[name]
+        c.result.received = c.received()
+        out[name] = c.result
+    return out, {"sentinel_timeouts": run.sentinel_timeouts}
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison and the allow-list
 # ---------------------------------------------------------------------------------------------
 
@@ -423,6 +687,8 @@ class Outcome:
     reason: str = ""
     paced: bool = False           # the confirming re-run (see Pair.run)
     first_run: object = None      # the unpaced run that differed, when this is the re-run
+    info: dict = None             # the fast run's counters (sentinel timeouts)
+    index: int = None             # the sequence's index in its campaign
 
     def report(self):
         lines = [f"script {self.script.name} (ns={self.ns}): {self.verdict} {self.reason}".rstrip()]
@@ -1166,6 +1432,30 @@ class Pair:
         again.first_run = outcome
         return again
 
+    async def arun_once(self, script, ns=None, quiet=None, paced=False):
+        """run_once with run_steps_fast, both brokers at once, on the running event loop."""
+        ns = ns or fresh_ns()
+        steps = script.steps(ns)
+        q = quiet or script.quiet
+        (rn, info_n), (rm, info_m) = await asyncio.gather(
+            run_steps_fast(self.nave.port, steps, q, paced),
+            run_steps_fast(self.mosquitto.port, steps, q, paced))
+        out = classify(Outcome(script, ns, steps, rn, rm))
+        out.paced = paced
+        out.info = {"sentinel_timeouts": info_n["sentinel_timeouts"] + info_m["sentinel_timeouts"]}
+        return out
+
+    async def arun(self, script):
+        """run, fast: a difference that is not allowed is confirmed by the same paced, quiet-
+        window re-run as in run (run_steps_fast with paced=True: no sentinel), which decides."""
+        outcome = await self.arun_once(script)
+        if outcome.verdict in ("match", "allowed"):
+            return outcome
+        again = await self.arun_once(script, quiet=max(0.3, script.quiet * 3), paced=True)
+        again.first_run = outcome
+        again.info = outcome.info
+        return again
+
 
 # ---------------------------------------------------------------------------------------------
 # Random sequences
@@ -1362,59 +1652,278 @@ def _log(*args):
     print(*args, flush=True)
 
 
-def campaign(pair, seed, count, minutes=None, parallel=8, show=3, log=_log):
-    """Runs random sequences; returns counts and the first few unexplained outcomes."""
-    stats = {"sequences": 0, "match": 0, "allowed": 0, "known": 0, "unexplained": 0,
-             "differed_only_unpaced": 0}
-    by_reason = {}
+def new_stats():
+    return {"sequences": 0, "match": 0, "allowed": 0, "known": 0, "unexplained": 0,
+            "differed_only_unpaced": 0, "sentinel_timeouts": 0, "errors": 0, "by_reason": {}}
+
+
+def tally(stats, out):
+    stats["sequences"] += 1
+    stats[out.verdict] += 1
+    if out.first_run is not None and out.verdict in ("match", "allowed"):
+        stats["differed_only_unpaced"] += 1
+    if out.info:
+        stats["sentinel_timeouts"] += out.info["sentinel_timeouts"]
+    if out.verdict in ("allowed", "known"):
+        stats["by_reason"][out.reason] = stats["by_reason"].get(out.reason, 0) + 1
+
+
+def merge_stats(parts):
+    total = new_stats()
+    for part in parts:
+        for k, v in part.items():
+            if k == "by_reason":
+                for r, n in v.items():
+                    total["by_reason"][r] = total["by_reason"].get(r, 0) + n
+            elif k in total:
+                total[k] += v
+    return total
+
+
+async def _indexed(pair, seed, index):
+    out = await pair.arun(random_script(seed, index))
+    out.index = index
+    return out
+
+
+async def run_indices(pair, seed, chunks, in_flight, record, error):
+    """Runs random sequences `seed`/i for i in each range `chunks()` gives (None: no more), up to
+    `in_flight` at once, and hands each outcome to `record` as it completes (no batches)."""
+    tasks = set()
+
+    def collect(done):
+        for t in done:
+            try:
+                record(t.result())
+            except Exception as exc:     # a connect timeout, a broker gone: counted, not fatal
+                error(t, exc)
+    while True:
+        chunk = chunks()
+        if chunk is None:
+            break
+        for i in chunk:
+            while len(tasks) >= in_flight:
+                done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                collect(done)
+            task = asyncio.ensure_future(_indexed(pair, seed, i))
+            task.index = i
+            tasks.add(task)
+    while tasks:
+        done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        collect(done)
+
+
+def campaign(pair, seed, count, minutes=None, parallel=64, show=3, log=_log, start=0):
+    """Runs random sequences start..start+count-1 on one pair in this process; returns counts
+    and the first few unexplained outcomes."""
+    stats = new_stats()
     first = []
     deadline = time.monotonic() + minutes * 60 if minutes else None
     started = time.monotonic()
-    index = 0
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        while index < count:
-            if deadline and time.monotonic() > deadline:
-                break
-            batch = [random_script(seed, i) for i in range(index, min(count, index + parallel * 4))]
-            index += len(batch)
-            for out in pool.map(pair.run, batch):
-                stats["sequences"] += 1
-                stats[out.verdict] += 1
-                if out.first_run is not None and out.verdict in ("match", "allowed"):
-                    stats["differed_only_unpaced"] += 1
-                if out.verdict in ("allowed", "known"):
-                    by_reason[out.reason] = by_reason.get(out.reason, 0) + 1
-                if out.verdict == "unexplained" and len(first) < show:
-                    first.append(out)
-            if not (pair.nave.alive() and pair.mosquitto.alive()):
-                log(f"a broker died: nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}")
-                break
-            if stats["sequences"] % 500 < len(batch):
-                log(f"{stats} {time.monotonic() - started:.0f}s")
+    state = {"next": start, "end": start + count, "logged": 0}
+
+    def chunks():
+        if state["next"] >= state["end"] or (deadline and time.monotonic() > deadline):
+            return None
+        if not (pair.nave.alive() and pair.mosquitto.alive()):
+            log(f"a broker died: nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}")
+            return None
+        lo = state["next"]
+        state["next"] = min(state["end"], lo + 100)
+        return range(lo, state["next"])
+
+    def record(out):
+        tally(stats, out)
+        if out.verdict == "unexplained" and len(first) < show:
+            first.append(out)
+        if stats["sequences"] - state["logged"] >= 5000:
+            state["logged"] = stats["sequences"]
+            log(f"{stats} {time.monotonic() - started:.0f}s")
+
+    def error(task, exc):
+        stats["errors"] += 1
+        log(f"sequence {task.index}: {exc!r}")
+
+    asyncio.run(run_indices(pair, seed, chunks, parallel, record, error))
     stats["seconds"] = round(time.monotonic() - started, 1)
-    stats["by_reason"] = by_reason
     return stats, first
+
+
+def _worker(wid, seed, end, deadline, counter, queue, workroot, in_flight, restart_every,
+            verdicts=False):
+    """One campaign process: its own Nave and Mosquitto (a new pair every `restart_every`
+    sequences, so retained messages and sessions do not pile up), indices from the shared
+    counter in chunks of 100, outcomes tallied here and sent to the parent as they come."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stats = new_stats()
+    state = {"on_pair": 0, "sent": time.monotonic(), "stop": False}
+
+    def chunks():
+        if state["stop"] or time.time() > deadline or state["on_pair"] >= restart_every:
+            return None
+        if not (pair.nave.alive() and pair.mosquitto.alive()):
+            queue.put(("died", wid, f"nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}"))
+            state["stop"] = True
+            return None
+        with counter.get_lock():
+            lo = counter.value
+            if lo >= end:
+                state["stop"] = True
+                return None
+            counter.value = min(end, lo + 100)
+            hi = counter.value
+        state["on_pair"] += hi - lo
+        return range(lo, hi)
+
+    batch = []
+
+    def record(out):
+        tally(stats, out)
+        if verdicts:
+            batch.append((out.index, out.verdict, out.reason, out.first_run is not None))
+            if len(batch) >= 500:
+                queue.put(("verdicts", wid, list(batch)))
+                batch.clear()
+        if os.environ.get("NAVE_DIFF_DEBUG") and out.first_run is not None:
+            queue.put(("debug", wid, out.index, out.verdict, out.first_run.report()))
+        if out.verdict in ("unexplained", "known"):
+            first = out.first_run.report() if out.first_run is not None else ""
+            queue.put(("difference", wid, out.index, out.verdict, out.report(), first))
+        if time.monotonic() - state["sent"] > 5:
+            state["sent"] = time.monotonic()
+            queue.put(("stats", wid, json.loads(json.dumps(stats))))
+
+    def error(task, exc):
+        stats["errors"] += 1
+        queue.put(("error", wid, task.index, repr(exc)))
+
+    generation = 0
+    try:
+        while not state["stop"] and time.time() <= deadline:
+            workdir = pathlib.Path(workroot) / f"w{wid}-{generation}"
+            pair = Pair(workdir)
+            try:
+                asyncio.run(run_indices(pair, seed, chunks, in_flight, record, error))
+            finally:
+                pair.stop()
+                shutil.rmtree(workdir, ignore_errors=True)
+            state["on_pair"] = 0
+            generation += 1
+    finally:
+        if batch:
+            queue.put(("verdicts", wid, list(batch)))
+        queue.put(("stats", wid, json.loads(json.dumps(stats))))
+        queue.put(("done", wid, None))
+
+
+def parallel_campaign(seed, count, minutes=None, workers=2, in_flight=64, start=0,
+                      restart_every=20000, log=_log, progress_s=60, verdicts=None):
+    """Random sequences start..start+count-1 of `seed` over `workers` processes, each with its
+    own pair; returns (counts, [(index, verdict, report, first-run report)]). `verdicts`, a
+    dict, gets index -> (verdict, reason, re-run) for every sequence."""
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", start)
+    queue = ctx.Queue()
+    deadline = time.time() + minutes * 60 if minutes else float("inf")
+    workroot = tempfile.mkdtemp(prefix="nave-diff-")
+    started = time.monotonic()
+    procs = [ctx.Process(target=_worker, args=(w, seed, start + count, deadline, counter, queue,
+                                               workroot, in_flight, restart_every,
+                                               verdicts is not None), daemon=True)
+             for w in range(workers)]
+    for p in procs:
+        p.start()
+    latest, differences, running = {}, [], set(range(workers))
+    last_log = time.monotonic()
+    hard_deadline = (time.monotonic() + minutes * 60 + 120) if minutes else None
+    try:
+        while running:
+            try:
+                kind, wid, *rest = queue.get(timeout=5)
+            except Exception:
+                kind = None
+                if hard_deadline and time.monotonic() > hard_deadline:
+                    log("workers did not finish in time: stopping them")
+                    break
+                if not any(p.is_alive() for p in procs):
+                    break
+            if kind == "stats":
+                latest[wid] = rest[0]
+            elif kind == "difference":
+                differences.append(tuple(rest))
+                log(f"seed {seed} #{rest[0]}: {rest[1]}")
+            elif kind == "verdicts":
+                for index, *v in rest[0]:
+                    verdicts[index] = v
+            elif kind == "debug":
+                with open(os.environ["NAVE_DIFF_DEBUG"], "a") as f:
+                    f.write(f"#{rest[0]} final {rest[1]}; fast run:\n{rest[2]}\n\n")
+            elif kind == "error":
+                log(f"seed {seed} #{rest[0]}: error {rest[1]}")
+            elif kind == "died":
+                log(f"worker {wid}: a broker died: {rest[0]}")
+            elif kind == "done":
+                running.discard(wid)
+            if time.monotonic() - last_log >= progress_s:
+                last_log = time.monotonic()
+                total = merge_stats(latest.values())
+                el = time.monotonic() - started
+                log(f"{el:.0f}s: {total['sequences']} sequences ({total['sequences'] / el:.0f}/s) "
+                    f"match {total['match']} allowed {total['allowed']} known {total['known']} "
+                    f"unexplained {total['unexplained']} errors {total['errors']}")
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=10)
+        shutil.rmtree(workroot, ignore_errors=True)
+    total = merge_stats(latest.values())
+    total["seconds"] = round(time.monotonic() - started, 1)
+    total["sequences_per_second"] = round(total["sequences"] / max(total["seconds"], 0.1), 1)
+    return total, sorted(differences)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=int(os.environ.get("NAVE_DIFF_SEED", "1")))
     ap.add_argument("--sequences", type=int, default=int(os.environ.get("NAVE_DIFF_SEQUENCES", "1000")))
+    ap.add_argument("--start", type=int, default=0, help="first sequence index")
     ap.add_argument("--minutes", type=float, default=None, help="stop after this long")
-    ap.add_argument("--parallel", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2, help="processes, each with its own pair")
+    ap.add_argument("--in-flight", type=int, default=100, help="sequences at once per process")
+    ap.add_argument("--restart-every", type=int, default=20000, help="sequences per broker pair")
     ap.add_argument("--show", type=int, default=3, help="unexplained differences to minimise and print")
+    ap.add_argument("--json", help="write counts and every difference (index, report) here")
+    ap.add_argument("--verdicts", help="write every sequence's verdict here (JSON: index -> "
+                                       "[verdict, reason, re-run])")
     args = ap.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="nave-diff-")
-    pair = Pair(workdir)
-    try:
-        stats, first = campaign(pair, args.seed, args.sequences, args.minutes, args.parallel, args.show)
-        print(f"seed {args.seed}: {stats}", flush=True)
-        for out in first:
-            small = minimise(pair, out.script, out)
-            print(small.report(), flush=True)
-            print(flush=True)
-    finally:
-        pair.stop()
+    verdicts = {} if args.verdicts else None
+    stats, differences = parallel_campaign(args.seed, args.sequences, args.minutes, args.workers,
+                                           args.in_flight, args.start, args.restart_every,
+                                           verdicts=verdicts)
+    if args.verdicts:
+        with open(args.verdicts, "w") as f:
+            json.dump({"seed": args.seed, "verdicts": verdicts}, f)
+    print(f"seed {args.seed}: {json.dumps(stats, sort_keys=True)}", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"seed": args.seed, "start": args.start, "stats": stats,
+                       "differences": [{"index": i, "verdict": v, "report": r, "first_run": fr}
+                                       for i, v, r, fr in differences]}, f, indent=1)
+    unexplained = [i for i, v, _, _ in differences if v == "unexplained"]
+    if unexplained and args.show:
+        pair = Pair(tempfile.mkdtemp(prefix="nave-diff-min-"))
+        try:
+            for index in unexplained[:args.show]:
+                out = pair.run(random_script(args.seed, index))
+                if out.verdict != "unexplained":
+                    print(f"#{index}: {out.verdict} on a quiet re-run", flush=True)
+                    continue
+                print(minimise(pair, out.script, out).report(), flush=True)
+                print(flush=True)
+        finally:
+            pair.stop()
     return 1 if stats["unexplained"] else 0
 
 

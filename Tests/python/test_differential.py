@@ -6,11 +6,11 @@ differential.ALLOW_LIST with its reason. Differences nobody has decided about ye
 xfail(strict=True) below, so they stay visible and the suite notices when they go away.
 
 NAVE_BIN picks the node binary (default .build/debug/nave), MOSQUITTO_BIN the Mosquitto.
-NAVE_DIFF_SEQUENCES (default 200) and NAVE_DIFF_SEED (default 1) size the random slice.
+NAVE_DIFF_SEQUENCES (default 1000) and NAVE_DIFF_SEED (default 1) size the random slice.
 """
+import asyncio
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -370,9 +370,11 @@ def _param(sc):
 
 @pytest.fixture(scope="module")
 def outcomes(pair):
-    """All hand-written scripts, a few at a time (each has its own namespace on the brokers)."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        done = dict(zip((sc.name for sc in SCRIPTS), pool.map(pair.run, SCRIPTS)))
+    """All hand-written scripts at once (each has its own namespace on the brokers), run as the
+    campaign runs them (Pair.arun: sentinels, a paced re-run of a difference)."""
+    async def run_all():
+        return await asyncio.gather(*(pair.arun(sc) for sc in SCRIPTS))
+    done = dict(zip((sc.name for sc in SCRIPTS), asyncio.run(run_all())))
     assert pair.nave.alive() and pair.mosquitto.alive(), "a broker died"
     return done
 
@@ -404,7 +406,7 @@ def test_allow_list_entries_are_used(outcomes):
 
 @pytest.fixture(scope="module")
 def random_slice(pair):
-    count = int(os.environ.get("NAVE_DIFF_SEQUENCES", "200"))
+    count = int(os.environ.get("NAVE_DIFF_SEQUENCES", "1000"))
     seed = int(os.environ.get("NAVE_DIFF_SEED", "1"))
     stats, first = d.campaign(pair, seed, count, log=lambda *_: None)
     assert pair.nave.alive() and pair.mosquitto.alive(), "a broker died"
