@@ -975,6 +975,23 @@ def _qos2_onward(outcome, nave, mosq):
                 q2.add((pub[2], pub[4]))
     if not q2:
         return None
+    # A retained QoS 2 message sets (or, empty, clears) its topic's retained message when the
+    # receiver takes it on: at PUBLISH in Nave, at PUBREL in Mosquitto. What a SUBSCRIBE gets
+    # from the retained store for such a topic (retain flag 1) leaves both transcripts.
+    t2 = set()
+    for c in nave:
+        for p in sent_packets(outcome.steps, c):
+            pub = parse_publish(p)
+            if pub and pub[0] == 2 and pub[1]:
+                t2.add(pub[2])
+    changed = False
+    if t2:
+        def drop_retained(v):
+            return {c: (tuple(p for p in pk if not (lambda u: u and u[1] and u[2] in t2)(parse_publish(p))), r, cl)
+                    for c, (pk, r, cl) in v.items()}
+        n2, m2 = drop_retained(nave), drop_retained(mosq)
+        if (n2, m2) != (nave, mosq):
+            nave, mosq, changed = n2, m2, True
     # Messages published with QoS 2 before some SUBSCRIBE in the script: Mosquitto picks the
     # subscribers at PUBREL, Nave at PUBLISH, so Mosquitto may deliver them where Nave did not.
     late, seen = set(), set()
@@ -987,7 +1004,6 @@ def _qos2_onward(outcome, nave, mosq):
                 seen.add((pub[2], pub[4]))
             elif p[0] >> 4 == 8:
                 late |= seen
-    changed = False
     nave, mosq = dict(nave), dict(mosq)
     for c in set(nave) & set(mosq):
         def split(pkts):
@@ -1049,6 +1065,9 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
 def _overlap_max_qos(outcome, nave, mosq):
     # A message matching several of a client's subscriptions: Nave sends one copy at the
     # highest granted QoS, Mosquitto one copy at the QoS of the first subscription it finds.
+    # Where the two transcripts part after such a copy (a close that another entry explains,
+    # answers to an ack that names the copy's packet id), the packets up to there are compared
+    # and Nave's taken for Mosquitto's, so the other entry can see the rest (composition).
     changed = False
     nave, mosq = dict(nave), dict(mosq)
     for c in set(nave) & set(mosq):
@@ -1056,27 +1075,36 @@ def _overlap_max_qos(outcome, nave, mosq):
             continue
         subs = [f for p in sent_packets(outcome.steps, c) for f in parse_subscribe(p)]
 
-        def shape(pkts):
-            out = []
-            for p in pkts:
-                pub = parse_publish(p)
-                if pub:
-                    out.append(("PUBLISH", pub[1], pub[2], pub[4]))
-                elif p[0] != 0x62:           # PUBREL answers the client's PUBREC: QoS dependent
-                    out.append(p)
-            return out
-        ns_, ms_ = shape(nave[c][0]), shape(mosq[c][0])
-        if ns_ != ms_ or nave[c][2] != mosq[c][2]:
+        def shape(p):
+            pub = parse_publish(p)
+            return ("PUBLISH", pub[1], pub[2], pub[4]) if pub else p
+        # PUBREL answers the client's PUBREC: QoS dependent, left out of the comparison.
+        n_pk, m_pk = nave[c][0], mosq[c][0]
+        ni = [k for k, p in enumerate(n_pk) if p[0] != 0x62]
+        mi = [k for k, p in enumerate(m_pk) if p[0] != 0x62]
+        same = 0
+        while same < min(len(ni), len(mi)) and shape(n_pk[ni[same]]) == shape(m_pk[mi[same]]):
+            same += 1
+        if same == 0:
             continue
-        npubs = [parse_publish(p) for p in nave[c][0] if parse_publish(p)]
-        mpubs = [parse_publish(p) for p in mosq[c][0] if parse_publish(p)]
-        for a, b in zip(npubs, mpubs):
-            if a[0] != b[0]:
+        raised = False
+        for k in range(same):
+            a, b = parse_publish(n_pk[ni[k]]), parse_publish(m_pk[mi[k]])
+            if a and b and a[0] != b[0]:
                 matching = {q for f, q in subs if topic_matches(f, a[2])}
                 if len(matching) < 2 or a[0] < b[0]:
                     return None
-        mosq[c] = nave[c]
-        changed = True
+                raised = True
+        if same == len(ni) == len(mi) and nave[c][2] == mosq[c][2]:
+            mosq[c] = nave[c]
+            changed = True
+        elif raised:
+            n_end = ni[same - 1] + 1 if same < len(ni) else len(n_pk)
+            m_end = mi[same - 1] + 1 if same < len(mi) else len(m_pk)
+            spliced = n_pk[:n_end] + m_pk[m_end:]
+            if spliced != m_pk:
+                mosq[c] = (spliced, mosq[c][1], mosq[c][2])
+                changed = True
     return (nave, mosq) if changed else None
 
 
@@ -1265,20 +1293,27 @@ ALLOW_LIST = [
             "(db__message_release_incoming). So Nave's subscribers get the message before the "
             "publisher's PUBREC/PUBCOMP, and even when PUBREL never comes; and Nave picks the "
             "subscribers at PUBLISH, Mosquitto at PUBREL (one who subscribed in between gets it "
-            "from Mosquitto only).",
+            "from Mosquitto only). A retained QoS 2 message likewise replaces (empty: clears) its "
+            "topic's retained message at PUBLISH in Nave, at PUBREL in Mosquitto, so what a "
+            "SUBSCRIBE gets from the retained store for that topic leaves both transcripts.",
             _qos2_onward),
     Allowed("ack-for-onward-delivery",
-            "Follows from qos2-onward-delivery: an acknowledgement with the packet id of a QoS 2 "
-            "message Nave already delivered (and Mosquitto holds until PUBREL) names a message "
-            "only Nave holds; of the wrong kind for it, Nave closes as Mosquitto closes for a "
-            "message it holds (db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while "
-            "Mosquitto answers an unknown id.",
+            "Follows from qos2-onward-delivery and overlap-max-qos: an acknowledgement with the "
+            "packet id of a delivery only Nave made with that id (a QoS 2 message Nave already "
+            "delivered and Mosquitto holds until PUBREL, or a copy Nave sent at QoS 1/2 where "
+            "Mosquitto sent it at QoS 0 or 1) names a message only Nave holds; of the wrong kind "
+            "for it, Nave closes as Mosquitto closes for a message it holds "
+            "(db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while Mosquitto answers "
+            "an unknown id.",
             _ack_for_onward_delivery),
     Allowed("overlap-max-qos",
             "A message matching several subscriptions of one client: §3.3.5 [MQTT-3.3.5-1] says "
             "deliver respecting the maximum QoS of all matching subscriptions. Nave does; "
             "Mosquitto 2.0 (allow_duplicate_messages false, src/database.c dest_ids) sends one "
-            "copy at the QoS of the first subscription its trie walk meets.",
+            "copy at the QoS of the first subscription its trie walk meets. Packet ids and PUBREL "
+            "answers follow the QoS. Where the transcripts part after such a copy for a reason "
+            "another entry gives (a close, an ack naming the copy), the packets up to there are "
+            "compared this way and the rest is left to that entry.",
             _overlap_max_qos),
     Allowed("maximum-packet-size",
             "Nave's mqtt.maximumPacketBytes (default 327,688: a 256 KiB payload plus the longest "
