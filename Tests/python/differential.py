@@ -589,7 +589,7 @@ async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
             order.append(name)
         return conns[name]
 
-    async def settle(min_s, tail=0.0):
+    async def settle(min_s, tail=0.0, rounds=2):
         if paced:
             await run.wait(list(conns.values()), min_s, quiet)
             return
@@ -597,7 +597,7 @@ async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
             await asyncio.sleep(min_s)
         closes = run.closes
         need_quiet = False
-        for _ in range(2):
+        for _ in range(rounds):
             live = [c for c in conns.values() if c.state() != "done"]
             first = [c for c in live if c.state() == "first"]
             if first:
@@ -635,6 +635,8 @@ async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
             elif kind == "send":
                 if paced and conns:
                     await run.wait(list(conns.values()), 0, quiet)
+                elif conns:
+                    await settle(0, rounds=1)
                 c = await conn(step[1])
                 if c.result.closed or c.transport.is_closing():
                     c.result.send_failed = True
@@ -1721,10 +1723,13 @@ async def _indexed(pair, seed, index):
     return out
 
 
-async def run_indices(pair, seed, chunks, in_flight, record, error):
+async def run_indices(pair, seed, chunks, in_flight, record, error, rate=None):
     """Runs random sequences `seed`/i for i in each range `chunks()` gives (None: no more), up to
-    `in_flight` at once, and hands each outcome to `record` as it completes (no batches)."""
+    `in_flight` at once (and at most `rate` started per second), and hands each outcome to
+    `record` as it completes (no batches)."""
     tasks = set()
+    loop = asyncio.get_running_loop()
+    t0, started = loop.time(), 0
 
     def collect(done):
         for t in done:
@@ -1740,6 +1745,11 @@ async def run_indices(pair, seed, chunks, in_flight, record, error):
             while len(tasks) >= in_flight:
                 done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 collect(done)
+            if rate:
+                ahead = t0 + started / rate - loop.time()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+                started += 1
             task = asyncio.ensure_future(_indexed(pair, seed, i))
             task.index = i
             tasks.add(task)
@@ -1785,7 +1795,7 @@ def campaign(pair, seed, count, minutes=None, parallel=64, show=3, log=_log, sta
 
 
 def _worker(wid, seed, end, deadline, counter, queue, workroot, in_flight, restart_every,
-            verdicts=False):
+            verdicts=False, rate=None):
     """One campaign process: its own Nave and Mosquitto (a new pair every `restart_every`
     sequences, so retained messages and sessions do not pile up), indices from the shared
     counter in chunks of 100, outcomes tallied here and sent to the parent as they come."""
@@ -1838,7 +1848,7 @@ def _worker(wid, seed, end, deadline, counter, queue, workroot, in_flight, resta
             workdir = pathlib.Path(workroot) / f"w{wid}-{generation}"
             pair = Pair(workdir)
             try:
-                asyncio.run(run_indices(pair, seed, chunks, in_flight, record, error))
+                asyncio.run(run_indices(pair, seed, chunks, in_flight, record, error, rate))
             finally:
                 pair.stop()
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -1852,7 +1862,7 @@ def _worker(wid, seed, end, deadline, counter, queue, workroot, in_flight, resta
 
 
 def parallel_campaign(seed, count, minutes=None, workers=2, in_flight=64, start=0,
-                      restart_every=20000, log=_log, progress_s=60, verdicts=None):
+                      restart_every=20000, log=_log, progress_s=60, verdicts=None, rate=None):
     """Random sequences start..start+count-1 of `seed` over `workers` processes, each with its
     own pair; returns (counts, [(index, verdict, report, first-run report)]). `verdicts`, a
     dict, gets index -> (verdict, reason, re-run) for every sequence."""
@@ -1864,7 +1874,8 @@ def parallel_campaign(seed, count, minutes=None, workers=2, in_flight=64, start=
     started = time.monotonic()
     procs = [ctx.Process(target=_worker, args=(w, seed, start + count, deadline, counter, queue,
                                                workroot, in_flight, restart_every,
-                                               verdicts is not None), daemon=True)
+                                               verdicts is not None,
+                                               rate / workers if rate else None), daemon=True)
              for w in range(workers)]
     for p in procs:
         p.start()
@@ -1927,6 +1938,8 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=None, help="stop after this long")
     ap.add_argument("--workers", type=int, default=2, help="processes, each with its own pair")
     ap.add_argument("--in-flight", type=int, default=100, help="sequences at once per process")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="sequences started per second, at most (all processes): bounds the CPU")
     ap.add_argument("--restart-every", type=int, default=20000, help="sequences per broker pair")
     ap.add_argument("--show", type=int, default=3, help="unexplained differences to minimise and print")
     ap.add_argument("--json", help="write counts and every difference (index, report) here")
@@ -1936,7 +1949,7 @@ def main(argv=None):
     verdicts = {} if args.verdicts else None
     stats, differences = parallel_campaign(args.seed, args.sequences, args.minutes, args.workers,
                                            args.in_flight, args.start, args.restart_every,
-                                           verdicts=verdicts)
+                                           verdicts=verdicts, rate=args.rate)
     if args.verdicts:
         with open(args.verdicts, "w") as f:
             json.dump({"seed": args.seed, "verdicts": verdicts}, f)
