@@ -455,7 +455,10 @@ class _AConn(asyncio.Protocol):
         self.buf = bytearray()
         self.parsed = 0               # bytes of buf already split into self.packets
         self.packets = []
-        self.sent = bytearray()
+        self.sent_rest = b""          # what the script sent: a trailing part packet ...
+        self.sent_count = 0           # ... whole packets, the first a CONNECT? a DISCONNECT?
+        self.sent_connect_first = False
+        self.sent_disconnect = False
         self.sentinels = set()        # packet ids of the sentinels sent on this connection
         self.acked = set()            # ... and of those whose UNSUBACK arrived
         self.dropped = False
@@ -503,15 +506,21 @@ class _AConn(asyncio.Protocol):
         answer, then decide), 'quiet' (only a quiet window tells), or 'done'."""
         if self.result.closed or self.dropped:
             return "done"
-        sent, rest = split_packets(bytes(self.sent))
-        if rest or not sent or sent[0][0] != 0x10:
-            return "quiet"
-        if any(p[0] >> 4 == 14 for p in sent):
+        if self.sent_rest or not self.sent_connect_first or self.sent_disconnect:
             return "quiet"
         self.parse()
         if not self.packets:
             return "first"
         return "sentinel" if self.packets[0] in _CONNACK_ACCEPTED else "quiet"
+
+    def sent_bytes(self, data):
+        pkts, self.sent_rest = split_packets(self.sent_rest + data)
+        for p in pkts:
+            if self.sent_count == 0:
+                self.sent_connect_first = p[0] == 0x10
+            self.sent_count += 1
+            if p[0] >> 4 == 14:
+                self.sent_disconnect = True
 
     def received(self):
         """What the script's packets got: the sentinels' UNSUBACKs taken out."""
@@ -528,10 +537,22 @@ class _Run:
         self.waiter = None
         self.sentinel_timeouts = 0
         self.finished = False         # the script is over: our own aborts are no server close
+        self.dirty = False            # sent since the last settle
+        self.settled_closes = 0       # closes seen at the last settle
 
     def poke(self):
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+    async def sleep_or_poke(self, seconds):
+        """Until something arrives or closes (poke), or `seconds` pass."""
+        self.waiter = self.loop.create_future()
+        timer = self.loop.call_later(seconds, self.poke)
+        try:
+            await self.waiter
+        finally:
+            timer.cancel()
+            self.waiter = None
 
     async def until(self, cond, cap):
         end = self.loop.time() + cap
@@ -539,13 +560,7 @@ class _Run:
             left = end - self.loop.time()
             if left <= 0:
                 return False
-            self.waiter = self.loop.create_future()
-            try:
-                await asyncio.wait_for(self.waiter, left)
-            except asyncio.TimeoutError:
-                pass
-            finally:
-                self.waiter = None
+            await self.sleep_or_poke(left)
         return True
 
     async def wait(self, conns, min_s, quiet):
@@ -563,13 +578,7 @@ class _Run:
             due = max(start + min_s, max(self.last, start) + quiet)
             if now >= due:
                 return
-            self.waiter = self.loop.create_future()
-            try:
-                await asyncio.wait_for(self.waiter, min(due, cap) - now)
-            except asyncio.TimeoutError:
-                pass
-            finally:
-                self.waiter = None
+            await self.sleep_or_poke(min(due, cap) - now)
 
 
 async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
@@ -596,6 +605,7 @@ async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
         if min_s > 0:
             await asyncio.sleep(min_s)
         closes = run.closes
+        run.dirty = False
         need_quiet = False
         for _ in range(rounds):
             live = [c for c in conns.values() if c.state() != "done"]
@@ -622,10 +632,11 @@ async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
                 return True
             if waiting and not await run.until(answered, STEP_CAP_S):
                 run.sentinel_timeouts += 1
-        if need_quiet or run.closes != closes:
+        if need_quiet or run.closes != closes or run.closes != run.settled_closes:
             await run.wait(list(conns.values()), 0, quiet)
         elif tail:
             await run.wait(list(conns.values()), 0, tail)
+        run.settled_closes = run.closes
 
     try:
         for step in map(_norm_step, steps):
@@ -635,16 +646,17 @@ async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
             elif kind == "send":
                 if paced and conns:
                     await run.wait(list(conns.values()), 0, quiet)
-                elif conns:
+                elif conns and (run.dirty or run.closes != run.settled_closes):
                     await settle(0, rounds=1)
                 c = await conn(step[1])
                 if c.result.closed or c.transport.is_closing():
                     c.result.send_failed = True
                     continue
                 c.transport.write(step[2])
-                c.sent += step[2]
+                c.sent_bytes(step[2])
+                run.dirty = True
             elif kind == "expect":
-                await settle(step[1] / 1000.0)
+                await settle(step[1] / 1000.0, rounds=1)
             elif kind == "close":
                 await settle(0)
                 c = await conn(step[1])
@@ -1037,12 +1049,13 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
     # delivery's packet id names a message Nave holds and Mosquitto does not. If the ack is of
     # the wrong kind for it, Nave closes (as Mosquitto closes for a message it holds:
     # MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC) and goes on.
-    # Taken out: the close, and what Mosquitto sent from that ack on.
+    # Taken out: the close, and what Mosquitto sent from that ack on (answers to later packets,
+    # and a close of its own for one of them, e.g. a second CONNECT).
     raw = _view(outcome.nave)
     changed = False
     nave, mosq = dict(nave), dict(mosq)
     for c in set(nave) & set(mosq):
-        if not nave[c][2] or mosq[c][2] or c not in raw:
+        if not nave[c][2] or c not in raw or nave[c] == mosq[c]:
             continue
         delivered = {pub[3] for pub in map(parse_publish, raw[c][0]) if pub and pub[3] is not None}
         acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
