@@ -899,7 +899,7 @@ def _nave_closed_at(outcome, nave, mosq, offending):
             if mosq[c] != nave[c]:
                 mosq = dict(mosq, **{c: nave[c]})
                 changed = True
-            routed |= {(pub[2], pub[4]) for pub in map(parse_publish, bad) if pub}
+            routed |= {(pub[2], pub[4]) for pub in map(parse_publish, _mosquitto_framing(b"".join(bad))) if pub}
             conn = parse_connect(sent[0])
             disconnected = any(p[:2] == DISCONNECT for p in bad)
             if conn and conn[2] and (disconnected or not mosq_closed_early(outcome, c)):
@@ -910,6 +910,24 @@ def _nave_closed_at(outcome, nave, mosq, offending):
         if (n2, m2) != (nave, mosq):
             nave, mosq, changed = n2, m2, True
     return (nave, mosq) if changed else None
+
+
+def _mosquitto_framing(data):
+    """Packets as Mosquitto 2.0.11 frames `data`: packet__read takes a command byte of 0x00 for
+    'no command read yet' and reads the next byte as the command, so zero bytes between packets
+    are skipped (a reserved type 0 with no flags never reaches its length byte)."""
+    out, i = [], 0
+    while i < len(data):
+        if data[i] == 0:
+            i += 1
+            continue
+        packets, rest = split_packets(data[i:])
+        if not packets:
+            out.append(rest)
+            break
+        out.append(packets[0])
+        i += len(packets[0])
+    return out
 
 
 def mosq_closed_early(outcome, c):
@@ -980,7 +998,9 @@ def _subscriptions_max(outcome, nave, mosq):
 def _qos2_onward(outcome, nave, mosq):
     # Take every server PUBLISH that carries a message a client sent with QoS 2 out of both
     # transcripts; what is left must agree, and Mosquitto's deliveries of those messages must
-    # be among Nave's, in order (packet ids may shift: Nave numbered one more message).
+    # be among Nave's, in order. Packet ids of the other QoS 1/2 deliveries to a connection that
+    # got such a message with an id are masked: they shift (Nave numbered one more message, or
+    # numbered it earlier).
     q2 = set()
     for c in nave:
         for p in sent_packets(outcome.steps, c):
@@ -999,10 +1019,21 @@ def _qos2_onward(outcome, nave, mosq):
             if pub and pub[0] == 2 and pub[1]:
                 t2.add(pub[2])
     changed = False
+    shifted = set()             # connections whose later packet ids may shift
     if t2:
         def drop_retained(v):
-            return {c: (tuple(p for p in pk if not (lambda u: u and u[1] and u[2] in t2)(parse_publish(p))), r, cl)
-                    for c, (pk, r, cl) in v.items()}
+            out = {}
+            for c, (pk, r, cl) in v.items():
+                keep = []
+                for p in pk:
+                    u = parse_publish(p)
+                    if u and u[1] and u[2] in t2:
+                        if u[0]:
+                            shifted.add(c)
+                    else:
+                        keep.append(p)
+                out[c] = (tuple(keep), r, cl)
+            return out
         n2, m2 = drop_retained(nave), drop_retained(mosq)
         if (n2, m2) != (nave, mosq):
             nave, mosq, changed = n2, m2, True
@@ -1031,16 +1062,36 @@ def _qos2_onward(outcome, nave, mosq):
             return tuple(keep), moved
         nk, nm = split(nave[c][0])
         mk, mm = split(mosq[c][0])
+        if c in shifted:
+            nk, mk = _mask_publish_ids(nk), _mask_publish_ids(mk)
+            if (nk, mk) != (nave[c][0], mosq[c][0]):
+                changed = True
         if not nm and not mm:
+            nave[c] = (nk, nave[c][1], nave[c][2])
+            mosq[c] = (mk, mosq[c][1], mosq[c][2])
             continue
         it = iter(nm)
         if not all(any(x == y for y in it) for x in mm if (x[2], x[3]) not in late):
             return None
+        if any(x[0] for x in nm + mm):
+            # Those deliveries took packet ids at different moments (Nave at PUBLISH, Mosquitto
+            # at PUBREL, or not at all): the ids of the other QoS 1/2 deliveries shift.
+            nk, mk = _mask_publish_ids(nk), _mask_publish_ids(mk)
         if nave[c] != mosq[c]:
             changed = True
         nave[c] = (nk, nave[c][1], nave[c][2])
         mosq[c] = (mk, mosq[c][1], mosq[c][2])
     return (nave, mosq) if changed else None
+
+
+def _mask_publish_ids(pkts):
+    out = []
+    for p in pkts:
+        pub = parse_publish(p)
+        if pub and pub[0]:
+            p = packet(p[0], s(pub[2]) + b"\x00\x00" + pub[4])
+        out.append(p)
+    return tuple(out)
 
 
 def _ack_for_onward_delivery(outcome, nave, mosq):
@@ -1102,18 +1153,25 @@ def _overlap_max_qos(outcome, nave, mosq):
             same += 1
         if same == 0:
             continue
-        raised = False
+        raised = False          # a copy at a higher QoS in Nave
+        overlapped = False      # a QoS 1/2 copy of a message matching several subscriptions
         for k in range(same):
             a, b = parse_publish(n_pk[ni[k]]), parse_publish(m_pk[mi[k]])
-            if a and b and a[0] != b[0]:
+            if not (a and b):
+                continue
+            if a[0] != b[0]:
                 matching = {q for f, q in subs if topic_matches(f, a[2])}
                 if len(matching) < 2 or a[0] < b[0]:
                     return None
                 raised = True
+            if b[0] and len({f for f, _ in subs if topic_matches(f, a[2])}) >= 2:
+                overlapped = True
+        if not (raised or overlapped):
+            continue
         if same == len(ni) == len(mi) and nave[c][2] == mosq[c][2]:
             mosq[c] = nave[c]
             changed = True
-        elif raised:
+        else:
             n_end = ni[same - 1] + 1 if same < len(ni) else len(n_pk)
             m_end = mi[same - 1] + 1 if same < len(mi) else len(m_pk)
             spliced = n_pk[:n_end] + m_pk[m_end:]
@@ -1291,7 +1349,9 @@ ALLOW_LIST = [
             "on PINGREQ or an ack of the wrong length, §3.4-3.7/3.12); Mosquitto 2.0.11 ignores "
             "those bits and bytes. Nave's transcript is Mosquitto's up to the offending packet. "
             "Also: a reserved packet type (0, 15) Nave refuses at its first byte, where Mosquitto "
-            "waits for the rest of the fixed header. Consequences follow: what Mosquitto routed "
+            "waits for the rest of the fixed header (a 0x00 first byte it even skips: packet__read "
+            "takes a zero command byte for 'none read yet' and reads the next byte as the command). "
+            "Consequences follow: what Mosquitto routed "
             "after that packet, and the Will Nave publishes on the close, leave the transcripts.",
             _strict_fixed_header),
     Allowed("server-to-client-packet",
@@ -1308,7 +1368,8 @@ ALLOW_LIST = [
             "(db__message_release_incoming). So Nave's subscribers get the message before the "
             "publisher's PUBREC/PUBCOMP, and even when PUBREL never comes; and Nave picks the "
             "subscribers at PUBLISH, Mosquitto at PUBREL (one who subscribed in between gets it "
-            "from Mosquitto only). A retained QoS 2 message likewise replaces (empty: clears) its "
+            "from Mosquitto only); the packet ids of later deliveries to that subscriber shift "
+            "accordingly. A retained QoS 2 message likewise replaces (empty: clears) its "
             "topic's retained message at PUBLISH in Nave, at PUBREL in Mosquitto, so what a "
             "SUBSCRIBE gets from the retained store for that topic leaves both transcripts.",
             _qos2_onward),
@@ -1325,8 +1386,11 @@ ALLOW_LIST = [
             "A message matching several subscriptions of one client: §3.3.5 [MQTT-3.3.5-1] says "
             "deliver respecting the maximum QoS of all matching subscriptions. Nave does; "
             "Mosquitto 2.0 (allow_duplicate_messages false, src/database.c dest_ids) sends one "
-            "copy at the QoS of the first subscription its trie walk meets. Packet ids and PUBREL "
-            "answers follow the QoS. Where the transcripts part after such a copy for a reason "
+            "copy at the QoS of the first subscription its trie walk meets, and takes a packet id "
+            "for every matching subscription before it drops the duplicates (src/subs.c subs__send "
+            "calls mosquitto__mid_generate, db__message_insert then finds the client in dest_ids), "
+            "so the ids of its later deliveries to that client skip; ids are the server's to "
+            "choose (§2.3.1). Packet ids and PUBREL answers follow the QoS. Where the transcripts part after such a copy for a reason "
             "another entry gives (a close, an ack naming the copy), the packets up to there are "
             "compared this way and the rest is left to that entry.",
             _overlap_max_qos),
@@ -1393,7 +1457,7 @@ def classify(outcome):
         return outcome
     nave, mosq = _view(outcome.nave), _view(outcome.mosquitto)
     used = []
-    for _ in range(3):          # one normaliser can make another's case visible
+    for _ in range(5):          # one normaliser can make another's case visible
         progress = False
         for entry in ALLOW_LIST:
             if nave == mosq:
@@ -1813,6 +1877,7 @@ def _worker(wid, seed, end, deadline, counter, queue, workroot, in_flight, resta
     sequences, so retained messages and sessions do not pile up), indices from the shared
     counter in chunks of 100, outcomes tallied here and sent to the parent as they come."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))    # stops this process's pair
     stats = new_stats()
     state = {"on_pair": 0, "sent": time.monotonic(), "stop": False}
 
@@ -1930,6 +1995,10 @@ def parallel_campaign(seed, count, minutes=None, workers=2, in_flight=64, start=
                 log(f"{el:.0f}s: {total['sequences']} sequences ({total['sequences'] / el:.0f}/s) "
                     f"match {total['match']} allowed {total['allowed']} known {total['known']} "
                     f"unexplained {total['unexplained']} errors {total['errors']}")
+    except BaseException:
+        for p in procs:
+            p.terminate()
+        raise
     finally:
         for p in procs:
             p.join(timeout=60)
@@ -1959,6 +2028,7 @@ def main(argv=None):
     ap.add_argument("--verdicts", help="write every sequence's verdict here (JSON: index -> "
                                        "[verdict, reason, re-run])")
     args = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     verdicts = {} if args.verdicts else None
     stats, differences = parallel_campaign(args.seed, args.sequences, args.minutes, args.workers,
                                            args.in_flight, args.start, args.restart_every,
