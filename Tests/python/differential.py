@@ -1070,8 +1070,13 @@ def _qos2_onward(outcome, nave, mosq):
             nave[c] = (nk, nave[c][1], nave[c][2])
             mosq[c] = (mk, mosq[c][1], mosq[c][2])
             continue
+        subs = [f for p in sent_packets(outcome.steps, c) for f in parse_subscribe(p)]
+
+        def same(m, n):     # Mosquitto's copy m, Nave's n: equal, or n raised (overlap-max-qos)
+            return m[1:] == n[1:] and (m[0] == n[0] or n[0] > m[0] and len(
+                {q for f, q in subs if topic_matches(f, n[2])}) >= 2)
         it = iter(nm)
-        if not all(any(x == y for y in it) for x in mm if (x[2], x[3]) not in late):
+        if not all(any(same(x, y) for y in it) for x in mm if (x[2], x[3]) not in late):
             return None
         if any(x[0] for x in nm + mm):
             # Those deliveries took packet ids at different moments (Nave at PUBLISH, Mosquitto
@@ -1095,36 +1100,56 @@ def _mask_publish_ids(pkts):
 
 
 def _ack_for_onward_delivery(outcome, nave, mosq):
-    # A consequence of qos2-onward-delivery: Nave already delivered a QoS 2 message (at PUBLISH)
-    # that Mosquitto holds until PUBREL, so an acknowledgement the client then sends with that
-    # delivery's packet id names a message Nave holds and Mosquitto does not. If the ack is of
-    # the wrong kind for it, Nave closes (as Mosquitto closes for a message it holds:
-    # MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC) and goes on.
-    # Taken out: the close, and what Mosquitto sent from that ack on (answers to later packets,
-    # and a close of its own for one of them, e.g. a second CONNECT).
-    raw = _view(outcome.nave)
+    # A consequence of qos2-onward-delivery (and overlap-max-qos): Nave already delivered a QoS 2
+    # message (at PUBLISH) that Mosquitto holds until PUBREL, so an acknowledgement the client
+    # then sends with that delivery's packet id names a message Nave holds and Mosquitto does
+    # not. If the ack is of the wrong kind for it, Nave closes (as Mosquitto closes for a message
+    # it holds: MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC) and
+    # goes on. Taken out: the close, and what Mosquitto sent from that ack on (answers to later
+    # packets, and a close of its own for one of them, e.g. a second CONNECT).
+    # The mirror: Mosquitto delivered at PUBREL to a subscriber Nave had not picked at PUBLISH,
+    # and a wrong-kind ack for that delivery closes the connection in Mosquitto only.
+    # Either way the connection's Will then goes out from the broker that closed only: it leaves
+    # every transcript.
+    raws = (_view(outcome.nave), _view(outcome.mosquitto))
     changed = False
-    nave, mosq = dict(nave), dict(mosq)
+    wills = set()
+    views = [dict(nave), dict(mosq)]
     for c in set(nave) & set(mosq):
-        if not nave[c][2] or c not in raw or nave[c] == mosq[c]:
+        if nave[c] == mosq[c]:
             continue
-        delivered = {pub[3] for pub in map(parse_publish, raw[c][0]) if pub and pub[3] is not None}
-        acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
-                 if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4}
-        ids = delivered & acked
-        if not ids:
-            continue
-        # Nave stops at that ack; Mosquitto goes on (PUBREL for a PUBREC, then whatever the
-        # client sent after it): what Nave sent must be what Mosquitto sent up to there.
-        # Both may have answered a PUBREC for that id with PUBREL (Nave for its delivery,
-        # Mosquitto for an unknown id): those leave both transcripts.
-        pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
-        trimmed = tuple(p for p in mosq[c][0] if p not in pubrels)
-        shown = tuple(p for p in nave[c][0] if p not in pubrels)
-        if trimmed[:len(shown)] == shown:
-            nave[c] = (shown, nave[c][1], nave[c][2])
-            mosq[c] = (shown, nave[c][1], nave[c][2])
-            changed = True
+        for closer in (0, 1):
+            other = 1 - closer
+            a, b = views[closer], views[other]
+            if not a[c][2] or b[c][2] and closer == 1 or c not in raws[closer]:
+                continue
+            delivered = {pub[3] for pub in map(parse_publish, raws[closer][c][0]) if pub and pub[3] is not None}
+            if closer == 1:     # Mosquitto closed: an id only it used
+                delivered -= {pub[3] for pub in map(parse_publish, raws[0].get(c, ((), b"", False))[0])
+                              if pub and pub[3] is not None}
+            acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
+                     if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4}
+            ids = delivered & acked
+            if not ids:
+                continue
+            # The closer stops at that ack; the other goes on (PUBREL for a PUBREC, then
+            # whatever the client sent after it): what the closer sent must be what the other
+            # sent up to there. Both may have answered a PUBREC for that id with PUBREL (one for
+            # its delivery, the other for an unknown id): those leave both transcripts.
+            pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
+            trimmed = tuple(p for p in b[c][0] if p not in pubrels)
+            shown = tuple(p for p in a[c][0] if p not in pubrels)
+            if trimmed[:len(shown)] == shown:
+                a[c] = b[c] = (shown, a[c][1], a[c][2])
+                changed = True
+                pkts = sent_packets(outcome.steps, c)
+                conn = parse_connect(pkts[0]) if pkts else None
+                if conn and conn[2]:
+                    wills.add(conn[2])
+                break
+    nave, mosq = views
+    if wills:
+        nave, mosq = _drop_publishes(nave, wills), _drop_publishes(mosq, wills)
     return (nave, mosq) if changed else None
 
 
@@ -1368,7 +1393,8 @@ ALLOW_LIST = [
             "(db__message_release_incoming). So Nave's subscribers get the message before the "
             "publisher's PUBREC/PUBCOMP, and even when PUBREL never comes; and Nave picks the "
             "subscribers at PUBLISH, Mosquitto at PUBREL (one who subscribed in between gets it "
-            "from Mosquitto only); the packet ids of later deliveries to that subscriber shift "
+            "from Mosquitto only), each at the QoS its overlap rule gives (overlap-max-qos); the "
+            "packet ids of later deliveries to that subscriber shift "
             "accordingly. A retained QoS 2 message likewise replaces (empty: clears) its "
             "topic's retained message at PUBLISH in Nave, at PUBREL in Mosquitto, so what a "
             "SUBSCRIBE gets from the retained store for that topic leaves both transcripts.",
@@ -1380,7 +1406,10 @@ ALLOW_LIST = [
             "Mosquitto sent it at QoS 0 or 1) names a message only Nave holds; of the wrong kind "
             "for it, Nave closes as Mosquitto closes for a message it holds "
             "(db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while Mosquitto answers "
-            "an unknown id.",
+            "an unknown id. The mirror too: a QoS 2 message Mosquitto released at PUBREL to a "
+            "subscriber Nave had not picked at PUBLISH, acknowledged with the wrong kind, closes "
+            "in Mosquitto only. The connection's Will then goes out from the broker that closed "
+            "only.",
             _ack_for_onward_delivery),
     Allowed("overlap-max-qos",
             "A message matching several subscriptions of one client: §3.3.5 [MQTT-3.3.5-1] says "

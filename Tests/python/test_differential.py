@@ -171,6 +171,17 @@ script("pubcomp_for_onward_delivery_then_second_connect")(lambda ns: ok("c" + ns
 script("zero_byte_then_retained_publish")(lambda ns: ok("c" + ns) + [
     ("send", b"\x00" + publish(f"r/{ns}/z", b"kept", retain=True)), E,
     ("send", "B", connect("b" + ns) + subscribe(1, [(f"r/{ns}/#", 0)])), E])
+# Found by the random campaign (seed 20261210 #21599, #14944): a QoS 2 message to a client with
+# overlapping subscriptions (Nave at PUBLISH at QoS 2, Mosquitto at PUBREL at QoS 1); and the
+# mirror of the case above: a subscriber only Mosquitto picked (at PUBREL) acknowledges its
+# copy with the wrong kind, Mosquitto closes and publishes the Will.
+script("qos2_onward_overlap_raised")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}/#", 2), (f"t/{ns}/a/#", 1)])), E,
+    ("send", publish(f"t/{ns}/a/b", b"", qos=2, pid=2)), E, ("send", PUBREL(2)), E])
+script("qos2_late_subscriber_wrong_ack")(lambda ns: ok("c" + ns, will=(f"w/{ns}", b"gone", 2, True)) + [
+    ("send", publish(f"t/{ns}", b"x", qos=2, pid=2)), E,
+    ("send", subscribe(2, [(f"t/{ns}/#", 1)])), E, ("send", PUBREL(2)), E, ("send", PUBCOMP(1)), E,
+    ("send", "Z", connect("z" + ns) + subscribe(1, [(f"w/{ns}", 2)])), E])
 script("qos2_duplicate_before_pubrel")(lambda ns: ok("c" + ns) + [
     ("send", subscribe(1, [(f"t/{ns}", 0)])), E,
     ("send", publish(f"t/{ns}", b"one", qos=2, pid=10)), E,
@@ -458,6 +469,8 @@ def test_compositions(outcomes):
     """Outcomes with several allowed differences at once, each justified on its own (the
     classifier applies the normalisers in turn until the transcripts agree)."""
     expected = {"qos2_retained_clear_before_pubrel": ["qos2-onward-delivery"],
+                "qos2_onward_overlap_raised": ["qos2-onward-delivery"],
+                "qos2_late_subscriber_wrong_ack": ["qos2-onward-delivery", "ack-for-onward-delivery"],
                 "zero_byte_then_retained_publish": ["strict-fixed-header"],
                 "pubcomp_for_onward_delivery_then_second_connect": ["qos2-onward-delivery",
                                                                     "ack-for-onward-delivery"],
