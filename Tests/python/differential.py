@@ -885,7 +885,7 @@ def _nave_closed_at(outcome, nave, mosq, offending):
     prefix of Mosquitto's (Mosquitto read on), take Nave's as the comparable one. An offending
     PUBLISH that Mosquitto routed may then reach other connections there: those copies go."""
     changed = False
-    routed = set()
+    routed, topics = set(), set()
     for c in nave:
         if c not in mosq or not nave[c][2]:
             continue
@@ -900,13 +900,16 @@ def _nave_closed_at(outcome, nave, mosq, offending):
                 mosq = dict(mosq, **{c: nave[c]})
                 changed = True
             routed |= {(pub[2], pub[4]) for pub in map(parse_publish, _mosquitto_framing(b"".join(bad))) if pub}
-            conn = parse_connect(sent[0])
-            disconnected = any(p[:2] == DISCONNECT for p in bad)
-            if conn and conn[2] and (disconnected or not mosq_closed_early(outcome, c)):
-                routed.add(conn[2])     # Nave closed: the Will went out; Mosquitto read on
+            will = _will_of(sent[0])
+            if will:
+                # Nave closed: the Will went out then; Mosquitto read on, and sent it later (to
+                # the subscribers of that moment) or never (a DISCONNECT came).
+                routed.add(will[:2])
+                if will[2]:
+                    topics.add(will[0])
 
     if routed:
-        n2, m2 = _drop_publishes(nave, routed), _drop_publishes(mosq, routed)
+        n2, m2 = _drop_both(nave, mosq, routed, topics)
         if (n2, m2) != (nave, mosq):
             nave, mosq, changed = n2, m2, True
     return (nave, mosq) if changed else None
@@ -1113,7 +1116,7 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
     # every transcript.
     raws = (_view(outcome.nave), _view(outcome.mosquitto))
     changed = False
-    wills = set()
+    wills, topics = set(), set()
     views = [dict(nave), dict(mosq)]
     for c in set(nave) & set(mosq):
         if nave[c] == mosq[c]:
@@ -1143,13 +1146,21 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
                 a[c] = b[c] = (shown, a[c][1], a[c][2])
                 changed = True
                 pkts = sent_packets(outcome.steps, c)
-                conn = parse_connect(pkts[0]) if pkts else None
-                if conn and conn[2]:
-                    wills.add(conn[2])
+                will = _will_of(pkts[0]) if pkts else None
+                if will:
+                    wills.add(will[:2])
+                    if will[2]:
+                        topics.add(will[0])
+                # What the client sent after that ack only the other broker read: messages it
+                # routed from there leave every transcript.
+                at = next((k for k, p in enumerate(pkts) if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4
+                           and struct.unpack("!H", p[2:4])[0] in ids), None)
+                if at is not None:
+                    wills |= {(u[2], u[4]) for u in map(parse_publish, pkts[at + 1:]) if u}
                 break
     nave, mosq = views
     if wills:
-        nave, mosq = _drop_publishes(nave, wills), _drop_publishes(mosq, wills)
+        nave, mosq = _drop_both(nave, mosq, wills, topics)
     return (nave, mosq) if changed else None
 
 
@@ -1256,10 +1267,7 @@ def _reused_qos2_id(outcome, nave, mosq):
     if not keys:
         return None
 
-    def drop(v):
-        return {c: (tuple(p for p in pk if (lambda u: (u[2], u[4]) if u else None)(parse_publish(p)) not in keys), r, cl)
-                for c, (pk, r, cl) in v.items()}
-    n2, m2 = drop(nave), drop(mosq)
+    n2, m2 = _drop_both(nave, mosq, keys)
     return (n2, m2) if (n2, m2) != (nave, mosq) else None
 
 
@@ -1288,6 +1296,47 @@ def parse_connect(pkt):
         return None
 
 
+def _will_of(pkt):
+    """(topic, payload, retained) of a CONNECT's Will, or None."""
+    conn = parse_connect(pkt) if pkt else None
+    if not conn or not conn[2]:
+        return None
+    try:
+        at = len(pkt) - _remaining_length(pkt)
+        flags = pkt[at + 2 + struct.unpack("!H", pkt[at:at + 2])[0] + 1]
+    except (IndexError, struct.error):
+        return None
+    return conn[2][0], conn[2][1], bool(flags & 0x20)
+
+
+def _drop_both(nave, mosq, keys, topics=()):
+    """Both views without the PUBLISH packets of messages `keys` ((topic, payload)) and without
+    the retained copies (retain flag) of topics `topics`, whose retained message only one broker
+    set. A connection that lost a QoS 1/2 copy on either side gets the packet ids of its other
+    QoS 1/2 copies masked on both: those ids shift."""
+    shifted = set()
+
+    def drop(view):
+        out = {}
+        for c, (pk, rest, closed) in view.items():
+            keep = []
+            for p in pk:
+                u = parse_publish(p)
+                if u and ((u[2], u[4]) in keys or (u[1] and u[2] in topics)):
+                    if u[0]:
+                        shifted.add(c)
+                else:
+                    keep.append(p)
+            out[c] = (tuple(keep), rest, closed)
+        return out
+    n2, m2 = drop(nave), drop(mosq)
+    for c in shifted:
+        for v in (n2, m2):
+            if c in v:
+                v[c] = (_mask_publish_ids(v[c][0]), v[c][1], v[c][2])
+    return n2, m2
+
+
 def _drop_publishes(view, keys):
     out = {}
     for c, (pk, rest, closed) in view.items():
@@ -1297,15 +1346,20 @@ def _drop_publishes(view, keys):
 
 
 def _wills_where(outcome, nave, mosq, situation):
-    keys = set()
+    # Only one broker sent the Will: its copies go, and so do the retained copies of its topic
+    # when it was retained (it replaced that topic's retained message in one broker only).
+    keys, topics = set(), set()
     conns = {c: sent_packets(outcome.steps, c) for c in nave}
     for c, pkts in conns.items():
         first = parse_connect(pkts[0]) if pkts else None
         if first and first[2] and situation(c, first, pkts, conns):
             keys.add(first[2])
+            will = _will_of(pkts[0])
+            if will and will[2]:
+                topics.add(will[0])
     if not keys:
         return None
-    n2, m2 = _drop_publishes(nave, keys), _drop_publishes(mosq, keys)
+    n2, m2 = _drop_both(nave, mosq, keys, topics)
     return (n2, m2) if (n2, m2) != (nave, mosq) else None
 
 
@@ -1377,7 +1431,8 @@ ALLOW_LIST = [
             "waits for the rest of the fixed header (a 0x00 first byte it even skips: packet__read "
             "takes a zero command byte for 'none read yet' and reads the next byte as the command). "
             "Consequences follow: what Mosquitto routed "
-            "after that packet, and the Will Nave publishes on the close, leave the transcripts.",
+            "after that packet, and the Will (Nave publishes it on the close, Mosquitto later or "
+            "never), leave the transcripts.",
             _strict_fixed_header),
     Allowed("server-to-client-packet",
             "A client sending SUBACK, UNSUBACK or PINGRESP: Nave closes (a protocol violation, "
@@ -1409,7 +1464,8 @@ ALLOW_LIST = [
             "an unknown id. The mirror too: a QoS 2 message Mosquitto released at PUBREL to a "
             "subscriber Nave had not picked at PUBLISH, acknowledged with the wrong kind, closes "
             "in Mosquitto only. The connection's Will then goes out from the broker that closed "
-            "only.",
+            "only, and what the client sent after the ack reaches the other broker only: those "
+            "messages leave the transcripts.",
             _ack_for_onward_delivery),
     Allowed("overlap-max-qos",
             "A message matching several subscriptions of one client: §3.3.5 [MQTT-3.3.5-1] says "
@@ -1454,7 +1510,8 @@ ALLOW_LIST = [
     Allowed("will-after-second-connect",
             "A client with a Will sends a second CONNECT and is closed: Nave publishes the Will, "
             "as §3.1.2.5 requires when the server closes the connection for a protocol error; "
-            "Mosquitto 2.0.11 drops it (handle_connect_error sets context->will = NULL).",
+            "Mosquitto 2.0.11 drops it (handle_connect_error sets context->will = NULL). A retained "
+            "Will so replaces its topic's retained message in Nave only.",
             _will_second_connect),
     Allowed("will-on-persistent-takeover",
             "A clean-session-0 client with a Will is taken over by a clean-session-0 CONNECT with "

@@ -182,6 +182,12 @@ script("qos2_late_subscriber_wrong_ack")(lambda ns: ok("c" + ns, will=(f"w/{ns}"
     ("send", publish(f"t/{ns}", b"x", qos=2, pid=2)), E,
     ("send", subscribe(2, [(f"t/{ns}/#", 1)])), E, ("send", PUBREL(2)), E, ("send", PUBCOMP(1)), E,
     ("send", "Z", connect("z" + ns) + subscribe(1, [(f"w/{ns}", 2)])), E])
+# Found by the random campaign (seed 20261210 #74028): the Will Nave publishes after a second
+# CONNECT is retained, so it also replaced the topic's retained message in Nave only.
+script("will_retained_after_second_connect")(lambda ns: ok("c" + ns, will=(f"r/{ns}/w", b"gone", 0, True)) + [
+    ("send", publish(f"r/{ns}/w", b"kept", qos=1, retain=True, pid=1)), E,
+    ("send", connect("c" + ns)), E,
+    ("send", "B", connect("b" + ns) + subscribe(1, [(f"r/{ns}/#", 0)])), E])
 script("qos2_duplicate_before_pubrel")(lambda ns: ok("c" + ns) + [
     ("send", subscribe(1, [(f"t/{ns}", 0)])), E,
     ("send", publish(f"t/{ns}", b"one", qos=2, pid=10)), E,
@@ -469,6 +475,7 @@ def test_compositions(outcomes):
     """Outcomes with several allowed differences at once, each justified on its own (the
     classifier applies the normalisers in turn until the transcripts agree)."""
     expected = {"qos2_retained_clear_before_pubrel": ["qos2-onward-delivery"],
+                "will_retained_after_second_connect": ["will-after-second-connect"],
                 "qos2_onward_overlap_raised": ["qos2-onward-delivery"],
                 "qos2_late_subscriber_wrong_ack": ["qos2-onward-delivery", "ack-for-onward-delivery"],
                 "zero_byte_then_retained_publish": ["strict-fixed-header"],
