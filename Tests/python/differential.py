@@ -1127,9 +1127,18 @@ def _ack_for_onward_delivery(outcome, nave, mosq):
             if not a[c][2] or b[c][2] and closer == 1 or c not in raws[closer]:
                 continue
             delivered = {pub[3] for pub in map(parse_publish, raws[closer][c][0]) if pub and pub[3] is not None}
-            if closer == 1:     # Mosquitto closed: an id only it used
-                delivered -= {pub[3] for pub in map(parse_publish, raws[0].get(c, ((), b"", False))[0])
-                              if pub and pub[3] is not None}
+            if closer == 1:
+                # Mosquitto closed: an id that names no copy in Nave, or another message's
+                # (Nave's ids shifted by a copy it sent at PUBLISH).
+                def copies(pkts):
+                    out = {}
+                    for u in map(parse_publish, pkts):
+                        if u and u[3] is not None:
+                            out.setdefault(u[3], set()).add((u[0], u[2], u[4]))
+                    return out
+                theirs = copies(raws[0].get(c, ((), b"", False))[0])
+                mine = copies(raws[1][c][0])
+                delivered = {i for i in delivered if mine.get(i) != theirs.get(i)}
             acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
                      if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4}
             ids = delivered & acked
@@ -1462,8 +1471,9 @@ ALLOW_LIST = [
             "for it, Nave closes as Mosquitto closes for a message it holds "
             "(db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while Mosquitto answers "
             "an unknown id. The mirror too: a QoS 2 message Mosquitto released at PUBREL to a "
-            "subscriber Nave had not picked at PUBLISH, acknowledged with the wrong kind, closes "
-            "in Mosquitto only. The connection's Will then goes out from the broker that closed "
+            "subscriber Nave had not picked at PUBLISH, or a copy whose id names another message "
+            "in Nave (ids shifted by a copy Nave sent at PUBLISH), acknowledged with the wrong "
+            "kind, closes in Mosquitto only. The connection's Will then goes out from the broker that closed "
             "only, and what the client sent after the ack reaches the other broker only: those "
             "messages leave the transcripts.",
             _ack_for_onward_delivery),

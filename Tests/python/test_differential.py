@@ -188,6 +188,12 @@ script("will_retained_after_second_connect")(lambda ns: ok("c" + ns, will=(f"r/{
     ("send", publish(f"r/{ns}/w", b"kept", qos=1, retain=True, pid=1)), E,
     ("send", connect("c" + ns)), E,
     ("send", "B", connect("b" + ns) + subscribe(1, [(f"r/{ns}/#", 0)])), E])
+# Found by the random campaign (seed 20261210 #111700): Nave's copy at PUBLISH shifted its packet
+# ids, so PUBREC(1) names that QoS 2 copy in Nave and a QoS 1 copy in Mosquitto (which closes).
+script("shifted_id_wrong_kind_in_mosquitto")(lambda ns: ok("c" + ns) + [
+    ("send", subscribe(1, [(f"t/{ns}/#", 2)])), E,
+    ("send", publish(f"t/{ns}/a", b"x", qos=2, pid=2)), E,
+    ("send", publish(f"t/{ns}/b", b"y", qos=1, pid=3)), E, ("send", PUBREC(1)), E])
 script("qos2_duplicate_before_pubrel")(lambda ns: ok("c" + ns) + [
     ("send", subscribe(1, [(f"t/{ns}", 0)])), E,
     ("send", publish(f"t/{ns}", b"one", qos=2, pid=10)), E,
@@ -475,6 +481,7 @@ def test_compositions(outcomes):
     """Outcomes with several allowed differences at once, each justified on its own (the
     classifier applies the normalisers in turn until the transcripts agree)."""
     expected = {"qos2_retained_clear_before_pubrel": ["qos2-onward-delivery"],
+                "shifted_id_wrong_kind_in_mosquitto": ["qos2-onward-delivery", "ack-for-onward-delivery"],
                 "will_retained_after_second_connect": ["will-after-second-connect"],
                 "qos2_onward_overlap_raised": ["qos2-onward-delivery"],
                 "qos2_late_subscriber_wrong_ack": ["qos2-onward-delivery", "ack-for-onward-delivery"],
