@@ -5,7 +5,7 @@ server closed it are compared byte for byte. Mosquitto's $SYS publications are d
 both (strip_sys). A difference is then either intended (ALLOW_LIST: a normaliser and its
 reason, verdict "allowed"), found and reported but not decided (KNOWN_DIFFERENCES, verdict
 "known"; test_differential.py keeps them as strict xfails), or "unexplained" — a new finding.
-A script that differs is re-run once, paced, before it counts (Pair.run).
+A script that differs is re-run once, paced, before it counts (Pair.run, Pair.arun).
 
 A script is a list of steps, run on raw TCP connections named by letters:
 
@@ -20,14 +20,26 @@ ids and topics so that runs sharing one broker never meet; a re-run takes a fres
 
 Run as a program for a long random campaign (NAVE_BIN and MOSQUITTO_BIN pick the binaries):
 
-    NAVE_BIN=.build/debug/nave python Tests/python/differential.py --seed 1 \
-        --sequences 1000000 --minutes 10
+    NAVE_BIN=/path/to/release/nave nice -n 10 python Tests/python/differential.py \
+        --seed 20261210 --sequences 1000000 --workers 2 --in-flight 100 --rate 260 \
+        --minutes 85 --show 0 --json campaign.json
 
-It prints counts (sequences, match, allowed, known, unexplained, by reason) and the first few
-unexplained differences, minimised, as hex transcripts; the exit status is 1 if any.
+Sequence i of seed S is random_script(S, i), whichever process runs it: --workers processes,
+each with its own Nave and Mosquitto (restarted every --restart-every sequences), take indices
+from a shared counter and run --in-flight sequences at once on an event loop (run_steps_fast:
+sentinels instead of most quiet windows); a difference is confirmed by a paced re-run. With
+the command above on the 2-core machine: 1,000,000 sequences in 3,869 s (258/s, about 0.75 of
+a core for harness and brokers together); --rate bounds the CPU, without it the rate is about
+twice that. It prints counts (sequences, match, allowed, known, unexplained, by reason, paced
+re-runs that matched), writes every difference to --json, and minimises the first few
+unexplained ones (--show) into hex transcripts; the exit status is 1 if any. --verdicts writes
+every sequence's verdict (to compare harnesses).
 """
 import argparse
+import asyncio
 import itertools
+import json
+import multiprocessing
 import os
 import pathlib
 import random
@@ -409,6 +421,274 @@ def run_steps(port, steps, quiet=QUIET_S, paced=False):
 
 
 # ---------------------------------------------------------------------------------------------
+# Running a script fast: many at once on one event loop, a sentinel instead of most quiet windows
+# ---------------------------------------------------------------------------------------------
+#
+# run_steps waits for a quiet window at every expect step: right, but slow (a random sequence
+# spends ~0.5 s waiting), and a thread per connection pair. run_steps_fast runs the same steps
+# on asyncio, many sequences at once, and settles an expect step with a sentinel where it can:
+# on a connection whose CONNECT the broker accepted (CONNACK 0 received) and whose sent bytes
+# end on a packet boundary, it sends UNSUBSCRIBE (packet id SENTINEL_PID_BASE + k) of a filter
+# no script subscribes to, and waits for its UNSUBACK. A broker answers one connection's packets
+# in order, so the UNSUBACK comes after every answer to what the script sent before it; the
+# sentinel has no other effect (unsubscribing an unknown filter changes nothing), and its
+# UNSUBACK is taken out of the transcript. Two rounds on every such connection: after the
+# first, both brokers (one thread; Nave runs with IO_LOOPS=1, ROUTER_SHARDS=1) have processed
+# every packet sent before it, so what that queued for another connection of the script is
+# ahead of that connection's second sentinel. Where a sentinel is not safe (no CONNACK 0 yet,
+# half a packet sent, a DISCONNECT sent) and whenever a connection closed since the last step
+# (a Will, a takeover: a broker acts on a close asynchronously) the step also waits for the
+# quiet window, as run_steps does. A script ends with a short quiet tail (FAST_TAIL_S).
+# A fast run that differs is confirmed by the paced run_steps run (Pair.arun), so timing can
+# only cost a re-run, never a finding.
+
+SENTINEL_FILTER = "nave-diff/sentinel"
+SENTINEL_PID_BASE = 0xF100
+FAST_TAIL_S = 0.03
+FIRST_ANSWER_CAP_S = 2.0
+_CONNACK_ACCEPTED = (b"\x20\x02\x00\x00", b"\x20\x02\x01\x00")
+
+
+class _AConn(asyncio.Protocol):
+    def __init__(self, run):
+        self.run = run
+        self.transport = None
+        self.result = ConnResult()
+        self.buf = bytearray()
+        self.parsed = 0               # bytes of buf already split into self.packets
+        self.packets = []
+        self.sent_rest = b""          # what the script sent: a trailing part packet ...
+        self.sent_count = 0           # ... whole packets, the first a CONNECT? a DISCONNECT?
+        self.sent_connect_first = False
+        self.sent_disconnect = False
+        self.sentinels = set()        # packet ids of the sentinels sent on this connection
+        self.acked = set()            # ... and of those whose UNSUBACK arrived
+        self.dropped = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        # Nagle on, as run_steps has it (asyncio turns it off): separate sends without an
+        # expect step between them reach the broker as run_steps sends them.
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+
+    def data_received(self, data):
+        self.buf += data
+        self.run.last = self.run.loop.time()
+        self.run.poke()
+
+    def eof_received(self):
+        self._lost()
+        return False
+
+    def connection_lost(self, exc):
+        self._lost()
+
+    def _lost(self):
+        if not self.dropped and not self.run.finished and not self.result.closed:
+            self.result.closed = True
+            self.run.closes += 1
+            self.run.last = self.run.loop.time()
+        self.run.poke()
+
+    def parse(self):
+        if self.parsed < len(self.buf):
+            pkts, rest = split_packets(bytes(self.buf[self.parsed:]))
+            for p in pkts:
+                self.parsed += len(p)
+                if len(p) == 4 and p[:2] == b"\xb0\x02":
+                    pid = struct.unpack("!H", p[2:4])[0]
+                    if pid in self.sentinels:
+                        self.acked.add(pid)
+                self.packets.append(p)
+
+    def state(self):
+        """How this connection can be settled: 'sentinel', 'first' (wait for the broker's first
+        answer, then decide), 'quiet' (only a quiet window tells), or 'done'."""
+        if self.result.closed or self.dropped:
+            return "done"
+        if self.sent_rest or not self.sent_connect_first or self.sent_disconnect:
+            return "quiet"
+        self.parse()
+        if not self.packets:
+            return "first"
+        return "sentinel" if self.packets[0] in _CONNACK_ACCEPTED else "quiet"
+
+    def sent_bytes(self, data):
+        pkts, self.sent_rest = split_packets(self.sent_rest + data)
+        for p in pkts:
+            if self.sent_count == 0:
+                self.sent_connect_first = p[0] == 0x10
+            self.sent_count += 1
+            if p[0] >> 4 == 14:
+                self.sent_disconnect = True
+
+    def received(self):
+        """What the script's packets got: the sentinels' UNSUBACKs taken out."""
+        self.parse()
+        drop = {b"\xb0\x02" + struct.pack("!H", pid) for pid in self.sentinels}
+        return b"".join(p for p in self.packets if p not in drop) + bytes(self.buf[self.parsed:])
+
+
+class _Run:
+    def __init__(self, loop):
+        self.loop = loop
+        self.last = loop.time()
+        self.closes = 0
+        self.waiter = None
+        self.sentinel_timeouts = 0
+        self.finished = False         # the script is over: our own aborts are no server close
+        self.dirty = False            # sent since the last settle
+        self.settled_closes = 0       # closes seen at the last settle
+
+    def poke(self):
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def sleep_or_poke(self, seconds):
+        """Until something arrives or closes (poke), or `seconds` pass."""
+        self.waiter = self.loop.create_future()
+        timer = self.loop.call_later(seconds, self.poke)
+        try:
+            await self.waiter
+        finally:
+            timer.cancel()
+            self.waiter = None
+
+    async def until(self, cond, cap):
+        end = self.loop.time() + cap
+        while not cond():
+            left = end - self.loop.time()
+            if left <= 0:
+                return False
+            await self.sleep_or_poke(left)
+        return True
+
+    async def wait(self, conns, min_s, quiet):
+        """run_steps's wait: at least min_s, then until nothing arrived on any connection for
+        `quiet` (counted from the start of the wait at the earliest), or all are closed;
+        STEP_CAP_S at most past min_s."""
+        start = self.loop.time()
+        cap = start + min_s + STEP_CAP_S
+        while True:
+            now = self.loop.time()
+            if all(c.result.closed or c.dropped for c in conns):
+                return
+            if now >= cap:
+                return
+            due = max(start + min_s, max(self.last, start) + quiet)
+            if now >= due:
+                return
+            await self.sleep_or_poke(min(due, cap) - now)
+
+
+async def run_steps_fast(port, steps, quiet=QUIET_S, paced=False):
+    """run_steps on asyncio with sentinels (see above); returns ({name: ConnResult}, info).
+    paced=True is run_steps(paced=True) on asyncio: quiet windows only, no sentinel, a quiet
+    window before every send."""
+    loop = asyncio.get_running_loop()
+    run = _Run(loop)
+    conns = {}
+    order = []
+
+    async def conn(name):
+        if name not in conns:
+            _, c = await asyncio.wait_for(
+                loop.create_connection(lambda: _AConn(run), "127.0.0.1", port), CONNECT_TIMEOUT_S)
+            conns[name] = c
+            order.append(name)
+        return conns[name]
+
+    async def settle(min_s, tail=0.0, rounds=2):
+        if paced:
+            await run.wait(list(conns.values()), min_s, quiet)
+            return
+        if min_s > 0:
+            await asyncio.sleep(min_s)
+        closes = run.closes
+        run.dirty = False
+        need_quiet = False
+        for _ in range(rounds):
+            live = [c for c in conns.values() if c.state() != "done"]
+            first = [c for c in live if c.state() == "first"]
+            if first:
+                await run.until(lambda: all(c.result.closed or c.buf for c in first), FIRST_ANSWER_CAP_S)
+            waiting = []
+            for c in live:
+                st = c.state()
+                if st == "sentinel":
+                    pid = SENTINEL_PID_BASE + len(c.sentinels)
+                    c.sentinels.add(pid)
+                    c.transport.write(unsubscribe(pid, [SENTINEL_FILTER]))
+                    waiting.append((c, pid))
+                elif st != "done":
+                    need_quiet = True
+
+            def answered():
+                for c, pid in waiting:
+                    if not c.result.closed:
+                        c.parse()
+                        if pid not in c.acked:
+                            return False
+                return True
+            if waiting and not await run.until(answered, STEP_CAP_S):
+                run.sentinel_timeouts += 1
+        if need_quiet or run.closes != closes or run.closes != run.settled_closes:
+            await run.wait(list(conns.values()), 0, quiet)
+        elif tail:
+            await run.wait(list(conns.values()), 0, tail)
+        run.settled_closes = run.closes
+
+    try:
+        for step in map(_norm_step, steps):
+            kind = step[0]
+            if kind == "open":
+                await conn(step[1])
+            elif kind == "send":
+                if paced and conns:
+                    await run.wait(list(conns.values()), 0, quiet)
+                elif conns and (run.dirty or run.closes != run.settled_closes):
+                    await settle(0, rounds=1)
+                c = await conn(step[1])
+                if c.result.closed or c.transport.is_closing():
+                    c.result.send_failed = True
+                    continue
+                c.transport.write(step[2])
+                c.sent_bytes(step[2])
+                run.dirty = True
+            elif kind == "expect":
+                await settle(step[1] / 1000.0, rounds=1)
+            elif kind == "close":
+                await settle(0)
+                c = await conn(step[1])
+                c.dropped = True
+                sock = c.transport.get_extra_info("socket")
+                if sock is not None and not c.transport.is_closing():
+                    try:
+                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    except OSError:
+                        pass
+                c.transport.abort()
+                c.result.dropped = True
+                run.closes += 1
+            else:
+                raise ValueError(f"unknown step {step!r}")
+        await settle(0, tail=FAST_TAIL_S)
+    finally:
+        run.finished = True
+        for c in conns.values():
+            if c.transport is not None:
+                c.transport.abort()
+    out = {}
+    for name in order:
+        c = conns[name]
+        c.result.received = c.received()
+        out[name] = c.result
+    return out, {"sentinel_timeouts": run.sentinel_timeouts}
+
+
+# ---------------------------------------------------------------------------------------------
 # Comparison and the allow-list
 # ---------------------------------------------------------------------------------------------
 
@@ -423,6 +703,8 @@ class Outcome:
     reason: str = ""
     paced: bool = False           # the confirming re-run (see Pair.run)
     first_run: object = None      # the unpaced run that differed, when this is the re-run
+    info: dict = None             # the fast run's counters (sentinel timeouts)
+    index: int = None             # the sequence's index in its campaign
 
     def report(self):
         lines = [f"script {self.script.name} (ns={self.ns}): {self.verdict} {self.reason}".rstrip()]
@@ -605,7 +887,7 @@ def _nave_closed_at(outcome, nave, mosq, offending):
     prefix of Mosquitto's (Mosquitto read on), take Nave's as the comparable one. An offending
     PUBLISH that Mosquitto routed may then reach other connections there: those copies go."""
     changed = False
-    routed = set()
+    routed, topics = set(), set()
     for c in nave:
         if c not in mosq or not nave[c][2]:
             continue
@@ -619,17 +901,42 @@ def _nave_closed_at(outcome, nave, mosq, offending):
             if mosq[c] != nave[c]:
                 mosq = dict(mosq, **{c: nave[c]})
                 changed = True
-            routed |= {(pub[2], pub[4]) for pub in map(parse_publish, bad) if pub}
-            conn = parse_connect(sent[0])
-            disconnected = any(p[:2] == DISCONNECT for p in bad)
-            if conn and conn[2] and (disconnected or not mosq_closed_early(outcome, c)):
-                routed.add(conn[2])     # Nave closed: the Will went out; Mosquitto read on
+            for pub in map(parse_publish, _mosquitto_framing(b"".join(bad))):
+                if pub:
+                    routed.add((pub[2], pub[4]))
+                    if pub[1]:      # it set the topic's retained message in Mosquitto only
+                        topics.add(pub[2])
+            will = _will_of(sent[0])
+            if will:
+                # Nave closed: the Will went out then; Mosquitto read on, and sent it later (to
+                # the subscribers of that moment) or never (a DISCONNECT came).
+                routed.add(will[:2])
+                if will[2]:
+                    topics.add(will[0])
 
     if routed:
-        n2, m2 = _drop_publishes(nave, routed), _drop_publishes(mosq, routed)
+        n2, m2 = _drop_both(nave, mosq, routed, topics)
         if (n2, m2) != (nave, mosq):
             nave, mosq, changed = n2, m2, True
     return (nave, mosq) if changed else None
+
+
+def _mosquitto_framing(data):
+    """Packets as Mosquitto 2.0.11 frames `data`: packet__read takes a command byte of 0x00 for
+    'no command read yet' and reads the next byte as the command, so zero bytes between packets
+    are skipped (a reserved type 0 with no flags never reaches its length byte)."""
+    out, i = [], 0
+    while i < len(data):
+        if data[i] == 0:
+            i += 1
+            continue
+        packets, rest = split_packets(data[i:])
+        if not packets:
+            out.append(rest)
+            break
+        out.append(packets[0])
+        i += len(packets[0])
+    return out
 
 
 def mosq_closed_early(outcome, c):
@@ -700,7 +1007,9 @@ def _subscriptions_max(outcome, nave, mosq):
 def _qos2_onward(outcome, nave, mosq):
     # Take every server PUBLISH that carries a message a client sent with QoS 2 out of both
     # transcripts; what is left must agree, and Mosquitto's deliveries of those messages must
-    # be among Nave's, in order (packet ids may shift: Nave numbered one more message).
+    # be among Nave's, in order (one that is not stays). Packet ids of the other QoS 1/2 deliveries to a connection that
+    # got such a message with an id are masked: they shift (Nave numbered one more message, or
+    # numbered it earlier).
     q2 = set()
     for c in nave:
         for p in sent_packets(outcome.steps, c):
@@ -709,6 +1018,34 @@ def _qos2_onward(outcome, nave, mosq):
                 q2.add((pub[2], pub[4]))
     if not q2:
         return None
+    # A retained QoS 2 message sets (or, empty, clears) its topic's retained message when the
+    # receiver takes it on: at PUBLISH in Nave, at PUBREL in Mosquitto. What a SUBSCRIBE gets
+    # from the retained store for such a topic (retain flag 1) leaves both transcripts.
+    t2 = set()
+    for c in nave:
+        for p in sent_packets(outcome.steps, c):
+            pub = parse_publish(p)
+            if pub and pub[0] == 2 and pub[1]:
+                t2.add(pub[2])
+    changed = False
+    shifted = set()             # connections whose later packet ids may shift
+    if t2:
+        def drop_retained(v):
+            out = {}
+            for c, (pk, r, cl) in v.items():
+                keep = []
+                for p in pk:
+                    u = parse_publish(p)
+                    if u and u[1] and u[2] in t2:
+                        if u[0]:
+                            shifted.add(c)
+                    else:
+                        keep.append(p)
+                out[c] = (tuple(keep), r, cl)
+            return out
+        n2, m2 = drop_retained(nave), drop_retained(mosq)
+        if (n2, m2) != (nave, mosq):
+            nave, mosq, changed = n2, m2, True
     # Messages published with QoS 2 before some SUBSCRIBE in the script: Mosquitto picks the
     # subscribers at PUBREL, Nave at PUBLISH, so Mosquitto may deliver them where Nave did not.
     late, seen = set(), set()
@@ -721,7 +1058,6 @@ def _qos2_onward(outcome, nave, mosq):
                 seen.add((pub[2], pub[4]))
             elif p[0] >> 4 == 8:
                 late |= seen
-    changed = False
     nave, mosq = dict(nave), dict(mosq)
     for c in set(nave) & set(mosq):
         def split(pkts):
@@ -733,13 +1069,50 @@ def _qos2_onward(outcome, nave, mosq):
                 else:
                     keep.append(p)
             return tuple(keep), moved
+        subs = [f for p in sent_packets(outcome.steps, c) for f in parse_subscribe(p)]
+
+        def same(m, n):     # Mosquitto's copy m, Nave's n: equal, or n raised (overlap-max-qos)
+            return m[1:] == n[1:] and (m[0] == n[0] or n[0] > m[0] and len(
+                {q for f, q in subs if topic_matches(f, n[2])}) >= 2)
         nk, nm = split(nave[c][0])
-        mk, mm = split(mosq[c][0])
+        # Mosquitto's copies of those messages must be among Nave's, in order (or of a message a
+        # late subscription got from Mosquitto only); one that is not stays in the transcript
+        # for another entry to explain (e.g. the same topic and payload sent again at QoS 0
+        # after a close only Nave made).
+        mk, mm, used = [], [], set()
+        for p in mosq[c][0]:
+            pub = parse_publish(p)
+            x = (pub[0], pub[1], pub[2], pub[4]) if pub else None
+            if x is None or (x[2], x[3]) not in q2:
+                mk.append(p)
+            elif (x[2], x[3]) in late:
+                mm.append(x)
+            else:
+                # Mosquitto's copy comes at PUBREL, Nave's at PUBLISH: not in the same order
+                # among other copies of the same topic and payload. Any unused one of Nave's.
+                k = next((k for k in range(len(nm)) if k not in used and x == nm[k]), None)
+                if k is None:
+                    k = next((k for k in range(len(nm)) if k not in used and same(x, nm[k])), None)
+                if k is None:
+                    mk.append(p)
+                else:
+                    used.add(k)
+                    mm.append(x)
+        mk = tuple(mk)
+        if c in shifted:
+            nk, mk = _mask_publish_ids(nk), _mask_publish_ids(mk)
+            if (nk, mk) != (nave[c][0], mosq[c][0]):
+                changed = True
         if not nm and not mm:
+            nave[c] = (nk, nave[c][1], nave[c][2])
+            mosq[c] = (mk, mosq[c][1], mosq[c][2])
             continue
-        it = iter(nm)
-        if not all(any(x == y for y in it) for x in mm if (x[2], x[3]) not in late):
-            return None
+        if any(x[0] or len({f for f, _ in subs if topic_matches(f, x[2])}) >= 2 for x in nm + mm):
+            # (Mosquitto takes a packet id per matching subscription, even for a copy it then
+            # drops as a duplicate: see overlap-max-qos.)
+            # Those deliveries took packet ids at different moments (Nave at PUBLISH, Mosquitto
+            # at PUBREL, or not at all): the ids of the other QoS 1/2 deliveries shift.
+            nk, mk = _mask_publish_ids(nk), _mask_publish_ids(mk)
         if nave[c] != mosq[c]:
             changed = True
         nave[c] = (nk, nave[c][1], nave[c][2])
@@ -747,42 +1120,93 @@ def _qos2_onward(outcome, nave, mosq):
     return (nave, mosq) if changed else None
 
 
+def _mask_publish_ids(pkts):
+    out = []
+    for p in pkts:
+        pub = parse_publish(p)
+        if pub and pub[0]:
+            p = packet(p[0], s(pub[2]) + b"\x00\x00" + pub[4])
+        out.append(p)
+    return tuple(out)
+
+
 def _ack_for_onward_delivery(outcome, nave, mosq):
-    # A consequence of qos2-onward-delivery: Nave already delivered a QoS 2 message (at PUBLISH)
-    # that Mosquitto holds until PUBREL, so an acknowledgement the client then sends with that
-    # delivery's packet id names a message Nave holds and Mosquitto does not. If the ack is of
-    # the wrong kind for it, Nave closes (as Mosquitto closes for a message it holds:
-    # MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC) and goes on.
-    # Taken out: the close, and what Mosquitto sent from that ack on.
-    raw = _view(outcome.nave)
+    # A consequence of qos2-onward-delivery (and overlap-max-qos): Nave already delivered a QoS 2
+    # message (at PUBLISH) that Mosquitto holds until PUBREL, so an acknowledgement the client
+    # then sends with that delivery's packet id names a message Nave holds and Mosquitto does
+    # not. If the ack is of the wrong kind for it, Nave closes (as Mosquitto closes for a message
+    # it holds: MQTT-4.8.0-1), while Mosquitto answers an unknown id (PUBREL for a PUBREC) and
+    # goes on. Taken out: the close, and what Mosquitto sent from that ack on (answers to later
+    # packets, and a close of its own for one of them, e.g. a second CONNECT).
+    # The mirror: Mosquitto delivered at PUBREL to a subscriber Nave had not picked at PUBLISH,
+    # and a wrong-kind ack for that delivery closes the connection in Mosquitto only.
+    # Either way the connection's Will then goes out from the broker that closed only: it leaves
+    # every transcript.
+    raws = (_view(outcome.nave), _view(outcome.mosquitto))
     changed = False
-    nave, mosq = dict(nave), dict(mosq)
+    wills, topics = set(), set()
+    views = [dict(nave), dict(mosq)]
     for c in set(nave) & set(mosq):
-        if not nave[c][2] or mosq[c][2] or c not in raw:
+        if nave[c] == mosq[c]:
             continue
-        delivered = {pub[3] for pub in map(parse_publish, raw[c][0]) if pub and pub[3] is not None}
-        acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
-                 if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4}
-        ids = delivered & acked
-        if not ids:
-            continue
-        # Nave stops at that ack; Mosquitto goes on (PUBREL for a PUBREC, then whatever the
-        # client sent after it): what Nave sent must be what Mosquitto sent up to there.
-        # Both may have answered a PUBREC for that id with PUBREL (Nave for its delivery,
-        # Mosquitto for an unknown id): those leave both transcripts.
-        pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
-        trimmed = tuple(p for p in mosq[c][0] if p not in pubrels)
-        shown = tuple(p for p in nave[c][0] if p not in pubrels)
-        if trimmed[:len(shown)] == shown:
-            nave[c] = (shown, nave[c][1], nave[c][2])
-            mosq[c] = (shown, nave[c][1], nave[c][2])
-            changed = True
+        for closer in (0, 1):
+            other = 1 - closer
+            a, b = views[closer], views[other]
+            if not a[c][2] or b[c][2] and closer == 1 or c not in raws[closer]:
+                continue
+            delivered = {pub[3] for pub in map(parse_publish, raws[closer][c][0]) if pub and pub[3] is not None}
+            if closer == 1:
+                # Mosquitto closed: an id that names no copy in Nave, or another message's
+                # (Nave's ids shifted by a copy it sent at PUBLISH).
+                def copies(pkts):
+                    out = {}
+                    for u in map(parse_publish, pkts):
+                        if u and u[3] is not None:
+                            out.setdefault(u[3], set()).add((u[0], u[2], u[4]))
+                    return out
+                theirs = copies(raws[0].get(c, ((), b"", False))[0])
+                mine = copies(raws[1][c][0])
+                delivered = {i for i in delivered if mine.get(i) != theirs.get(i)}
+            acked = {struct.unpack("!H", p[2:4])[0] for p in sent_packets(outcome.steps, c)
+                     if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4}
+            ids = delivered & acked
+            if not ids:
+                continue
+            # The closer stops at that ack; the other goes on (PUBREL for a PUBREC, then
+            # whatever the client sent after it): what the closer sent must be what the other
+            # sent up to there. Both may have answered a PUBREC for that id with PUBREL (one for
+            # its delivery, the other for an unknown id): those leave both transcripts.
+            pubrels = {b"\x62\x02" + struct.pack("!H", i) for i in ids}
+            trimmed = tuple(p for p in b[c][0] if p not in pubrels)
+            shown = tuple(p for p in a[c][0] if p not in pubrels)
+            if trimmed[:len(shown)] == shown:
+                a[c] = b[c] = (shown, a[c][1], a[c][2])
+                changed = True
+                pkts = sent_packets(outcome.steps, c)
+                will = _will_of(pkts[0]) if pkts else None
+                if will:
+                    wills.add(will[:2])
+                    if will[2]:
+                        topics.add(will[0])
+                # What the client sent after that ack only the other broker read: messages it
+                # routed from there leave every transcript.
+                at = next((k for k, p in enumerate(pkts) if p[0] in (0x40, 0x50, 0x70) and len(p) >= 4
+                           and struct.unpack("!H", p[2:4])[0] in ids), None)
+                if at is not None:
+                    wills |= {(u[2], u[4]) for u in map(parse_publish, pkts[at + 1:]) if u}
+                break
+    nave, mosq = views
+    if wills:
+        nave, mosq = _drop_both(nave, mosq, wills, topics)
     return (nave, mosq) if changed else None
 
 
 def _overlap_max_qos(outcome, nave, mosq):
     # A message matching several of a client's subscriptions: Nave sends one copy at the
     # highest granted QoS, Mosquitto one copy at the QoS of the first subscription it finds.
+    # Where the two transcripts part after such a copy (a close that another entry explains,
+    # answers to an ack that names the copy's packet id), the packets up to there are compared
+    # and Nave's taken for Mosquitto's, so the other entry can see the rest (composition).
     changed = False
     nave, mosq = dict(nave), dict(mosq)
     for c in set(nave) & set(mosq):
@@ -790,27 +1214,43 @@ def _overlap_max_qos(outcome, nave, mosq):
             continue
         subs = [f for p in sent_packets(outcome.steps, c) for f in parse_subscribe(p)]
 
-        def shape(pkts):
-            out = []
-            for p in pkts:
-                pub = parse_publish(p)
-                if pub:
-                    out.append(("PUBLISH", pub[1], pub[2], pub[4]))
-                elif p[0] != 0x62:           # PUBREL answers the client's PUBREC: QoS dependent
-                    out.append(p)
-            return out
-        ns_, ms_ = shape(nave[c][0]), shape(mosq[c][0])
-        if ns_ != ms_ or nave[c][2] != mosq[c][2]:
+        def shape(p):
+            pub = parse_publish(p)
+            return ("PUBLISH", pub[1], pub[2], pub[4]) if pub else p
+        # PUBREL answers the client's PUBREC: QoS dependent, left out of the comparison.
+        n_pk, m_pk = nave[c][0], mosq[c][0]
+        ni = [k for k, p in enumerate(n_pk) if p[0] != 0x62]
+        mi = [k for k, p in enumerate(m_pk) if p[0] != 0x62]
+        same = 0
+        while same < min(len(ni), len(mi)) and shape(n_pk[ni[same]]) == shape(m_pk[mi[same]]):
+            same += 1
+        if same == 0:
             continue
-        npubs = [parse_publish(p) for p in nave[c][0] if parse_publish(p)]
-        mpubs = [parse_publish(p) for p in mosq[c][0] if parse_publish(p)]
-        for a, b in zip(npubs, mpubs):
+        raised = False          # a copy at a higher QoS in Nave
+        overlapped = False      # a QoS 1/2 copy of a message matching several subscriptions
+        for k in range(same):
+            a, b = parse_publish(n_pk[ni[k]]), parse_publish(m_pk[mi[k]])
+            if not (a and b):
+                continue
             if a[0] != b[0]:
                 matching = {q for f, q in subs if topic_matches(f, a[2])}
                 if len(matching) < 2 or a[0] < b[0]:
                     return None
-        mosq[c] = nave[c]
-        changed = True
+                raised = True
+            if b[0] and len({f for f, _ in subs if topic_matches(f, a[2])}) >= 2:
+                overlapped = True
+        if not (raised or overlapped):
+            continue
+        if same == len(ni) == len(mi) and nave[c][2] == mosq[c][2]:
+            mosq[c] = nave[c]
+            changed = True
+        else:
+            n_end = ni[same - 1] + 1 if same < len(ni) else len(n_pk)
+            m_end = mi[same - 1] + 1 if same < len(mi) else len(m_pk)
+            spliced = n_pk[:n_end] + m_pk[m_end:]
+            if spliced != m_pk:
+                mosq[c] = (spliced, mosq[c][1], mosq[c][2])
+                changed = True
     return (nave, mosq) if changed else None
 
 
@@ -864,10 +1304,7 @@ def _reused_qos2_id(outcome, nave, mosq):
     if not keys:
         return None
 
-    def drop(v):
-        return {c: (tuple(p for p in pk if (lambda u: (u[2], u[4]) if u else None)(parse_publish(p)) not in keys), r, cl)
-                for c, (pk, r, cl) in v.items()}
-    n2, m2 = drop(nave), drop(mosq)
+    n2, m2 = _drop_both(nave, mosq, keys)
     return (n2, m2) if (n2, m2) != (nave, mosq) else None
 
 
@@ -896,6 +1333,47 @@ def parse_connect(pkt):
         return None
 
 
+def _will_of(pkt):
+    """(topic, payload, retained) of a CONNECT's Will, or None."""
+    conn = parse_connect(pkt) if pkt else None
+    if not conn or not conn[2]:
+        return None
+    try:
+        at = len(pkt) - _remaining_length(pkt)
+        flags = pkt[at + 2 + struct.unpack("!H", pkt[at:at + 2])[0] + 1]
+    except (IndexError, struct.error):
+        return None
+    return conn[2][0], conn[2][1], bool(flags & 0x20)
+
+
+def _drop_both(nave, mosq, keys, topics=()):
+    """Both views without the PUBLISH packets of messages `keys` ((topic, payload)) and without
+    the retained copies (retain flag) of topics `topics`, whose retained message only one broker
+    set. A connection that lost a QoS 1/2 copy on either side gets the packet ids of its other
+    QoS 1/2 copies masked on both: those ids shift."""
+    shifted = set()
+
+    def drop(view):
+        out = {}
+        for c, (pk, rest, closed) in view.items():
+            keep = []
+            for p in pk:
+                u = parse_publish(p)
+                if u and ((u[2], u[4]) in keys or (u[1] and u[2] in topics)):
+                    if u[0]:
+                        shifted.add(c)
+                else:
+                    keep.append(p)
+            out[c] = (tuple(keep), rest, closed)
+        return out
+    n2, m2 = drop(nave), drop(mosq)
+    for c in shifted:
+        for v in (n2, m2):
+            if c in v:
+                v[c] = (_mask_publish_ids(v[c][0]), v[c][1], v[c][2])
+    return n2, m2
+
+
 def _drop_publishes(view, keys):
     out = {}
     for c, (pk, rest, closed) in view.items():
@@ -905,15 +1383,20 @@ def _drop_publishes(view, keys):
 
 
 def _wills_where(outcome, nave, mosq, situation):
-    keys = set()
+    # Only one broker sent the Will: its copies go, and so do the retained copies of its topic
+    # when it was retained (it replaced that topic's retained message in one broker only).
+    keys, topics = set(), set()
     conns = {c: sent_packets(outcome.steps, c) for c in nave}
     for c, pkts in conns.items():
         first = parse_connect(pkts[0]) if pkts else None
         if first and first[2] and situation(c, first, pkts, conns):
             keys.add(first[2])
+            will = _will_of(pkts[0])
+            if will and will[2]:
+                topics.add(will[0])
     if not keys:
         return None
-    n2, m2 = _drop_publishes(nave, keys), _drop_publishes(mosq, keys)
+    n2, m2 = _drop_both(nave, mosq, keys, topics)
     return (n2, m2) if (n2, m2) != (nave, mosq) else None
 
 
@@ -982,8 +1465,12 @@ ALLOW_LIST = [
             "on PINGREQ or an ack of the wrong length, §3.4-3.7/3.12); Mosquitto 2.0.11 ignores "
             "those bits and bytes. Nave's transcript is Mosquitto's up to the offending packet. "
             "Also: a reserved packet type (0, 15) Nave refuses at its first byte, where Mosquitto "
-            "waits for the rest of the fixed header. Consequences follow: what Mosquitto routed "
-            "after that packet, and the Will Nave publishes on the close, leave the transcripts.",
+            "waits for the rest of the fixed header (a 0x00 first byte it even skips: packet__read "
+            "takes a zero command byte for 'none read yet' and reads the next byte as the command). "
+            "Consequences follow: what Mosquitto routed "
+            "after that packet (a retained one set its topic's retained message there only), and "
+            "the Will (Nave publishes it on the close, Mosquitto later or "
+            "never), leave the transcripts.",
             _strict_fixed_header),
     Allowed("server-to-client-packet",
             "A client sending SUBACK, UNSUBACK or PINGRESP: Nave closes (a protocol violation, "
@@ -999,20 +1486,37 @@ ALLOW_LIST = [
             "(db__message_release_incoming). So Nave's subscribers get the message before the "
             "publisher's PUBREC/PUBCOMP, and even when PUBREL never comes; and Nave picks the "
             "subscribers at PUBLISH, Mosquitto at PUBREL (one who subscribed in between gets it "
-            "from Mosquitto only).",
+            "from Mosquitto only), each at the QoS its overlap rule gives (overlap-max-qos); the "
+            "packet ids of later deliveries to that subscriber shift "
+            "accordingly. A retained QoS 2 message likewise replaces (empty: clears) its "
+            "topic's retained message at PUBLISH in Nave, at PUBREL in Mosquitto, so what a "
+            "SUBSCRIBE gets from the retained store for that topic leaves both transcripts.",
             _qos2_onward),
     Allowed("ack-for-onward-delivery",
-            "Follows from qos2-onward-delivery: an acknowledgement with the packet id of a QoS 2 "
-            "message Nave already delivered (and Mosquitto holds until PUBREL) names a message "
-            "only Nave holds; of the wrong kind for it, Nave closes as Mosquitto closes for a "
-            "message it holds (db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while "
-            "Mosquitto answers an unknown id.",
+            "Follows from qos2-onward-delivery and overlap-max-qos: an acknowledgement with the "
+            "packet id of a delivery only Nave made with that id (a QoS 2 message Nave already "
+            "delivered and Mosquitto holds until PUBREL, or a copy Nave sent at QoS 1/2 where "
+            "Mosquitto sent it at QoS 0 or 1) names a message only Nave holds; of the wrong kind "
+            "for it, Nave closes as Mosquitto closes for a message it holds "
+            "(db__message_delete_outgoing/update_outgoing, MQTT-4.8.0-1), while Mosquitto answers "
+            "an unknown id. The mirror too: a QoS 2 message Mosquitto released at PUBREL to a "
+            "subscriber Nave had not picked at PUBLISH, or a copy whose id names another message "
+            "in Nave (ids shifted by a copy Nave sent at PUBLISH), acknowledged with the wrong "
+            "kind, closes in Mosquitto only. The connection's Will then goes out from the broker that closed "
+            "only, and what the client sent after the ack reaches the other broker only: those "
+            "messages leave the transcripts.",
             _ack_for_onward_delivery),
     Allowed("overlap-max-qos",
             "A message matching several subscriptions of one client: §3.3.5 [MQTT-3.3.5-1] says "
             "deliver respecting the maximum QoS of all matching subscriptions. Nave does; "
             "Mosquitto 2.0 (allow_duplicate_messages false, src/database.c dest_ids) sends one "
-            "copy at the QoS of the first subscription its trie walk meets.",
+            "copy at the QoS of the first subscription its trie walk meets, and takes a packet id "
+            "for every matching subscription before it drops the duplicates (src/subs.c subs__send "
+            "calls mosquitto__mid_generate, db__message_insert then finds the client in dest_ids), "
+            "so the ids of its later deliveries to that client skip; ids are the server's to "
+            "choose (§2.3.1). Packet ids and PUBREL answers follow the QoS. Where the transcripts part after such a copy for a reason "
+            "another entry gives (a close, an ack naming the copy), the packets up to there are "
+            "compared this way and the rest is left to that entry.",
             _overlap_max_qos),
     Allowed("maximum-packet-size",
             "Nave's mqtt.maximumPacketBytes (default 327,688: a 256 KiB payload plus the longest "
@@ -1045,7 +1549,8 @@ ALLOW_LIST = [
     Allowed("will-after-second-connect",
             "A client with a Will sends a second CONNECT and is closed: Nave publishes the Will, "
             "as §3.1.2.5 requires when the server closes the connection for a protocol error; "
-            "Mosquitto 2.0.11 drops it (handle_connect_error sets context->will = NULL).",
+            "Mosquitto 2.0.11 drops it (handle_connect_error sets context->will = NULL). A retained "
+            "Will so replaces its topic's retained message in Nave only.",
             _will_second_connect),
     Allowed("will-on-persistent-takeover",
             "A clean-session-0 client with a Will is taken over by a clean-session-0 CONNECT with "
@@ -1077,7 +1582,7 @@ def classify(outcome):
         return outcome
     nave, mosq = _view(outcome.nave), _view(outcome.mosquitto)
     used = []
-    for _ in range(3):          # one normaliser can make another's case visible
+    for _ in range(5):          # one normaliser can make another's case visible
         progress = False
         for entry in ALLOW_LIST:
             if nave == mosq:
@@ -1164,6 +1669,30 @@ class Pair:
             return outcome
         again = self.run_once(script, quiet=max(0.3, script.quiet * 3), paced=True)
         again.first_run = outcome
+        return again
+
+    async def arun_once(self, script, ns=None, quiet=None, paced=False):
+        """run_once with run_steps_fast, both brokers at once, on the running event loop."""
+        ns = ns or fresh_ns()
+        steps = script.steps(ns)
+        q = quiet or script.quiet
+        (rn, info_n), (rm, info_m) = await asyncio.gather(
+            run_steps_fast(self.nave.port, steps, q, paced),
+            run_steps_fast(self.mosquitto.port, steps, q, paced))
+        out = classify(Outcome(script, ns, steps, rn, rm))
+        out.paced = paced
+        out.info = {"sentinel_timeouts": info_n["sentinel_timeouts"] + info_m["sentinel_timeouts"]}
+        return out
+
+    async def arun(self, script):
+        """run, fast: a difference that is not allowed is confirmed by the same paced, quiet-
+        window re-run as in run (run_steps_fast with paced=True: no sentinel), which decides."""
+        outcome = await self.arun_once(script)
+        if outcome.verdict in ("match", "allowed"):
+            return outcome
+        again = await self.arun_once(script, quiet=max(0.3, script.quiet * 3), paced=True)
+        again.first_run = outcome
+        again.info = outcome.info
         return again
 
 
@@ -1362,59 +1891,295 @@ def _log(*args):
     print(*args, flush=True)
 
 
-def campaign(pair, seed, count, minutes=None, parallel=8, show=3, log=_log):
-    """Runs random sequences; returns counts and the first few unexplained outcomes."""
-    stats = {"sequences": 0, "match": 0, "allowed": 0, "known": 0, "unexplained": 0,
-             "differed_only_unpaced": 0}
-    by_reason = {}
+def new_stats():
+    return {"sequences": 0, "match": 0, "allowed": 0, "known": 0, "unexplained": 0,
+            "differed_only_unpaced": 0, "sentinel_timeouts": 0, "errors": 0, "by_reason": {}}
+
+
+def tally(stats, out):
+    stats["sequences"] += 1
+    stats[out.verdict] += 1
+    if out.first_run is not None and out.verdict in ("match", "allowed"):
+        stats["differed_only_unpaced"] += 1
+    if out.info:
+        stats["sentinel_timeouts"] += out.info["sentinel_timeouts"]
+    if out.verdict in ("allowed", "known"):
+        stats["by_reason"][out.reason] = stats["by_reason"].get(out.reason, 0) + 1
+
+
+def merge_stats(parts):
+    total = new_stats()
+    for part in parts:
+        for k, v in part.items():
+            if k == "by_reason":
+                for r, n in v.items():
+                    total["by_reason"][r] = total["by_reason"].get(r, 0) + n
+            elif k in total:
+                total[k] += v
+    return total
+
+
+async def _indexed(pair, seed, index):
+    out = await pair.arun(random_script(seed, index))
+    out.index = index
+    return out
+
+
+async def run_indices(pair, seed, chunks, in_flight, record, error, rate=None):
+    """Runs random sequences `seed`/i for i in each range `chunks()` gives (None: no more), up to
+    `in_flight` at once (and at most `rate` started per second), and hands each outcome to
+    `record` as it completes (no batches)."""
+    tasks = set()
+    loop = asyncio.get_running_loop()
+    t0, started = loop.time(), 0
+
+    def collect(done):
+        for t in done:
+            try:
+                record(t.result())
+            except Exception as exc:     # a connect timeout, a broker gone: counted, not fatal
+                error(t, exc)
+    while True:
+        chunk = chunks()
+        if chunk is None:
+            break
+        for i in chunk:
+            while len(tasks) >= in_flight:
+                done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                collect(done)
+            if rate:
+                ahead = t0 + started / rate - loop.time()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+                started += 1
+            task = asyncio.ensure_future(_indexed(pair, seed, i))
+            task.index = i
+            tasks.add(task)
+    while tasks:
+        done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        collect(done)
+
+
+def campaign(pair, seed, count, minutes=None, parallel=64, show=3, log=_log, start=0):
+    """Runs random sequences start..start+count-1 on one pair in this process; returns counts
+    and the first few unexplained outcomes."""
+    stats = new_stats()
     first = []
     deadline = time.monotonic() + minutes * 60 if minutes else None
     started = time.monotonic()
-    index = 0
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        while index < count:
-            if deadline and time.monotonic() > deadline:
-                break
-            batch = [random_script(seed, i) for i in range(index, min(count, index + parallel * 4))]
-            index += len(batch)
-            for out in pool.map(pair.run, batch):
-                stats["sequences"] += 1
-                stats[out.verdict] += 1
-                if out.first_run is not None and out.verdict in ("match", "allowed"):
-                    stats["differed_only_unpaced"] += 1
-                if out.verdict in ("allowed", "known"):
-                    by_reason[out.reason] = by_reason.get(out.reason, 0) + 1
-                if out.verdict == "unexplained" and len(first) < show:
-                    first.append(out)
-            if not (pair.nave.alive() and pair.mosquitto.alive()):
-                log(f"a broker died: nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}")
-                break
-            if stats["sequences"] % 500 < len(batch):
-                log(f"{stats} {time.monotonic() - started:.0f}s")
+    state = {"next": start, "end": start + count, "logged": 0}
+
+    def chunks():
+        if state["next"] >= state["end"] or (deadline and time.monotonic() > deadline):
+            return None
+        if not (pair.nave.alive() and pair.mosquitto.alive()):
+            log(f"a broker died: nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}")
+            return None
+        lo = state["next"]
+        state["next"] = min(state["end"], lo + 100)
+        return range(lo, state["next"])
+
+    def record(out):
+        tally(stats, out)
+        if out.verdict == "unexplained" and len(first) < show:
+            first.append(out)
+        if stats["sequences"] - state["logged"] >= 5000:
+            state["logged"] = stats["sequences"]
+            log(f"{stats} {time.monotonic() - started:.0f}s")
+
+    def error(task, exc):
+        stats["errors"] += 1
+        log(f"sequence {task.index}: {exc!r}")
+
+    asyncio.run(run_indices(pair, seed, chunks, parallel, record, error))
     stats["seconds"] = round(time.monotonic() - started, 1)
-    stats["by_reason"] = by_reason
     return stats, first
+
+
+def _worker(wid, seed, end, deadline, counter, queue, workroot, in_flight, restart_every,
+            verdicts=False, rate=None):
+    """One campaign process: its own Nave and Mosquitto (a new pair every `restart_every`
+    sequences, so retained messages and sessions do not pile up), indices from the shared
+    counter in chunks of 100, outcomes tallied here and sent to the parent as they come."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))    # stops this process's pair
+    stats = new_stats()
+    state = {"on_pair": 0, "sent": time.monotonic(), "stop": False}
+
+    def chunks():
+        if state["stop"] or time.time() > deadline or state["on_pair"] >= restart_every:
+            return None
+        if not (pair.nave.alive() and pair.mosquitto.alive()):
+            queue.put(("died", wid, f"nave alive={pair.nave.alive()} mosquitto alive={pair.mosquitto.alive()}"))
+            state["stop"] = True
+            return None
+        with counter.get_lock():
+            lo = counter.value
+            if lo >= end:
+                state["stop"] = True
+                return None
+            counter.value = min(end, lo + 100)
+            hi = counter.value
+        state["on_pair"] += hi - lo
+        return range(lo, hi)
+
+    batch = []
+
+    def record(out):
+        tally(stats, out)
+        if verdicts:
+            batch.append((out.index, out.verdict, out.reason, out.first_run is not None))
+            if len(batch) >= 500:
+                queue.put(("verdicts", wid, list(batch)))
+                batch.clear()
+        if os.environ.get("NAVE_DIFF_DEBUG") and out.first_run is not None:
+            queue.put(("debug", wid, out.index, out.verdict, out.first_run.report()))
+        if out.verdict in ("unexplained", "known"):
+            first = out.first_run.report() if out.first_run is not None else ""
+            queue.put(("difference", wid, out.index, out.verdict, out.report(), first))
+        if time.monotonic() - state["sent"] > 5:
+            state["sent"] = time.monotonic()
+            queue.put(("stats", wid, json.loads(json.dumps(stats))))
+
+    def error(task, exc):
+        stats["errors"] += 1
+        queue.put(("error", wid, task.index, repr(exc)))
+
+    generation = 0
+    try:
+        while not state["stop"] and time.time() <= deadline:
+            workdir = pathlib.Path(workroot) / f"w{wid}-{generation}"
+            pair = Pair(workdir)
+            try:
+                asyncio.run(run_indices(pair, seed, chunks, in_flight, record, error, rate))
+            finally:
+                pair.stop()
+                shutil.rmtree(workdir, ignore_errors=True)
+            state["on_pair"] = 0
+            generation += 1
+    finally:
+        if batch:
+            queue.put(("verdicts", wid, list(batch)))
+        queue.put(("stats", wid, json.loads(json.dumps(stats))))
+        queue.put(("done", wid, None))
+
+
+def parallel_campaign(seed, count, minutes=None, workers=2, in_flight=64, start=0,
+                      restart_every=20000, log=_log, progress_s=60, verdicts=None, rate=None):
+    """Random sequences start..start+count-1 of `seed` over `workers` processes, each with its
+    own pair; returns (counts, [(index, verdict, report, first-run report)]). `verdicts`, a
+    dict, gets index -> (verdict, reason, re-run) for every sequence."""
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", start)
+    queue = ctx.Queue()
+    deadline = time.time() + minutes * 60 if minutes else float("inf")
+    workroot = tempfile.mkdtemp(prefix="nave-diff-")
+    started = time.monotonic()
+    procs = [ctx.Process(target=_worker, args=(w, seed, start + count, deadline, counter, queue,
+                                               workroot, in_flight, restart_every,
+                                               verdicts is not None,
+                                               rate / workers if rate else None), daemon=True)
+             for w in range(workers)]
+    for p in procs:
+        p.start()
+    latest, differences, running = {}, [], set(range(workers))
+    last_log = time.monotonic()
+    hard_deadline = (time.monotonic() + minutes * 60 + 120) if minutes else None
+    try:
+        while running:
+            try:
+                kind, wid, *rest = queue.get(timeout=5)
+            except Exception:
+                kind = None
+                if hard_deadline and time.monotonic() > hard_deadline:
+                    log("workers did not finish in time: stopping them")
+                    break
+                if not any(p.is_alive() for p in procs):
+                    break
+            if kind == "stats":
+                latest[wid] = rest[0]
+            elif kind == "difference":
+                differences.append(tuple(rest))
+                log(f"seed {seed} #{rest[0]}: {rest[1]}")
+            elif kind == "verdicts":
+                for index, *v in rest[0]:
+                    verdicts[index] = v
+            elif kind == "debug":
+                with open(os.environ["NAVE_DIFF_DEBUG"], "a") as f:
+                    f.write(f"#{rest[0]} final {rest[1]}; fast run:\n{rest[2]}\n\n")
+            elif kind == "error":
+                log(f"seed {seed} #{rest[0]}: error {rest[1]}")
+            elif kind == "died":
+                log(f"worker {wid}: a broker died: {rest[0]}")
+            elif kind == "done":
+                running.discard(wid)
+            if time.monotonic() - last_log >= progress_s:
+                last_log = time.monotonic()
+                total = merge_stats(latest.values())
+                el = time.monotonic() - started
+                log(f"{el:.0f}s: {total['sequences']} sequences ({total['sequences'] / el:.0f}/s) "
+                    f"match {total['match']} allowed {total['allowed']} known {total['known']} "
+                    f"unexplained {total['unexplained']} errors {total['errors']}")
+    except BaseException:
+        for p in procs:
+            p.terminate()
+        raise
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=10)
+        shutil.rmtree(workroot, ignore_errors=True)
+    total = merge_stats(latest.values())
+    total["seconds"] = round(time.monotonic() - started, 1)
+    total["sequences_per_second"] = round(total["sequences"] / max(total["seconds"], 0.1), 1)
+    return total, sorted(differences)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=int(os.environ.get("NAVE_DIFF_SEED", "1")))
     ap.add_argument("--sequences", type=int, default=int(os.environ.get("NAVE_DIFF_SEQUENCES", "1000")))
+    ap.add_argument("--start", type=int, default=0, help="first sequence index")
     ap.add_argument("--minutes", type=float, default=None, help="stop after this long")
-    ap.add_argument("--parallel", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2, help="processes, each with its own pair")
+    ap.add_argument("--in-flight", type=int, default=100, help="sequences at once per process")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="sequences started per second, at most (all processes): bounds the CPU")
+    ap.add_argument("--restart-every", type=int, default=20000, help="sequences per broker pair")
     ap.add_argument("--show", type=int, default=3, help="unexplained differences to minimise and print")
+    ap.add_argument("--json", help="write counts and every difference (index, report) here")
+    ap.add_argument("--verdicts", help="write every sequence's verdict here (JSON: index -> "
+                                       "[verdict, reason, re-run])")
     args = ap.parse_args(argv)
-    workdir = tempfile.mkdtemp(prefix="nave-diff-")
-    pair = Pair(workdir)
-    try:
-        stats, first = campaign(pair, args.seed, args.sequences, args.minutes, args.parallel, args.show)
-        print(f"seed {args.seed}: {stats}", flush=True)
-        for out in first:
-            small = minimise(pair, out.script, out)
-            print(small.report(), flush=True)
-            print(flush=True)
-    finally:
-        pair.stop()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    verdicts = {} if args.verdicts else None
+    stats, differences = parallel_campaign(args.seed, args.sequences, args.minutes, args.workers,
+                                           args.in_flight, args.start, args.restart_every,
+                                           verdicts=verdicts, rate=args.rate)
+    if args.verdicts:
+        with open(args.verdicts, "w") as f:
+            json.dump({"seed": args.seed, "verdicts": verdicts}, f)
+    print(f"seed {args.seed}: {json.dumps(stats, sort_keys=True)}", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"seed": args.seed, "start": args.start, "stats": stats,
+                       "differences": [{"index": i, "verdict": v, "report": r, "first_run": fr}
+                                       for i, v, r, fr in differences]}, f, indent=1)
+    unexplained = [i for i, v, _, _ in differences if v == "unexplained"]
+    if unexplained and args.show:
+        pair = Pair(tempfile.mkdtemp(prefix="nave-diff-min-"))
+        try:
+            for index in unexplained[:args.show]:
+                out = pair.run(random_script(args.seed, index))
+                if out.verdict != "unexplained":
+                    print(f"#{index}: {out.verdict} on a quiet re-run", flush=True)
+                    continue
+                print(minimise(pair, out.script, out).report(), flush=True)
+                print(flush=True)
+        finally:
+            pair.stop()
     return 1 if stats["unexplained"] else 0
 
 
