@@ -37,7 +37,8 @@ for source in Sources/*Fuzz; do
     log=".build-fuzz/logs/$target.log"
     status=0
     # -timeout: one input taking 10 s is a hang worth failing on; -rss_limit_mb: a leak.
-    "$fuzz_bin/$target" -max_total_time="$seconds" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    # -max_len per target as run.sh uses it (fuzz_max_len in build.sh).
+    "$fuzz_bin/$target" -max_len="$(fuzz_max_len "$target")" -max_total_time="$seconds" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix=".build-fuzz/artifacts/$target-" "$scratch" "Corpus/$target" > "$log" 2>&1 || status=$?
     executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")"

@@ -3,6 +3,7 @@
 #
 #   Tests/Fuzz/run.sh                                   # MQTTDecoderFuzz, 60 seconds
 #   Tests/Fuzz/run.sh -max_total_time=600               # any libFuzzer flags replace the default
+#                                                       # (-max_len: see fuzz_max_len in build.sh)
 #   Tests/Fuzz/run.sh --target SASTokenFuzz             # another target (one per Sources/ directory)
 #   Tests/Fuzz/run.sh --target SASTokenFuzz -runs=10000000
 #   Tests/Fuzz/run.sh --target SASTokenFuzz --merge     # add what earlier runs found to Corpus/
@@ -41,4 +42,6 @@ if [ "${1:-}" = "--merge" ]; then
 fi
 if [ "$#" -gt 0 ] && [ -f "$1" ]; then exec "$binary" "$@"; fi  # replay crash files
 if [ "$#" -eq 0 ]; then set -- -max_total_time=60; fi
-exec "$binary" -artifact_prefix=".build-fuzz/artifacts/$target-" "$@" "$scratch" "Corpus/$target"
+# The target's -max_len (build.sh) comes first: a -max_len among the flags given wins.
+exec "$binary" -max_len="$(fuzz_max_len "$target")" -artifact_prefix=".build-fuzz/artifacts/$target-" "$@" \
+    "$scratch" "Corpus/$target"
