@@ -4,6 +4,10 @@
 #
 # Two --sanitize flags do not both reach the compiler (coverage would be lost); -Xswiftc does.
 fuzz_build_flags=(-c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --scratch-path .build-fuzz)
+# SwiftPM keeps this package's build plan when only the path dependency (the root package)
+# gained targets, and then fails on modules it cannot find (NaveLimits did this); dropping the
+# plan makes it re-plan in seconds, keeping the compiled objects (as PerfTests/build-release.sh).
+rm -f .build-fuzz/release.yaml .build-fuzz/*/release/description.json
 swift build "${fuzz_build_flags[@]}" "$@"
 fuzz_bin="$(swift build "${fuzz_build_flags[@]}" --show-bin-path)"
 # The Swift backtracer hangs after a crash under the sanitizers; ASan prints the stack.
