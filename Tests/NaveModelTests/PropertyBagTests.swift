@@ -23,6 +23,14 @@ struct PropertyBagTests {
         #expect(try PropertyBag.decode("?a=b+c"[...]).application == [MessageProperty("a", "b+c")])
     }
 
+    @Test("'&' and '=' split pairs even when a combining mark follows them (scalars, not Characters)")
+    func combiningMarks() throws {
+        #expect(try PropertyBag.decode("a=1&\u{301}b=2"[...]).application
+            == [MessageProperty("a", "1"), MessageProperty("\u{301}b", "2")])
+        #expect(try PropertyBag.decode("k=\u{301}v"[...]).application == [MessageProperty("k", "\u{301}v")])
+        #expect(try PropertyBag.decode("k\u{301}=v"[...]).application == [MessageProperty("k\u{301}", "v")])
+    }
+
     @Test("malformed bags are refused with ArgumentInvalid")
     func malformed() {
         for bag in ["%zz=1", "a=%4", "=value", "a=%FF%FE", String(repeating: "a", count: PropertyBag.bagBytesMax + 1)] {

@@ -24,14 +24,17 @@ public enum PropertyBag {
         if text.first == "?" { text = text.dropFirst() }
         guard text.utf8.count <= bagBytesMax else { throw .argumentInvalid("The property bag is longer than \(bagBytesMax) bytes.") }
         var properties: [MessageProperty] = []
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+        // Split on the scalars `&` and `=`, not on Characters: a combining mark right after one
+        // would merge with it into one Character and hide it (`a=1&\u{301}b=2` is two pairs, as
+        // the SDKs and IoT Hub read it). Found by PropertyBagFuzz's campaign.
+        for pair in text.unicodeScalars.split(separator: "&", omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: "=")
-            guard let name = PercentEncoding.decode(pair[..<(equals ?? pair.endIndex)]), !name.isEmpty else {
+            guard let name = PercentEncoding.decode(Substring(pair[..<(equals ?? pair.endIndex)])), !name.isEmpty else {
                 throw .argumentInvalid("The property bag has a malformed key.")
             }
             var value: String?
             if let equals {
-                guard let decoded = PercentEncoding.decode(pair[pair.index(after: equals)...]) else {
+                guard let decoded = PercentEncoding.decode(Substring(pair[pair.index(after: equals)...])) else {
                     throw .argumentInvalid("The property bag has a malformed value for '\(name)'.")
                 }
                 value = decoded
