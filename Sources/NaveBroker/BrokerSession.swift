@@ -9,9 +9,7 @@ import Synchronization
 /// with the session, then stores the new index (release), and the new loop reads it (acquire)
 /// before touching anything. A delivery that reaches a loop that no longer owns the session is
 /// forwarded to the owner.
-final class BrokerSession: @unchecked Sendable, Hashable {
-    // @unchecked: `state`, `handler` and `discarded` are confined to the owning loop (above);
-    // the atomics are read from any loop.
+final class BrokerSession: @unchecked Sendable, Hashable {  // @unchecked: state is confined to the owning loop, which moves (so no actor); atomics elsewhere
 
     let key: MQTTSessionKey
     var clientID: String { key.clientID }

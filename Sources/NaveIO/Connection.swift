@@ -5,9 +5,7 @@ import Glibc
 /// Loop-confined: every property and method is used on `loop`'s thread only (checked in debug
 /// builds). Writes are queued and sent once per loop turn, batched with every other
 /// connection's, so a handler can write many small frames without a system call each.
-public final class Connection: @unchecked Sendable {
-    // @unchecked: confined to `loop`'s thread; the type is Sendable only so that loop-bound
-    // actors can hold it.
+public final class Connection: @unchecked Sendable {  // @unchecked: confined to its loop thread; Sendable so loop-bound actors can hold it
 
     /// The loop whose thread runs this connection.
     public unowned(unsafe) let loop: EventLoop

@@ -47,8 +47,7 @@ extension EventLoop: SerialExecutor {
 
 /// The task-executor face of a loop. A separate object because `SerialExecutor` and
 /// `TaskExecutor` share `enqueue(_:)`, and the loop must tell the two kinds of job apart.
-final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {
-    // @unchecked: its one field is immutable; `unowned(unsafe)` because the loop owns it.
+final class LoopTaskExecutor: TaskExecutor, @unchecked Sendable {  // @unchecked: one immutable field; the loop owns this object
     unowned(unsafe) let loop: EventLoop
 
     init(loop: EventLoop) { self.loop = loop }

@@ -21,16 +21,14 @@ extension EventLoop {
 }
 
 /// Moves a value across threads where the caller guarantees no concurrent use.
-struct UncheckedTransfer<Value>: @unchecked Sendable {
-    // @unchecked: its point — `submitAndWait` blocks its caller while the loop runs the value.
+struct UncheckedTransfer<Value>: @unchecked Sendable {  // @unchecked: submitAndWait blocks its caller while the loop uses the value
     let value: Value
     init(_ value: Value) { self.value = value }
 }
 
 /// A one-shot value one thread waits for and another provides (pthread mutex and condition, so
 /// the waiting thread sleeps instead of spinning).
-final class BlockingResult<Value>: @unchecked Sendable {
-    // @unchecked: `value` is written and read only under `mutex`.
+final class BlockingResult<Value>: @unchecked Sendable {  // @unchecked: value is read and written only under mutex
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
     private var value: Value?

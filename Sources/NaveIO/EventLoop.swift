@@ -18,9 +18,7 @@ enum LoopWork {
 /// runs on this thread, so the completions for its socket and its own methods share one thread
 /// and never hop. Other threads reach it through a lock-free inbox and an eventfd wake-up that is
 /// written only when the loop is about to sleep.
-public final class EventLoop: @unchecked Sendable {
-    // @unchecked: all mutable state below is touched only on the loop thread, except `inbox`,
-    // `overflow` and `sleeping`, which are synchronised.
+public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread state, except inbox, overflow and sleeping, which are synchronised
 
     /// This loop's position in its group.
     public let index: Int

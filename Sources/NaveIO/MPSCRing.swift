@@ -6,9 +6,7 @@ import Synchronization
 /// owning loop) takes cells in order without atomics read-modify-write. A full ring refuses the
 /// element (`tryPush` returns it back) instead of growing: every cross-loop queue in Nave has a
 /// maximum, and what to do when it fills is the caller's policy.
-public final class MPSCRing<Element>: @unchecked Sendable {
-    // @unchecked: cells are handed between threads by the acquire/release protocol on
-    // `sequences`; `dequeueIndex` is touched by the single consumer only.
+public final class MPSCRing<Element>: @unchecked Sendable {  // @unchecked: cells pass between threads by acquire/release on sequences; one consumer
     private let capacityMask: Int
     private let sequences: UnsafeMutablePointer<Atomic<Int>>
     private let cells: UnsafeMutablePointer<Element>

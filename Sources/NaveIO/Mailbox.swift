@@ -11,8 +11,7 @@ public protocol MailboxDrainable: AnyObject, Sendable {
 /// scheduled transition, so a burst of messages costs one wake-up and one drain. When the ring
 /// is full, `send` refuses: the sender chooses to retry later, drop (QoS 0), or stop reading its
 /// own socket — the mailbox never grows.
-public final class Mailbox<Message: Sendable>: MailboxDrainable, @unchecked Sendable {
-    // @unchecked: `receive` runs only on `loop`; the ring and flag are synchronised.
+public final class Mailbox<Message: Sendable>: MailboxDrainable, @unchecked Sendable {  // @unchecked: receive runs only on its loop; the ring and flag are synchronised
 
     /// The loop that receives.
     public let loop: EventLoop

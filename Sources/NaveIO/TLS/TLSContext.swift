@@ -21,9 +21,7 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
 /// OpenSSL 3 configuration shared by every TLS connection of a listener (server) or of a
 /// client: certificates, protocol range, session resumption. TLS itself runs as a byte transform
 /// over memory BIOs inside the engine (`TLSSession`), so it needs no socket of its own.
-public final class TLSContext: @unchecked Sendable {
-    // @unchecked: SSL_CTX is safe to share once configured; it is not mutated after init (the
-    // remembered client session is behind its own lock).
+public final class TLSContext: @unchecked Sendable {  // @unchecked: SSL_CTX is immutable after init; the remembered session has its own lock
     public enum Role: Sendable { case server, client }
 
     let context: OpaquePointer

@@ -27,8 +27,7 @@ enum WriterWork {
 /// served, in `waiting` until the writer takes a batch. A waiting append holds only a reference
 /// to events the caller already holds; the caller (a device's connection) is suspended until
 /// its events are durable, so the device's in-flight window is what bounds their number.
-final class AppendQueue: @unchecked Sendable {
-    // @unchecked: every mutable field is touched only while `lock` is held.
+final class AppendQueue: @unchecked Sendable {  // @unchecked: every mutable field is touched only under lock
     private let lock = ConditionLock()
     private let bytesMax: Int
     private let recordsMax: Int

@@ -3,9 +3,7 @@ import Glibc
 /// A pthread mutex and condition variable on the monotonic clock: the writer thread sleeps on it
 /// until appends arrive, its linger deadline passes or retention is due. Appenders take the lock
 /// for a few instructions only (queue an item, maybe signal).
-final class ConditionLock: @unchecked Sendable {
-    // Heap-allocated: pthread objects must not move, which Swift does not promise for stored
-    // properties.
+final class ConditionLock: @unchecked Sendable {  // @unchecked: pthread mutex and condition, heap-allocated so they never move
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 

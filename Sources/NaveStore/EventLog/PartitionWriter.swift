@@ -9,8 +9,7 @@ import Synchronization
 ///
 /// A thread per partition (not per log) so the partitions' fdatasyncs overlap: on ext4 they join
 /// one journal commit. Default 4 partitions give 4 threads that mostly sleep in fdatasync.
-final class PartitionWriter: @unchecked Sendable {
-    // @unchecked: its mutable state belongs to its one writer thread; others only start or stop it.
+final class PartitionWriter: @unchecked Sendable {  // @unchecked: mutable state belongs to its one writer thread
     let partition: EventPartition
     private let configuration: EventLogConfiguration
     private let syncer: any EventFileSyncer
