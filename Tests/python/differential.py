@@ -1030,20 +1030,9 @@ def _qos2_onward(outcome, nave, mosq):
     changed = False
     shifted = set()             # connections whose later packet ids may shift
     if t2:
-        def drop_retained(v):
-            out = {}
-            for c, (pk, r, cl) in v.items():
-                keep = []
-                for p in pk:
-                    u = parse_publish(p)
-                    if u and u[1] and u[2] in t2:
-                        if u[0]:
-                            shifted.add(c)
-                    else:
-                        keep.append(p)
-                out[c] = (tuple(keep), r, cl)
-            return out
-        n2, m2 = drop_retained(nave), drop_retained(mosq)
+        def retained_in_t2(u):
+            return u[1] and u[2] in t2
+        n2, m2 = (_drop_publishes_where(v, retained_in_t2, shifted) for v in (nave, mosq))
         if (n2, m2) != (nave, mosq):
             nave, mosq, changed = n2, m2, True
     # Messages published with QoS 2 before some SUBSCRIBE in the script: Mosquitto picks the
@@ -1353,20 +1342,9 @@ def _drop_both(nave, mosq, keys, topics=()):
     QoS 1/2 copies masked on both: those ids shift."""
     shifted = set()
 
-    def drop(view):
-        out = {}
-        for c, (pk, rest, closed) in view.items():
-            keep = []
-            for p in pk:
-                u = parse_publish(p)
-                if u and ((u[2], u[4]) in keys or (u[1] and u[2] in topics)):
-                    if u[0]:
-                        shifted.add(c)
-                else:
-                    keep.append(p)
-            out[c] = (tuple(keep), rest, closed)
-        return out
-    n2, m2 = drop(nave), drop(mosq)
+    def dropped(u):
+        return (u[2], u[4]) in keys or (u[1] and u[2] in topics)
+    n2, m2 = _drop_publishes_where(nave, dropped, shifted), _drop_publishes_where(mosq, dropped, shifted)
     for c in shifted:
         for v in (n2, m2):
             if c in v:
@@ -1374,12 +1352,25 @@ def _drop_both(nave, mosq, keys, topics=()):
     return n2, m2
 
 
-def _drop_publishes(view, keys):
+def _drop_publishes_where(view, dropped, shifted):
+    """`view` without the PUBLISH packets whose parsed form `dropped` picks; a connection that
+    lost a QoS 1/2 copy is added to `shifted` (its later packet ids may shift)."""
     out = {}
     for c, (pk, rest, closed) in view.items():
-        out[c] = (tuple(p for p in pk if (lambda u: (u[2], u[4]) if u else None)(parse_publish(p)) not in keys),
-                  rest, closed)
+        keep = []
+        for p in pk:
+            u = parse_publish(p)
+            if u and dropped(u):
+                if u[0]:
+                    shifted.add(c)
+            else:
+                keep.append(p)
+        out[c] = (tuple(keep), rest, closed)
     return out
+
+
+def _drop_publishes(view, keys):
+    return _drop_publishes_where(view, lambda u: (u[2], u[4]) in keys, set())
 
 
 def _wills_where(outcome, nave, mosq, situation):
