@@ -52,6 +52,11 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
     enum RunState { case running, draining(deadlineNanos: Int64), stopping, stopped }
     var runState = RunState.running
     private var stopRequest: Int64?
+    /// Set while the group keeps the loop running after its connections closed
+    /// (`EventLoopGroup.closeConnections`): actors pinned here still have work to finish.
+    let holdOpen = Atomic<Bool>(false)
+    /// Set once the loop is stopping and its last connection is gone.
+    let connectionsClosed = Atomic<Bool>(false)
 
     private(set) var taskExecutorObject: LoopTaskExecutor!
     /// Decrypted TLS records land here before the handler sees them (one record at most).
@@ -181,9 +186,12 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
             if let request = takeStopRequest() { beginDraining(gracePeriodNanos: request) }
             if case .draining = runState { continueDraining() }
             if case .stopping = runState, liveConnectionCount == 0, connections.allSatisfy({ $0 == nil }) {
-                runWork()
-                backend.poll(timeoutNanos: 0) // submit the last closes
-                return
+                connectionsClosed.store(true, ordering: .releasing)
+                if !holdOpen.load(ordering: .acquiring) {
+                    runWork()
+                    backend.poll(timeoutNanos: 0) // submit the last closes
+                    return
+                }
             }
             flushDirtyConnections()
             backend.poll(timeoutNanos: waitBudget())

@@ -72,13 +72,30 @@ public final class EventLoopGroup: Sendable {
         return ListeningSocket(address: bound, group: self)
     }
 
+    /// The first half of `shutdownGracefully`: listeners close, connections get `gracePeriod` to
+    /// send what they queued and are closed, but the loops keep running the work posted to them
+    /// (actors pinned to them, mailboxes, timers) until `shutdownGracefully`. A hub flushes its
+    /// shards between the two. Blocks until every loop has closed its connections.
+    public func closeConnections(gracePeriod: Duration = .seconds(5)) {
+        precondition(EventLoop.current == nil, "closeConnections must not be called from a loop thread")
+        guard !stopped.load(ordering: .acquiring) else { return }
+        for loop in loops {
+            loop.holdOpen.store(true, ordering: .releasing)
+            loop.requestStop(gracePeriodNanos: gracePeriod.nanoseconds)
+        }
+        while !loops.allSatisfy({ $0.connectionsClosed.load(ordering: .acquiring) }) { usleep(1_000) }
+    }
+
     /// Stops every loop: listeners close at once (connections still waiting in the kernel's
     /// accept queue are reset by it), accepted connections get `gracePeriod` to send what they
     /// queued, then are closed, and the threads exit. Blocks until they have. Idempotent.
     public func shutdownGracefully(gracePeriod: Duration = .seconds(5)) {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         precondition(EventLoop.current == nil, "shutdownGracefully must not be called from a loop thread")
-        for loop in loops { loop.requestStop(gracePeriodNanos: gracePeriod.nanoseconds) }
+        for loop in loops {
+            loop.holdOpen.store(false, ordering: .releasing)
+            loop.requestStop(gracePeriodNanos: gracePeriod.nanoseconds)
+        }
         for loop in loops { loop.join() }
         logger.info("event loops stopped")
     }

@@ -14,8 +14,6 @@ public final class HubResources: Sendable {
     public let dataDirectory: DataDirectory
     public let database: SQLiteDatabase
     public let registry: IdentityRegistry
-    /// Device and module twins, in the same SQLite database.
-    public let twins: DeviceTwins
     public let clock: any HubClock
     public let random: any HubRandom
     public let certificates: CertificateFiles
@@ -29,6 +27,8 @@ public final class HubResources: Sendable {
     /// once its loops (their scheduler) run.
     let cloudToDeviceStore: SQLiteCloudToDeviceStore
     let cloudToDeviceSnapshot: CloudToDeviceSnapshot
+    /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
+    let unrecorded: UnrecordedEventHandler
 
     /// Opens the data directory and its store, loads the registry, and makes a development CA
     /// and server certificate when none is configured or present. A named data directory is
@@ -54,16 +54,15 @@ public final class HubResources: Sendable {
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             let unrecorded = Self.logUnrecordedEvent(logger)
             _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock, unrecorded: unrecorded)
-            let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
-                                    telemetry: EventLogTelemetrySink(log: events), unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
-                                registry: registry, twins: twins, clock: clock, random: random, certificates: certificates, tls: tls,
+                                registry: registry, clock: clock, random: random, certificates: certificates, tls: tls,
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
-                                cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot)
+                                cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
+                                unrecorded: unrecorded)
         } catch {
             directory.close()
             throw error
@@ -71,10 +70,12 @@ public final class HubResources: Sendable {
     }
 
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
-                 registry: IdentityRegistry, twins: DeviceTwins, clock: any HubClock, random: any HubRandom,
+                 registry: IdentityRegistry, clock: any HubClock, random: any HubRandom,
                  certificates: CertificateFiles,
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
-                 cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot) {
+                 cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
+                 unrecorded: @escaping UnrecordedEventHandler) {
+        self.unrecorded = unrecorded
         self.cloudToDeviceStore = cloudToDeviceStore
         self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
         self.telemetry = telemetry
@@ -84,7 +85,6 @@ public final class HubResources: Sendable {
         self.dataDirectory = dataDirectory
         self.database = database
         self.registry = registry
-        self.twins = twins
         self.clock = clock
         self.random = random
         self.certificates = certificates
@@ -102,11 +102,14 @@ public final class HubResources: Sendable {
         }
     }
 
-    /// The façade over these resources, its timers on `scheduler`. Made once per opening: the
-    /// C2D queues start from the snapshot loaded at open.
-    public func makeHub(scheduler: any HubScheduler) -> Hub {
+    /// The façade over these resources, its timers on `scheduler` and its shard actors placed by
+    /// `placement` (the node's event loops). Made once per opening: the C2D queues start from
+    /// the snapshot loaded at open.
+    public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards()) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
-                                                clock: clock, scheduler: scheduler, random: random)
+                                                clock: clock, scheduler: scheduler, random: random, placement: placement)
+        let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
+                                telemetry: telemetry, placement: placement, unrecorded: unrecorded)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: SQLiteCheckpointStore(database: database), scheduler: scheduler)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,

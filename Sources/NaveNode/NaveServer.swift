@@ -61,7 +61,7 @@ public final class NaveServer: Sendable {
             var hub: Hub?
             if let resources {
                 let scheduler = LoopScheduler(loop: group.loops[0])
-                let built = resources.makeHub(scheduler: scheduler)
+                let built = resources.makeHub(scheduler: scheduler, placement: LoopShardPlacement(loops: group.loops))
                 hub = built
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
@@ -132,13 +132,15 @@ public final class NaveServer: Sendable {
     /// The bound plain MQTT addresses (port 0 resolved) first, then the hub's.
     public var listeningAddresses: [SocketAddress] { sockets.map(\.address) }
 
-    /// Stops listening, gives connections `gracePeriod` to flush, stops the loops, then closes
-    /// the hub (C2D changes and device sessions reach the store, the event log drains its queued
-    /// appends, the store and the data directory's lock are released) and returns once all that
-    /// is done.
+    /// Stops listening, gives connections `gracePeriod` to flush and closes them, flushes the hub
+    /// while its shard actors' loops still run (C2D changes and device sessions reach the store),
+    /// stops the loops, then closes the hub (the event log drains its queued appends, the store
+    /// and the data directory's lock are released) and returns once all that is done.
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
-        stopLoops(gracePeriod: gracePeriod)
+        for socket in sockets { socket.close() }
+        group.closeConnections(gracePeriod: gracePeriod)
         await hub?.flush()
+        group.shutdownGracefully(gracePeriod: .zero)
         await resources?.close()
         logger.info("node stopped", metadata: stoppedMetadata)
     }
@@ -147,13 +149,18 @@ public final class NaveServer: Sendable {
     /// this thread: waiting for async work on a cooperative thread can starve the pool). Use
     /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
-        stopLoops(gracePeriod: gracePeriod)
-        if let resources {
-            let hub = hub
-            Task {
-                await hub?.flush()
-                await resources.close()
-            }
+        for socket in sockets { socket.close() }
+        guard let resources else {
+            group.shutdownGracefully(gracePeriod: gracePeriod)
+            logger.info("node stopped", metadata: stoppedMetadata)
+            return
+        }
+        group.closeConnections(gracePeriod: gracePeriod)
+        let (hub, group) = (hub, group)
+        Task {
+            await hub?.flush()
+            group.shutdownGracefully(gracePeriod: .zero)
+            await resources.close()
         }
         logger.info("node stopped", metadata: stoppedMetadata)
     }
@@ -162,10 +169,5 @@ public final class NaveServer: Sendable {
     /// which benchmarks read from this line.
     private var stoppedMetadata: Logger.Metadata {
         ["statistics": "\(broker.statistics)", "eventLog": "\(resources.map { "\($0.events.statistics)" } ?? "none")"]
-    }
-
-    private func stopLoops(gracePeriod: Duration) {
-        for socket in sockets { socket.close() }
-        group.shutdownGracefully(gracePeriod: gracePeriod)
     }
 }

@@ -30,7 +30,7 @@ extension ServiceAPI {
             return json(.object(JSONObject([
                 ("deviceId", .string(deviceID)), ("messageId", .string(queued.messageID)),
                 ("expiryTimeUtc", .string(queued.expiryTime.iso8601)),
-                ("cloudToDeviceMessageCount", .integer(Int64(queues.pendingCount(key)))),
+                ("cloudToDeviceMessageCount", .integer(Int64(await queues.pendingCount(key)))),
             ])))
         case .receiveFeedback:
             guard let batch = queues.feedback.receive() else { return HTTPResponse(status: 204) }

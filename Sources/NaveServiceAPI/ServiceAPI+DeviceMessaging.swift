@@ -19,7 +19,7 @@ extension ServiceAPI {
             try await hub.acceptTelemetry(message, from: key, authMethod: "sas")
             return HTTPResponse(status: 204)
         case .receive:
-            guard let locked = try hub.cloudToDevice.receive(key) else { return HTTPResponse(status: 204) }
+            guard let locked = await hub.cloudToDevice.receive(key) else { return HTTPResponse(status: 204) }
             return HTTPResponse(status: 200, headers: DeviceMessageHeaders.cloudToDevice(locked), body: locked.message.body)
         case .settle(_, let lockToken):
             // IoT Hub's reject is the same DELETE with a bare `reject` query item.

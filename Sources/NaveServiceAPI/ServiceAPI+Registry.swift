@@ -16,7 +16,11 @@ extension ServiceAPI {
                 guard let value = Int(item.value), value >= 0 else { throw HubError.argumentInvalid("top must be a non-negative integer.") }
                 return value
             }
-            return json(.array(registry.devices(limit: top).map { $0.json(presence: presence(of: IdentityKey(deviceID: $0.deviceID))) }))
+            var devices: [JSONValue] = []
+            for device in registry.devices(limit: top) {
+                devices.append(device.json(presence: await presence(of: IdentityKey(deviceID: device.deviceID))))
+            }
+            return json(.array(devices))
         case (.devices, "POST"):
             let entries = try ExportImportDevice.bulkRequest(json: try body(request))
             let result = try await registry.bulk(entries)
@@ -24,28 +28,32 @@ extension ServiceAPI {
             return json(result.json, status: result.httpStatus)
         case (.device(let id), "GET"):
             guard let device = registry.device(id) else { throw .deviceNotFound(deviceID: id) }
-            return json(device.json(presence: presence(of: IdentityKey(deviceID: id))), etag: device.etag)
+            return json(device.json(presence: await presence(of: IdentityKey(deviceID: id))), etag: device.etag)
         case (.device(let id), "PUT"):
             let request = try DeviceRequest(json: try body(request), pathDeviceID: id)
             // Without If-Match a PUT creates; with it (even "*") it updates (§4.4). 200, not 201.
             let device = ifMatch == nil
                 ? try await registry.createDevice(request)
                 : try await registry.updateDevice(request, ifMatch: ifMatch)
-            return json(device.json(presence: presence(of: IdentityKey(deviceID: id))), etag: device.etag)
+            return json(device.json(presence: await presence(of: IdentityKey(deviceID: id))), etag: device.etag)
         case (.device(let id), "DELETE"):
             try await registry.deleteDevice(id, ifMatch: ifMatch)
             return HTTPResponse(status: 204)
         case (.modules(let deviceID), "GET"):
             let modules = try registry.modules(of: deviceID)
-            return json(.array(modules.map { $0.json(presence: presence(of: IdentityKey(deviceID: deviceID, moduleID: $0.moduleID))) }))
+            var listed: [JSONValue] = []
+            for module in modules {
+                listed.append(module.json(presence: await presence(of: IdentityKey(deviceID: deviceID, moduleID: module.moduleID))))
+            }
+            return json(.array(listed))
         case (.module(let deviceID, let moduleID), "GET"):
             guard registry.device(deviceID) != nil else { throw .deviceNotFound(deviceID: deviceID) }
             guard let module = registry.module(deviceID, moduleID) else { throw .moduleNotFound(deviceID: deviceID, moduleID: moduleID) }
-            return json(module.json(presence: presence(of: IdentityKey(deviceID: deviceID, moduleID: moduleID))), etag: module.etag)
+            return json(module.json(presence: await presence(of: IdentityKey(deviceID: deviceID, moduleID: moduleID))), etag: module.etag)
         case (.module(let deviceID, let moduleID), "PUT"):
             let request = try ModuleRequest(json: try body(request), pathDeviceID: deviceID, pathModuleID: moduleID)
             let module = try await registry.putModule(request, ifMatch: ifMatch)
-            return json(module.json(presence: presence(of: IdentityKey(deviceID: deviceID, moduleID: moduleID))), etag: module.etag)
+            return json(module.json(presence: await presence(of: IdentityKey(deviceID: deviceID, moduleID: moduleID))), etag: module.etag)
         case (.module(let deviceID, let moduleID), "DELETE"):
             try await registry.deleteModule(deviceID, moduleID, ifMatch: ifMatch)
             return HTTPResponse(status: 204)
@@ -86,10 +94,10 @@ extension ServiceAPI {
         }
     }
 
-    private func presence(of key: IdentityKey) -> PresenceFields {
+    private func presence(of key: IdentityKey) async -> PresenceFields {
         let presence = registry.connections.presence(of: key)
         return PresenceFields(isConnected: presence.isConnected, connectionStateUpdatedTime: presence.stateUpdatedTime,
                               lastActivityTime: presence.lastActivityTime,
-                              cloudToDeviceMessageCount: hub.cloudToDevice.pendingCount(key))
+                              cloudToDeviceMessageCount: await hub.cloudToDevice.pendingCount(key))
     }
 }

@@ -55,8 +55,9 @@ struct RevokedWhileConnectingMQTTTests {
         deinit { group.shutdownGracefully(gracePeriod: .zero) }
 
         /// Connects as dev1 with a valid token; returns everything the broker sent before
-        /// closing, or the first 4 bytes (the CONNACK) if it keeps the connection open.
-        func connectDev1() throws -> (connack: [UInt8], closed: Bool) {
+        /// closing, or the first 4 bytes (the CONNACK) if it keeps the connection open, and the
+        /// client: the connection stays open while the caller holds it.
+        func connectDev1() throws -> (connack: [UInt8], closed: Bool, client: SocketClient) {
             let token = try SASToken.deviceToken(resourceURI: "localhost/devices/dev1", key: Self.keyA, expiry: 1_700_003_600)
             var bytes: [UInt8] = []
             MQTTPacket.connect(MQTTConnect(clientID: "dev1", username: "localhost/dev1/?api-version=2021-04-12",
@@ -64,7 +65,7 @@ struct RevokedWhileConnectingMQTTTests {
             let client = try SocketClient(port: port)
             client.send(bytes)
             let connack = client.receive(count: 4)
-            return (connack, client.isClosedByPeer())
+            return (connack, client.isClosedByPeer(), client)
         }
     }
 
@@ -74,7 +75,7 @@ struct RevokedWhileConnectingMQTTTests {
             // What `updateDevice` does once the disable is stored: the revocation.
             registry.connections.revoke(IdentityKey(deviceID: "dev1"), includingModules: true, reason: .deviceDisabled)
         }
-        let (connack, closed) = try fixture.connectDev1()
+        let (connack, closed, _) = try fixture.connectDev1()
         #expect(connack == [0x20, 0x02, 0x00, 0x05], "CONNACK 5: not authorised (contract §1.5)")
         #expect(closed, "the broker closes after a refusing CONNACK (§3.2.2.3)")
         #expect(!fixture.registry.connections.presence(of: IdentityKey(deviceID: "dev1")).isConnected)
@@ -86,10 +87,13 @@ struct RevokedWhileConnectingMQTTTests {
         let fixture = try await Fixture { registry in
             registry.connections.revoke(IdentityKey(deviceID: "dev2"), includingModules: true, reason: .deviceDisabled)
         }
-        let (connack, closed) = try fixture.connectDev1()
+        let (connack, closed, client) = try fixture.connectDev1()
         #expect(connack == [0x20, 0x02, 0x00, 0x00])
         #expect(!closed)
-        #expect(fixture.registry.connections.presence(of: IdentityKey(deviceID: "dev1")).isConnected)
+        // Held open until checked: a client closed here would race the check (it did, under load).
+        withExtendedLifetime(client) {
+            #expect(fixture.registry.connections.presence(of: IdentityKey(deviceID: "dev1")).isConnected)
+        }
     }
 }
 

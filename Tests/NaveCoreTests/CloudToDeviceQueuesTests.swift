@@ -9,12 +9,12 @@ struct CloudToDeviceQueuesTests {
     func fifoAfterConnect() async throws {
         let hub = try await CloudToDeviceFixture.make()
         for text in ["one", "two", "three"] { try await hub.send(text) }
-        #expect(hub.queues.pendingCount(hub.device) == 3)
-        let connection = hub.connect()
+        #expect(await hub.queues.pendingCount(hub.device) == 3)
+        let connection = await hub.connect()
         #expect(connection.bodies == ["one", "two", "three"])
         #expect(connection.cloudToDevice.map(\.message.body.count) == [3, 3, 5])
-        for delivery in connection.cloudToDevice { hub.queues.deviceCompleted(hub.device, lockToken: delivery.lockToken) }
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        for delivery in connection.cloudToDevice { await hub.complete(delivery.lockToken) }
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
         try await hub.queues.flush()
         #expect(try await hub.store.loadCloudToDevice() == CloudToDeviceSnapshot())
     }
@@ -24,14 +24,14 @@ struct CloudToDeviceQueuesTests {
         var limits = CloudToDeviceLimits()
         limits.inFlightPerDeviceMax = 2
         let hub = try await CloudToDeviceFixture.make(limits: limits)
-        let connection = hub.connect()
+        let connection = await hub.connect()
         for index in 1...4 { try await hub.send("m\(index)") }
         #expect(connection.bodies == ["m1", "m2"])
-        hub.queues.deviceCompleted(hub.device, lockToken: connection.cloudToDevice[1].lockToken)
+        await hub.complete(connection.cloudToDevice[1].lockToken)
         #expect(connection.bodies == ["m1", "m2", "m3"])
-        hub.queues.deviceCompleted(hub.device, lockToken: connection.cloudToDevice[0].lockToken)
+        await hub.complete(connection.cloudToDevice[0].lockToken)
         #expect(connection.bodies == ["m1", "m2", "m3", "m4"])
-        #expect(hub.queues.pendingCount(hub.device) == 2)
+        #expect(await hub.queues.pendingCount(hub.device) == 2)
     }
 
     @Test("the queue holds 50 messages: the 51st send is 403004; purge empties it and returns the count")
@@ -41,9 +41,9 @@ struct CloudToDeviceQueuesTests {
         await #expect(throws: HubError.deviceMaximumQueueDepthExceeded(deviceID: "dev1", queueDepthMax: 50)) {
             try await hub.send("one too many")
         }
-        #expect(hub.queues.pendingCount(hub.device) == 50)
+        #expect(await hub.queues.pendingCount(hub.device) == 50)
         #expect(try await hub.queues.purge(hub.device) == 50)
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
         #expect(try await hub.store.loadCloudToDevice().messages.isEmpty)
         try await hub.send("after purge")
         #expect(try await hub.queues.purge(hub.device) == 1)
@@ -73,7 +73,7 @@ struct CloudToDeviceQueuesTests {
         let badID = await #expect(throws: HubError.self) { try await hub.send("x", id: "has space") }
         #expect(badID?.code == 400_004)
         try await hub.send("exactly 64 KB is fine" + String(repeating: "x", count: 64 * 1024 - 21))
-        #expect(hub.queues.pendingCount(hub.device) == 1)
+        #expect(await hub.queues.pendingCount(hub.device) == 1)
     }
 
     @Test("a message keeps $.mid (generated when absent), gets $.to, and the device sees iothub-ack after the system properties (§1.8)")
@@ -86,7 +86,7 @@ struct CloudToDeviceQueuesTests {
         try await hub.queues.send(to: hub.device, message: given)
         let generated = try await hub.send("no id")
         #expect(generated.messageID.count == 36 && generated.messageID.split(separator: "-").count == 5)
-        let connection = hub.connect()
+        let connection = await hub.connect()
         let delivered = connection.cloudToDevice[0].message
         #expect(PropertyBag.encode(system: delivered.systemProperties, application: delivered.applicationProperties)
             == "%24.mid=c2d-1&%24.to=%2Fdevices%2Fdev1%2Fmessages%2FdeviceBound&%24.cid=corr-9&%24.ct=application%2Fjson"
@@ -111,31 +111,31 @@ struct CloudToDeviceQueuesTests {
     @Test("an unacknowledged delivery is redelivered when its lock expires, with its delivery count raised")
     func lockTimeoutRedelivers() async throws {
         let hub = try await CloudToDeviceFixture.make()
-        let connection = hub.connect()
+        let connection = await hub.connect()
         try await hub.send("again")
-        hub.advance(seconds: 59)
+        await hub.advance(seconds: 59)
         #expect(connection.cloudToDevice.count == 1)
-        hub.advance(seconds: 1)
+        await hub.advance(seconds: 1)
         let deliveries = connection.cloudToDevice
         #expect(deliveries.count == 2)
         #expect(deliveries[0].lockToken != deliveries[1].lockToken)
         // The old lock is gone: its late acknowledgement changes nothing.
-        hub.queues.deviceCompleted(hub.device, lockToken: deliveries[0].lockToken)
-        #expect(hub.queues.pendingCount(hub.device) == 1)
+        await hub.complete(deliveries[0].lockToken)
+        #expect(await hub.queues.pendingCount(hub.device) == 1)
         try await hub.queues.flush()
         #expect(try await hub.store.loadCloudToDevice().messages.map(\.deliveryCount) == [2])
-        hub.queues.deviceCompleted(hub.device, lockToken: deliveries[1].lockToken)
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        await hub.complete(deliveries[1].lockToken)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
     }
 
     @Test("after 10 deliveries without acknowledgement the message is dead-lettered with DeliveryCountExceeded")
     func deadLetter() async throws {
         let hub = try await CloudToDeviceFixture.make()
-        let connection = hub.connect()
+        let connection = await hub.connect()
         try await hub.send("poison", id: "p1", ack: .negative, ttlSeconds: 3_600)
-        for _ in 0..<10 { hub.advance(seconds: 60) }
+        for _ in 0..<10 { await hub.advance(seconds: 60) }
         #expect(connection.cloudToDevice.count == 10)
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
         try await hub.queues.flush()
         let batch = try #require(hub.queues.feedback.receive())
         #expect(batch.records.map(\.statusCode) == [.deliveryCountExceeded])
@@ -146,14 +146,14 @@ struct CloudToDeviceQueuesTests {
     @Test("a connection that ends gives its unacknowledged messages back at once; the next connection gets them")
     func reconnectRedelivers() async throws {
         let hub = try await CloudToDeviceFixture.make()
-        let first = hub.connect()
+        let first = await hub.connect()
         try await hub.send("a")
         try await hub.send("b")
-        hub.queues.deviceCompleted(hub.device, lockToken: first.cloudToDevice[0].lockToken)
-        hub.disconnect(first)
+        await hub.complete(first.cloudToDevice[0].lockToken)
+        await hub.disconnect(first)
         try await hub.send("c")
         #expect(first.bodies == ["a", "b"])
-        let second = hub.connect()
+        let second = await hub.connect()
         #expect(second.bodies == ["b", "c"])
         try await hub.queues.flush()
         #expect(try await hub.store.loadCloudToDevice().messages.map(\.deliveryCount) == [2, 1])
@@ -162,13 +162,13 @@ struct CloudToDeviceQueuesTests {
     @Test("a newer connection that is ready before the older one is gone keeps its deliveries")
     func overlappingConnections() async throws {
         let hub = try await CloudToDeviceFixture.make()
-        let old = hub.connect()
-        let new = hub.connect()
+        let old = await hub.connect()
+        let new = await hub.connect()
         try await hub.send("x")
         #expect(new.bodies == ["x"] && old.bodies.isEmpty)
-        hub.disconnect(old)
+        await hub.disconnect(old)
         #expect(new.bodies == ["x"])
-        #expect(hub.queues.pendingCount(hub.device) == 1)
+        #expect(await hub.queues.pendingCount(hub.device) == 1)
     }
 
     @Test("a device deleted and created again does not inherit its predecessor's queue")
@@ -180,12 +180,12 @@ struct CloudToDeviceQueuesTests {
         try await hub.send("old-1")
         try await hub.send("old-2")
         try await hub.registry.deleteDevice("dev1", ifMatch: nil)
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
         _ = try await hub.registry.createDevice(DeviceRequest(deviceID: "dev1"))
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
         try await hub.send("new")
-        #expect(hub.queues.pendingCount(hub.device) == 1)
-        #expect(hub.connect().bodies == ["new"])
+        #expect(await hub.queues.pendingCount(hub.device) == 1)
+        #expect(await hub.connect().bodies == ["new"])
         try await hub.queues.flush()
         #expect(try await hub.store.loadCloudToDevice().messages.map(\.message.body) == [Array("new".utf8)])
     }
@@ -193,12 +193,12 @@ struct CloudToDeviceQueuesTests {
     @Test("a delivery the connection could not take comes back uncounted, and waits for deviceReady")
     func notReady() async throws {
         let hub = try await CloudToDeviceFixture.make()
-        let connection = hub.connect()
+        let connection = await hub.connect()
         try await hub.send("x")
-        hub.queues.deviceNotReady(hub.device, lockToken: connection.cloudToDevice[0].lockToken)
+        await hub.notReady(connection.cloudToDevice[0].lockToken)
         try await hub.send("y")
         #expect(connection.bodies == ["x"])
-        hub.queues.deviceReady(hub.device)
+        await hub.ready()
         #expect(connection.bodies == ["x", "x", "y"])
         #expect(connection.cloudToDevice[1].lockToken != connection.cloudToDevice[0].lockToken)
         try await hub.queues.flush()

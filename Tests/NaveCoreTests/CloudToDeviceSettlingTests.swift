@@ -25,7 +25,7 @@ struct CloudToDeviceSettlingTests {
     func ackKinds(_ expected: AckCase) async throws {
         let hub = try await CloudToDeviceFixture.make()
         try await hub.send("completed", ack: expected.ack)
-        let completed = try #require(hub.queues.receive(hub.device))
+        let completed = try #require(await hub.queues.receive(hub.device))
         #expect(completed.message.systemProperty("iothub-ack") == (expected.ack == .none ? nil : expected.ack.rawValue))
         try await hub.queues.complete(hub.device, lockToken: completed.lockToken)
         #expect(try await hub.feedbackCodes() == expected.onComplete)
@@ -37,8 +37,8 @@ struct CloudToDeviceSettlingTests {
         try await drainFeedback(hub)
 
         try await hub.send("expires", ack: expected.ack, ttlSeconds: 5)
-        hub.advance(seconds: 5)
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        await hub.advance(seconds: 5)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
         #expect(try await hub.feedbackCodes() == expected.onExpiry)
     }
 
@@ -47,8 +47,8 @@ struct CloudToDeviceSettlingTests {
         let hub = try await CloudToDeviceFixture.make()
         try await hub.send("late", id: "m-exp", ack: .negative, ttlSeconds: 2)
         try await hub.send("kept", ttlSeconds: 60)
-        hub.advance(seconds: 3)
-        let connection = hub.connect()
+        await hub.advance(seconds: 3)
+        let connection = await hub.connect()
         #expect(connection.bodies == ["kept"])
         try await hub.queues.flush()
         let batch = try #require(hub.queues.feedback.receive())
@@ -59,16 +59,16 @@ struct CloudToDeviceSettlingTests {
     @Test("HTTP receive locks one message at a time; abandon puts it back in its place with the count kept")
     func receiveAndAbandon() async throws {
         let hub = try await CloudToDeviceFixture.make()
-        #expect(hub.queues.receive(hub.device) == nil)
+        #expect(await hub.queues.receive(hub.device) == nil)
         try await hub.send("first")
         try await hub.send("second")
-        let first = try #require(hub.queues.receive(hub.device))
+        let first = try #require(await hub.queues.receive(hub.device))
         #expect(first.queued.deliveryCount == 1 && first.message.body == Array("first".utf8))
-        let second = try #require(hub.queues.receive(hub.device))
+        let second = try #require(await hub.queues.receive(hub.device))
         #expect(second.message.body == Array("second".utf8))
-        #expect(hub.queues.receive(hub.device) == nil)
+        #expect(await hub.queues.receive(hub.device) == nil)
         try await hub.queues.abandon(hub.device, lockToken: first.lockToken)
-        let again = try #require(hub.queues.receive(hub.device))
+        let again = try #require(await hub.queues.receive(hub.device))
         #expect(again.message.body == Array("first".utf8) && again.queued.deliveryCount == 2)
         #expect(again.lockToken != first.lockToken)
         await #expect(throws: HubError.deviceMessageLockLost()) { try await hub.queues.complete(hub.device, lockToken: first.lockToken) }
@@ -76,22 +76,22 @@ struct CloudToDeviceSettlingTests {
         await #expect(throws: HubError.deviceMessageLockLost()) { try await hub.queues.abandon(hub.device, lockToken: "nope") }
         try await hub.queues.complete(hub.device, lockToken: again.lockToken)
         try await hub.queues.complete(hub.device, lockToken: second.lockToken)
-        #expect(hub.queues.pendingCount(hub.device) == 0)
+        #expect(await hub.queues.pendingCount(hub.device) == 0)
     }
 
     @Test("a received message whose lock expires comes back; the tenth abandon dead-letters it")
     func receiveLockExpiryAndDeadLetter() async throws {
         let hub = try await CloudToDeviceFixture.make()
         try await hub.send("x", ack: .full)
-        _ = try #require(hub.queues.receive(hub.device))
-        #expect(hub.queues.receive(hub.device) == nil)
-        hub.advance(seconds: 60)
+        _ = try #require(await hub.queues.receive(hub.device))
+        #expect(await hub.queues.receive(hub.device) == nil)
+        await hub.advance(seconds: 60)
         for attempt in 2...10 {
-            let locked = try #require(hub.queues.receive(hub.device))
+            let locked = try #require(await hub.queues.receive(hub.device))
             #expect(locked.queued.deliveryCount == attempt)
             try await hub.queues.abandon(hub.device, lockToken: locked.lockToken)
         }
-        #expect(hub.queues.receive(hub.device) == nil)
+        #expect(await hub.queues.receive(hub.device) == nil)
         #expect(try await hub.feedbackCodes() == [.deliveryCountExceeded])
     }
 
@@ -99,8 +99,8 @@ struct CloudToDeviceSettlingTests {
     func completionAfterExpiryWithinLock() async throws {
         let hub = try await CloudToDeviceFixture.make()
         try await hub.send("x", ack: .full, ttlSeconds: 10)
-        let locked = try #require(hub.queues.receive(hub.device))
-        hub.advance(seconds: 30)
+        let locked = try #require(await hub.queues.receive(hub.device))
+        await hub.advance(seconds: 30)
         try await hub.queues.complete(hub.device, lockToken: locked.lockToken)
         #expect(try await hub.feedbackCodes() == [.success])
     }
@@ -128,7 +128,7 @@ struct CloudToDeviceSettlingTests {
         await #expect(throws: HubError.deviceMessageLockLost()) { try await hub.queues.feedback.complete(lockToken: first.lockToken) }
         let third = try #require(hub.queues.feedback.receive())
         #expect(third.records.map(\.originalMessageID) == ["m4"])
-        hub.advance(seconds: 60)
+        await hub.advance(seconds: 60)
         let fourth = try #require(hub.queues.feedback.receive())
         #expect(fourth.records.map(\.originalMessageID) == ["m4"])
         try await hub.queues.feedback.complete(lockToken: fourth.lockToken)
@@ -152,9 +152,9 @@ struct CloudToDeviceSettlingTests {
         try await first.queues.flush()
 
         let second = try await CloudToDeviceFixture.make(store: store, registry: first.registry, clock: clock)
-        #expect(second.queues.pendingCount(second.device) == 2)
-        #expect(second.queues.pendingCount(IdentityKey(deviceID: "dev2")) == 0)
-        let connection = second.connect()
+        #expect(await second.queues.pendingCount(second.device) == 2)
+        #expect(await second.queues.pendingCount(IdentityKey(deviceID: "dev2")) == 0)
+        let connection = await second.connect()
         #expect(connection.bodies == ["b", "c"])
         try await second.send("d")
         #expect(connection.bodies == ["b", "c", "d"])

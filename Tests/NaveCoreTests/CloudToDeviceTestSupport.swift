@@ -34,23 +34,44 @@ struct CloudToDeviceFixture {
                                                     random: SeededHubRandom(), limits: limits)
     }
 
-    /// Moves the clock and the scheduler on together.
-    func advance(seconds: Int64) {
+    /// Moves the clock and the scheduler on together, and lets the timers that came due land
+    /// in their shards.
+    func advance(seconds: Int64) async {
         clock.advance(seconds: seconds)
         scheduler.advance(millis: seconds * 1000)
+        await queues.waitForPostedEvents()
     }
 
     /// A connection of `dev1` that subscribed to its C2D topic.
-    func connect() -> RecordingConnection {
+    func connect() async -> RecordingConnection {
         let connection = RecordingConnection()
         registry.connections.register(connection, as: device, at: clock.now())
-        queues.deviceReady(device)
+        await ready()
         return connection
     }
 
-    func disconnect(_ connection: RecordingConnection) {
+    func disconnect(_ connection: RecordingConnection) async {
         registry.connections.unregister(connection, as: device, at: clock.now())
         queues.deviceGone(device)
+        await queues.waitForPostedEvents()
+    }
+
+    /// The device's newest connection says it takes messages (it subscribed again).
+    func ready() async {
+        queues.deviceReady(device)
+        await queues.waitForPostedEvents()
+    }
+
+    /// The device acknowledged delivery `lockToken` (its PUBACK).
+    func complete(_ lockToken: String) async {
+        queues.deviceCompleted(device, lockToken: lockToken)
+        await queues.waitForPostedEvents()
+    }
+
+    /// The connection could not take delivery `lockToken`.
+    func notReady(_ lockToken: String) async {
+        queues.deviceNotReady(device, lockToken: lockToken)
+        await queues.waitForPostedEvents()
     }
 
     @discardableResult

@@ -74,7 +74,7 @@ struct CloudToDeviceRouteTests {
         #expect(try Self.json(sent)["messageId"] == "m1")
         #expect(try Self.json(sent)["cloudToDeviceMessageCount"] == 1)
         #expect(try Self.json(try await hub.call("GET", "/devices/dev1"))["cloudToDeviceMessageCount"] == 1)
-        let locked = try #require(hub.queues.receive(IdentityKey(deviceID: "dev1")))
+        let locked = try #require(await hub.queues.receive(IdentityKey(deviceID: "dev1")))
         #expect(locked.message.body == Array("on".utf8))
         #expect(locked.message.applicationProperties == [MessageProperty("color", "red")])
         #expect(locked.message.systemProperty("iothub-ack") == "full")

@@ -38,7 +38,7 @@ struct DeviceMessagingRouteTests {
         let completed = await hub.deviceCall("DELETE", "/devices/dev1/messages/deviceBound/\(etag.dropFirst().dropLast())",
                                              authorization: token)
         #expect(completed.status == 204)
-        #expect(hub.queues.pendingCount(IdentityKey(deviceID: "dev1")) == 0)
+        #expect(await hub.queues.pendingCount(IdentityKey(deviceID: "dev1")) == 0)
         let again = await hub.deviceCall("DELETE", "/devices/dev1/messages/deviceBound/\(etag.dropFirst().dropLast())",
                                          authorization: token)
         #expect(again.status == 412)
@@ -83,7 +83,7 @@ struct DeviceMessagingRouteTests {
                 #expect(response.status == 401, "\(method) \(path)")
             }
         }
-        #expect(hub.queues.pendingCount(IdentityKey(deviceID: "dev1")) == 1)
+        #expect(await hub.queues.pendingCount(IdentityKey(deviceID: "dev1")) == 1)
         _ = try await hub.registry.updateDevice(DeviceRequest(deviceID: "dev1", status: .disabled,
                                                               authentication: try #require(hub.registry.device("dev1")?.authentication)),
                                                 ifMatch: "*")

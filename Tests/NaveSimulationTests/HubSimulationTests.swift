@@ -94,6 +94,8 @@ final class HubSimulation {
             case 92..<97: advance(millis: Int64.random(in: 1...5_000, using: &random))
             default: try await restart(at: step)
             }
+            // Device events and timers reach the C2D shards through their inboxes: let them land.
+            await hub.cloudToDevice.waitForPostedEvents()
             try await deliver()
         }
     }
@@ -261,10 +263,14 @@ final class HubSimulation {
         try checkTelemetry()
         for id in Self.deviceIDs { connect(id) }
         for _ in 0..<50 {
+            await hub.cloudToDevice.waitForPostedEvents()
             try await deliver()
             for id in Self.deviceIDs { try await settle(id) }
             advance(millis: 1_000)
-            if Self.deviceIDs.allSatisfy({ hub.cloudToDevice.pendingCount(IdentityKey(deviceID: $0)) == 0 }) { break }
+            await hub.cloudToDevice.waitForPostedEvents()
+            var pending = 0
+            for id in Self.deviceIDs { pending += await hub.cloudToDevice.pendingCount(IdentityKey(deviceID: id)) }
+            if pending == 0 { break }
         }
         try await hub.cloudToDevice.flush()
         while let batch = hub.cloudToDevice.feedback.receive() {

@@ -49,7 +49,7 @@ struct SQLiteCloudToDeviceStoreTests {
             let reloaded = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: SeededHubRandom())
             let again = try await CloudToDeviceQueues.open(registry: reloaded, store: SQLiteCloudToDeviceStore(database: database),
                                                            clock: clock, scheduler: ManualScheduler(), random: SeededHubRandom())
-            let received = try #require(again.receive(IdentityKey(deviceID: "dev1")))
+            let received = try #require(await again.receive(IdentityKey(deviceID: "dev1")))
             #expect(received.queued.message == sent.message && received.queued.ack == .full)
             #expect(received.message.systemProperty("iothub-ack") == "full")
             try await again.complete(IdentityKey(deviceID: "dev1"), lockToken: received.lockToken)

@@ -13,7 +13,7 @@ extension LocalHub {
         return .object(JSONObject([
             ("deviceId", .string(deviceID)), ("messageId", .string(queued.messageID)),
             ("expiryTimeUtc", .string(queued.expiryTime.iso8601)),
-            ("cloudToDeviceMessageCount", .integer(Int64(queues.pendingCount(key)))),
+            ("cloudToDeviceMessageCount", .integer(Int64(await queues.pendingCount(key)))),
         ]))
     }
 

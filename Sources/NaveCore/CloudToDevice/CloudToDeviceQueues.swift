@@ -23,58 +23,70 @@ import Synchronization
 ///   by up to a minute; the device SDK drops nothing, so a message it had taken but not yet
 ///   acknowledged comes again (at-least-once, as IoT Hub).
 ///
-/// State lives in memory behind one lock; every change is written through the
-/// `CloudToDeviceStore` in the order it was made (`CloudToDeviceStoreWriter`). Locks are not
-/// stored: after a restart every message is available again.
+/// The queues are sharded: a device's queue lives in the `CloudToDeviceShard` its id hashes
+/// to, an actor on one event loop in a node (`ShardPlacement`), so devices on different shards
+/// never contend. Every change is written through the `CloudToDeviceStore` in the order its
+/// shard made it (`CloudToDeviceStoreWriter`). Locks are not stored: after a restart every
+/// message is available again.
 public final class CloudToDeviceQueues: Sendable {
     public let limits: CloudToDeviceLimits
     /// The feedback queue back ends read (REST now, AMQP later).
     public let feedback: CloudToDeviceFeedbackQueue
     let registry: IdentityRegistry
     let clock: any HubClock
-    let scheduler: any HubScheduler
     let random: any HubRandom
     let writer: CloudToDeviceStoreWriter
-    let state = Mutex(State())
+    private let shards: [CloudToDeviceShard]
     /// The last sequence number given to a message (hub-wide; the store's key).
     private let sequenceCounter: Atomic<Int64>
 
     /// Queues over `store`, starting from `snapshot` (what `store.loadCloudToDevice()`
-    /// returned). Messages of devices that no longer exist are dropped; the others get their
-    /// expiry timers. `scheduler` must never run an action inside `schedule`.
+    /// returned), one shard per home of `placement`. Messages of devices that no longer exist
+    /// are dropped; the others get their expiry timers. `scheduler` must never run an action
+    /// inside `schedule`.
     public init(registry: IdentityRegistry, store: any CloudToDeviceStore, loaded snapshot: CloudToDeviceSnapshot,
                 clock: any HubClock, scheduler: any HubScheduler, random: any HubRandom,
-                limits: CloudToDeviceLimits = CloudToDeviceLimits()) {
+                placement: any ShardPlacement = UnpinnedShards(), limits: CloudToDeviceLimits = CloudToDeviceLimits()) {
         self.registry = registry
         self.clock = clock
-        self.scheduler = scheduler
         self.random = random
         self.limits = limits
-        writer = CloudToDeviceStoreWriter(store: store)
-        feedback = CloudToDeviceFeedbackQueue(loaded: snapshot.feedback, writer: writer, limits: limits, scheduler: scheduler,
-                                              newLockToken: { Self.uuid(random.bytes(16)) })
+        let writer = CloudToDeviceStoreWriter(store: store)
+        self.writer = writer
+        let feedback = CloudToDeviceFeedbackQueue(loaded: snapshot.feedback, writer: writer, limits: limits, scheduler: scheduler,
+                                                  newLockToken: { CloudToDeviceRules.uuid(random.bytes(16)) })
+        self.feedback = feedback
         sequenceCounter = Atomic(snapshot.messages.map(\.sequenceNumber).max() ?? 0)
-        let now = clock.now()
         var orphans: [CloudToDeviceChange] = []
-        state.withLock { state in
-            for message in snapshot.messages {
-                guard registry.device(message.deviceID)?.generationID == message.deviceGenerationID else {
-                    orphans.append(.remove(sequenceNumber: message.sequenceNumber))
-                    continue
-                }
-                insert(message, into: &state.devices[message.deviceID, default: DeviceQueue()], now: now)
+        var loaded = Array(repeating: [QueuedCloudToDeviceMessage](), count: placement.homeCount)
+        for message in snapshot.messages {
+            guard registry.device(message.deviceID)?.generationID == message.deviceGenerationID else {
+                orphans.append(.remove(sequenceNumber: message.sequenceNumber))
+                continue
             }
+            loaded[ShardHash.index(of: message.deviceID, shardCount: placement.homeCount)].append(message)
+        }
+        shards = loaded.indices.map { home in
+            let rules = CloudToDeviceRules(limits: limits, scheduler: scheduler, random: random, feedback: feedback,
+                                           inbox: placement.makeInbox(home: home, of: CloudToDeviceShard.Event.self))
+            return CloudToDeviceShard(rules: rules, registry: registry, clock: clock, writer: writer,
+                                      home: ShardExecutor(placement, home: home), loaded: loaded[home])
         }
         writer.post(orphans)
     }
 
     /// Loads `store` and starts the queues over it.
     public static func open(registry: IdentityRegistry, store: any CloudToDeviceStore, clock: any HubClock,
-                            scheduler: any HubScheduler, random: any HubRandom,
+                            scheduler: any HubScheduler, random: any HubRandom, placement: any ShardPlacement = UnpinnedShards(),
                             limits: CloudToDeviceLimits = CloudToDeviceLimits()) async throws -> CloudToDeviceQueues {
         try limits.validate()
         return CloudToDeviceQueues(registry: registry, store: store, loaded: try await store.loadCloudToDevice(),
-                                   clock: clock, scheduler: scheduler, random: random, limits: limits)
+                                   clock: clock, scheduler: scheduler, random: random, placement: placement, limits: limits)
+    }
+
+    /// The shard that holds the queue of `deviceID`.
+    private func shard(_ deviceID: String) -> CloudToDeviceShard {
+        shards[ShardHash.index(of: deviceID, shardCount: shards.count)]
     }
 
     // MARK: Back end
@@ -89,29 +101,20 @@ public final class CloudToDeviceQueues: Sendable {
         guard let device = registry.device(key.deviceID) else { throw .deviceNotFound(deviceID: key.deviceID) }
         let now = clock.now()
         let prepared = try CloudToDeviceOutgoing.prepare(message, deviceID: key.deviceID, now: now, ttlSeconds: ttlSeconds,
-                                                         limits: limits, newMessageID: { Self.uuid(random.bytes(16)) })
-        let sequenceNumber = try update(key.deviceID) { queue, outcome, context throws(HubError) in
-            dropStale(&queue, &outcome, context)
-            guard queue.depth < limits.queueDepthMax else {
-                throw .deviceMaximumQueueDepthExceeded(deviceID: key.deviceID, queueDepthMax: limits.queueDepthMax)
-            }
-            queue.sendsInProgress += 1
-            return sequenceCounter.add(1, ordering: .relaxed).newValue
-        }
+                                                         limits: limits, newMessageID: { CloudToDeviceRules.uuid(random.bytes(16)) })
+        let shard = shard(key.deviceID)
+        let sequenceNumber = try await shard.reserve(key.deviceID) { sequenceCounter.add(1, ordering: .relaxed).newValue }
         let queued = QueuedCloudToDeviceMessage(sequenceNumber: sequenceNumber, deviceID: key.deviceID,
                                                 deviceGenerationID: device.generationID, enqueuedTime: now,
                                                 expiryTime: prepared.expiryTime, ack: prepared.ack, message: prepared.message)
+        // Stored before it becomes available: a send that returned is durable.
         do {
             try await writer.write([.enqueue(queued)])
         } catch {
-            update(key.deviceID) { queue, _, _ in queue.sendsInProgress -= 1 }
+            await shard.endReservation(key.deviceID, stored: nil)
             throw error
         }
-        update(key.deviceID) { queue, outcome, context in
-            queue.sendsInProgress -= 1
-            insert(queued, into: &queue, now: context.now)
-            pump(&queue, &outcome, context)
-        }
+        await shard.endReservation(key.deviceID, stored: queued)
         return queued
     }
 
@@ -119,25 +122,28 @@ public final class CloudToDeviceQueues: Sendable {
     /// returns how many. Throws 404001 for an unknown device.
     public func purge(_ key: IdentityKey) async throws(HubError) -> Int {
         guard registry.device(key.deviceID) != nil else { throw .deviceNotFound(deviceID: key.deviceID) }
-        return try await updateDurably(key.deviceID) { queue, outcome, context in
-            let count = queue.entries.count
-            while !queue.entries.isEmpty { settle(&queue, at: 0, nil, &outcome, context) }
-            return count
-        }
+        return try await shard(key.deviceID).purge(key.deviceID)
     }
 
     /// Messages queued for the identity, delivered or not (`cloudToDeviceMessageCount`).
-    public func pendingCount(_ key: IdentityKey) -> Int {
+    public func pendingCount(_ key: IdentityKey) async -> Int {
         guard key.moduleID == nil, let generationID = registry.device(key.deviceID)?.generationID else { return 0 }
-        return state.withLock { state in
-            state.devices[key.deviceID]?.entries.count { $0.message.deviceGenerationID == generationID } ?? 0
-        }
+        return await shard(key.deviceID).pendingCount(key.deviceID, generationID: generationID)
     }
 
-    /// Returns once every change made so far is stored (and its feedback offered): before a
-    /// node closes its store, and in tests.
+    /// Returns once every device event sent so far has been handled and every change made so
+    /// far is stored (and its feedback offered): before a node closes its store, and in tests.
     public func flush() async throws(HubError) {
+        await waitForPostedEvents()
         try await writer.write([])
+    }
+
+    /// Returns once every device event and timer posted to the shards so far has been handled
+    /// (its deliveries handed out, its changes posted to the store writer).
+    public func waitForPostedEvents() async {
+        for shard in shards {
+            await withCheckedContinuation { shard.rules.inbox.send(.barrier($0)) }
+        }
     }
 
     /// Store batches that failed since start; each failure also failed the calls waiting on it.
@@ -146,83 +152,48 @@ public final class CloudToDeviceQueues: Sendable {
     // MARK: HTTPS device API (contract §2)
 
     /// The oldest available message, locked for this receive; nil when there is none.
-    public func receive(_ key: IdentityKey) -> LockedCloudToDeviceMessage? {
-        update(key.deviceID) { queue, outcome, context in
-            guard let index = nextAvailable(&queue, &outcome, context) else { return nil }
-            return lock(&queue, at: index, for: nil, &outcome)
-        }
+    public func receive(_ key: IdentityKey) async -> LockedCloudToDeviceMessage? {
+        await shard(key.deviceID).receive(key.deviceID)
     }
 
     /// Completes a received message (`Success` feedback); 412002 when the lock is not held.
     public func complete(_ key: IdentityKey, lockToken: String) async throws(HubError) {
-        try await settleLocked(key, lockToken: lockToken, .success)
+        try await shard(key.deviceID).settle(key.deviceID, lockToken: lockToken, .success)
     }
 
     /// Rejects a received message: dead-lettered with `Rejected` feedback.
     public func reject(_ key: IdentityKey, lockToken: String) async throws(HubError) {
-        try await settleLocked(key, lockToken: lockToken, .rejected)
+        try await shard(key.deviceID).settle(key.deviceID, lockToken: lockToken, .rejected)
     }
 
     /// Abandons a received message: available again in its place (unless dead-lettered now).
     public func abandon(_ key: IdentityKey, lockToken: String) async throws(HubError) {
-        try await updateDurably(key.deviceID) { queue, outcome, context throws(HubError) in
-            guard let index = queue.index(ofLock: lockToken) else { throw .deviceMessageLockLost() }
-            release(&queue, at: index, counted: true, &outcome, context)
-            pump(&queue, &outcome, context)
-        }
+        try await shard(key.deviceID).abandon(key.deviceID, lockToken: lockToken)
     }
 
-    private func settleLocked(_ key: IdentityKey, lockToken: String, _ status: FeedbackStatusCode) async throws(HubError) {
-        try await updateDurably(key.deviceID) { queue, outcome, context throws(HubError) in
-            guard let index = queue.index(ofLock: lockToken) else { throw .deviceMessageLockLost() }
-            settle(&queue, at: index, status, &outcome, context)
-            pump(&queue, &outcome, context)
-        }
-    }
-
-    // MARK: The device side (through `Hub`)
+    // MARK: The device side (through `Hub`): posted to the shard's inbox, never waited for
 
     public func deviceReady(_ key: IdentityKey) {
         guard key.moduleID == nil, let connection = registry.connections.connection(of: key) else { return }
-        update(key.deviceID) { queue, outcome, context in
-            queue.ready = connection
-            pump(&queue, &outcome, context)
-        }
+        post(.ready(deviceID: key.deviceID, connection: connection), key)
     }
 
     public func deviceCompleted(_ key: IdentityKey, lockToken: String) {
-        update(key.deviceID) { queue, outcome, context in
-            guard let index = queue.index(ofLock: lockToken) else { return }
-            settle(&queue, at: index, .success, &outcome, context)
-            pump(&queue, &outcome, context)
-        }
+        post(.completed(deviceID: key.deviceID, lockToken: lockToken), key)
     }
 
+    /// The device's connection ended; what was pushed to it goes back to the queue.
     public func deviceGone(_ key: IdentityKey) {
         guard key.moduleID == nil else { return }
-        // The ended connection is already unregistered: anything pushed to another one than
-        // the newest live connection can no longer be acknowledged.
-        let current = registry.connections.connection(of: key)
-        update(key.deviceID) { queue, outcome, context in
-            if let ready = queue.ready, ready !== current { queue.ready = nil }
-            var index = queue.entries.count - 1
-            while index >= 0 {
-                if let connection = queue.entries[index].lock?.connection, connection !== current {
-                    release(&queue, at: index, counted: true, &outcome, context)
-                }
-                index -= 1
-            }
-            pump(&queue, &outcome, context)
-        }
+        post(.gone(key), key)
     }
 
     public func deviceNotReady(_ key: IdentityKey, lockToken: String) {
-        update(key.deviceID) { queue, outcome, context in
-            guard let index = queue.index(ofLock: lockToken), let connection = queue.entries[index].lock?.connection else { return }
-            if queue.ready === connection { queue.ready = nil }
-            release(&queue, at: index, counted: false, &outcome, context)
-            pump(&queue, &outcome, context)
-        }
+        post(.notReady(deviceID: key.deviceID, lockToken: lockToken), key)
+    }
+
+    private func post(_ event: CloudToDeviceShard.Event, _ key: IdentityKey) {
+        shard(key.deviceID).rules.inbox.send(event)
     }
 }
 

@@ -1,9 +1,19 @@
-/// Lets one registry write run at a time, across the `await` on the store: an actor alone
-/// would let a second write read the tables while the first waits for the disk (reentrancy),
-/// and two updates could then both pass the same `If-Match`.
+/// Lets one write run at a time, across the `await` on the store: an actor alone would let a
+/// second write read the state while the first waits for the disk (reentrancy), and two updates
+/// could then both pass the same `If-Match`. The twin service keeps one gate per twin shard,
+/// each pinned to a home of the hub's `ShardPlacement` (an event loop in a node), so waiting
+/// and waking cost a loop's turn rather than a trip through the cooperative pool.
 actor WriteGate {
+    private let home: ShardExecutor
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { home.executor }
+
+    /// A gate at `home`; by default one with an executor of its own.
+    init(home: ShardExecutor = ShardExecutor(UnpinnedShards(homeCount: 1), home: 0)) {
+        self.home = home
+    }
 
     func acquire() async {
         guard busy else {

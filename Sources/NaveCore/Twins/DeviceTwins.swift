@@ -6,8 +6,9 @@ import Synchronization
 /// `TwinService` (MQTT, contract §1.10); the back end reads, patches and replaces it through
 /// the operations in `DeviceTwins+BackEnd.swift` (REST, §4.4).
 ///
-/// Writes to one twin run one at a time: each twin hashes to one of `gateCount` write gates,
-/// held from the load through the store's save to the notifications, so two concurrent patches
+/// Writes to one twin run one at a time: each twin hashes (`ShardHash`) to one of `gateCount`
+/// twin shards, a write gate pinned to a home of the hub's `ShardPlacement` (an event loop in a
+/// node), held from the load through the store's save to the notifications, so two concurrent patches
 /// can neither lose each other's change nor both pass the same `If-Match`, and devices hear of
 /// desired changes in `$version` order. Twins on other gates proceed in parallel.
 ///
@@ -23,7 +24,8 @@ public final class DeviceTwins: Sendable {
     private let unrecordedEvents = Atomic<Int>(0)
     private let unrecorded: UnrecordedEventHandler
 
-    /// Write gates twins are spread over (a power of two is not needed: the index is a modulo).
+    /// Twin shards (write gates) twins are spread over, round-robin over the placement's homes
+    /// (a power of two is not needed: the index is a modulo).
     public static let gateCount = 64
     /// Largest reported-properties patch a device may send, bytes: room for a full 32 KB
     /// section plus deletions of what it replaces (contract §8 limits the section, not the patch).
@@ -36,16 +38,17 @@ public final class DeviceTwins: Sendable {
     /// registry so that deleting a device or module deletes its twin.
     ///
     /// Composition (NaveNode): `DeviceTwins(store: SQLiteTwinStore(database:), registry:,
-    /// clock:, telemetry:, unrecorded:)`, then `Hub(…, twins: twins)` and `ServiceAPI(…, twins: twins)`.
+    /// clock:, telemetry:, placement: LoopShardPlacement(loops:), unrecorded:)`, then
+    /// `Hub(…, twins: twins)`.
     /// A twin change event the sink refuses is counted and goes to `unrecorded`.
     public init(store: any TwinStore, registry: IdentityRegistry, clock: any HubClock, telemetry: any TelemetrySink,
-                unrecorded: @escaping UnrecordedEventHandler = { _, _ in }) {
+                placement: any ShardPlacement = UnpinnedShards(), unrecorded: @escaping UnrecordedEventHandler = { _, _ in }) {
         self.store = store
         self.registry = registry
         self.clock = clock
         self.telemetry = telemetry
         self.unrecorded = unrecorded
-        gates = (0..<Self.gateCount).map { _ in WriteGate() }
+        gates = (0..<Self.gateCount).map { WriteGate(home: ShardExecutor(placement, home: $0 % placement.homeCount)) }
         registry.addDeletionObserver(self)
         store.observeOtherWriters { [weak self] change in self?.otherWriterStored(change) }
     }
@@ -172,9 +175,7 @@ public final class DeviceTwins: Sendable {
     /// Runs `body` holding the write gate of `key`'s twin.
     func serialized<Result: Sendable>(_ key: IdentityKey,
                                       _ body: () async throws(HubError) -> Result) async throws(HubError) -> Result {
-        var hasher = Hasher()
-        hasher.combine(key)
-        let gate = gates[Int(UInt(bitPattern: hasher.finalize()) % UInt(gates.count))]
+        let gate = gates[ShardHash.index(of: key.description, shardCount: gates.count)]
         await gate.acquire()
         do throws(HubError) {
             let result = try await body()

@@ -1,17 +1,22 @@
+import NaveEncoding
 import NaveModel
 
-/// The queues' state and its transitions. Everything here runs under the queues' lock; a
-/// transition records the deliveries to hand to connections and what the store must learn
-/// (changes, feedback) in an `Outcome`, which `update` carries out.
+/// The C2D queue rules: transitions of one device's queue, written as straight-line functions
+/// over an `inout DeviceQueue`. A shard (`CloudToDeviceShard`) runs them in its isolation and
+/// carries out what they record in an `Outcome`: deliveries to hand to connections, changes
+/// and feedback for the store. Timers they start post back into the shard's inbox.
 ///
 /// A message is *available* (in the queue, unlocked) or *locked* (delivered, waiting for its
 /// acknowledgement: by an MQTT connection, or by an HTTP receive). It leaves the queue by
 /// completion (`Success`), rejection (`Rejected`), expiry (`Expired`), too many deliveries
 /// (`DeliveryCountExceeded`), purge, or — silently — when its device no longer exists.
-extension CloudToDeviceQueues {
-    struct State {
-        var devices: [String: DeviceQueue] = [:]
-    }
+struct CloudToDeviceRules: Sendable {
+    let limits: CloudToDeviceLimits
+    let scheduler: any HubScheduler
+    let random: any HubRandom
+    let feedback: CloudToDeviceFeedbackQueue
+    /// The inbox of the shard these rules run on: where lock and expiry timers report.
+    let inbox: any ShardInbox<CloudToDeviceShard.Event>
 
     struct DeviceQueue {
         /// In sequence order: FIFO, and a released message goes back to its place.
@@ -48,7 +53,7 @@ extension CloudToDeviceQueues {
         var feedback: [FeedbackRecord] = []
     }
 
-    /// What a transition reads from outside the state, taken before the lock.
+    /// What a transition reads from outside the queue, taken as it starts.
     struct Context {
         var now: Timestamp
         /// The device's current generation; nil when it no longer exists.
@@ -101,8 +106,8 @@ extension CloudToDeviceQueues {
               _ outcome: inout Outcome) -> LockedCloudToDeviceMessage {
         let token = newLockToken()
         let deviceID = queue.entries[index].message.deviceID
-        let timer = scheduler.schedule(afterMillis: limits.lockTimeoutMillis) { [weak self] in
-            self?.lockExpired(deviceID: deviceID, lockToken: token)
+        let timer = scheduler.schedule(afterMillis: limits.lockTimeoutMillis) { [inbox] in
+            inbox.send(.lockExpired(deviceID: deviceID, lockToken: token))
         }
         queue.entries[index].lock = Lock(token: token, connection: connection, timer: timer)
         queue.entries[index].message.deliveryCount += 1
@@ -152,32 +157,22 @@ extension CloudToDeviceQueues {
         let deviceID = message.deviceID
         let sequenceNumber = message.sequenceNumber
         let delay = max(0, message.expiryTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
-        let timer = scheduler.schedule(afterMillis: delay) { [weak self] in
-            self?.messageExpired(deviceID: deviceID, sequenceNumber: sequenceNumber)
+        let timer = scheduler.schedule(afterMillis: delay) { [inbox] in
+            inbox.send(.messageExpired(deviceID: deviceID, sequenceNumber: sequenceNumber))
         }
         let index = queue.entries.lastIndex { $0.message.sequenceNumber < sequenceNumber }.map { $0 + 1 } ?? 0
         queue.entries.insert(Entry(message: message, lock: nil, expiryTimer: timer), at: index)
     }
 
-    // MARK: Timers
+    func newLockToken() -> String { Self.uuid(random.bytes(16)) }
 
-    /// A delivery went unacknowledged for `lockTimeoutMillis`: the message becomes available
-    /// again (or is dead-lettered) and goes to the ready connection, if any.
-    func lockExpired(deviceID: String, lockToken: String) {
-        update(deviceID) { queue, outcome, context in
-            guard let index = queue.index(ofLock: lockToken) else { return }
-            release(&queue, at: index, counted: true, &outcome, context)
-            pump(&queue, &outcome, context)
-        }
-    }
-
-    /// A message's time to live ran out. A locked one stays until its lock is settled: a
-    /// completion that arrives in time still counts; otherwise `release` expires it.
-    func messageExpired(deviceID: String, sequenceNumber: Int64) {
-        update(deviceID) { queue, outcome, context in
-            guard let index = queue.entries.firstIndex(where: { $0.message.sequenceNumber == sequenceNumber }),
-                  queue.entries[index].lock == nil else { return }
-            settle(&queue, at: index, .expired, &outcome, context)
-        }
+    /// A version-4 UUID's text from 16 random bytes: IoT Hub's lock tokens and message ids look so.
+    static func uuid(_ bytes: [UInt8]) -> String {
+        var bytes = bytes
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = Hex.encode(bytes)
+        let text = Array(hex)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(text[$0]) }.joined(separator: "-")
     }
 }

@@ -1,0 +1,71 @@
+import Synchronization
+
+/// Shard placement without event loops: every shard is a plain actor on the cooperative pool,
+/// and inboxes are locked FIFO queues drained by one task at a time. For tests that drive the
+/// hub without an engine, and embedders that bring none; a node uses its loops instead
+/// (`NaveNode.LoopShardPlacement`).
+public struct UnpinnedShards: ShardPlacement {
+    public let homeCount: Int
+
+    /// - Parameter homeCount: how many shards each sharded service makes (at least one).
+    public init(homeCount: Int = 4) {
+        precondition(homeCount > 0, "a placement needs at least one home")
+        self.homeCount = homeCount
+    }
+
+    public func executor(home: Int) -> UnownedSerialExecutor? { nil }
+
+    public func makeInbox<Message: Sendable>(home: Int, of messageType: Message.Type) -> any ShardInbox<Message> {
+        SerialInbox<Message>()
+    }
+}
+
+/// A locked FIFO whose messages one task at a time hands to the bound actor, in order: a send
+/// that finds no drain running starts one, and the drain runs until the queue is empty.
+final class SerialInbox<Message: Sendable>: ShardInbox {
+    private struct State {
+        var messages: [Message] = []
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+    /// Set once by `bind`, before the first send; read by the drain task it starts.
+    private let deliver = Mutex<(@Sendable (Message) async -> Void)?>(nil)
+
+    func bind<A: Actor>(_ actor: A, receive: @escaping @Sendable (isolated A, Message) -> Void) {
+        deliver.withLock { deliver in
+            deliver = { [weak actor] message in
+                guard let actor else { return }
+                await actor.runReceiver(message, receive)
+            }
+        }
+    }
+
+    func send(_ message: Message) {
+        let startDrain = state.withLock { state in
+            state.messages.append(message)
+            defer { state.draining = true }
+            return !state.draining
+        }
+        guard startDrain, let deliver = deliver.withLock({ $0 }) else { return }
+        Task { await self.drain(deliver) }
+    }
+
+    private func drain(_ deliver: @Sendable (Message) async -> Void) async {
+        while let batch = nextBatch() {
+            for message in batch { await deliver(message) }
+        }
+    }
+
+    /// The messages queued since the last batch, or nil (and the drain ends) when none are.
+    private func nextBatch() -> [Message]? {
+        state.withLock { state in
+            guard !state.messages.isEmpty else {
+                state.draining = false
+                return nil
+            }
+            defer { state.messages.removeAll(keepingCapacity: true) }
+            return state.messages
+        }
+    }
+}
