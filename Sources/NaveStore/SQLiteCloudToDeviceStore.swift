@@ -27,6 +27,10 @@ public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
         }
     }
 
+    /// Never calls `observer`: this store belongs to one process, the only writer of its
+    /// database file (the data directory is locked).
+    public func observeOtherWriters(_ observer: @escaping @Sendable ([CloudToDeviceStoreChange]) -> Void) {}
+
     public func apply(_ changes: [CloudToDeviceChange]) async throws {
         guard !changes.isEmpty else { return }
         try await storageAccess {

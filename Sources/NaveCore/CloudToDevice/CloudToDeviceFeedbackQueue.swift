@@ -128,6 +128,25 @@ public final class CloudToDeviceFeedbackQueue: Sendable {
         }
     }
 
+    /// A record another writer of a shared store appended: offered here too, and its number is
+    /// never given out here.
+    func adopt(_ record: FeedbackRecord) {
+        state.withLock { state in
+            state.nextSequenceNumber = max(state.nextSequenceNumber, record.sequenceNumber + 1)
+            guard !state.records.contains(where: { $0.sequenceNumber == record.sequenceNumber }) else { return }
+            let index = state.records.lastIndex { $0.sequenceNumber < record.sequenceNumber }.map { $0 + 1 } ?? 0
+            state.records.insert(record, at: index)
+        }
+    }
+
+    /// A record another writer removed (a back end completed it there, or it was dropped).
+    func forget(_ sequenceNumber: Int64) {
+        state.withLock { state in
+            state.records.removeAll { $0.sequenceNumber == sequenceNumber }
+            state.locked.remove(sequenceNumber)
+        }
+    }
+
     @discardableResult
     private func release(_ token: String) -> Bool {
         state.withLock { state in

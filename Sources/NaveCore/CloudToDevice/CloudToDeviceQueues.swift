@@ -73,6 +73,7 @@ public final class CloudToDeviceQueues: Sendable {
                                       home: ShardExecutor(placement, home: home), loaded: loaded[home])
         }
         writer.post(orphans)
+        store.observeOtherWriters { [weak self] changes in self?.otherWriterApplied(changes) }
     }
 
     /// Loads `store` and starts the queues over it.
@@ -194,6 +195,36 @@ public final class CloudToDeviceQueues: Sendable {
 
     private func post(_ event: CloudToDeviceShard.Event, _ key: IdentityKey) {
         shard(key.deviceID).rules.inbox.send(event)
+    }
+
+    // MARK: Other writers of a shared store
+
+    /// Another node stored `changes`: its messages join (or leave) the queues here, so a
+    /// device connected to this node gets what was sent through the other, and its feedback
+    /// is offered here too. Sequence numbers it used are never given out here.
+    private func otherWriterApplied(_ changes: [CloudToDeviceStoreChange]) {
+        for change in changes {
+            switch change {
+            case .enqueued(let message):
+                raiseSequenceCounter(to: message.sequenceNumber)
+                shard(message.deviceID).rules.inbox.send(.otherWriter(change))
+            case .deliveryCountSet(let deviceID, _, _), .removed(let deviceID, _):
+                shard(deviceID).rules.inbox.send(.otherWriter(change))
+            case .feedbackAppended(let record):
+                feedback.adopt(record)
+            case .feedbackRemoved(let sequenceNumber):
+                feedback.forget(sequenceNumber)
+            }
+        }
+    }
+
+    private func raiseSequenceCounter(to number: Int64) {
+        var current = sequenceCounter.load(ordering: .relaxed)
+        while current < number {
+            let (exchanged, original) = sequenceCounter.compareExchange(expected: current, desired: number, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
     }
 }
 

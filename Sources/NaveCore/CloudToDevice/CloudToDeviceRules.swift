@@ -31,6 +31,8 @@ struct CloudToDeviceRules: Sendable {
         var isIdle: Bool { entries.isEmpty && sendsInProgress == 0 && ready == nil }
 
         func index(ofLock token: String) -> Int? { entries.firstIndex { $0.lock?.token == token } }
+
+        func index(of sequenceNumber: Int64) -> Int? { entries.firstIndex { $0.message.sequenceNumber == sequenceNumber } }
     }
 
     struct Entry {
@@ -150,6 +152,14 @@ struct CloudToDeviceRules: Sendable {
             outcome.changes.append(.appendFeedback(record))
             outcome.feedback.append(record)
         }
+    }
+
+    /// Takes message `index` out without a change or feedback: another writer removed it from
+    /// the store (and recorded its feedback there).
+    func forget(_ queue: inout DeviceQueue, at index: Int) {
+        let entry = queue.entries.remove(at: index)
+        entry.lock?.timer.cancel()
+        entry.expiryTimer?.cancel()
     }
 
     /// Adds a stored message at its place in sequence order, with its expiry timer.

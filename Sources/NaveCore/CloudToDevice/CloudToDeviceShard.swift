@@ -21,6 +21,8 @@ actor CloudToDeviceShard {
         case gone(IdentityKey)
         case lockExpired(deviceID: String, lockToken: String)
         case messageExpired(deviceID: String, sequenceNumber: Int64)
+        /// Another writer of a shared store changed one of this shard's devices' messages.
+        case otherWriter(CloudToDeviceStoreChange)
         /// Resumed once every event sent before it was handled (`CloudToDeviceQueues.flush`).
         case barrier(CheckedContinuation<Void, Never>)
     }
@@ -157,8 +159,37 @@ actor CloudToDeviceShard {
                       queue.entries[index].lock == nil else { return }
                 rules.settle(&queue, at: index, .expired, &outcome, context)
             }
+        case .otherWriter(let change):
+            otherWriterApplied(change)
         case .barrier(let continuation):
             continuation.resume()
+        }
+    }
+
+    /// Applies what another writer stored; nothing is written back (it is stored already).
+    private func otherWriterApplied(_ change: CloudToDeviceStoreChange) {
+        switch change {
+        case .enqueued(let message):
+            // A device this node does not know yet (its registry has not caught up) gets the
+            // message from the store at the next start.
+            update(message.deviceID) { queue, outcome, context in
+                guard message.deviceGenerationID == context.generationID, queue.index(of: message.sequenceNumber) == nil else { return }
+                rules.insert(message, into: &queue, now: context.now)
+                rules.pump(&queue, &outcome, context)
+            }
+        case .deliveryCountSet(let deviceID, let sequenceNumber, let deliveryCount):
+            update(deviceID) { queue, _, _ in
+                guard let index = queue.index(of: sequenceNumber), queue.entries[index].lock == nil else { return }
+                queue.entries[index].message.deliveryCount = deliveryCount
+            }
+        case .removed(let deviceID, let sequenceNumber):
+            update(deviceID) { queue, outcome, context in
+                guard let index = queue.index(of: sequenceNumber) else { return }
+                rules.forget(&queue, at: index)
+                rules.pump(&queue, &outcome, context)
+            }
+        case .feedbackAppended, .feedbackRemoved:
+            break  // the feedback queue's, not a shard's
         }
     }
 

@@ -4,8 +4,14 @@ import NaveModel
 /// hub's feedback queue. `CloudToDeviceQueues` keeps both in memory and writes every change
 /// through this port, in order; a message is accepted (and a feedback record offered) only
 /// once it is stored. Locks are not stored: after a restart every message is available again.
-/// Implementations: `InMemoryCloudToDeviceStore`, `NaveStore.SQLiteCloudToDeviceStore`; both
-/// pass `CloudToDeviceStoreConformance`.
+///
+/// It does not assume it is the only writer: a message is created once (an `enqueue` of a
+/// stored sequence number is refused, not overwritten), removals and count updates of what
+/// another writer already removed are no-ops, and a store shared by several nodes tells each
+/// of them what the others applied (`observeOtherWriters`), so a message sent through one node
+/// reaches the device connected to another. Implementations: `InMemoryCloudToDeviceStore` (its
+/// `otherWriter()` views share one store as nodes share a database),
+/// `NaveStore.SQLiteCloudToDeviceStore` (one process); both pass `CloudToDeviceStoreConformance`.
 public protocol CloudToDeviceStore: Sendable {
     /// Everything stored: messages and feedback records, each in sequence-number order.
     func loadCloudToDevice() async throws -> CloudToDeviceSnapshot
@@ -14,6 +20,21 @@ public protocol CloudToDeviceStore: Sendable {
     /// `CloudToDeviceStoreError`, or `CancellationError` when cancelled before the write).
     /// Removing or updating what is not stored is not an error (a purge may have raced it).
     func apply(_ changes: [CloudToDeviceChange]) async throws
+
+    /// Calls `observer` with each batch another writer of a shared store applied (never with
+    /// this writer's own), each message change naming its device. A store that is never shared
+    /// never calls it.
+    func observeOtherWriters(_ observer: @escaping @Sendable ([CloudToDeviceStoreChange]) -> Void)
+}
+
+/// A change another writer applied, as an observer hears of it: `CloudToDeviceChange` with the
+/// device each message change concerns (the store knows it; the change alone names a number).
+public enum CloudToDeviceStoreChange: Sendable, Equatable {
+    case enqueued(QueuedCloudToDeviceMessage)
+    case deliveryCountSet(deviceID: String, sequenceNumber: Int64, deliveryCount: Int)
+    case removed(deviceID: String, sequenceNumber: Int64)
+    case feedbackAppended(FeedbackRecord)
+    case feedbackRemoved(sequenceNumber: Int64)
 }
 
 /// Why a store refused a batch or could not load; a failed `apply` stored nothing.
