@@ -102,6 +102,20 @@ struct SharedRegistryStoreTests {
         #expect(try await nodes.store.loadRegistry().devices == [first])
     }
 
+    @Test("the last two policies deleted on two nodes at once: one deletion is refused, a policy remains")
+    func lastPolicyAcrossNodes() async throws {
+        let nodes = try await TwoNodes()
+        for policy in nodes.a.policies.dropFirst(2) { try await nodes.a.deletePolicy(name: policy.name) }
+        await nodes.bCatchesUp()
+        let (first, second) = (nodes.a.policies[0].name, nodes.a.policies[1].name)
+        #expect(nodes.b.policies.map(\.name) == [first, second])
+        try await nodes.a.deletePolicy(name: first)
+        await #expect(throws: HubError.argumentInvalid("the last policy cannot be deleted")) {
+            try await nodes.b.deletePolicy(name: second)
+        }
+        #expect(try await nodes.store.loadRegistry().policies.map(\.name) == [second])
+    }
+
     @Test("concurrent creates of one id on two nodes: exactly one succeeds, the other is 409", arguments: 0..<20)
     func concurrentCreates(round: Int) async throws {
         let nodes = try await TwoNodes()

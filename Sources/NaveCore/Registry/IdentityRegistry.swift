@@ -112,13 +112,17 @@ public final class IdentityRegistry: Sendable {
     /// change, and `plan` runs again on the fresh tables: an `If-Match` that no longer matches
     /// is then 412, a create of an id the other writer created 409, as if the other write had
     /// arrived first. At most `conflictRetriesMax` plans, then 503.
+    ///
+    /// `alsoRead` names rows the plan's rule read without writing them (the policies that must
+    /// remain when one is deleted): they are expected unchanged too.
     func commit<Result: Sendable>(
+        alsoRead: (RegistryTables) -> [RegistryRowKey] = { _ in [] },
         _ plan: (RegistryTables) throws(HubError) -> ([RegistryChange], Result)
     ) async throws(HubError) -> Result {
         await gate.acquire()
         var learned: [LearnedEffect] = []
         do throws(HubError) {
-            let result = try await commitHoldingGate(plan, learned: &learned)
+            let result = try await commitHoldingGate(alsoRead: alsoRead, plan, learned: &learned)
             await gate.release()
             await perform(learned)
             return result
@@ -130,15 +134,17 @@ public final class IdentityRegistry: Sendable {
     }
 
     private func commitHoldingGate<Result: Sendable>(
+        alsoRead: (RegistryTables) -> [RegistryRowKey],
         _ plan: (RegistryTables) throws(HubError) -> ([RegistryChange], Result), learned: inout [LearnedEffect]
     ) async throws(HubError) -> Result {
         for _ in 0..<Self.conflictRetriesMax {
             let current = tables.withLock { $0 }
             let (changes, result) = try plan(current)
             guard !changes.isEmpty else { return result }
-            var stale = Set(changes.map { Self.rereadKey(of: $0.key) })
+            let read = changes.map(\.key) + alsoRead(current)
+            var stale = Set(read.map(Self.rereadKey))
             do {
-                try await store.apply(changes, expecting: current.versions(readBy: changes))
+                try await store.apply(changes, expecting: current.versions(of: read))
                 tables.withLock { $0.apply(changes) }
                 return result
             } catch IdentityStoreError.conflict(let key) {

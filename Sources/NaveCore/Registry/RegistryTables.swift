@@ -43,10 +43,11 @@ struct RegistryTables: Sendable {
     }
 
     /// What a batch planned on these tables expects stored: the version read of every row it
-    /// writes. The store refuses the batch if another writer changed one since.
-    func versions(readBy changes: [RegistryChange]) -> [RegistryRowKey: StoredRegistryVersion] {
+    /// writes (and of any other row its plan relied on). The store refuses the batch if another
+    /// writer changed one since.
+    func versions(of keys: [RegistryRowKey]) -> [RegistryRowKey: StoredRegistryVersion] {
         var versions: [RegistryRowKey: StoredRegistryVersion] = [:]
-        for change in changes where versions[change.key] == nil { versions[change.key] = version(of: change.key) }
+        for key in keys where versions[key] == nil { versions[key] = version(of: key) }
         return versions
     }
 
