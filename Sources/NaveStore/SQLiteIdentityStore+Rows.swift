@@ -99,24 +99,44 @@ extension SQLiteIdentityStore {
 
     // MARK: Reading
 
-    static func loadParentScopes(_ db: Database) throws -> [String: [String]] {
+    /// Which rows a load reads: all of them, or those of one key (a `WHERE` on the table's
+    /// primary key, so one b-tree search per key).
+    struct RowFilter {
+        var clause: String
+        var arguments: StatementArguments
+
+        static let all = RowFilter(clause: "", arguments: [])
+
+        /// The rows of one device: in `devices`, its row; in `modules` and `deviceParentScopes`, its children.
+        static func device(_ deviceID: String) -> RowFilter { RowFilter(clause: "WHERE deviceID = ?", arguments: [deviceID]) }
+
+        static func module(_ deviceID: String, _ moduleID: String) -> RowFilter {
+            RowFilter(clause: "WHERE deviceID = ? AND moduleID = ?", arguments: [deviceID, moduleID])
+        }
+
+        static func policy(_ name: String) -> RowFilter { RowFilter(clause: "WHERE name = ?", arguments: [name]) }
+    }
+
+    static func loadParentScopes(_ db: Database, _ filter: RowFilter = .all) throws -> [String: [String]] {
         var scopes: [String: [String]] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT deviceID, scope FROM deviceParentScopes ORDER BY deviceID, position")
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT deviceID, scope FROM deviceParentScopes \(filter.clause) ORDER BY deviceID, position"),
+            arguments: filter.arguments)
         while let row = try rows.next() {
             try scopes[row.decode(String.self, atIndex: 0), default: []].append(row.decode(String.self, atIndex: 1))
         }
         return scopes
     }
 
-    static func loadDevices(_ db: Database, parentScopes: [String: [String]]) throws -> [DeviceIdentity] {
+    static func loadDevices(_ db: Database, parentScopes: [String: [String]], _ filter: RowFilter = .all) throws -> [DeviceIdentity] {
         let sql = """
             SELECT deviceID, generationID, etag, status, statusReason, statusUpdatedTime,
                 authenticationType, primaryKey, secondaryKey, primaryThumbprint, secondaryThumbprint,
                 iotEdge, deviceScope
-            FROM devices ORDER BY deviceID
+            FROM devices \(filter.clause) ORDER BY deviceID
             """
         var devices: [DeviceIdentity] = []
-        let rows = try Row.fetchCursor(db, sql: sql)
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: filter.arguments)
         while let row = try rows.next() {
             let deviceID: String = try row.decode(atIndex: 0)
             devices.append(try DeviceIdentity(
@@ -131,14 +151,14 @@ extension SQLiteIdentityStore {
         return devices
     }
 
-    static func loadModules(_ db: Database) throws -> [ModuleIdentity] {
+    static func loadModules(_ db: Database, _ filter: RowFilter = .all) throws -> [ModuleIdentity] {
         let sql = """
             SELECT deviceID, moduleID, managedBy, generationID, etag,
                 authenticationType, primaryKey, secondaryKey, primaryThumbprint, secondaryThumbprint
-            FROM modules ORDER BY deviceID, moduleID
+            FROM modules \(filter.clause) ORDER BY deviceID, moduleID
             """
         var modules: [ModuleIdentity] = []
-        let rows = try Row.fetchCursor(db, sql: sql)
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: filter.arguments)
         while let row = try rows.next() {
             modules.append(try ModuleIdentity(
                 deviceID: row.decode(atIndex: 0), moduleID: row.decode(atIndex: 1), managedBy: row.decode(atIndex: 2),
@@ -148,9 +168,11 @@ extension SQLiteIdentityStore {
         return modules
     }
 
-    static func loadPolicies(_ db: Database) throws -> [SharedAccessPolicy] {
+    static func loadPolicies(_ db: Database, _ filter: RowFilter = .all) throws -> [SharedAccessPolicy] {
         var policies: [SharedAccessPolicy] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT name, rights, primaryKey, secondaryKey FROM policies ORDER BY name")
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT name, rights, primaryKey, secondaryKey FROM policies \(filter.clause) ORDER BY name"),
+            arguments: filter.arguments)
         while let row = try rows.next() {
             policies.append(try SharedAccessPolicy(
                 name: row.decode(atIndex: 0),

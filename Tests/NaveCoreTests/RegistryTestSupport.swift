@@ -24,11 +24,14 @@ final class FailingStore: IdentityStore {
     struct Refused: Error {}
 
     func loadRegistry() async throws -> RegistrySnapshot { try await inner.loadRegistry() }
+    func loadRows(_ keys: Set<RegistryRowKey>) async throws -> RegistrySnapshot { try await inner.loadRows(keys) }
 
-    func apply(_ changes: [RegistryChange]) async throws {
+    func apply(_ changes: [RegistryChange], expecting expected: [RegistryRowKey: StoredRegistryVersion]) async throws {
         if failNext.exchange(false, ordering: .relaxed) { throw Refused() }
-        try await inner.apply(changes)
+        try await inner.apply(changes, expecting: expected)
     }
+
+    func observeOtherWriters(_ observer: @escaping @Sendable (RegistryStoreChange) -> Void) { inner.observeOtherWriters(observer) }
 }
 
 func makeRegistry(store: any IdentityStore = InMemoryIdentityStore(), clock: ManualClock = ManualClock()) async throws -> IdentityRegistry {

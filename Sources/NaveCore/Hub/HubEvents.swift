@@ -36,6 +36,9 @@ public final class HubEvents: IdentityDeletionObserver {
                                 unrecorded: unrecorded)
     }
 
+    /// The node that deleted the identity records the event (one event per deletion, as IoT Hub).
+    public func identityDeletedByOtherWriter(deviceID: String, moduleID: String?) async {}
+
     private func event(_ source: TelemetryEvent.Source, _ key: IdentityKey, operation: String) -> TelemetryEvent {
         let now = clock.now()
         var body: JSONObject = ["deviceId": .string(key.deviceID)]

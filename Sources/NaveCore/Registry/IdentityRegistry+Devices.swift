@@ -69,10 +69,14 @@ extension IdentityRegistry {
         device.deviceScope = spec.deviceScope
         device.parentScopes = spec.parentScopes
         device.etag = ETag.next(after: current.etag)
-        let revocation: RevocationReason? =
-            device.status == .disabled && current.status == .enabled ? .deviceDisabled
+        return (device, Self.revocation(from: current, to: device))
+    }
+
+    /// What changing `current` into `device` ends: disabling, the device's and its modules'
+    /// connections; new credentials, the device's. Another writer's change ends the same here.
+    static func revocation(from current: DeviceIdentity, to device: DeviceIdentity) -> RevocationReason? {
+        device.status == .disabled && current.status == .enabled ? .deviceDisabled
             : device.authentication != current.authentication ? .credentialsChanged : nil
-        return (device, revocation)
     }
 
     /// Fills in what the caller left out: SAS keys are generated when absent (IoT Hub does),

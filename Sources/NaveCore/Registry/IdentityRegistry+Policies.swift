@@ -15,7 +15,9 @@ extension IdentityRegistry {
     }
 
     public func deletePolicy(name: String) async throws(HubError) {
-        try await commit { tables throws(HubError) in
+        // The others must still be there when the store deletes it: two nodes deleting the last
+        // two policies at once would otherwise leave none.
+        try await commit(alsoRead: { $0.policies.keys.map { .policy(name: $0) } }) { tables throws(HubError) in
             guard tables.policies[name] != nil else { throw .policyNotFound(name: name) }
             guard tables.policies.count > 1 else { throw .argumentInvalid("the last policy cannot be deleted") }
             return ([.deletePolicy(name: name)], ())

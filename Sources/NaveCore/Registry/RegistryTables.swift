@@ -1,7 +1,8 @@
 import NaveModel
 
 /// The registry as the hub reads it: every identity and policy in memory, so authentication
-/// never waits on disk. Mutated only by `IdentityRegistry` after the store accepted a change.
+/// never waits on disk. Mutated only by `IdentityRegistry`: after the store accepted its own
+/// change, or when it learns of another writer's (`RegistryTables+OtherWriters.swift`).
 struct RegistryTables: Sendable {
     var devices: [String: DeviceIdentity] = [:]
     /// deviceID → moduleID → module.
@@ -30,5 +31,30 @@ struct RegistryTables: Sendable {
             case .deletePolicy(let name): policies[name] = nil
             }
         }
+    }
+
+    /// What these tables hold under `key`, as the store's version check compares it.
+    func version(of key: RegistryRowKey) -> StoredRegistryVersion {
+        switch key {
+        case .device(let deviceID): StoredRegistryVersion(devices[deviceID])
+        case .module(let deviceID, let moduleID): StoredRegistryVersion(modules[deviceID]?[moduleID])
+        case .policy(let name): StoredRegistryVersion(policies[name])
+        }
+    }
+
+    /// What a batch planned on these tables expects stored: the version read of every row it
+    /// writes (and of any other row its plan relied on). The store refuses the batch if another
+    /// writer changed one since.
+    func versions(of keys: [RegistryRowKey]) -> [RegistryRowKey: StoredRegistryVersion] {
+        var versions: [RegistryRowKey: StoredRegistryVersion] = [:]
+        for key in keys where versions[key] == nil { versions[key] = version(of: key) }
+        return versions
+    }
+
+    /// Every row these tables hold, by key (a reload compares them all).
+    var keys: Set<RegistryRowKey> {
+        var keys = Set(devices.keys.map { RegistryRowKey.device(deviceID: $0) })
+        keys.formUnion(policies.keys.map { .policy(name: $0) })
+        return keys
     }
 }
