@@ -38,5 +38,15 @@ func makeRegistry(store: any IdentityStore = InMemoryIdentityStore(), clock: Man
     try await IdentityRegistry(store: store, clock: clock, random: SeededHubRandom())
 }
 
+/// Two nodes' registries loaded from one identity store that holds `dev1`: the start of the
+/// shared-store tests, where each node has its own services over views of one store.
+func twoNodeRegistries(clock: ManualClock) async throws -> (first: IdentityRegistry, second: IdentityRegistry) {
+    let identities = InMemoryIdentityStore()
+    let seed = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom())
+    _ = try await seed.createDevice(DeviceRequest(deviceID: "dev1"))
+    return (try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom(seed: 1)),
+            try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom(seed: 2)))
+}
+
 let keyA = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 let keyB = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="

@@ -19,11 +19,8 @@ struct SharedCloudToDeviceStoreTests {
         let firstRegistry: IdentityRegistry
 
         init() async throws {
-            let identities = InMemoryIdentityStore()
-            let seed = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom())
-            _ = try await seed.createDevice(DeviceRequest(deviceID: "dev1"))
-            firstRegistry = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom(seed: 1))
-            let secondRegistry = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom(seed: 2))
+            let (firstRegistry, secondRegistry) = try await twoNodeRegistries(clock: clock)
+            self.firstRegistry = firstRegistry
             let store = InMemoryCloudToDeviceStore()
             first = try await CloudToDeviceQueues.open(registry: firstRegistry, store: store, clock: clock,
                                                        scheduler: ManualScheduler(), random: SeededHubRandom(seed: 3))

@@ -19,11 +19,8 @@ struct SharedTwinStoreTests {
         let secondRegistry: IdentityRegistry
 
         init(firstStore: (InMemoryTwinStore) -> any TwinStore = { $0 }) async throws {
-            let identities = InMemoryIdentityStore()
-            let seed = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom())
-            _ = try await seed.createDevice(DeviceRequest(deviceID: "dev1"))
-            let firstRegistry = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom(seed: 1))
-            secondRegistry = try await IdentityRegistry(store: identities, clock: clock, random: SeededHubRandom(seed: 2))
+            let (firstRegistry, secondRegistry) = try await twoNodeRegistries(clock: clock)
+            self.secondRegistry = secondRegistry
             let store = InMemoryTwinStore()
             first = DeviceTwins(store: firstStore(store), registry: firstRegistry, clock: clock, telemetry: InMemoryTelemetrySink())
             second = DeviceTwins(store: store.otherWriter(), registry: secondRegistry, clock: clock, telemetry: InMemoryTelemetrySink())
