@@ -22,7 +22,10 @@ import Synchronization
 ///   goes through the session's in-flight window and queue (`sessionQueuedMessagesMax`); when
 ///   an online subscriber's queue is full, or a mailbox is, the publisher holds the delivery,
 ///   stops reading its socket (TCP then pushes back on the client) and retries after
-///   `heldRetryIntervalMillis`, doubling after each failed retry up to 32×. A subscriber that
+///   `heldRetryIntervalMillis`, doubling after each failed retry up to 32×. (With fewer shards
+///   than loops, a delivery matched on a shard's loop for a publisher elsewhere cannot hold
+///   that publisher: it is dropped at the queue limit and counted, as Mosquitto drops beyond
+///   `max_queued_messages`; `Tuning/reference.yaml` says so at `router.shards`.) A subscriber that
 ///   stays full for `slowConsumerTimeoutMillis` is closed, which releases its publishers
 ///   (offline sessions drop, counted).
 public final class Broker: Sendable {
