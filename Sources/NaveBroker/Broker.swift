@@ -54,7 +54,9 @@ public final class Broker: Sendable {
         let mailboxCapacity = configuration.deliveryMailboxCapacity
         loops = group.loops.map { BrokerLoop(loop: $0, ownsShard: $0.index < shardCount, mailboxCapacity: mailboxCapacity) }
         retained = Mutex(MQTTRetainedStore(retainedMessagesMax: configuration.retainedMessagesMax))
-        instanceTag = UInt64(UInt32(truncatingIfNeeded: monotonicNanos()))
+        // Differs between runs of a process (assigned ids are not reused across restarts), and
+        // repeats on a manual loop clock, as a simulation needs.
+        instanceTag = UInt64(UInt32(truncatingIfNeeded: group.loops[0].readClockNanos()))
         for brokerLoop in loops { brokerLoop.attach(broker: self) }
     }
 

@@ -46,8 +46,14 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
     var listeners: [Listener?] = []
     var flushQueue: [Connection] = []
     var liveConnectionCount = 0
-    /// Monotonic time of the current turn.
+    /// Monotonic time of the current turn, read from the loop's clock when the turn began.
     public private(set) var nowNanos: Int64
+    /// The injected clock, nil when it is the system's: the default path then reads
+    /// CLOCK_MONOTONIC directly, with no call through the protocol in the turn (`readClockNanos`).
+    private let injectedClock: (any LoopClock)?
+    /// False on a clock moved by hand: the loop may not sleep until a timer's deadline, which
+    /// only `advance` brings nearer; it waits for I/O or the clock's wake-up instead.
+    private let clockPassesWhileAsleep: Bool
 
     enum RunState { case running, draining(deadlineNanos: Int64), stopping, stopped }
     var runState = RunState.running
@@ -72,13 +78,27 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
         self.configuration = configuration
         self.logger = logger
         inbox = MPSCRing(capacity: configuration.inboxCapacity)
-        nowNanos = monotonicNanos()
+        injectedClock = configuration.clock is SystemLoopClock ? nil : configuration.clock
+        clockPassesWhileAsleep = configuration.clock.passesWhileLoopsSleep
+        nowNanos = injectedClock?.nowNanos() ?? monotonicNanos()
         timers = TimingWheel(tickNanos: configuration.timerTickNanos, slotCount: configuration.timerSlotCount,
                              nowNanos: nowNanos)
         chunkPool = ChunkPool(chunkBytes: configuration.sendChunkBytes,
                               cachedChunksMax: configuration.cachedSendChunksMax)
         flushQueue.reserveCapacity(1024)
         taskExecutorObject = LoopTaskExecutor(loop: self)
+    }
+
+    /// The monotonic clock this loop reads (`EventLoopConfiguration.clock`).
+    public var clock: any LoopClock { configuration.clock }
+
+    /// The loop's clock read now, later than `nowNanos` by however long this turn has run: for
+    /// a deadline that must not start early by the age of the turn (an HTTP request's clock).
+    /// Any thread may call it.
+    @inline(__always)
+    public func readClockNanos() -> Int64 {
+        if let injectedClock { return injectedClock.nowNanos() }
+        return monotonicNanos()
     }
 
     /// True on this loop's own thread.
@@ -142,7 +162,9 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
             ready(.failure(error))
             return
         }
+        configuration.clock.loopStarted(self)
         run()
+        configuration.clock.loopStopped(self)
         backend.tearDown()
         backend = nil
         runState = .stopped
@@ -180,7 +202,7 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
 
     private func run() {
         while true {
-            nowNanos = monotonicNanos()
+            nowNanos = readClockNanos()
             runWork()
             runDueTimers()
             if let request = takeStopRequest() { beginDraining(gracePeriodNanos: request) }
@@ -200,8 +222,9 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
     }
 
     /// How long the next poll may block: not at all when work is queued, up to the next timer
-    /// otherwise. Announces sleep first so producers know to write the eventfd (the fence pairs
-    /// with the one in `enqueueWork`).
+    /// otherwise — or, on a clock moved by hand, until I/O or the clock's wake-up, as no real
+    /// wait brings its deadlines nearer. Announces sleep first so producers know to write the
+    /// eventfd (the fence pairs with the one in `enqueueWork`).
     private func waitBudget() -> Int64? {
         if !localWork.isEmpty { return 0 }
         sleeping.store(true, ordering: .sequentiallyConsistent)
@@ -212,7 +235,8 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
         }
         if case .running = runState {
             guard let deadline = timers.nextDeadlineNanos() else { return nil }
-            return max(0, deadline - monotonicNanos())
+            let remaining = max(0, deadline - readClockNanos())
+            return remaining == 0 || clockPassesWhileAsleep ? remaining : nil
         }
         return 1_000_000 // draining or stopping: look again every millisecond
     }
@@ -311,11 +335,3 @@ let currentLoopKey: pthread_key_t = {
     pthread_key_create(&key, nil)
     return key
 }()
-
-/// CLOCK_MONOTONIC in nanoseconds.
-@inline(__always)
-public func monotonicNanos() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-}

@@ -52,6 +52,10 @@ public struct EventLoopConfiguration: Sendable {
     public var inboxCapacity = 16 * 1024
     /// Jobs run per loop turn before completions are looked at again (fairness).
     public var jobsPerTurnMax = 4096
+    /// The monotonic clock every loop's turns, timers and deadlines read, and the adapters above
+    /// through them (keep-alive, request timeouts). Not a tuning key: tests put a
+    /// `ManualLoopClock` here to run a whole node on time they move by hand.
+    public var clock: any LoopClock = SystemLoopClock()
 
     public init(loopCount: Int = EventLoopConfiguration.coreCount) {
         self.loopCount = loopCount

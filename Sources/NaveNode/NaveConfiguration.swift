@@ -23,6 +23,8 @@ public struct NaveConfiguration: Sendable {
         public var socketAddress: SocketAddress? { SocketAddress(host: host, port: port) }
     }
 
+    /// The engine's limits, and its monotonic clock (`engine.clock`): a test sets a
+    /// `ManualLoopClock` there to run the whole node on time it moves by hand.
     public var engine = EventLoopConfiguration()
     public var broker = BrokerConfiguration()
     public var hub = HubConfiguration()

@@ -129,6 +129,11 @@ public final class NaveServer: Sendable {
                               requireClientCertificate: security.requireCertificate)
     }
 
+    /// The monotonic clock of every loop, and so of every keep-alive, timeout and engine timer
+    /// (`configuration.engine.clock`): a test that put a `ManualLoopClock` there advances it.
+    /// The hub's wall clock is `resources.clock`.
+    public var loopClock: any LoopClock { configuration.engine.clock }
+
     /// The bound plain MQTT addresses (port 0 resolved) first, then the hub's.
     public var listeningAddresses: [SocketAddress] { sockets.map(\.address) }
 

@@ -31,9 +31,10 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
     /// which can destroy the refusal before the client reads it (RFC 9112 §9.6); the service
     /// SDK (requests) sends its whole body before reading and gives up when a send fails.
     private var lingering = false
-    /// When the request being received began, or when the connection went idle (monotonic ns).
-    /// Read from the clock, not `loop.nowNanos`: that is when the loop's turn began, which may
-    /// be up to a timer period before the bytes that woke it (a 408 came early by that much).
+    /// When the request being received began, or when the connection went idle (monotonic ns,
+    /// the loop's injected clock). Read now (`readClockNanos`), not `loop.nowNanos`: that is
+    /// when the loop's turn began, which may be up to a timer period before the bytes that woke
+    /// it (a 408 came early by that much).
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
 
@@ -47,7 +48,7 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         self.connection = connection
         let limits = service.limits
         decoder = HTTPRequestDecoder(headerBytesMax: limits.headerBytesMax, bodyBytesMax: limits.requestBodyBytesMax)
-        clockStartNanos = monotonicNanos()
+        clockStartNanos = connection.loop.readClockNanos()
         connection.loop.runIsolated(self) { $0.armTimer() }
     }
 
@@ -75,12 +76,12 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
 
     private func becameActive() {
         active = true
-        clockStartNanos = monotonicNanos()
+        clockStartNanos = connection.loop.readClockNanos()
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         guard !closing, !lingering, bytes.count > 0 else { return }
-        if !busy && !requestStarted { clockStartNanos = monotonicNanos() }
+        if !busy && !requestStarted { clockStartNanos = connection.loop.readClockNanos() }
         requestStarted = true
         decoder.feed(bytes)
         processNext()
@@ -121,7 +122,7 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         busy = false
         finish(response, keepAlive: keepAlive)
         guard !closing else { return }
-        clockStartNanos = monotonicNanos()
+        clockStartNanos = connection.loop.readClockNanos()
         connection.resumeReading()
         processNext()
     }
@@ -142,7 +143,7 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         response.encode(date: nil, keepAlive: false, into: &bytes)
         bytes.withUnsafeBytes { connection.write($0) }
         lingering = true
-        clockStartNanos = monotonicNanos()
+        clockStartNanos = connection.loop.readClockNanos()
     }
 
     // MARK: WebSocket
@@ -182,7 +183,7 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
     private func timerFired() {
         timer = nil
         guard !closing else { return }
-        let elapsedMillis = (monotonicNanos() - clockStartNanos) / 1_000_000
+        let elapsedMillis = (connection.loop.readClockNanos() - clockStartNanos) / 1_000_000
         if !active, elapsedMillis >= limits.requestTimeoutMillis {
             logger.info("tls handshake timed out")
             closing = true
