@@ -24,6 +24,8 @@ let package = Package(
         // measure its hot paths, and another package can only import a product.
         .library(name: "NaveMQTTBinding", targets: ["NaveMQTTBinding"]),
         .library(name: "NaveHTTP", targets: ["NaveHTTP"]),
+        // The AMQP adapter over Proton-C (issue #13's spike): PerfTests' amqp-spike drives it.
+        .library(name: "NaveAMQP", targets: ["NaveAMQP"]),
         .library(name: "NaveModel", targets: ["NaveModel"]),
         .library(name: "NaveCore", targets: ["NaveCore"]),
         // The benchmark harness (PerfTests) registers devices and signs tokens with these.
@@ -44,6 +46,8 @@ let package = Package(
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
         .systemLibrary(name: "CNaveURing", providers: [.apt(["liburing-dev"])]),
         .systemLibrary(name: "CNaveSSL", providers: [.apt(["libssl-dev"])]),
+        // Apache Qpid Proton-C 0.37 (Debian): the AMQP 1.0 engine, driven byte by byte.
+        .systemLibrary(name: "CNaveProton", providers: [.apt(["libqpid-proton11-dev"])]),
 
         // Layer 0: byte encodings shared by codecs, model and auth (base64, percent, hex).
         .target(name: "NaveEncoding", swiftSettings: hotPathSettings),
@@ -81,6 +85,13 @@ let package = Package(
             name: "NaveBroker",
             dependencies: ["NaveIO", "NaveLimits", "NaveMQTT", "NaveMQTTBinding", "NaveModel", "NaveAuth", "NaveCore",
                            .product(name: "Logging", package: "swift-log")],
+            swiftSettings: hotPathSettings
+        ),
+        // The AMQP 1.0 connection handler: Proton-C's connection driver on a NaveIO loop, Nave's
+        // own SASL layer (MSSBCBS, ANONYMOUS, PLAIN); for now the spike's server and client.
+        .target(
+            name: "NaveAMQP",
+            dependencies: ["NaveIO", "CNaveProton"],
             swiftSettings: hotPathSettings
         ),
         .target(
@@ -123,6 +134,7 @@ let package = Package(
         .target(name: "NaveCodecTestSupport", path: "Tests/NaveCodecTestSupport"),
         // Helpers over the hub shared by test targets (seeded hub randomness, the hub error catalog); never shipped.
         .target(name: "NaveTestSupport", dependencies: ["NaveCodecTestSupport", "NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
+        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveAMQP", "NaveIO", "CNaveProton"]),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),

@@ -28,6 +28,8 @@ let package = Package(
                 "CBenchSupport",
                 .product(name: "NaveIO", package: "Nave"),
                 .product(name: "NaveMQTT", package: "Nave"),
+                // amqp-spike: the Proton-C adapter's server and client (issue #13).
+                .product(name: "NaveAMQP", package: "Nave"),
                 // The hub scenarios register SAS devices in the store before the node starts.
                 .product(name: "NaveAuth", package: "Nave"),
                 .product(name: "NaveCore", package: "Nave"),

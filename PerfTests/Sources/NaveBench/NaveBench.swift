@@ -6,6 +6,7 @@ struct NaveBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nave-bench",
         abstract: "Nave's benchmarks. Every run writes a JSON result under PerfTests/results/.",
-        subcommands: [EchoCommand.self, MQTTCommand.self, CompareCommand.self, SweepCommand.self, HubCommand.self, SoakCommand.self, MQTTWorkerCommand.self]
+        subcommands: [EchoCommand.self, MQTTCommand.self, CompareCommand.self, SweepCommand.self, HubCommand.self, SoakCommand.self, MQTTWorkerCommand.self,
+                      AMQPSpikeCommand.self, AMQPSpikeServerCommand.self]
     )
 }
