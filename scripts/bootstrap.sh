@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Nave needs, only when it is missing:
 #   Debian packages: liburing-dev, libssl-dev, libjemalloc-dev (the engine, TLS, the allocator),
-#                    libsqlite3-dev (the embedded store), openssl and iproute2 (test certificates,
+#                    libsqlite3-dev (the embedded store), libqpid-proton11-dev (the AMQP engine,
+#                    Proton-C's connection driver), openssl and iproute2 (test certificates,
 #                    private network namespaces), mosquitto-clients and mosquitto (third-party
 #                    clients in tests, the benchmark peer)
 #   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt 2, pytest, …)
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev openssl iproute2 mosquitto-clients mosquitto python3-venv)
+packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev openssl iproute2 mosquitto-clients mosquitto python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -61,7 +61,7 @@ public final class AMQPSpikeClient: AMQPApplication {
             isAttached = true
             onAttached?()
         case PN_LINK_FLOW:
-            if let link, pn_link_is_sender(link) { send(on: link) }
+            if let link, pn_link_is_sender(link) { send(on: link, connection) }
         case PN_DELIVERY:
             guard let delivery = pn_event_delivery(event), let link = pn_delivery_link(delivery) else { return }
             if pn_link_is_receiver(link) { receive(delivery, on: link) } else { settle(delivery) }
@@ -73,7 +73,7 @@ public final class AMQPSpikeClient: AMQPApplication {
     }
 
     public func connectionDidBecomeWritable(_ connection: AMQPConnectionHandler) {
-        if let link, pn_link_is_sender(link) { send(on: link) }
+        if let link, pn_link_is_sender(link) { send(on: link, connection) }
     }
 
     /// Grants `credit` more (a receiver attached with none, as the idle benchmark does).
@@ -85,17 +85,17 @@ public final class AMQPSpikeClient: AMQPApplication {
 
     /// Sends again after `isSending` was turned back on.
     public func resume(_ connection: AMQPConnectionHandler) {
-        if let link, pn_link_is_sender(link) { send(on: link); connection.pump() }
+        if let link, pn_link_is_sender(link) { send(on: link, connection); connection.pump() }
     }
 
-    private func send(on link: OpaquePointer) {
+    private func send(on link: OpaquePointer, _ connection: AMQPConnectionHandler) {
         while isSending, pn_link_credit(link) > 0 {
             deliveryTag &+= 1
             let delivery = withUnsafeBytes(of: &deliveryTag) { tag in
                 pn_delivery(link, pn_dtag(tag.baseAddress!.assumingMemoryBound(to: CChar.self), tag.count))
             }
             _ = delivery // settled when the server's disposition arrives (PN_DELIVERY)
-            AMQPSpikeMessage.withStamped(now: monotonicNanos()) { bytes in
+            AMQPSpikeMessage.withStamped(now: connection.connection?.loop.readClockNanos() ?? 0) { bytes in
                 _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
             }
             pn_link_advance(link)

@@ -66,7 +66,7 @@ public final class AMQPSpikeServer: AMQPApplication {
             let delivery = withUnsafeBytes(of: &deliveryTag) { tag in
                 pn_delivery(link, pn_dtag(tag.baseAddress!.assumingMemoryBound(to: CChar.self), tag.count))
             }
-            AMQPSpikeMessage.withStamped(now: monotonicNanos()) { bytes in
+            AMQPSpikeMessage.withStamped(now: connection.connection?.loop.readClockNanos() ?? 0) { bytes in
                 _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
             }
             pn_link_advance(link)
