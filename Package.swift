@@ -128,23 +128,25 @@ let package = Package(
         ),
 
         // Tests.
-        .testTarget(name: "NaveIOTests", dependencies: ["NaveIO", "CNaveURing", "CNaveSSL"]),
+        .testTarget(name: "NaveIOTests", dependencies: ["NaveSocketTestSupport", "NaveIO", "CNaveURing", "CNaveSSL"]),
         // Test helpers that depend on nothing in Nave, so every test target may use them: the one
         // seeded generator and the verifier of resumable decoders (MQTT, HTTP, WebSocket, AMQP). Never shipped.
         .target(name: "NaveCodecTestSupport", path: "Tests/NaveCodecTestSupport"),
+        // One blocking loopback client for every suite that speaks bytes to a real listener.
+        .target(name: "NaveSocketTestSupport", dependencies: ["NaveIO"], path: "Tests/NaveSocketTestSupport"),
         // Helpers over the hub shared by test targets (seeded hub randomness, the hub error catalog); never shipped.
         .target(name: "NaveTestSupport", dependencies: ["NaveCodecTestSupport", "NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
-        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveAMQP", "NaveIO", "CNaveProton"]),
+        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveSocketTestSupport", "NaveAMQP", "NaveIO", "CNaveProton"]),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
-        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveSimulationTests", dependencies: ["NaveCodecTestSupport", "NaveTestSupport", "NaveNode", "NaveCore", "NaveModel", "NaveMQTT", "NaveMQTTBinding"]),
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),
         .testTarget(name: "NaveStoreTests", dependencies: ["NaveCodecTestSupport", "NaveTestSupport", "NaveStore", "NaveCore", "NaveModel"]),
-        .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
+        .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveSocketTestSupport", "NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
         // Runs the built `nave` executable as a child process; no module dependency, since what it
         // checks (exit statuses, messages, files left behind) only the real binary shows.
         .testTarget(name: "NaveCLITests"),

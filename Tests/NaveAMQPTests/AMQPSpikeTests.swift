@@ -3,6 +3,7 @@ import Glibc
 @testable import NaveAMQP
 import NaveIO
 import Synchronization
+import NaveSocketTestSupport
 import Testing
 
 /// The Proton spike over loopback (issue #13): Nave's server on one loop, Proton clients on
@@ -37,7 +38,7 @@ struct AMQPSpikeTests {
     func mechanismsOffered() throws {
         let server = try SpikeServer()
         defer { server.stop() }
-        let client = try BlockingSocket(port: server.port)
+        let client = try BlockingClient(port: server.port)
         client.send(Array("AMQP".utf8) + [3, 1, 0, 0])
         // The header echo (8 bytes), then one sasl-mechanisms frame: its size is its first word.
         let header = client.receive(count: 8)
@@ -61,17 +62,18 @@ struct AMQPSpikeTests {
         defer { server.stop() }
         for garbage in [Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), [UInt8](repeating: 0xFF, count: 4096),
                         Array("AMQP".utf8) + [3, 1, 0, 0] + [UInt8](repeating: 0xAB, count: 512)] {
-            let client = try BlockingSocket(port: server.port)
+            let client = try BlockingClient(port: server.port)
             client.send(garbage)
             // Whatever Proton answers (a header, a close frame), the server then closes.
             let answer = client.receiveUntilClosed()
             if answer.count < 8 || answer.count > 4096 { Issue.record("garbage \(garbage.prefix(8)): answered \(answer.count) bytes") }
+            #expect(client.isClosedByPeer(withinMillis: 0), "the server closed within 10 s")
         }
         // A client that drops TCP mid-stream, without an AMQP close, is normal (contract §6.1).
         let dropped = ClientRecorder()
         server.connectClient(dropped, mode: .receive(address: "p0", credit: 300))
         #expect(eventually { dropped.state.withLock { $0.bodies >= 100 } })
-        let reset = try BlockingSocket(port: server.port)
+        let reset = try BlockingClient(port: server.port)
         reset.send(Array("AMQP".utf8) + [3, 1, 0, 0])
         reset.reset()
         // Still serving.
@@ -154,75 +156,3 @@ final class SpikeServer: Sendable {
     func stop() { group.shutdownGracefully(gracePeriod: .milliseconds(200)) }
 }
 
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicNanos() + Int64(timeout.components.seconds) * 1_000_000_000
-    while monotonicNanos() < deadline {
-        if condition() { return true }
-        usleep(1000)
-    }
-    return condition()
-}
-
-/// A blocking loopback socket, independent of the engine and of Proton.
-final class BlockingSocket {
-    private(set) var fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let error = errno
-            close(fd)
-            throw Errno(error)
-        }
-    }
-
-    deinit { if fd >= 0 { close(fd) } }
-
-    func send(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Exactly `count` bytes, or fewer when the peer closed or 10 s passed.
-    func receive(count: Int) -> [UInt8] {
-        var result = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while result.count < count {
-            let read = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - result.count), 0) }
-            guard read > 0 else { break }
-            result += buffer.prefix(read)
-        }
-        return result
-    }
-
-    /// Everything until the peer closes; fails the test when that takes over 10 s.
-    func receiveUntilClosed() -> [UInt8] {
-        var result = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let read = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if read == 0 { return result }
-            if read < 0 {
-                Issue.record("the server did not close within 10 s (errno \(errno)); got \(result)")
-                return result
-            }
-            result += buffer.prefix(read)
-        }
-    }
-
-    /// An abortive close (RST), as a client that vanishes.
-    func reset() {
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close(fd)
-        fd = -1
-    }
-}

@@ -3,6 +3,7 @@ import Logging
 import NaveAuth
 import NaveIO
 import NaveNode
+import NaveSocketTestSupport
 import Testing
 
 /// The general broker's password file, ACL and TLS listener, driven by Mosquitto's own tools:
@@ -209,7 +210,7 @@ struct BrokerSecurityTests {
         let connect: [UInt8] = [0x10, UInt8(connectBody.count)] + connectBody
         let subscribe: [UInt8] = [0x82, 8, 0, 1, 0, 3] + Array("q/#".utf8) + [1]
         do {
-            let client = try SocketClient(port: port)
+            let client = try BlockingClient(port: port, timeoutSeconds: 2)
             client.send(connect + subscribe)
             #expect(client.receive(count: 9) == [0x20, 2, 0, 0, 0x90, 3, 0, 1, 1])
             #expect(try Self.publish(port: port, topic: "q/secret", user: "writer").status == 0)
@@ -220,7 +221,7 @@ struct BrokerSecurityTests {
         try "user writer\ntopic write q/#\nuser reader\ntopic read q/#\ntopic deny q/secret\n"
             .write(toFile: aclFile, atomically: true, encoding: .utf8)
         server.reloadSecurityFiles()
-        let resumed = try SocketClient(port: port)
+        let resumed = try BlockingClient(port: port, timeoutSeconds: 2)
         resumed.send(connect)
         #expect(resumed.receive(count: 4) == [0x20, 2, 1, 0], "session present")
         // Only q/open is resent (DUP); the 2-second receive timeout ends the list.
@@ -228,7 +229,7 @@ struct BrokerSecurityTests {
     }
 
     /// The topics of up to `count` PUBLISH packets (short ones: one-byte remaining length).
-    static func publishedTopics(_ client: SocketClient, count: Int) -> [String] {
+    static func publishedTopics(_ client: BlockingClient, count: Int) -> [String] {
         var topics: [String] = []
         for _ in 0..<count {
             let header = client.receive(count: 2)

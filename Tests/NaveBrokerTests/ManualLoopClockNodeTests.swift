@@ -2,6 +2,7 @@ import Logging
 import NaveIO
 import NaveMQTT
 import NaveNode
+import NaveSocketTestSupport
 import Testing
 
 /// A whole node (`NaveServer`: loops, broker, listeners) started on a `ManualLoopClock`: the
@@ -28,7 +29,7 @@ struct ManualLoopClockNodeTests {
         defer { server.shutdown(gracePeriod: .zero) }
         #expect(server.loopClock is ManualLoopClock)
 
-        let client = try SocketClient(port: server.listeningAddresses[0].port)
+        let client = try BlockingClient(port: server.listeningAddresses[0].port, timeoutSeconds: 2)
         var connect: [UInt8] = []
         MQTTPacket.connect(MQTTConnect(clientID: "silent", keepAliveSeconds: 10)).encode(into: &connect)
         client.send(connect)

@@ -6,6 +6,7 @@ import NaveIO
 import NaveModel
 import NaveMQTT
 import NaveNode
+import NaveSocketTestSupport
 import Testing
 
 /// Issue #11, item 6, through the MQTT adapter: the device is revoked after its CONNECT passed
@@ -57,12 +58,12 @@ struct RevokedWhileConnectingMQTTTests {
         /// Connects as dev1 with a valid token; returns everything the broker sent before
         /// closing, or the first 4 bytes (the CONNACK) if it keeps the connection open, and the
         /// client: the connection stays open while the caller holds it.
-        func connectDev1() throws -> (connack: [UInt8], closed: Bool, client: SocketClient) {
+        func connectDev1() throws -> (connack: [UInt8], closed: Bool, client: BlockingClient) {
             let token = try SASToken.deviceToken(resourceURI: "localhost/devices/dev1", key: Self.keyA, expiry: 1_700_003_600)
             var bytes: [UInt8] = []
             MQTTPacket.connect(MQTTConnect(clientID: "dev1", username: "localhost/dev1/?api-version=2021-04-12",
                                            password: Array(token.utf8))).encode(into: &bytes)
-            let client = try SocketClient(port: port)
+            let client = try BlockingClient(port: port, timeoutSeconds: 2)
             client.send(bytes)
             let connack = client.receive(count: 4)
             return (connack, client.isClosedByPeer(), client)

@@ -1,5 +1,6 @@
 import Glibc
 import NaveIO
+@_exported import NaveSocketTestSupport
 import Synchronization
 import Testing
 
@@ -36,94 +37,6 @@ func makeGroup(backend: EventLoopConfiguration.BackendChoice, loops: Int) throws
     var configuration = EventLoopConfiguration(loopCount: loops)
     configuration.backend = backend
     return try EventLoopGroup(configuration: configuration)
-}
-
-/// Polls `condition` every millisecond until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicNanos() + timeout.nanoseconds
-    while monotonicNanos() < deadline {
-        if condition() { return true }
-        usleep(1000)
-    }
-    return condition()
-}
-
-/// A blocking loopback client socket, independent of the engine under test.
-final class BlockingClient {
-    private(set) var fd: Int32
-
-    init(port: Int, source: String? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        if let source {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            inet_pton(AF_INET, source, &local.sin_addr)
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard bound == 0 else { throw Errno(errno) }
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let error = Errno(errno)
-            close(fd)
-            throw error
-        }
-    }
-
-    deinit { if fd >= 0 { close(fd) } }
-
-    func send(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
-            guard sent > 0 else { return }
-            offset += sent
-        }
-    }
-
-    /// Reads exactly `count` bytes (or fewer if the peer closes or 10 s pass).
-    func receive(count: Int) -> [UInt8] {
-        var result = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while result.count < count {
-            let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, count - result.count), 0) }
-            guard received > 0 else { break }
-            result.append(contentsOf: chunk[0..<received])
-        }
-        return result
-    }
-
-    /// Reads until the peer closes; returns what arrived.
-    func receiveUntilClosed(limit: Int = 1 << 24) -> [UInt8] {
-        var result = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while result.count < limit {
-            let received = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard received > 0 else { break }
-            result.append(contentsOf: chunk[0..<received])
-        }
-        return result
-    }
-
-    func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
-
-    /// Closes with RST instead of FIN.
-    func reset() {
-        var option = linger(l_onoff: 1, l_linger: 0)
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
-        close(fd)
-        fd = -1
-    }
 }
 
 /// Deterministic bytes for payload checks.

@@ -2,6 +2,7 @@ import Glibc
 import NaveHTTP
 import NaveIO
 import NaveServiceAPI
+import NaveSocketTestSupport
 import Testing
 
 /// The HTTP connection handler's request timeout reads its loop's injected clock: on a
@@ -32,18 +33,18 @@ struct HTTPTimeoutOnManualClockTests {
 
         // A complete request, then the head of a second one without its blank line, in one
         // write: once the first is answered the server holds the second, begun at 0 on the clock.
-        let client = try LoopbackClient(port: listening.address.port)
+        let client = try BlockingClient(port: listening.address.port)
         client.send("GET /first HTTP/1.1\r\nHost: localhost\r\n\r\nGET /second HTTP/1.1\r\nHost: localhost\r\n")
-        #expect(client.receive(withinMillis: 2_000).hasPrefix("HTTP/1.1 200"))
+        #expect(client.responseHead(withinMillis: 2_000).hasPrefix("HTTP/1.1 200"))
 
         clock.advance(by: .milliseconds(9_900))
         await clock.settle()
-        #expect(client.receive(withinMillis: 50) == "", "answered before requestTimeoutMillis on the loop's clock")
+        #expect(client.responseHead(withinMillis: 50) == "", "answered before requestTimeoutMillis on the loop's clock")
 
         // The check runs every requestTimeoutMillis / 2: past 15 s it has seen the timeout.
         clock.advance(by: .milliseconds(5_200))
         await clock.settle()
-        #expect(client.receive(withinMillis: 2_000).hasPrefix("HTTP/1.1 408"), "no 408 at 15.1 s on the loop's clock")
+        #expect(client.responseHead(withinMillis: 2_000).hasPrefix("HTTP/1.1 408"), "no 408 at 15.1 s on the loop's clock")
         #expect(!client.isClosedByPeer(withinMillis: 50), "closed at once instead of lingering")
 
         clock.advance(by: .seconds(11))
@@ -57,53 +58,11 @@ struct HTTPTimeoutOnManualClockTests {
     }
 }
 
-/// A loopback TCP client whose reads wait at most as long as asked.
-private final class LoopbackClient {
-    private let fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw Errno(errno)
-        }
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Whatever arrives within `milliseconds` (up to a response head and a little more), read
-    /// until it has a complete head; "" when nothing came.
-    func receive(withinMillis milliseconds: Int32) -> String {
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while !String(decoding: received, as: UTF8.self).contains("\r\n\r\n") {
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, milliseconds) > 0 else { break }
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            guard count > 0 else { break }
-            received += chunk[0..<count]
-        }
-        return String(decoding: received, as: UTF8.self)
-    }
-
-    /// True as soon as the peer closes; false when it is still open after `milliseconds`.
-    func isClosedByPeer(withinMillis milliseconds: Int32) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, milliseconds) > 0 else { return false }
-        var byte: UInt8 = 0
-        let received = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
-        return received == 0 || (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+extension BlockingClient {
+    /// An HTTP response head (and what came with it) that arrives within `milliseconds` of each
+    /// read; "" when nothing came.
+    fileprivate func responseHead(withinMillis milliseconds: Int32) -> String {
+        String(decoding: receive(withinMillis: milliseconds) { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") },
+               as: UTF8.self)
     }
 }
