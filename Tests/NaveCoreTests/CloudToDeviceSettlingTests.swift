@@ -163,6 +163,24 @@ struct CloudToDeviceSettlingTests {
         #expect(try await second.feedbackCodes() == [.success])
     }
 
+    @Test("a message reloaded after a restart still expires at its time to live, with Expired feedback")
+    func reloadedMessageExpires() async throws {
+        let store = InMemoryCloudToDeviceStore()
+        let clock = ManualClock()
+        let first = try await CloudToDeviceFixture.make(store: store, clock: clock)
+        try await first.send("short", ack: .full, ttlSeconds: 10)
+        try await first.send("long", ttlSeconds: 3_600)
+        try await first.queues.flush()
+
+        // The new shard arms its loaded messages' expiry timers once it is live.
+        let second = try await CloudToDeviceFixture.make(store: store, registry: first.registry, clock: clock)
+        await second.queues.waitForPostedEvents()
+        await second.advance(seconds: 11)
+        #expect(await second.queues.pendingCount(second.device) == 1)
+        #expect(try await second.feedbackCodes() == [.expired])
+        #expect(try await store.loadCloudToDevice().messages.map { String(decoding: $0.message.body, as: UTF8.self) } == ["long"])
+    }
+
     private func drainFeedback(_ hub: CloudToDeviceFixture) async throws {
         try await hub.queues.flush()
         while let batch = hub.queues.feedback.receive() { try await hub.queues.feedback.complete(lockToken: batch.lockToken) }

@@ -162,16 +162,22 @@ struct CloudToDeviceRules: Sendable {
         entry.expiryTimer?.cancel()
     }
 
-    /// Adds a stored message at its place in sequence order, with its expiry timer.
-    func insert(_ message: QueuedCloudToDeviceMessage, into queue: inout DeviceQueue, now: Timestamp) {
-        let deviceID = message.deviceID
-        let sequenceNumber = message.sequenceNumber
-        let delay = max(0, message.expiryTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
-        let timer = scheduler.schedule(afterMillis: delay) { [inbox] in
+    /// Adds a stored message at its place in sequence order, with its expiry timer (unless
+    /// `armingExpiry` is false: a shard loading its snapshot arms them once its inbox is bound).
+    func insert(_ message: QueuedCloudToDeviceMessage, into queue: inout DeviceQueue, now: Timestamp, armingExpiry: Bool = true) {
+        let index = queue.entries.lastIndex { $0.message.sequenceNumber < message.sequenceNumber }.map { $0 + 1 } ?? 0
+        queue.entries.insert(Entry(message: message, lock: nil, expiryTimer: nil), at: index)
+        if armingExpiry { armExpiry(of: &queue.entries[index], now: now) }
+    }
+
+    /// Starts the timer that takes the entry's message out when its time to live runs out.
+    func armExpiry(of entry: inout Entry, now: Timestamp) {
+        let deviceID = entry.message.deviceID
+        let sequenceNumber = entry.message.sequenceNumber
+        let delay = max(0, entry.message.expiryTime.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
+        entry.expiryTimer = scheduler.schedule(afterMillis: delay) { [inbox] in
             inbox.send(.messageExpired(deviceID: deviceID, sequenceNumber: sequenceNumber))
         }
-        let index = queue.entries.lastIndex { $0.message.sequenceNumber < sequenceNumber }.map { $0 + 1 } ?? 0
-        queue.entries.insert(Entry(message: message, lock: nil, expiryTimer: timer), at: index)
     }
 
     func newLockToken() -> String { Self.uuid(random.bytes(16)) }

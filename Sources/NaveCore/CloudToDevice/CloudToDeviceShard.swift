@@ -23,6 +23,10 @@ actor CloudToDeviceShard {
         case messageExpired(deviceID: String, sequenceNumber: Int64)
         /// Another writer of a shared store changed one of this shard's devices' messages.
         case otherWriter(CloudToDeviceStoreChange)
+        /// The shard is live (its inbox bound): arm the expiry timers of the messages it loaded.
+        /// Not armed in the initialiser, where a timer due at once could reach an inbox that
+        /// has no receiver yet.
+        case armLoadedExpiries
         /// Resumed once every event sent before it was handled (`CloudToDeviceQueues.flush`).
         case barrier(CheckedContinuation<Void, Never>)
     }
@@ -41,7 +45,7 @@ actor CloudToDeviceShard {
     nonisolated var unownedExecutor: UnownedSerialExecutor { home.executor }
 
     /// A shard at `home` holding `loaded` (its devices' stored messages, current generations
-    /// only), each with its expiry timer.
+    /// only); their expiry timers are armed by its first event.
     init(rules: CloudToDeviceRules, registry: IdentityRegistry, clock: any HubClock, writer: CloudToDeviceStoreWriter,
          home: ShardExecutor, loaded: [QueuedCloudToDeviceMessage]) {
         self.rules = rules
@@ -51,9 +55,12 @@ actor CloudToDeviceShard {
         self.home = home
         let now = clock.now()
         var devices: [String: DeviceQueue] = [:]
-        for message in loaded { rules.insert(message, into: &devices[message.deviceID, default: DeviceQueue()], now: now) }
+        for message in loaded {
+            rules.insert(message, into: &devices[message.deviceID, default: DeviceQueue()], now: now, armingExpiry: false)
+        }
         self.devices = devices
         rules.inbox.bind(self) { shard, event in shard.handle(event) }
+        if !loaded.isEmpty { rules.inbox.send(.armLoadedExpiries) }
     }
 
     // MARK: Back end
@@ -161,6 +168,8 @@ actor CloudToDeviceShard {
             }
         case .otherWriter(let change):
             otherWriterApplied(change)
+        case .armLoadedExpiries:
+            armLoadedExpiries()
         case .barrier(let continuation):
             continuation.resume()
         }
@@ -190,6 +199,16 @@ actor CloudToDeviceShard {
             }
         case .feedbackAppended, .feedbackRemoved:
             break  // the feedback queue's, not a shard's
+        }
+    }
+
+    private func armLoadedExpiries() {
+        let now = clock.now()
+        for (deviceID, var queue) in devices {
+            for index in queue.entries.indices where queue.entries[index].expiryTimer == nil {
+                rules.armExpiry(of: &queue.entries[index], now: now)
+            }
+            devices[deviceID] = queue
         }
     }
 

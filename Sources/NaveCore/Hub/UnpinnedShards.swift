@@ -26,29 +26,38 @@ final class SerialInbox<Message: Sendable>: ShardInbox {
     private struct State {
         var messages: [Message] = []
         var draining = false
+        /// Set once by `bind`; messages sent before it wait for it.
+        var deliver: (@Sendable (Message) async -> Void)?
     }
 
     private let state = Mutex(State())
-    /// Set once by `bind`, before the first send; read by the drain task it starts.
-    private let deliver = Mutex<(@Sendable (Message) async -> Void)?>(nil)
 
     func bind<A: Actor>(_ actor: A, receive: @escaping @Sendable (isolated A, Message) -> Void) {
-        deliver.withLock { deliver in
-            deliver = { [weak actor] message in
-                guard let actor else { return }
-                await actor.runReceiver(message, receive)
-            }
+        let deliver: @Sendable (Message) async -> Void = { [weak actor] message in
+            guard let actor else { return }
+            await actor.runReceiver(message, receive)
         }
+        let startDrain = state.withLock { state in
+            state.deliver = deliver
+            return startsDrain(&state)
+        }
+        if startDrain { Task { await self.drain(deliver) } }
     }
 
     func send(_ message: Message) {
-        let startDrain = state.withLock { state in
+        let deliver = state.withLock { state in
             state.messages.append(message)
-            defer { state.draining = true }
-            return !state.draining
+            return startsDrain(&state) ? state.deliver : nil
         }
-        guard startDrain, let deliver = deliver.withLock({ $0 }) else { return }
-        Task { await self.drain(deliver) }
+        if let deliver { Task { await self.drain(deliver) } }
+    }
+
+    /// True (and the drain marked running) when messages wait, a receiver is bound and no
+    /// drain runs.
+    private func startsDrain(_ state: inout State) -> Bool {
+        guard !state.draining, state.deliver != nil, !state.messages.isEmpty else { return false }
+        state.draining = true
+        return true
     }
 
     private func drain(_ deliver: @Sendable (Message) async -> Void) async {
