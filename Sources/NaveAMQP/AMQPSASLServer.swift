@@ -18,7 +18,7 @@ public final class AMQPSASLServer: Sendable {
     /// Decides a `PLAIN` exchange: the policy name (authcid) and its key (passwd).
     public let verifyPlain: @Sendable (_ policy: String, _ key: String) -> Bool
     /// `mechanisms` space-separated, as Proton's `list_mechanisms` returns them; freed in deinit.
-    nonisolated(unsafe) private let mechanismList: UnsafeMutablePointer<CChar>
+    nonisolated(unsafe) private let mechanismList: UnsafeMutablePointer<CChar>  // unsafe: written once in init, only read after
 
     public init(mechanisms: [String] = ["MSSBCBS", "ANONYMOUS", "PLAIN"],
                 verifyPlain: @escaping @Sendable (_ policy: String, _ key: String) -> Bool = { _, _ in false }) {
@@ -71,7 +71,7 @@ public final class AMQPSASLServer: Sendable {
 
     /// The entry points Proton calls; capture-free C functions that find the server through the
     /// transport's context. Client-side and security-layer entries are never used here.
-    nonisolated(unsafe) static let implementation: UnsafeMutablePointer<pnx_sasl_implementation> = {
+    nonisolated(unsafe) static let implementation: UnsafeMutablePointer<pnx_sasl_implementation> = {  // unsafe: initialised once, then only read by Proton
         let pointer = UnsafeMutablePointer<pnx_sasl_implementation>.allocate(capacity: 1)
         pointer.initialize(to: pnx_sasl_implementation(
             free: { _ in },

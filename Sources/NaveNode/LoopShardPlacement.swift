@@ -26,34 +26,24 @@ public struct LoopShardPlacement: ShardPlacement {
 }
 
 /// A shard's inbox on its loop's `Mailbox`. When the ring is full the message goes by a task
-/// instead (counted): a C2D acknowledgement or lock expiry must not be dropped, and a full ring
-/// means the loop is already behind, so the task costs nothing the loop would notice.
+/// instead: a C2D acknowledgement or lock expiry must not be dropped, and a full ring means the
+/// loop is already behind, so the task costs nothing the loop would notice.
 final class LoopInbox<Message: Sendable>: ShardInbox {
     private let mailbox: Mailbox<Message>
     /// Set once by `bind`, before the first send.
     private let overflow = Mutex<(@Sendable (Message) async -> Void)?>(nil)
-    private let overflowed = Atomic<Int>(0)
 
     init(mailbox: Mailbox<Message>) { self.mailbox = mailbox }
-
-    /// Messages that went by task because the ring was full.
-    var overflowCount: Int { overflowed.load(ordering: .relaxed) }
 
     func bind<A: Actor>(_ actor: A, receive: @escaping @Sendable (isolated A, Message) -> Void) {
         let loop = mailbox.loop
         // The actor lives on `loop` (its executor), so the drain steps into it directly.
         mailbox.setReceiver { [unowned(unsafe) actor] message in loop.runIsolated(actor, message, receive) }
-        overflow.withLock { overflow in
-            overflow = { [weak actor] message in
-                guard let actor else { return }
-                await actor.runReceiver(message, receive)
-            }
-        }
+        overflow.withLock { $0 = taskDelivery(to: actor, receive) }
     }
 
     func send(_ message: Message) {
         if mailbox.send(message) { return }
-        overflowed.add(1, ordering: .relaxed)
         guard let deliver = overflow.withLock({ $0 }) else { return }
         Task { await deliver(message) }
     }

@@ -144,9 +144,7 @@ public final class NaveServer: Sendable {
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
         for socket in sockets { socket.close() }
         group.closeConnections(gracePeriod: gracePeriod)
-        await hub?.flush()
-        group.shutdownGracefully(gracePeriod: .zero)
-        await resources?.close()
+        await Self.closeHub(hub, resources, stoppingLoopsOf: group)
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
@@ -162,12 +160,16 @@ public final class NaveServer: Sendable {
         }
         group.closeConnections(gracePeriod: gracePeriod)
         let (hub, group) = (hub, group)
-        Task {
-            await hub?.flush()
-            group.shutdownGracefully(gracePeriod: .zero)
-            await resources.close()
-        }
+        Task { await Self.closeHub(hub, resources, stoppingLoopsOf: group) }
         logger.info("node stopped", metadata: stoppedMetadata)
+    }
+
+    /// Once the connections are closed: the hub's last changes reach the store while its shard
+    /// actors' loops still run, then the loops stop and the stores close.
+    private static func closeHub(_ hub: Hub?, _ resources: HubResources?, stoppingLoopsOf group: EventLoopGroup) async {
+        await hub?.flush()
+        group.shutdownGracefully(gracePeriod: .zero)
+        await resources?.close()
     }
 
     /// The broker's counters and the event log's group commits so far (records per fdatasync),

@@ -1,3 +1,4 @@
+import Glibc
 import NaveCore
 import NaveIO
 import NaveModel
@@ -60,7 +61,12 @@ struct LoopShardPlacementTests {
         let counter = Counter(loop: group.loops[0])
         let inbox = LoopShardPlacement(loops: group.loops, inboxCapacity: 4).makeInbox(home: 0, of: Int.self)
         inbox.bind(counter) { counter, value in counter.take(value) }
+        // The loop is held busy while the messages are sent, so the 4-slot ring fills and the
+        // other 1,996 must overflow into tasks.
+        let held = LoopHold()
+        group.loops[0].execute { held.waitForRelease() }
         for value in 0..<2_000 { inbox.send(value) }
+        held.release()
         var waited = 0
         while await counter.count < 2_000, waited < 10_000 {
             try await Task.sleep(for: .milliseconds(1))
@@ -69,4 +75,15 @@ struct LoopShardPlacementTests {
         #expect(await counter.count == 2_000)
         #expect(await counter.offLoop == 0, "every message, overflowed or not, ran on the actor's loop")
     }
+}
+
+/// Keeps a loop busy until released, from a test thread.
+final class LoopHold: Sendable {
+    private let released = Atomic<Bool>(false)
+
+    func waitForRelease() {
+        while !released.load(ordering: .acquiring) { usleep(100) }
+    }
+
+    func release() { released.store(true, ordering: .releasing) }
 }

@@ -206,7 +206,7 @@ public final class CloudToDeviceQueues: Sendable {
         for change in changes {
             switch change {
             case .enqueued(let message):
-                raiseSequenceCounter(to: message.sequenceNumber)
+                sequenceCounter.max(message.sequenceNumber, ordering: .relaxed)
                 shard(message.deviceID).rules.inbox.send(.otherWriter(change))
             case .deliveryCountSet(let deviceID, _, _), .removed(let deviceID, _):
                 shard(deviceID).rules.inbox.send(.otherWriter(change))
@@ -215,15 +215,6 @@ public final class CloudToDeviceQueues: Sendable {
             case .feedbackRemoved(let sequenceNumber):
                 feedback.forget(sequenceNumber)
             }
-        }
-    }
-
-    private func raiseSequenceCounter(to number: Int64) {
-        var current = sequenceCounter.load(ordering: .relaxed)
-        while current < number {
-            let (exchanged, original) = sequenceCounter.compareExchange(expected: current, desired: number, ordering: .relaxed)
-            if exchanged { return }
-            current = original
         }
     }
 }

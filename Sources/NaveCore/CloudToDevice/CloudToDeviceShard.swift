@@ -162,7 +162,7 @@ actor CloudToDeviceShard {
             // A locked message stays until its lock is settled: a completion that arrives in
             // time still counts; otherwise `release` expires it.
             update(deviceID) { queue, outcome, context in
-                guard let index = queue.entries.firstIndex(where: { $0.message.sequenceNumber == sequenceNumber }),
+                guard let index = queue.index(of: sequenceNumber),
                       queue.entries[index].lock == nil else { return }
                 rules.settle(&queue, at: index, .expired, &outcome, context)
             }

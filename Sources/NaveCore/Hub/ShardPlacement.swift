@@ -44,10 +44,16 @@ public enum ShardHash {
     }
 }
 
+/// How an inbox that cannot step into its actor's loop directly (a drain task, an overflow)
+/// hands it a message: hop onto the actor and run `receive` there. Holds the actor weakly, so a
+/// message still on its way to a shard that is gone is dropped with it.
+public func taskDelivery<A: Actor, Message: Sendable>(to actor: A, _ receive: @escaping @Sendable (isolated A, Message) -> Void)
+    -> @Sendable (Message) async -> Void {
+    { [weak actor] message in await actor?.runReceiver(message, receive) }
+}
+
 extension Actor {
-    /// Runs `receive` isolated to this actor: how an inbox that cannot step into the actor's
-    /// loop directly (a drain task, an overflow) hands it a message.
-    public func runReceiver<Message>(_ message: Message, _ receive: (isolated Self, Message) -> Void) {
+    fileprivate func runReceiver<Message: Sendable>(_ message: Message, _ receive: (isolated Self, Message) -> Void) {
         receive(self, message)
     }
 }

@@ -33,10 +33,7 @@ final class SerialInbox<Message: Sendable>: ShardInbox {
     private let state = Mutex(State())
 
     func bind<A: Actor>(_ actor: A, receive: @escaping @Sendable (isolated A, Message) -> Void) {
-        let deliver: @Sendable (Message) async -> Void = { [weak actor] message in
-            guard let actor else { return }
-            await actor.runReceiver(message, receive)
-        }
+        let deliver = taskDelivery(to: actor, receive)
         let startDrain = state.withLock { state in
             state.deliver = deliver
             return startsDrain(&state)
