@@ -11,6 +11,9 @@ public struct HubConfiguration: Sendable {
     /// The IoT Hub host name devices and back ends use: the `sr` of SAS tokens, the first part
     /// of MQTT usernames, `HostName=` in connection strings. Compared case-insensitively.
     public var hostName = "localhost"
+    /// The events endpoint's Event Hub-compatible name (`EntityPath=`). Empty: the first label
+    /// of `hostName` (`Hub.defaultEventHubName`).
+    public var eventHubName = ""
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
     /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
@@ -34,6 +37,7 @@ public struct HubConfiguration: Sendable {
         let hub = reader.scoped(to: "hub")
         enabled = hub.bool(forKey: "enabled", default: enabled)
         hostName = hub.string(forKey: "hostName", default: hostName)
+        eventHubName = hub.string(forKey: "eventHubName", default: eventHubName)
         if let listeners = hub.stringArray(forKey: "mqttListeners") {
             mqttListeners = try listeners.map(NaveConfiguration.parseListener)
         }
@@ -64,6 +68,9 @@ public struct HubConfiguration: Sendable {
         guard enabled else { return }
         guard !hostName.isEmpty, !hostName.contains("/") else {
             throw ConfigurationInvalid("hub.hostName must be a host name (is \(hostName))")
+        }
+        guard eventHubName.utf8.count <= 50, eventHubName.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
+            throw ConfigurationInvalid("hub.eventHubName must be at most 50 lower-case letters, digits, '-', '_' or '.' (is \(eventHubName))")
         }
         try http.validate()
         do {

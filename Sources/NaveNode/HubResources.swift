@@ -113,7 +113,8 @@ public final class HubResources: Sendable {
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: SQLiteCheckpointStore(database: database), scheduler: scheduler)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
-                   sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events)
+                   sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
+                   eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

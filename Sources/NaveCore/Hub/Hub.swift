@@ -10,6 +10,9 @@ public final class Hub: Sendable {
     public let registry: IdentityRegistry
     /// The hub host name (SAS `sr`, usernames, connection strings).
     public let hostName: String
+    /// The Event Hub-compatible name of the built-in events endpoint: `EntityPath=` in its
+    /// connection string, the entity in AMQP addresses and CBS audiences (contract §6.1, §6.5).
+    public let eventHubName: String
     public let clock: any HubClock
     public let scheduler: any HubScheduler
     /// Device and module twins.
@@ -27,9 +30,10 @@ public final class Hub: Sendable {
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
-                cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil) {
+                cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil) {
         self.registry = registry
         self.hostName = hostName
+        self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)
         self.clock = clock
         self.scheduler = scheduler
         self.telemetry = telemetry
@@ -38,6 +42,13 @@ public final class Hub: Sendable {
         self.methods = methods
         self.cloudToDevice = cloudToDevice
         self.events = events
+    }
+
+    /// IoT Hub names the endpoint after the hub, the first label of its host name
+    /// (`myhub.azure-devices.net` → `myhub`); `localhost` and `localhost:8443` give `localhost`.
+    public static func defaultEventHubName(hostName: String) -> String {
+        let host = hostName.split(separator: ":", maxSplits: 1).first.map(String.init) ?? hostName
+        return (host.split(separator: ".").first.map(String.init) ?? host).lowercased()
     }
 
     /// Connection state per identity, and the way to reach a connected device.
