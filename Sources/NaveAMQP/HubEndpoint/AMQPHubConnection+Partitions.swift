@@ -14,6 +14,8 @@ extension AMQPHubConnection {
     /// How long a reader waits before it waits for appends again after a wake brought nothing
     /// (the log is closing): keeps a closing log from spinning its readers.
     static let emptyWakeBackoffMillis: Int64 = 100
+    /// The encode buffer keeps its capacity between events up to this size.
+    static let encodeBufferKeptBytesMax = 64 * 1024
 
     func attachPartition(_ link: OpaquePointer, _ address: EventHubAddress) {
         guard address.eventHub.lowercased() == hub.eventHubName.lowercased() else {
@@ -128,12 +130,15 @@ extension AMQPHubConnection {
     private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
+        encodeBuffer.removeAll(keepingCapacity: true)
         AMQPEventEncoder.encode(record, runtimeMetric: metric, into: &encodeBuffer)
         encodeBuffer.withUnsafeBytes { bytes in
             _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
         }
         pn_link_advance(link)
         pn_delivery_settle(delivery)
+        // A large event's buffer is not kept by an idle connection.
+        if encodeBuffer.capacity > Self.encodeBufferKeptBytesMax { encodeBuffer = [] }
     }
 
     /// Parks the reader until its partition gets an event after `next - 1`, then sends on.
