@@ -53,9 +53,9 @@ extension AMQPHubConnection {
         let id = allocateLinkID()
         let stream = PartitionStream(linkID: id, key: key, next: first)
         register(link, .partition(stream), id: id)
-        let claimed = endpoint.ownership.claim(key, epoch: epoch) { [weak self] reason in
+        let claimed = endpoint.ownership.claim(key, epoch: epoch) { [weak self] condition, reason in
             guard let self else { return }
-            Task { await self.evict(linkID: id, reason: reason) }
+            Task { await self.evict(linkID: id, condition: condition, reason: reason) }
         }
         switch claimed {
         case .success(let ownerID):
@@ -83,11 +83,11 @@ extension AMQPHubConnection {
         return .earliest
     }
 
-    /// Another receiver took the partition over (epoch rules): detach with `amqp:link:stolen`,
-    /// which the SDK raises without retrying (§6.7).
-    func evict(linkID: UInt64, reason: String) {
+    /// Another receiver took the partition over (epoch rules: `amqp:link:stolen`, which the SDK
+    /// raises without retrying, §6.7), or the consumer group was deleted (`amqp:not-found`).
+    func evict(linkID: UInt64, condition: String, reason: String) {
         guard let link = linksByID[linkID] else { return }
-        detach(link, condition: "amqp:link:stolen", reason)
+        detach(link, condition: condition, reason)
         flushEngine()
     }
 
