@@ -91,7 +91,7 @@ let package = Package(
         // own SASL layer (MSSBCBS, ANONYMOUS, PLAIN); for now the spike's server and client.
         .target(
             name: "NaveAMQP",
-            dependencies: ["NaveIO", "CNaveProton"],
+            dependencies: ["NaveIO", "NaveModel", "CNaveProton"],
             swiftSettings: hotPathSettings
         ),
         .target(
@@ -136,7 +136,7 @@ let package = Package(
         .target(name: "NaveSocketTestSupport", dependencies: ["NaveIO"], path: "Tests/NaveSocketTestSupport"),
         // Helpers over the hub shared by test targets (seeded hub randomness, the hub error catalog); never shipped.
         .target(name: "NaveTestSupport", dependencies: ["NaveCodecTestSupport", "NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
-        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveSocketTestSupport", "NaveAMQP", "NaveIO", "CNaveProton"]),
+        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveSocketTestSupport", "NaveAMQP", "NaveIO", "NaveModel", "CNaveProton"]),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
