@@ -61,7 +61,7 @@ public final class AMQPSASLServer: Sendable {
         return parsePlain(UnsafeRawBufferPointer(start: start, count: Int(response.size)))
     }
 
-    /// `parsePlain` over plain bytes (Tests/Fuzz's `AMQPParsersFuzz` reaches it this way): the
+    /// `parsePlain` over plain bytes (Tests/Fuzz's `AMQPFuzz` reaches it this way): the
     /// policy name (authcid, non-empty) and the key (passwd, everything after the second NUL).
     /// Ill-formed UTF-8 is repaired with U+FFFD (a policy key is base64 text: a repaired one
     /// matches none).
