@@ -8,7 +8,7 @@ import Testing
 struct AMQPEventEncoderFieldTests {
     typealias Fixture = AMQPEventEncoderTests
 
-    static func properties(_ system: [EventProperty]) -> ProtonValue? {
+    static func properties(_ system: [EventProperty]) -> AMQPValue? {
         Fixture.decoded(Fixture.event(system: system)).section(0x73)
     }
 
@@ -61,8 +61,8 @@ struct AMQPEventEncoderFieldTests {
         ]))
         #expect(message.section(0x73) == .list([.string("first")]))
         guard case .map(let items) = message.messageAnnotations else { Issue.record("no annotations"); return }
-        #expect(items.filter { $0 == .symbol("dt-dataschema") }.count == 1)
-        #expect(message.messageAnnotations[.symbol("dt-dataschema")] == .string("one"))
+        #expect(items.filter { $0.key == .symbol("dt-dataschema") }.count == 1)
+        #expect(message.messageAnnotations["dt-dataschema"] == .string("one"))
     }
 
     @Test("an unknown system key is a string annotation; one naming the encoder's own annotations is not sent")
@@ -73,7 +73,7 @@ struct AMQPEventEncoderFieldTests {
             EventProperty("iothub-enqueuedtime", "0"),
         ])
         let message = Fixture.decoded(event)
-        #expect(message.messageAnnotations == .map(Fixture.positionAnnotations(event)
+        #expect(message.messageAnnotations == .map(alternating: Fixture.positionAnnotations(event)
             + [.symbol("$.xyz"), .string("kept")] + Fixture.enqueuedTimeAnnotation))
     }
 
@@ -110,6 +110,6 @@ struct AMQPEventEncoderFieldTests {
         let application = bytes.firstRange(of: [0x00, 0x53, 0x74]).map { bytes[$0.upperBound...] }
         #expect(application?.first == 0xD1)
         #expect(application.map { Array($0.dropFirst(5).prefix(4)) } == [0, 0, 0, 2])
-        #expect(ProtonDecodedMessage(bytes).applicationProperties == .map([.string("k"), .string(longValue)]))
+        #expect(ProtonDecodedMessage(bytes).applicationProperties == .map(alternating: [.string("k"), .string(longValue)]))
     }
 }
