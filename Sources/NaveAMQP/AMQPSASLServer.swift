@@ -56,9 +56,16 @@ public final class AMQPSASLServer: Sendable {
     }
 
     /// RFC 4616 §2: `[authzid] NUL authcid NUL passwd`; the authorization identity is ignored.
-    static func parsePlain(_ response: pn_bytes_t) -> (String, String)? {
+    static func parsePlain(_ response: pn_bytes_t) -> (policy: String, key: String)? {
         guard let start = response.start, response.size > 0 else { return nil }
-        let bytes = UnsafeRawBufferPointer(start: start, count: Int(response.size))
+        return parsePlain(UnsafeRawBufferPointer(start: start, count: Int(response.size)))
+    }
+
+    /// `parsePlain` over plain bytes (Tests/Fuzz's `AMQPFuzz` reaches it this way): the
+    /// policy name (authcid, non-empty) and the key (passwd, everything after the second NUL).
+    /// Ill-formed UTF-8 is repaired with U+FFFD (a policy key is base64 text: a repaired one
+    /// matches none).
+    public static func parsePlain(_ bytes: UnsafeRawBufferPointer) -> (policy: String, key: String)? {
         let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[1].isEmpty else { return nil }
         return (String(decoding: parts[1], as: UTF8.self), String(decoding: parts[2], as: UTF8.self))

@@ -67,6 +67,17 @@ let package = Package(
             name: "ConnectionStringFuzz",
             dependencies: ["FuzzSupport", .product(name: "NaveAuth", package: "Nave")]
         ),
+        // Decodes the event encoder's output with Proton-C: `import CNaveProton` resolves
+        // through NaveAMQP, which depends on that system library (SwiftPM hands a target the
+        // module maps of its dependencies' C modules).
+        .executableTarget(
+            name: "AMQPFuzz",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "NaveAMQP", package: "Nave"),
+                .product(name: "NaveModel", package: "Nave"),
+            ]
+        ),
         .executableTarget(
             name: "MQTTUsernameFuzz",
             dependencies: [

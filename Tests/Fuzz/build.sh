@@ -41,6 +41,9 @@ fuzz_max_len() {
         # A whole packet at maximumPacketBytes (2048, the harness's) after a CONNECT; a longer
         # one is refused from its fixed header alone.
         MQTTBindingFuzz) echo 2560 ;;
+        # Selectors and addresses up to their 1 KiB limits; an event's strings and body past
+        # 255 bytes (str32, vbin32, map32), with up to 15 properties.
+        AMQPFuzz) echo 1536 ;;
         # JSONParserFuzz: strings up to 512 bytes, documents up to 8192 (over 4096 out of reach,
         # as before): the default.
         *) echo 4096 ;;
