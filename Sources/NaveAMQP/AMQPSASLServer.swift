@@ -67,7 +67,8 @@ public final class AMQPSASLServer: Sendable {
     /// matches none).
     public static func parsePlain(_ bytes: UnsafeRawBufferPointer) -> (policy: String, key: String)? {
         let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[1].isEmpty else { return nil }
+        // RFC 4616 §2: passwd is 1*SAFE, which excludes NUL (a fourth field is not a password).
+        guard parts.count == 3, !parts[1].isEmpty, !parts[2].isEmpty, !parts[2].contains(0) else { return nil }
         return (String(decoding: parts[1], as: UTF8.self), String(decoding: parts[2], as: UTF8.self))
     }
 
