@@ -4,7 +4,8 @@
 #                    libsqlite3-dev (the embedded store), libqpid-proton11-dev (the AMQP engine,
 #                    Proton-C's connection driver), openssl and iproute2 (test certificates,
 #                    private network namespaces), mosquitto-clients and mosquitto (third-party
-#                    clients in tests, the benchmark peer)
+#                    clients in tests, the benchmark peer), gcc and python3-dev (python-qpid-proton,
+#                    the second AMQP peer in Tests/python, has no wheel here: pip builds its C core)
 #   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt 2, pytest, …)
 #   a Python virtualenv at .venv-azure with Tests/azure/requirements.txt (the unmodified Azure
 #   IoT SDKs; azure-iot-device pins paho-mqtt < 2, so it cannot share .venv)
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev openssl iproute2 mosquitto-clients mosquitto python3-venv)
+packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev openssl iproute2 mosquitto-clients mosquitto python3-venv gcc python3-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -20,6 +21,11 @@ done
 # pyenv or another Python that already has venv needs no python3-venv package.
 if [[ " ${missing[*]-} " == *" python3-venv "* ]] && python3 -m venv --help >/dev/null 2>&1; then
     missing=("${missing[@]/python3-venv}")
+fi
+# Nor does one whose headers are there (pyenv's) need python3-dev.
+if [[ " ${missing[*]-} " == *" python3-dev "* ]] \
+    && python3 -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(sysconfig.get_paths()["include"] + "/Python.h"))' 2>/dev/null; then
+    missing=("${missing[@]/python3-dev}")
 fi
 missing=(${missing[@]+"${missing[@]}"})
 if ((${#missing[@]})); then
