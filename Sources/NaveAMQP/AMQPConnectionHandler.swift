@@ -50,6 +50,9 @@ public final class AMQPConnectionHandler: ConnectionHandler {
     private var padding = AMQPPerformativePadding()
     private var padded: [UInt8] = []
     private static let paddedBufferKeptBytesMax = 64 * 1024
+    /// Bytes handed to the connection so far: with the bytes an application gave Proton, tells
+    /// how much Proton still holds (its own counters stop at its output buffer's capacity).
+    public private(set) var bytesWritten = 0
     private var isProcessing = false
     private var isDestroyed = false
     private var tickTimer: TimerID?
@@ -163,12 +166,23 @@ public final class AMQPConnectionHandler: ConnectionHandler {
         _ = processEvents()
         while true {
             let output = pn_connection_driver_write_buffer(driver)
-            guard output.size > 0, let start = output.start else { break }
-            padding.pad(UnsafeRawBufferPointer(start: start, count: Int(output.size)), into: &padded)
+            guard output.size > 0, let start = output.start else {
+                // Asking for output can post events (the transport closing after a refused
+                // header): run them, and go round again only if there were any. Until they are
+                // run the driver does not count as finished.
+                if processEvents() { continue }
+                break
+            }
+            padding.pad(UnsafeRawBufferPointer(start: start, count: Int(output.size)), into: &padded,
+                        frameBytesMax: Int(pn_transport_get_remote_max_frame(driver.pointee.transport)))
             pn_connection_driver_write_done(driver, output.size)
+            bytesWritten += padded.count
             if !padded.isEmpty { padded.withUnsafeBytes { connection.write($0) } }
             // A burst's buffer is kept for the next one, unless it grew large.
             padded.removeAll(keepingCapacity: padded.capacity <= Self.paddedBufferKeptBytesMax)
+            // The write may have closed the connection (its send queue over the limit), which
+            // destroyed the driver: nothing of Proton's may be touched after that.
+            guard !isDestroyed else { return }
             // Writing can release events (the transport's head closed): run them.
             _ = processEvents()
         }

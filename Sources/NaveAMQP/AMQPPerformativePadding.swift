@@ -11,6 +11,10 @@
 /// (`begin.handle-max`: Proton omits the default 4294967295, pyamqp compares against it). An
 /// empty list (`list0`) becomes a `list8`, which pyamqp's frame decoder also requires.
 ///
+/// A frame Proton already filled to the peer's `max-frame-size` (a transfer split across frames)
+/// is left as it is: padding it would break the peer's limit. pyamqp announces 1 MiB, more than
+/// any event, so it never gets one; peers with smaller frames (uamqp, Proton) read short lists.
+///
 /// It works on the byte stream Proton hands out, which may end inside a frame: a partial frame
 /// is kept until the rest arrives. Only this side's own output passes through here.
 struct AMQPPerformativePadding {
@@ -45,19 +49,21 @@ struct AMQPPerformativePadding {
     }
 
     /// Appends `input`'s complete frames, padded, to `output`; keeps a trailing partial frame.
-    mutating func pad(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+    /// `frameBytesMax` is the peer's `max-frame-size` (0: none announced yet).
+    mutating func pad(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], frameBytesMax: Int = 0) {
+        let limit = frameBytesMax > 0 ? frameBytesMax : Int.max
         if carry.isEmpty {
-            let used = Self.padFrames(input, into: &output)
+            let used = Self.padFrames(input, into: &output, limit: limit)
             carry.append(contentsOf: input[used...])
         } else {
             carry.append(contentsOf: input)
-            let used = carry.withUnsafeBytes { Self.padFrames($0, into: &output) }
+            let used = carry.withUnsafeBytes { Self.padFrames($0, into: &output, limit: limit) }
             carry.removeFirst(used)
         }
     }
 
     /// Pads every complete frame at the start of `bytes`; returns how many bytes it used.
-    private static func padFrames(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Int {
+    private static func padFrames(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) -> Int {
         var position = 0
         while bytes.count - position >= 8 {
             // A protocol header (`AMQP` + id + version, §2.2): where the stream switches layer.
@@ -68,14 +74,14 @@ struct AMQPPerformativePadding {
             }
             let size = Int(bytes[position]) << 24 | Int(bytes[position + 1]) << 16 | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
             guard size >= 8, bytes.count - position >= size else { break }
-            padFrame(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + size)]), into: &output)
+            padFrame(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + size)]), into: &output, limit: limit)
             position += size
         }
         return position
     }
 
     /// One whole frame: its performative's list padded, the rest (header, payload) copied.
-    private static func padFrame(_ frame: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+    private static func padFrame(_ frame: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) {
         let bodyStart = Int(frame[4]) * 4
         // Performative: 0x00, descriptor smallulong 0x53 code, then the list.
         guard bodyStart >= 8, frame.count >= bodyStart + 4, frame[bodyStart] == 0x00, frame[bodyStart + 1] == 0x53,
@@ -109,6 +115,10 @@ struct AMQPPerformativePadding {
         let list8 = items + 1 <= 255
         let listHeader = list8 ? 3 : 9
         let newSize = listAt + listHeader + items + (frame.count - itemsEnd)
+        guard newSize <= limit else {
+            output.append(contentsOf: frame)
+            return
+        }
         output.reserveCapacity(output.count + newSize)
         output.append(contentsOf: [UInt8(truncatingIfNeeded: newSize >> 24), UInt8(truncatingIfNeeded: newSize >> 16),
                                    UInt8(truncatingIfNeeded: newSize >> 8), UInt8(truncatingIfNeeded: newSize)])

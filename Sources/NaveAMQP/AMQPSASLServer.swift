@@ -1,5 +1,6 @@
 import CNaveProton
 import Glibc
+import Synchronization
 
 /// The server side of AMQP's SASL layer (AMQP 1.0 §5.3), plugged into Proton through its SASL
 /// implementation interface (`proton/sasl_plugin.h`).
@@ -20,6 +21,13 @@ public final class AMQPSASLServer: Sendable {
     /// `mechanisms` space-separated, as Proton's `list_mechanisms` returns them; freed in deinit.
     nonisolated(unsafe) private let mechanismList: UnsafeMutablePointer<CChar>  // unsafe: written once in init, only read after
 
+    /// User names handed to `pnx_sasl_set_succeeded`, which keeps the pointer without copying
+    /// (Proton's `sasl.c`): they must outlive every transport, so each is made once and kept.
+    /// Only verified policy names are added, so a client cannot grow this.
+    private let userNames = Mutex<[String: UnsafeMutablePointer<CChar>]>([:])
+    nonisolated(unsafe) private static let anonymousUser = strdup("anonymous")!  // unsafe: made once, only read by Proton
+    nonisolated(unsafe) private static let tokenUser = strdup("")!  // unsafe: made once, only read by Proton
+
     public init(mechanisms: [String] = ["MSSBCBS", "ANONYMOUS", "PLAIN"],
                 verifyPlain: @escaping @Sendable (_ policy: String, _ key: String) -> Bool = { _, _ in false }) {
         self.mechanisms = mechanisms
@@ -27,7 +35,20 @@ public final class AMQPSASLServer: Sendable {
         mechanismList = strdup(mechanisms.joined(separator: " "))
     }
 
-    deinit { free(mechanismList) }
+    deinit {
+        free(mechanismList)
+        userNames.withLock { names in names.values.forEach { free($0) } }
+    }
+
+    /// The C string of a verified policy name, the same pointer for every login with it.
+    private func userName(_ policy: String) -> UnsafeMutablePointer<CChar> {
+        userNames.withLock { names in
+            if let name = names[policy] { return name }
+            let name = strdup(policy)!
+            names[policy] = name
+            return name
+        }
+    }
 
     /// Makes `transport`'s SASL layer this one. The handler keeps the server alive as long as
     /// the transport (Proton holds only an unretained context pointer).
@@ -40,11 +61,11 @@ public final class AMQPSASLServer: Sendable {
     func decide(_ transport: OpaquePointer, mechanism: String, response: pn_bytes_t) {
         guard mechanisms.contains(mechanism) else { return fail(transport) }
         switch mechanism {
-        case "ANONYMOUS": pnx_sasl_set_succeeded(transport, "anonymous", nil)
-        case "MSSBCBS": pnx_sasl_set_succeeded(transport, "", nil)
+        case "ANONYMOUS": pnx_sasl_set_succeeded(transport, Self.anonymousUser, nil)
+        case "MSSBCBS": pnx_sasl_set_succeeded(transport, Self.tokenUser, nil)
         case "PLAIN":
             guard let (policy, key) = Self.parsePlain(response), verifyPlain(policy, key) else { return fail(transport) }
-            pnx_sasl_set_succeeded(transport, policy, nil)
+            pnx_sasl_set_succeeded(transport, userName(policy), nil)
         default: return fail(transport)
         }
         pnx_sasl_set_desired_state(transport, SASL_POSTED_OUTCOME)

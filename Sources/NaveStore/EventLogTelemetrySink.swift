@@ -39,6 +39,9 @@ public struct EventLogTelemetrySink: TelemetrySink {
             system.append(EventProperty(EventSystemProperty.connectionAuthMethod,
                                         #"{"scope":"\#(scope)","type":"\#(method)","issuer":"iothub","acceptingIpFilterRule":null}"#))
         }
+        if let generationID = event.authGenerationID {
+            system.append(EventProperty(EventSystemProperty.connectionAuthGenerationID, generationID))
+        }
         system.append(EventProperty(EventSystemProperty.messageSource, messageSource(event.source)))
         let application = event.message.applicationProperties.map { EventProperty($0.name, $0.value ?? "") }
         return EventData(deviceID: event.deviceID, moduleID: event.moduleID, systemProperties: system,

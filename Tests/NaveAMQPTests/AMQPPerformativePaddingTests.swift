@@ -12,11 +12,21 @@ struct AMQPPerformativePaddingTests {
         return [UInt8(size >> 24 & 0xFF), UInt8(size >> 16 & 0xFF), UInt8(size >> 8 & 0xFF), UInt8(size & 0xFF), 2, type, 0, 0] + body
     }
 
-    static func padded(_ chunks: [[UInt8]]) -> [UInt8] {
+    static func padded(_ chunks: [[UInt8]], frameBytesMax: Int = 0) -> [UInt8] {
         var padding = AMQPPerformativePadding()
         var output: [UInt8] = []
-        for chunk in chunks { chunk.withUnsafeBytes { padding.pad($0, into: &output) } }
+        for chunk in chunks { chunk.withUnsafeBytes { padding.pad($0, into: &output, frameBytesMax: frameBytesMax) } }
         return output
+    }
+
+    @Test("a transfer Proton filled to the peer's max-frame-size stays as it is; one with room is padded")
+    func fullFrameLeftAlone() {
+        let items: [UInt8] = [0x43, 0x43, 0xA0, 0x01, 0x07, 0x43, 0x41, 0x41]  // ..., settled, more=true
+        let payload = [UInt8](repeating: 0x61, count: 512 - 8 - 3 - 3 - items.count)
+        let full = Self.frame(descriptor: 0x14, list: [0xC0, UInt8(items.count + 1), 6] + items, payload: payload)
+        #expect(full.count == 512)
+        #expect(Self.padded([full], frameBytesMax: 512) == full)
+        #expect(Self.padded([full], frameBytesMax: 1024).count == 512 + 5)
     }
 
     @Test("a begin with four fields gets all eight, handle-max as the spec's default")

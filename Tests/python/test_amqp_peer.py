@@ -96,12 +96,6 @@ def test_bare_amqp_header_without_sasl_is_an_error_not_a_hang(node):
     peer.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: Proton closes the transport at once (policy-error 'Client skipped authentication'), "
-    "but AMQPConnectionHandler.pump() checks pn_connection_driver_finished() before dispatching the "
-    "TRANSPORT_HEAD_CLOSED/CLOSED events that pn_connection_driver_write_buffer() itself posted when "
-    "there was no output, so the socket stays open until amqp.openTimeoutMillis (10 s by default). "
-    "A TLS record header where AMQP's is expected (Proton detects SSL) ends the same way"))
 @pytest.mark.parametrize("header", [AMQP_HEADER, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc"], ids=["amqp", "tls-record"])
 def test_refused_header_is_dropped_at_once(node, header):
     raw = RawPeer(node.amqp_port)
@@ -143,12 +137,6 @@ def test_plain_with_policy_key_opens(node):
         peer.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: AMQPSASLServer.decide passes the Swift String `policy` to pnx_sasl_set_succeeded, "
-    "which keeps the char* without copying (Proton sasl.c: sasl->username = username); the "
-    "temporary C string is freed when the call returns, so grantSASLLogin reads a dangling "
-    "pn_transport_get_user() (use after free), finds no policy and grants nothing: links get "
-    "amqp:unauthorized-access and $management answers 401"))
 def test_plain_login_authorises_links_without_cbs(node):
     peer = Peer(node.amqp_port, mechs="PLAIN", user=node.policy, password=node.key)
     try:
@@ -332,12 +320,6 @@ def test_bad_selector_is_invalid_field(node, selector):
     peer.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug (remote crash): AMQPHubConnection.attachPartition reads "
-    "AMQPValue.readWhole(pn_link_remote_properties(link)); Proton returns NULL when the attach "
-    "carries no properties, the implicitly unwrapped pointer traps ('Unexpectedly found nil while "
-    "implicitly unwrapping an Optional value', AMQPHubConnection+Partitions.swift:48) and the node "
-    "dies. azure-eventhub always sends properties (com.microsoft:timeout), so its smoke test passed"))
 def test_partition_receiver_without_link_properties(node):
     hub = HubNode(settings())
     try:
@@ -496,13 +478,6 @@ def test_huge_credit_with_a_slow_reader(node):
     watcher.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: every event delivery also carries every event sent before it on the connection. "
-    "AMQPHubConnection.send (+Partitions) encodes into the connection's reused encodeBuffer with "
-    "AMQPEventEncoder.encode(into:), which appends, and the buffer is never cleared: deliveries of "
-    "equal 10-byte telemetry grow 517, 1037, 1487, 1937, 2460 bytes; a decoder keeps the last of "
-    "each section, so a telemetry event shows the previous event's application properties "
-    "(opType=deviceConnected), and bytes sent grow quadratically with events read"))
 def test_each_event_is_delivered_alone(node):
     where, first = send_events(node, "one-by-one-dev", 5, 10)
     reader = authorised_peer(node)
@@ -516,12 +491,6 @@ def test_each_event_is_delivered_alone(node):
     reader.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: frames exceed the client's max-frame-size. Proton fills a transfer frame up to the "
-    "peer's limit, then AMQPPerformativePadding pads the trimmed transfer performative to 11 fields "
-    "(5 more bytes): a raw client announcing 16384 gets 16389-byte frames, and Proton's client "
-    "(default 32 KiB) drops the connection with 'amqp:connection:framing-error: malformed frame' at "
-    "the first event over one frame"))
 def test_event_frames_respect_the_client_max_frame_size(node):
     where, first = send_events(node, "frame-size-dev", 1, 40_000)
     reader = Peer(node.amqp_port, max_frame=32768)
@@ -535,14 +504,6 @@ def test_event_frames_respect_the_client_max_frame_size(node):
     reader.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug (remote crash): the high-water check in pumpPartition runs only between batches, "
-    "and a batch is min(credit, amqp.eventBatchMax=256) events, so 100 × 50 kB (5 MB; more with the "
-    "encodeBuffer bug above) go into the send "
-    "queue at once; NaveIO closes the connection ('closing connection: outbound queue over limit', "
-    "io.outboundBytesMax 4 MiB) from inside AMQPConnectionHandler.pump()'s write loop, which then "
-    "calls pn_connection_driver_write_buffer on the destroyed driver: Proton aborts with "
-    "'pn_transport_pending: Assertion `transport' failed' (SIGABRT)"))
 def test_huge_credit_with_a_slow_reader_and_megabytes_queued(node):
     hub = HubNode(settings())
     try:
@@ -563,13 +524,6 @@ def test_huge_credit_with_a_slow_reader_and_megabytes_queued(node):
         hub.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug: events over 64 KiB cannot be read back: the partition receiver is detached with "
-    "amqp:internal-error 'The events endpoint could not be read: partition P segment "
-    "00000000000000000000.log at byte 100626: frame needs 100135 bytes, 3905498 left'. "
-    "FrameScanner.next() allows one refill per frame, and a refill sized by a partial header reads "
-    "readChunkBytes (64 KiB), so a larger frame needs a second refill and is reported as corrupt "
-    "(IoT Hub allows 256 KiB device-to-cloud messages)"))
 def test_events_over_64_kib_are_received(node):
     hub = HubNode(settings())
     try:
@@ -586,10 +540,6 @@ def test_events_over_64_kib_are_received(node):
         hub.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug (hang): with amqp.receiveCredit 1 (allowed: 1...10000) a receiving link never gets "
-    "credit again: AMQPHubConnection.received tops up only when credit < receiveCredit / 2, i.e. "
-    "credit < 0; the client's second C2D send waits for ever"))
 def test_receive_credit_of_one_is_replenished(node):
     hub = HubNode(settings(receiveCredit=1))
     try:

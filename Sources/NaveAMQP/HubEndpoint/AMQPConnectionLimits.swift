@@ -10,7 +10,7 @@ public struct AMQPConnectionLimits: Sendable, Equatable {
     public var frameBytesMax = 65_536
     /// Highest channel number (`channel-max`): sessions per connection less one.
     public var channelMax = 15
-    /// Links per connection at once; the next attach closes the connection with
+    /// Links per connection at once; the next attach is refused with
     /// `amqp:resource-limit-exceeded`.
     public var linksPerConnectionMax = 64
     /// Largest message a client may send (C2D, CBS, management), whatever its frames.

@@ -92,13 +92,26 @@ extension AMQPHubConnection {
     }
 
     /// Sends events while the link has credit and the socket room; waits for the next append
-    /// once caught up.
+    /// once caught up. One step sends at most `outboundBytesHighWater` bytes, whatever the
+    /// credit (a client may grant 2^31): the rest follows once the socket drained, so the
+    /// connection's send queue never nears its limit.
     func pumpPartition(_ stream: PartitionStream) {
         guard !stream.stopped, stream.waiter == nil, let link = linksByID[stream.linkID], let source = hub.events?.source else { return }
+        // What waits to go out: the socket's queue, and what Proton still holds of the events
+        // given to it (it hands transfers over only as the client's session window allows, and
+        // its own counters stop at its output buffer's capacity).
+        guard let engine else { return }
+        let queued = (engine.connection?.pendingOutboundBytes ?? 0) + max(0, eventBytesSent - engine.bytesWritten)
+        guard queued <= limits.outboundBytesHighWater else {
+            blockedOnWrite.insert(stream.linkID)
+            return
+        }
+        var budget = limits.outboundBytesHighWater - queued
         var credit = Int(pn_link_credit(link))
         while credit > 0 {
-            if let socket = engine?.connection, socket.pendingOutboundBytes > limits.outboundBytesHighWater {
-                blockedOnWrite.insert(stream.linkID)
+            guard budget > 0 else {
+                // Let the engine write this step's output, then go on.
+                continueAfterFlush(stream.linkID)
                 return
             }
             let records: [EventRecord]
@@ -118,16 +131,32 @@ extension AMQPHubConnection {
             let metric = EventHubRuntimeMetric(
                 lastEnqueuedSequenceNumber: info.lastSequenceNumber, lastEnqueuedOffset: info.lastOffset,
                 lastEnqueuedTime: info.lastEnqueuedTime ?? Timestamp(millisecondsSinceEpoch: 0), retrievalTime: hub.clock.now())
-            for record in records {
-                send(record, metric: metric, on: link)
+            for record in records where budget > 0 {
+                let bytes = send(record, metric: metric, on: link)
+                budget -= bytes
+                eventBytesSent += bytes
                 stream.next = record.sequenceNumber + 1
             }
             credit = Int(pn_link_credit(link))
         }
     }
 
+    /// Resumes a reader on the loop after the current turn, once the engine has moved this
+    /// step's output to the socket.
+    private func continueAfterFlush(_ linkID: UInt64) {
+        loop.execute { [weak self] in
+            guard let self else { return }
+            self.loop.runIsolated(self, linkID) { actor, linkID in
+                guard let link = actor.linksByID[linkID], case .partition(let stream)? = actor.links[link] else { return }
+                actor.pumpPartition(stream)
+                actor.flushEngine()
+            }
+        }
+    }
+
     /// One event: a settled transfer of the message encoded straight into the reusable buffer.
-    private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) {
+    /// Returns the encoded size.
+    private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) -> Int {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
         encodeBuffer.removeAll(keepingCapacity: true)
@@ -137,8 +166,10 @@ extension AMQPHubConnection {
         }
         pn_link_advance(link)
         pn_delivery_settle(delivery)
+        let bytes = encodeBuffer.count
         // A large event's buffer is not kept by an idle connection.
         if encodeBuffer.capacity > Self.encodeBufferKeptBytesMax { encodeBuffer = [] }
+        return bytes
     }
 
     /// Parks the reader until its partition gets an event after `next - 1`, then sends on.

@@ -1,4 +1,5 @@
 import CNaveProton
+import Logging
 import NaveAuth
 import NaveCore
 import NaveModel
@@ -11,6 +12,8 @@ import NaveModel
 extension AMQPHubConnection {
     /// Responses queued per node while the client's receiver has no credit.
     static let pendingRepliesMax = 64
+    /// Refused put-tokens per connection logged at info.
+    static let refusalsLoggedMax = 3
 
     func request(_ bytes: [UInt8], delivery: OpaquePointer, node: RequestNode) {
         guard let message = bytes.withUnsafeBytes({ AMQPMessage(decoding: $0) }) else {
@@ -76,7 +79,11 @@ extension AMQPHubConnection {
             grants.add(grant)
             return status(202, "Accepted")
         case .failure(let refusal):
-            logger.info("AMQP put-token refused", metadata: ["audience": "\(audience)", "reason": "\(refusal.description)"])
+            // The first few refusals of a connection are worth a line each; a client retrying in
+            // a loop must not flood the log (the rest go at debug).
+            refusedTokens += 1
+            let level: Logger.Level = refusedTokens <= Self.refusalsLoggedMax ? .info : .debug
+            logger.log(level: level, "AMQP put-token refused", metadata: ["audience": "\(audience)", "reason": "\(refusal.description)"])
             return status(refusal.status, refusal.description)
         }
     }

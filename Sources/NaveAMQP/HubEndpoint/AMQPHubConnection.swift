@@ -42,6 +42,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     /// between the engine and this actor, its application).
     var engine: AMQPConnectionHandler?
     var grants = CBSGrants()
+    /// Put-tokens refused on this connection (only the first few are logged at info).
+    var refusedTokens = 0
     /// Attached links by Proton's pointer, and the ids tasks use to find them again.
     var links: [OpaquePointer: HubLink] = [:]
     var linkIDs: [OpaquePointer: UInt64] = [:]
@@ -57,6 +59,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     var nextAwaitingID: UInt64 = 1
     /// Partition receivers stopped because the socket's send queue is full.
     var blockedOnWrite: Set<UInt64> = []
+    /// Bytes of events given to Proton on this connection (against `engine.bytesWritten`).
+    var eventBytesSent = 0
     /// The reusable buffer events are encoded into.
     var encodeBuffer: [UInt8] = []
     var openTimer: TimerID?
@@ -89,7 +93,15 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     nonisolated func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
         // Lent for this synchronous call on the loop thread only; Proton copies what it keeps.
         nonisolated(unsafe) let bytes = bytes
-        loop.runIsolated(self, (connection, bytes)) { $0.engine?.connection($1.0, didReceive: $1.1) }
+        loop.runIsolated(self, (connection, bytes)) { actor, input in
+            actor.engine?.connection(input.0, didReceive: input.1)
+            // The client's input (a session window, credit) is what lets Proton hand over the
+            // transfers it held: readers paused for them may go on.
+            if !actor.blockedOnWrite.isEmpty {
+                actor.resumeBlockedPartitions()
+                actor.flushEngine()
+            }
+        }
     }
 
     nonisolated func connectionDidReachEndOfInput(_ connection: Connection) {
@@ -283,7 +295,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
         let bytes = readMessageBytes(delivery, link)
         pn_link_advance(link)
         let credit = pn_link_credit(link)
-        if credit < Int32(limits.receiveCredit / 2) { pn_link_flow(link, Int32(limits.receiveCredit) - credit) }
+        // At half the window (or at zero when the window is 1) the client gets it back in full.
+        if credit <= Int32(limits.receiveCredit / 2) { pn_link_flow(link, Int32(limits.receiveCredit) - credit) }
         switch role {
         case .requests(let node): request(bytes, delivery: delivery, node: node)
         case .deviceBound: sendToDevice(bytes, delivery: delivery, link: link)

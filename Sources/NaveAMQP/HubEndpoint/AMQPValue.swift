@@ -124,8 +124,10 @@ enum AMQPValue: Equatable, Sendable {
         return children
     }
 
-    /// The whole of `data` (rewound) as one value: nil when it is empty or too deep.
-    static func readWhole(_ data: OpaquePointer) -> AMQPValue? {
+    /// The whole of `data` (rewound) as one value: nil when it is absent (Proton returns NULL for
+    /// a field the peer did not send, e.g. an attach without properties), empty or too deep.
+    static func readWhole(_ data: OpaquePointer?) -> AMQPValue? {
+        guard let data else { return nil }
         pn_data_rewind(data)
         guard pn_data_next(data) else { return nil }
         return read(data)

@@ -9,8 +9,10 @@ extension Hub {
     /// may the adapter acknowledge it (MQTT PUBACK, HTTP 204).
     public func acceptTelemetry(_ message: DeviceMessage, from identity: IdentityKey, authMethod: String?) async throws(HubError) {
         try DeviceMessage.admitTelemetry(bodyBytes: message.body.count)
+        let generationID = identity.moduleID.map { registry.module(identity.deviceID, $0)?.generationID }
+            ?? registry.device(identity.deviceID)?.generationID
         try await telemetry.append(TelemetryEvent(deviceID: identity.deviceID, moduleID: identity.moduleID,
-                                                  authMethod: authMethod, message: message))
+                                                  authMethod: authMethod, authGenerationID: generationID, message: message))
     }
 
     /// The twin's properties section as the device sees it (contract §1.10):

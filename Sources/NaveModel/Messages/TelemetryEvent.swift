@@ -10,14 +10,18 @@ public struct TelemetryEvent: Sendable, Equatable {
     public var moduleID: String?
     /// `sas`, `x509`, … (IoT Hub's `iothub-connection-auth-method` names the kind).
     public var authMethod: String?
+    /// The sender's generation id (`iothub-connection-auth-generation-id`, contract §6.6):
+    /// tells a reader which incarnation of a re-created device id sent the event.
+    public var authGenerationID: String?
     public var message: DeviceMessage
 
     public init(source: Source = .telemetry, deviceID: String, moduleID: String? = nil, authMethod: String? = nil,
-                message: DeviceMessage) {
+                authGenerationID: String? = nil, message: DeviceMessage) {
         self.source = source
         self.deviceID = deviceID
         self.moduleID = moduleID
         self.authMethod = authMethod
+        self.authGenerationID = authGenerationID
         self.message = message
     }
 }

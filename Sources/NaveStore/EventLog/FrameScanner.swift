@@ -34,7 +34,10 @@ struct FrameScanner {
 
     mutating func next() throws(EventLogError) -> ScanStep {
         guard position < end else { return .end }
-        var refilled = false
+        // A refill reads at least a chunk and at least the frame's length once known; a frame
+        // larger than a chunk whose header was cut off needs a second one (its header first
+        // tells how long it is).
+        var refills = 0
         while true {
             let step: EventFrame.Step
             do {
@@ -55,12 +58,12 @@ struct FrameScanner {
                 return .frame(position: found, frameBytes: frameBytes)
             case .needMore(let frameBytes):
                 let left = end - position
-                guard Int64(frameBytes) <= left, !refilled else {
+                guard Int64(frameBytes) <= left, refills < 2 else {
                     return .corrupt(position: position, reason: .truncated(field: "frame", needed: frameBytes,
                                                                            available: Int(min(left, Int64(Int.max)))))
                 }
                 try refill(count: Int(min(left, Int64(max(Self.readChunkBytes, frameBytes)))))
-                refilled = true
+                refills += 1
             }
         }
     }

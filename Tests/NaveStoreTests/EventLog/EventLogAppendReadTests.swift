@@ -46,6 +46,25 @@ struct EventLogAppendReadTests {
         }
     }
 
+    @Test("records larger than a read chunk (64 KiB) read back, after smaller ones and from a cold start")
+    func largeRecordsReadBack() async throws {
+        try await withTemporaryDirectory { directory in
+            var configuration = EventLogConfiguration.small(segmentBytes: 4 << 20, recordBytes: EventLogConfiguration().recordBytesMax)
+            configuration.pendingAppendBytesMax = 1 << 20
+            let log = try EventLog(directory: directory, configuration: configuration, clock: ManualClock())
+            let sizes = [10, 100_000, 300, 256 * 1024, 70_000]
+            let events = sizes.enumerated().map { index, size in
+                EventData(deviceID: "dev1", body: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+            }
+            for event in events { _ = try await log.append(event) }
+            #expect(try log.read(partition: 0, from: .earliest, maxCount: 10).map(\.data) == events)
+            for start in 0..<sizes.count {
+                #expect(try log.read(partition: 0, from: .sequenceNumber(Int64(start)), maxCount: 1).map(\.data) == [events[start]])
+            }
+            await log.close()
+        }
+    }
+
     @Test("an empty partition reports the Event Hubs convention: last -1, offset -1, empty")
     func emptyPartitionInfo() async throws {
         try await withTemporaryDirectory { directory in
