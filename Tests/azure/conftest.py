@@ -7,6 +7,7 @@ reader's `custom_endpoint_address`), plain on 5672 (`hub.plainAmqpListeners`, fo
 WebSockets on the 443 listener. The node must listen on 5671 before tests start;
 NAVE_AZURE_AMQP=0 skips that wait, for a node built without the AMQP endpoint.
 """
+import functools
 import os
 import pathlib
 import re
@@ -51,6 +52,11 @@ def nave(*args, check=True):
     if check and result.returncode != 0:
         raise RuntimeError(f"nave {' '.join(args)} failed ({result.returncode}): {result.stderr}")
     return result
+
+
+@functools.cache
+def hub_help():
+    return nave("hub", "--help").stdout
 
 
 class Node:
@@ -122,7 +128,7 @@ class Node:
 
     def hub_has_command(self, name):
         """Whether `nave hub` has the subcommand `name` (some arrive with later commits)."""
-        return re.search(rf"^\s*{re.escape(name)}\b", nave("hub", "--help").stdout, re.M) is not None
+        return re.search(rf"^\s*{re.escape(name)}\b", hub_help(), re.M) is not None
 
     def eventhub_connection_string(self, policy="iothubowner"):
         """The events endpoint's Event Hub-compatible connection string (contract §0.3, §6.1)."""
