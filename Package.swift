@@ -91,7 +91,7 @@ let package = Package(
         // own SASL layer (MSSBCBS, ANONYMOUS, PLAIN); for now the spike's server and client.
         .target(
             name: "NaveAMQP",
-            dependencies: ["NaveIO", "CNaveProton"],
+            dependencies: ["NaveIO", "CNaveProton", "NaveModel", "NaveAuth", "NaveCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPathSettings
         ),
         .target(
@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "NaveNode",
             dependencies: [
-                "NaveIO", "NaveBroker", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
+                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -136,7 +136,7 @@ let package = Package(
         .target(name: "NaveSocketTestSupport", dependencies: ["NaveIO"], path: "Tests/NaveSocketTestSupport"),
         // Helpers over the hub shared by test targets (seeded hub randomness, the hub error catalog); never shipped.
         .target(name: "NaveTestSupport", dependencies: ["NaveCodecTestSupport", "NaveCore", "NaveModel"], path: "Tests/NaveTestSupport"),
-        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveSocketTestSupport", "NaveAMQP", "NaveIO", "CNaveProton"]),
+        .testTarget(name: "NaveAMQPTests", dependencies: ["NaveSocketTestSupport", "NaveTestSupport", "NaveAMQP", "NaveIO", "NaveCore", "NaveModel", "NaveAuth", "NaveEncoding", "CNaveProton"]),
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),

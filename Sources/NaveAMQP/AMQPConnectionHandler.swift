@@ -46,6 +46,10 @@ public final class AMQPConnectionHandler: ConnectionHandler {
     private let sasl: AMQPSASLServer?
     /// The NaveIO connection, set once it is active; nil after close.
     public private(set) var connection: Connection?
+    /// Proton's output rewritten for pyamqp (`AMQPPerformativePadding`), and its buffer.
+    private var padding = AMQPPerformativePadding()
+    private var padded: [UInt8] = []
+    private static let paddedBufferKeptBytesMax = 64 * 1024
     private var isProcessing = false
     private var isDestroyed = false
     private var tickTimer: TimerID?
@@ -62,17 +66,28 @@ public final class AMQPConnectionHandler: ConnectionHandler {
     /// fits: a header claiming 2.8 GB would be waited for (and buffered) rather than refused.
     public static let frameBytesMax: UInt32 = 64 * 1024
 
-    public init(role: Role, application: AMQPApplication) {
+    /// - Parameters:
+    ///   - frameBytesMax: `max-frame-size` announced in `open` (AMQP 1.0 §2.7.1).
+    ///   - channelMax: `channel-max` announced in `open`: sessions beyond it are a protocol error.
+    ///   - idleTimeoutMillis: `idle-time-out` announced in `open` (§2.4.5); 0 for none.
+    public init(role: Role, application: AMQPApplication, frameBytesMax: UInt32 = AMQPConnectionHandler.frameBytesMax,
+                channelMax: UInt16 = 15, idleTimeoutMillis: UInt32 = 0) {
         self.application = application
         if case .server(let sasl) = role { self.sasl = sasl } else { sasl = nil }
         driver = .allocate(capacity: 1)
         driver.initialize(to: pn_connection_driver_t())
         let transport = pn_transport()!
-        pn_transport_set_max_frame(transport, Self.frameBytesMax)
+        pn_transport_set_max_frame(transport, frameBytesMax)
+        pn_transport_set_channel_max(transport, channelMax)
+        if idleTimeoutMillis > 0 { pn_transport_set_idle_timeout(transport, idleTimeoutMillis) }
         switch role {
         case .server(let sasl):
             pn_transport_set_server(transport)
+            // A client must go through SASL (every Azure SDK does): a bare AMQP header is
+            // refused with `amqp:unauthorized-access` rather than treated as anonymous.
+            pn_transport_require_auth(transport, true)
             precondition(pn_connection_driver_init(driver, nil, transport) == 0, "pn_connection_driver_init failed")
+            pn_connection_set_container(driver.pointee.connection, "nave")
             sasl.install(on: transport)
         case .client(let containerID, let hostname):
             precondition(pn_connection_driver_init(driver, nil, transport) == 0, "pn_connection_driver_init failed")
@@ -149,8 +164,11 @@ public final class AMQPConnectionHandler: ConnectionHandler {
         while true {
             let output = pn_connection_driver_write_buffer(driver)
             guard output.size > 0, let start = output.start else { break }
-            connection.write(UnsafeRawBufferPointer(start: start, count: Int(output.size)))
+            padding.pad(UnsafeRawBufferPointer(start: start, count: Int(output.size)), into: &padded)
             pn_connection_driver_write_done(driver, output.size)
+            if !padded.isEmpty { padded.withUnsafeBytes { connection.write($0) } }
+            // A burst's buffer is kept for the next one, unless it grew large.
+            padded.removeAll(keepingCapacity: padded.capacity <= Self.paddedBufferKeptBytesMax)
             // Writing can release events (the transport's head closed): run them.
             _ = processEvents()
         }

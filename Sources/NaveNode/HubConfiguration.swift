@@ -1,4 +1,5 @@
 import Configuration
+import NaveAMQP
 import NaveLimits
 import NaveServiceAPI
 import NaveStore
@@ -20,6 +21,14 @@ public struct HubConfiguration: Sendable {
     /// certificate without TLS). Default none: for benchmarks and trusted networks only, since
     /// tokens cross the wire in the clear.
     public var plainMqttListeners: [NaveConfiguration.Listener] = []
+    /// AMQP 1.0 over TLS: the Event Hub-compatible endpoint and the service side of C2D (the
+    /// service SDK dials 5671, contract §5.1).
+    public var amqpListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 5671)]
+    /// AMQP without TLS (`UseDevelopmentEmulator=true` clients, contract §6.1). Default none:
+    /// tokens cross the wire in the clear.
+    public var plainAmqpListeners: [NaveConfiguration.Listener] = []
+    /// Limits of each AMQP connection (`amqp.*`).
+    public var amqp = AMQPConnectionLimits()
     /// HTTPS: the service REST API (and later device HTTP and WebSockets) (the SDKs dial 443).
     public var httpsListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 443)]
     /// PEM certificate chain (leaf first) and private key the TLS listeners present. Empty:
@@ -44,6 +53,12 @@ public struct HubConfiguration: Sendable {
         if let listeners = hub.stringArray(forKey: "plainMqttListeners") {
             plainMqttListeners = try listeners.map(NaveConfiguration.parseListener)
         }
+        if let listeners = hub.stringArray(forKey: "amqpListeners") {
+            amqpListeners = try listeners.map(NaveConfiguration.parseListener)
+        }
+        if let listeners = hub.stringArray(forKey: "plainAmqpListeners") {
+            plainAmqpListeners = try listeners.map(NaveConfiguration.parseListener)
+        }
         if let listeners = hub.stringArray(forKey: "httpsListeners") {
             httpsListeners = try listeners.map(NaveConfiguration.parseListener)
         }
@@ -54,6 +69,16 @@ public struct HubConfiguration: Sendable {
         http.idleTimeoutMillis = https.int(forKey: "idleTimeoutMillis", default: http.idleTimeoutMillis)
         http.requestBodyBytesMax = https.int(forKey: "requestBodyBytesMax", default: http.requestBodyBytesMax)
         http.headerBytesMax = https.int(forKey: "headerBytesMax", default: http.headerBytesMax)
+        let amqpKeys = reader.scoped(to: "amqp")
+        amqp.idleTimeoutMillis = amqpKeys.int(forKey: "idleTimeoutMillis", default: amqp.idleTimeoutMillis)
+        amqp.frameBytesMax = amqpKeys.int(forKey: "frameBytesMax", default: amqp.frameBytesMax)
+        amqp.channelMax = amqpKeys.int(forKey: "channelMax", default: amqp.channelMax)
+        amqp.linksPerConnectionMax = amqpKeys.int(forKey: "linksPerConnectionMax", default: amqp.linksPerConnectionMax)
+        amqp.messageBytesMax = amqpKeys.int(forKey: "messageBytesMax", default: amqp.messageBytesMax)
+        amqp.receiveCredit = amqpKeys.int(forKey: "receiveCredit", default: amqp.receiveCredit)
+        amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
+        amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
+        amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
         let log = reader.scoped(to: "events")
         events.partitionCount = log.int(forKey: "partitionCount", default: events.partitionCount)
         events.segmentBytesMax = log.int(forKey: "segmentBytesMax", default: events.segmentBytesMax)
@@ -73,6 +98,7 @@ public struct HubConfiguration: Sendable {
             throw ConfigurationInvalid("hub.eventHubName must be at most 50 lower-case letters, digits, '-', '_' or '.' (is \(eventHubName))")
         }
         try http.validate()
+        try amqp.validate()
         do {
             try events.validate()
         } catch {
@@ -81,7 +107,7 @@ public struct HubConfiguration: Sendable {
         guard (certificateChainPath.isEmpty) == (privateKeyPath.isEmpty) else {
             throw ConfigurationInvalid("hub.tls.certificateChain and hub.tls.privateKey are given together or not at all")
         }
-        for listener in mqttListeners + plainMqttListeners + httpsListeners where listener.socketAddress == nil {
+        for listener in mqttListeners + plainMqttListeners + amqpListeners + plainAmqpListeners + httpsListeners where listener.socketAddress == nil {
             throw ConfigurationInvalid("listener \(listener) is not a numeric IPv4/IPv6 address with a port 0...65535")
         }
     }

@@ -1,19 +1,33 @@
 import Logging
+import NaveAMQP
 import NaveBroker
 import NaveCore
 import NaveIO
 import NaveServiceAPI
 import NaveStore
 
-/// Builds the hub's listeners: devices over MQTT/TLS, and HTTPS carrying the REST service API
-/// and MQTT over WebSockets (`/$iothub/websocket`, subprotocol `mqtt`, contract §1.1) — both
-/// MQTT paths through the same authenticated broker handler, which hands device traffic to one
-/// hub façade. The REST API talks to the same façade.
+/// Builds the hub's listeners: devices over MQTT/TLS; AMQP for back ends (the Event
+/// Hub-compatible endpoint and C2D, contract §5, §6); and HTTPS carrying the REST service API,
+/// MQTT over WebSockets (`/$iothub/websocket`, subprotocol `mqtt`, contract §1.1) and AMQP over
+/// WebSockets (`/$servicebus/websocket`, subprotocol `AMQPWSB10`) — every path through one hub
+/// façade.
 struct HubListeners {
     let resources: HubResources
     let hub: Hub
     let broker: Broker
     let logger: Logger
+    /// The AMQP endpoint every AMQP listener and `/$servicebus/websocket` share (one set of
+    /// partition owners for the epoch rules).
+    let amqp: AMQPHubEndpoint
+
+    init(resources: HubResources, hub: Hub, broker: Broker, logger: Logger) {
+        self.resources = resources
+        self.hub = hub
+        self.broker = broker
+        self.logger = logger
+        amqp = AMQPHubEndpoint(hub: hub, limits: resources.configuration.amqp, logger: logger)
+    }
+
     private var deviceGate: ListenerGate {
         ListenerGate(authenticator: HubDeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock), hub: hub)
     }
@@ -25,15 +39,27 @@ struct HubListeners {
         return try group.listen(on: address, tls: tls ? resources.tls : nil) { broker.makeHandler(for: $0, gate: gate) }
     }
 
+    /// AMQP 1.0 for back ends (5671 over TLS; `tls` false only for `hub.plainAmqpListeners`).
+    func listenForAMQP(on address: SocketAddress, group: EventLoopGroup, tls: Bool = true) throws -> ListeningSocket {
+        let amqp = amqp
+        return try group.listen(on: address, tls: tls ? resources.tls : nil) { amqp.makeHandler(for: $0) }
+    }
+
     func listenForHTTPS(on address: SocketAddress, group: EventLoopGroup) throws -> ListeningSocket {
         let gate = deviceGate
         let broker = broker
         let mqtt = WebSocketEndpoint(subprotocol: "mqtt", frameBytesMax: broker.maximumPacketBytes + 16) {
             broker.makeHandler(for: $0, gate: gate)
         }
+        // AMQP over WebSockets (contract §5.1, §6.1): one AMQP frame may span WebSocket frames,
+        // so a WebSocket frame needs room for a whole AMQP frame only as a bound.
+        let amqp = amqp
+        let amqpOverWebSocket = WebSocketEndpoint(subprotocol: "AMQPWSB10", frameBytesMax: resources.configuration.amqp.frameBytesMax + 16) {
+            amqp.makeHandler(for: $0)
+        }
         let responder = ServiceAPI(hub: hub, logger: logger)
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
-                                  webSockets: ["/$iothub/websocket": mqtt])
+                                  webSockets: ["/$iothub/websocket": mqtt, "/$servicebus/websocket": amqpOverWebSocket])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }
     }
 }

@@ -23,6 +23,10 @@ public final class HubResources: Sendable {
     /// The built-in events endpoint (what `telemetry` appends to).
     public let events: EventLog
     public let sessions: DeviceSessions
+    /// The events endpoint's consumer groups, loaded at open; the groups' checkpoints are in
+    /// `checkpoints`, which a group's deletion clears.
+    public let consumerGroups: ConsumerGroups
+    let checkpoints: SQLiteCheckpointStore
     /// The C2D queues' store and what it held at open; the node starts the queues over them
     /// once its loops (their scheduler) run.
     let cloudToDeviceStore: SQLiteCloudToDeviceStore
@@ -48,6 +52,9 @@ public final class HubResources: Sendable {
             let database = try await SQLiteDatabase(path: directory.database)
             let registry = try await IdentityRegistry(store: SQLiteIdentityStore(database: database), clock: clock, random: random)
             let sessions = try await DeviceSessions(store: SQLiteDeviceSessionStore(database: database))
+            let checkpoints = SQLiteCheckpointStore(database: database)
+            let consumerGroups = try await ConsumerGroups.open(store: SQLiteConsumerGroupStore(database: database),
+                                                               checkpoints: checkpoints, clock: clock)
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
             let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
@@ -61,6 +68,7 @@ public final class HubResources: Sendable {
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
                                 registry: registry, clock: clock, random: random, certificates: certificates, tls: tls,
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
+                                consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
                                 unrecorded: unrecorded)
         } catch {
@@ -73,6 +81,7 @@ public final class HubResources: Sendable {
                  registry: IdentityRegistry, clock: any HubClock, random: any HubRandom,
                  certificates: CertificateFiles,
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
+                 consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
                  unrecorded: @escaping UnrecordedEventHandler) {
         self.unrecorded = unrecorded
@@ -81,6 +90,8 @@ public final class HubResources: Sendable {
         self.telemetry = telemetry
         self.events = events
         self.sessions = sessions
+        self.consumerGroups = consumerGroups
+        self.checkpoints = checkpoints
         self.configuration = configuration
         self.dataDirectory = dataDirectory
         self.database = database
@@ -111,10 +122,11 @@ public final class HubResources: Sendable {
         let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
                                 telemetry: telemetry, placement: placement, unrecorded: unrecorded)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
-        let events = EventReader(source: events, checkpoints: SQLiteCheckpointStore(database: database), scheduler: scheduler)
+        let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
-                   eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName)
+                   eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
+                   consumerGroups: consumerGroups)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

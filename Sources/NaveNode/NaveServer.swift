@@ -20,6 +20,8 @@ public final class NaveServer: Sendable {
     private let sockets: [ListeningSocket]
     /// The bound HTTPS addresses (port 0 resolved).
     public let httpsAddresses: [SocketAddress]
+    /// The bound AMQP addresses: the TLS ones, then `hub.plainAmqpListeners`.
+    public let amqpAddresses: [SocketAddress]
     /// The bound device MQTT addresses: the TLS ones, then `hub.plainMqttListeners`.
     public let deviceMQTTAddresses: [SocketAddress]
     /// The general broker's bound MQTT/TLS addresses (`mqtt.tlsListeners`).
@@ -58,6 +60,7 @@ public final class NaveServer: Sendable {
             }
             var https: [ListeningSocket] = []
             var devices: [ListeningSocket] = []
+            var amqp: [ListeningSocket] = []
             var hub: Hub?
             if let resources {
                 let scheduler = LoopScheduler(loop: group.loops[0])
@@ -69,7 +72,11 @@ public final class NaveServer: Sendable {
                     try listeners.listenForDevices(on: $0.socketAddress!, group: group, tls: false)
                 }
                 https = try resources.configuration.httpsListeners.map { try listeners.listenForHTTPS(on: $0.socketAddress!, group: group) }
-                sockets += devices + https
+                amqp = try resources.configuration.amqpListeners.map { try listeners.listenForAMQP(on: $0.socketAddress!, group: group) }
+                amqp += try resources.configuration.plainAmqpListeners.map {
+                    try listeners.listenForAMQP(on: $0.socketAddress!, group: group, tls: false)
+                }
+                sockets += devices + https + amqp
                 if let rest = https.first {
                     try resources.dataDirectory.advertise(NodeAdvertisement(restAddress: "\(rest.address)", hostName: resources.configuration.hostName))
                 }
@@ -89,6 +96,7 @@ public final class NaveServer: Sendable {
             self.sockets = sockets
             httpsAddresses = https.map(\.address)
             deviceMQTTAddresses = devices.map(\.address)
+            amqpAddresses = amqp.map(\.address)
         } catch {
             group.shutdownGracefully(gracePeriod: .zero)
             throw error
@@ -101,6 +109,7 @@ public final class NaveServer: Sendable {
             "aclFile": "\(configuration.security.aclFile.isEmpty ? "none" : configuration.security.aclFile)",
             "allowAnonymous": "\(configuration.security.admitsAnonymous)",
             "httpsListeners": "\(httpsAddresses)",
+            "amqpListeners": "\(amqpAddresses)",
             "loops": "\(configuration.engine.loopCount)",
             "routerShards": "\(configuration.broker.routerShardCount ?? configuration.engine.loopCount)",
         ])

@@ -63,6 +63,8 @@ extension ServiceAPI {
             return json(ServiceStatistics(connectedDeviceCount: registry.connections.connectedDeviceCount).json)
         case (.events, _):
             return try await serveEvents(query)
+        case (.consumerGroups, _), (.consumerGroup, _):
+            return try await serveConsumerGroups(route, method: method)
         case (.policies, _):
             return json(.array(registry.policies.map(\.json)))
         case (.policy(let name), "PUT"):

@@ -20,6 +20,10 @@ enum ServiceRoute: Equatable {
     case policyKey(String)                  // POST …/regenerateKey?key=primary|secondary|swap
     // Nave's own: reading the built-in events endpoint (long polling), for monitor-events.
     case events                             // GET
+    // Nave's own: the events endpoint's consumer groups (IoT Hub manages them through Azure
+    // Resource Manager), for `nave hub consumer-group` against a running node.
+    case consumerGroups                     // GET /eventHub/consumerGroups
+    case consumerGroup(String)              // PUT, DELETE /eventHub/consumerGroups/{name}
     /// Cloud-to-device: purge, feedback, and Nave's own send (`CloudToDeviceRoute`).
     case cloudToDevice(CloudToDeviceRoute)
 
@@ -36,6 +40,8 @@ enum ServiceRoute: Equatable {
         case 2 where segments == ["statistics", "service"]: self = .serviceStatistics
         case 1 where segments[0] == "policies": self = .policies
         case 1 where segments[0] == "events": self = .events
+        case 2 where Self.namesConsumerGroups(segments): self = .consumerGroups
+        case 3 where Self.namesConsumerGroups(segments): self = .consumerGroup(segments[2])
         case 2 where segments[0] == "policies": self = .policy(segments[1])
         case 3 where segments[0] == "policies" && segments[2] == "regenerateKey": self = .policyKey(segments[1])
         case 3 where segments[0] == "devices" && segments[2] == "modules": self = .modules(device: segments[1])
@@ -49,13 +55,19 @@ enum ServiceRoute: Equatable {
         }
     }
 
+    /// `eventHub/consumerGroups…`, its words in any case, as Azure Resource Manager's
+    /// `…/eventHubEndpoints/events/ConsumerGroups/{name}` matches them.
+    private static func namesConsumerGroups(_ segments: [String]) -> Bool {
+        segments[0].lowercased() == "eventhub" && segments[1].lowercased() == "consumergroups"
+    }
+
     /// The methods each resource serves (others get 405).
     var methods: Set<String> {
         switch self {
         case .devices: ["GET", "POST"]
         case .device, .module: ["GET", "PUT", "DELETE"]
-        case .modules, .deviceStatistics, .serviceStatistics, .policies, .events: ["GET"]
-        case .policy: ["PUT", "DELETE"]
+        case .modules, .deviceStatistics, .serviceStatistics, .policies, .events, .consumerGroups: ["GET"]
+        case .policy, .consumerGroup: ["PUT", "DELETE"]
         case .policyKey, .methods: ["POST"]
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         case .cloudToDevice(let route): [route.method]
@@ -67,7 +79,11 @@ enum ServiceRoute: Equatable {
     func requiredRights(for method: String) -> AccessRights {
         switch self {
         // Invoking a method needs ServiceConnect, as on IoT Hub (its devguide on direct methods).
-        case .serviceStatistics, .events, .methods: .serviceConnect
+        case .serviceStatistics, .events, .methods, .consumerGroups: .serviceConnect
+        // Readers (ServiceConnect) may see the groups; creating or deleting one changes the
+        // hub (on IoT Hub an Azure Resource Manager operation) and deleting one cuts another
+        // application's readers off, so that also takes RegistryWrite: iothubowner, not service.
+        case .consumerGroup: [.serviceConnect, .registryWrite]
         // Policies hold keys: only an owner-like policy may see or change them.
         case .policies, .policy, .policyKey: [.registryRead, .registryWrite, .serviceConnect]
         // Twin reads are registry reads; twin writes reach devices, so IoT Hub asks for

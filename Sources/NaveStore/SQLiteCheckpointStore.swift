@@ -32,6 +32,16 @@ public final class SQLiteCheckpointStore: CheckpointStore {
         }
     }
 
+    public func deleteCheckpoints(of consumerGroup: String) async throws {
+        try await storageAccess {
+            try await self.database.pool.write { db in
+                // NOCASE: checkpoints written before groups were case-folded go too. A scan of
+                // the table, which holds a row per group and partition: a few thousand at most.
+                try db.execute(sql: "DELETE FROM checkpoints WHERE consumerGroup = ? COLLATE NOCASE", arguments: [consumerGroup])
+            }
+        }
+    }
+
     /// Runs `body` with what it throws in the port's vocabulary (`SQLiteDatabase.access`).
     private func storageAccess<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await SQLiteDatabase.access(mappingTo: CheckpointStoreError.self, body)

@@ -14,6 +14,7 @@ extension TwinStoreError: SQLitePortFailure {}
 extension CloudToDeviceStoreError: SQLitePortFailure {}
 extension DeviceSessionStoreError: SQLitePortFailure {}
 extension CheckpointStoreError: SQLitePortFailure {}
+extension ConsumerGroupStoreError: SQLitePortFailure {}
 
 extension SQLiteDatabase {
     /// Runs `body` and turns whatever it throws into `Failure`: SQLITE_FULL (SQLite rolled the

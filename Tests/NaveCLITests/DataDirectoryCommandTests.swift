@@ -126,6 +126,7 @@ struct DataDirectoryCommandTests {
             hub:
               mqttListeners: ["127.0.0.1:0"]
               httpsListeners: ["127.0.0.1:0"]
+              amqpListeners: ["127.0.0.1:0"]
 
             """
         try yaml.write(toFile: directory.path + "/nave.yaml", atomically: true, encoding: .utf8)

@@ -34,6 +34,7 @@ final class TestNode {
         configuration.dataDirectory = directory + "/data"
         configuration.hub.mqttListeners = [.init(host: "127.0.0.1", port: 0)]
         configuration.hub.httpsListeners = [.init(host: "127.0.0.1", port: 0)]
+        configuration.hub.amqpListeners = [.init(host: "127.0.0.1", port: 0)]
         configuration.hub.http.requestTimeoutMillis = requestTimeoutMillis
         configuration.hub.http.idleTimeoutMillis = idleTimeoutMillis
         configuration.hub.http.requestBodyBytesMax = requestBodyBytesMax

@@ -140,7 +140,7 @@ final class HubRunner {
     }
 
     func startTarget(_ kind: HubTarget.Kind) throws -> HubTarget {
-        defer { nextPort += 4 }
+        defer { nextPort += 5 }
         return try HubTarget(kind: kind, settings: settings.target, firstPort: nextPort)
     }
 

@@ -14,6 +14,8 @@ final class HubTarget {
         var deviceTLS: Int
         var devicePlain: Int?
         var https: Int?
+        /// AMQP over TLS (the Event Hub-compatible endpoint, C2D from back ends).
+        var amqp: Int? = nil
     }
 
     let kind: Kind
@@ -39,7 +41,7 @@ final class HubTarget {
         var arguments: [String]
         switch kind {
         case .nave:
-            ports = Ports(deviceTLS: firstPort, devicePlain: firstPort + 1, https: firstPort + 2)
+            ports = Ports(deviceTLS: firstPort, devicePlain: firstPort + 1, https: firstPort + 2, amqp: firstPort + 4)
             // The plain broker listener is required by the node; it gets a port nobody uses.
             let config = """
             io:
@@ -53,6 +55,7 @@ final class HubTarget {
               mqttListeners: ["127.0.0.1:\(firstPort)"]
               plainMqttListeners: ["127.0.0.1:\(firstPort + 1)"]
               httpsListeners: ["127.0.0.1:\(firstPort + 2)"]
+              amqpListeners: ["127.0.0.1:\(firstPort + 4)"]
 
             """
             let path = "\(directory)/nave-\(firstPort).yaml"

@@ -8,8 +8,12 @@ public enum SASResource: Sendable, Equatable {
     case module(hostName: String, deviceID: String, moduleID: String)
     /// The hub host, as a service token's `sr` names it: with or without `:port` (§4.1).
     case service(hostName: String)
-    /// Any other audience, matched exactly after decoding (CBS put-token audiences, later).
+    /// Any other audience, matched exactly after decoding.
     case exact(String)
+    /// An Event Hubs CBS audience (contract §6.3): the decoded `sr` equals it or is a prefix of
+    /// it ending at a path boundary (`sb://host/hub` grants `sb://host/hub/consumergroups/x`),
+    /// compared without regard to ASCII case as Event Hubs does for entity paths.
+    case audience(String)
 }
 
 /// The outcome of checking a token. Only `valid` admits the caller; the other cases exist for
@@ -78,6 +82,13 @@ extension SASToken {
                 }
             case .exact(let uri):
                 resource.elementsEqual(uri.utf8)
+            case .audience(let audience):
+                withContiguousBytes(audience.utf8) { audience in
+                    guard !resource.isEmpty, resource.count <= audience.count,
+                          zip(resource, audience).allSatisfy({ asciiLowercased($0) == asciiLowercased($1) }) else { return false }
+                    return resource.count == audience.count || resource.last == UInt8(ascii: "/")
+                        || audience[resource.count] == UInt8(ascii: "/")
+                }
             }
         }
     }

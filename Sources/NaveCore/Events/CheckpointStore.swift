@@ -4,6 +4,10 @@
 public protocol CheckpointStore: Sendable {
     func checkpoints(of consumerGroup: String) async throws -> [Int: Int64]
     func save(_ positions: [Int: Int64], for consumerGroup: String) async throws
+    /// Removes every partition's checkpoint of the group, its name compared without regard to
+    /// ASCII case (consumer group names are ASCII and case-insensitive): a deleted group leaves
+    /// nothing for a new group of the same name to resume from.
+    func deleteCheckpoints(of consumerGroup: String) async throws
 }
 
 /// Why a checkpoint store failed (or `CancellationError` when the task was cancelled before

@@ -82,16 +82,23 @@ public final class EventReader: Sendable {
                 positions[partition] = checkpoint
                 continue
             }
-            let info = try source.partitionInfo(partition)
-            switch request.start {
-            case .latest: positions[partition] = info.lastSequenceNumber + 1
-            case .earliest: positions[partition] = info.beginSequenceNumber
-            default:
-                let first = (try? source.records(partition: partition, from: request.start, maxCount: 1))?.first
-                positions[partition] = first?.sequenceNumber ?? info.lastSequenceNumber + 1
-            }
+            positions[partition] = try firstSequenceNumber(partition: partition, from: request.start)
         }
         return positions
+    }
+
+    /// The sequence number a reader starting at `start` reads first in `partition`: the next
+    /// one to be appended when nothing retained is at or after `start`.
+    public func firstSequenceNumber(partition: Int, from start: EventStartPosition) throws(HubError) -> Int64 {
+        let info = try source.partitionInfo(partition)
+        switch start {
+        case .latest: return info.lastSequenceNumber + 1
+        case .earliest: return info.beginSequenceNumber
+        case .sequenceNumber(let number): return max(number, info.beginSequenceNumber)
+        case .offset, .enqueuedTime:
+            let first = (try? source.records(partition: partition, from: start, maxCount: 1))?.first
+            return first?.sequenceNumber ?? info.lastSequenceNumber + 1
+        }
     }
 
     /// Up to `maxCount` matching events from the positions on, advancing them. With a device

@@ -6,13 +6,16 @@ extension Hub {
     public static func inMemory(registry: IdentityRegistry, hostName: String = "localhost", clock: any HubClock,
                                 scheduler: any HubScheduler, random: any HubRandom,
                                 telemetry: any TelemetrySink, twinStore: any TwinStore = InMemoryTwinStore(),
-                                events: EventReader? = nil, placement: any ShardPlacement = UnpinnedShards()) async throws -> Hub {
+                                events: EventReader? = nil, placement: any ShardPlacement = UnpinnedShards(),
+                                consumerGroupStore: any ConsumerGroupStore = InMemoryConsumerGroupStore()) async throws -> Hub {
         let twins = DeviceTwins(store: twinStore, registry: registry, clock: clock, telemetry: telemetry, placement: placement)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let cloudToDevice = try await CloudToDeviceQueues.open(registry: registry, store: InMemoryCloudToDeviceStore(), clock: clock,
                                                                scheduler: scheduler, random: random, placement: placement)
         let sessions = try await DeviceSessions(store: InMemoryDeviceSessionStore())
+        let consumerGroups = try await ConsumerGroups.open(store: consumerGroupStore, checkpoints: events?.checkpoints, clock: clock)
         return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
-                   sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events)
+                   sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
+                   consumerGroups: consumerGroups)
     }
 }

@@ -23,6 +23,8 @@ public final class Hub: Sendable {
     public let cloudToDevice: CloudToDeviceQueues
     /// The built-in events endpoint as readers see it (positions, checkpoints, waiting).
     public let events: EventReader?
+    /// The events endpoint's consumer groups (`$Default` and those created since).
+    public let consumerGroups: ConsumerGroups
     /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
@@ -30,7 +32,8 @@ public final class Hub: Sendable {
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
-                cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil) {
+                cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
+                consumerGroups: ConsumerGroups? = nil) {
         self.registry = registry
         self.hostName = hostName
         self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)
@@ -42,6 +45,9 @@ public final class Hub: Sendable {
         self.methods = methods
         self.cloudToDevice = cloudToDevice
         self.events = events
+        // Without a store of its own, groups live in memory beside the reader's checkpoints.
+        self.consumerGroups = consumerGroups ?? ConsumerGroups(store: InMemoryConsumerGroupStore(), loaded: [],
+                                                               checkpoints: events?.checkpoints, clock: clock)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name

@@ -27,6 +27,10 @@ extension CheckpointStoreError: StoreFailure {
     public var isFull: Bool { if case .full = self { true } else { false } }
 }
 
+extension ConsumerGroupStoreError: StoreFailure {
+    public var isFull: Bool { if case .full = self { true } else { false } }
+}
+
 extension HubError {
     /// A store's refusal as the hub answers it: `storageFull(what)` (503, retried by the SDKs)
     /// when the medium has no room, otherwise 500 ServerError with `context` and the store's

@@ -1,0 +1,137 @@
+/// Rewrites the frames Proton writes so every performative carries all its fields.
+///
+/// AMQP 1.0 lets an encoder drop trailing null fields of a list (§1.6.22, §2.7), and Proton does:
+/// its `begin`, `attach` and `transfer` end at their last non-null field. azure-eventhub's pyamqp
+/// reads performatives by position without checking the list's length — `begin` field 7,
+/// `attach` field 13, `transfer` field 11 (where it appends the payload) — and fails with "list
+/// index out of range" on a shortened one (Azure's own brokers send every field). So frames
+/// from this side are padded with nulls (`0x40`) to the full field count of their performative
+/// (§2.7.1–§2.7.9, §5.3.3), which every conforming peer reads the same. A missing field with a
+/// default in the spec gets that default rather than null where pyamqp computes with it
+/// (`begin.handle-max`: Proton omits the default 4294967295, pyamqp compares against it). An
+/// empty list (`list0`) becomes a `list8`, which pyamqp's frame decoder also requires.
+///
+/// It works on the byte stream Proton hands out, which may end inside a frame: a partial frame
+/// is kept until the rest arrives. Only this side's own output passes through here.
+struct AMQPPerformativePadding {
+    /// Bytes of a frame (or protocol header) not complete yet.
+    private var carry: [UInt8] = []
+
+    /// Full field counts by performative descriptor code.
+    static func fieldCount(descriptor: UInt8) -> Int? {
+        switch descriptor {
+        case 0x10: 10  // open
+        case 0x11: 8   // begin
+        case 0x12: 14  // attach
+        case 0x13: 11  // flow
+        case 0x14: 11  // transfer
+        case 0x15: 6   // disposition
+        case 0x16: 3   // detach
+        case 0x17: 1   // end
+        case 0x18: 1   // close
+        case 0x40: 1   // sasl-mechanisms
+        case 0x44: 2   // sasl-outcome
+        default: nil
+        }
+    }
+
+    /// The encoding of a missing field: its spec default where pyamqp uses the value, else null.
+    static func missingField(descriptor: UInt8, index: Int) -> [UInt8] {
+        switch (descriptor, index) {
+        case (0x10, 2), (0x11, 4): [0x70, 0xFF, 0xFF, 0xFF, 0xFF]  // open.max-frame-size, begin.handle-max: uint max
+        case (0x10, 3): [0x60, 0xFF, 0xFF]                           // open.channel-max: ushort max
+        default: [0x40]
+        }
+    }
+
+    /// Appends `input`'s complete frames, padded, to `output`; keeps a trailing partial frame.
+    mutating func pad(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        if carry.isEmpty {
+            let used = Self.padFrames(input, into: &output)
+            carry.append(contentsOf: input[used...])
+        } else {
+            carry.append(contentsOf: input)
+            let used = carry.withUnsafeBytes { Self.padFrames($0, into: &output) }
+            carry.removeFirst(used)
+        }
+    }
+
+    /// Pads every complete frame at the start of `bytes`; returns how many bytes it used.
+    private static func padFrames(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Int {
+        var position = 0
+        while bytes.count - position >= 8 {
+            // A protocol header (`AMQP` + id + version, §2.2): where the stream switches layer.
+            if bytes[position] == 0x41, bytes[position + 1] == 0x4D, bytes[position + 2] == 0x51, bytes[position + 3] == 0x50 {
+                output.append(contentsOf: bytes[position..<(position + 8)])
+                position += 8
+                continue
+            }
+            let size = Int(bytes[position]) << 24 | Int(bytes[position + 1]) << 16 | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
+            guard size >= 8, bytes.count - position >= size else { break }
+            padFrame(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + size)]), into: &output)
+            position += size
+        }
+        return position
+    }
+
+    /// One whole frame: its performative's list padded, the rest (header, payload) copied.
+    private static func padFrame(_ frame: UnsafeRawBufferPointer, into output: inout [UInt8]) {
+        let bodyStart = Int(frame[4]) * 4
+        // Performative: 0x00, descriptor smallulong 0x53 code, then the list.
+        guard bodyStart >= 8, frame.count >= bodyStart + 4, frame[bodyStart] == 0x00, frame[bodyStart + 1] == 0x53,
+              let full = fieldCount(descriptor: frame[bodyStart + 2]) else {
+            output.append(contentsOf: frame)
+            return
+        }
+        let listAt = bodyStart + 3
+        let count: Int, itemsAt: Int, itemsEnd: Int
+        switch frame[listAt] {
+        case 0x45:
+            (count, itemsAt, itemsEnd) = (0, listAt + 1, listAt + 1)
+        case 0xC0 where frame.count >= listAt + 3:
+            let size = Int(frame[listAt + 1])
+            (count, itemsAt, itemsEnd) = (Int(frame[listAt + 2]), listAt + 3, listAt + 2 + size)
+        case 0xD0 where frame.count >= listAt + 9:
+            let size = readUInt32(frame, listAt + 1)
+            (count, itemsAt, itemsEnd) = (readUInt32(frame, listAt + 5), listAt + 9, listAt + 5 + size)
+        default:
+            output.append(contentsOf: frame)
+            return
+        }
+        guard count < full, itemsEnd <= frame.count, itemsEnd >= itemsAt else {
+            output.append(contentsOf: frame)
+            return
+        }
+        let descriptor = frame[bodyStart + 2]
+        let missing = (count..<full).flatMap { missingField(descriptor: descriptor, index: $0) }
+        let items = itemsEnd - itemsAt + missing.count
+        // list8 holds size (count byte + items) up to 255; beyond it, list32.
+        let list8 = items + 1 <= 255
+        let listHeader = list8 ? 3 : 9
+        let newSize = listAt + listHeader + items + (frame.count - itemsEnd)
+        output.reserveCapacity(output.count + newSize)
+        output.append(contentsOf: [UInt8(truncatingIfNeeded: newSize >> 24), UInt8(truncatingIfNeeded: newSize >> 16),
+                                   UInt8(truncatingIfNeeded: newSize >> 8), UInt8(truncatingIfNeeded: newSize)])
+        output.append(contentsOf: frame[4..<listAt])
+        if list8 {
+            output.append(contentsOf: [0xC0, UInt8(items + 1), UInt8(full)])
+        } else {
+            appendList32Header(size: items + 4, count: full, to: &output)
+        }
+        output.append(contentsOf: frame[itemsAt..<itemsEnd])
+        output.append(contentsOf: missing)
+        output.append(contentsOf: frame[itemsEnd...])
+    }
+
+    private static func appendList32Header(size: Int, count: Int, to output: inout [UInt8]) {
+        output.append(0xD0)
+        for value in [size, count] {
+            output.append(contentsOf: [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+                                       UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
+        }
+    }
+
+    private static func readUInt32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> Int {
+        Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+    }
+}

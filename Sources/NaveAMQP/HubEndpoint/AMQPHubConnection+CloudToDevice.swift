@@ -1,0 +1,198 @@
+import CNaveProton
+import NaveCore
+import NaveModel
+
+/// The service side of C2D (contract §5.3, §5.4): messages sent to `/messages/devicebound` are
+/// queued for their device and settled with the queue's answer; feedback batches go out on
+/// `/messages/serviceBound/feedback` and are completed or abandoned by the client's disposition.
+extension AMQPHubConnection {
+    /// How often a feedback link with credit and nothing to send looks again (the feedback
+    /// queue has no notification; a back end reading it polls as the HTTP route's clients do).
+    static let feedbackPollMillis: Int64 = 1_000
+
+    // MARK: /messages/devicebound
+
+    func attachDeviceBound(_ link: OpaquePointer) {
+        guard let until = authorizedUntil(eventHubPath: nil) else {
+            return refuse(link, condition: "amqp:unauthorized-access", "Unauthorized: put a ServiceConnect token on $cbs first.")
+        }
+        let id = allocateLinkID()
+        register(link, .deviceBound, id: id)
+        pn_link_set_max_message_size(link, UInt64(limits.messageBytesMax))
+        pn_link_open(link)
+        pn_link_flow(link, Int32(limits.receiveCredit))
+        watchExpiry(linkID: id, eventHubPath: nil, until: until)
+    }
+
+    /// Queues one C2D message; its delivery is settled when the queue answered: accepted, or
+    /// rejected with the condition of the hub's error (`amqp:not-found` for an unknown device,
+    /// `amqp:resource-limit-exceeded` for a full queue). Never left unsettled: uamqp would wait
+    /// for ever (§5.3).
+    func sendToDevice(_ bytes: [UInt8], delivery: OpaquePointer, link: OpaquePointer) {
+        let parsed: (deviceID: String, message: DeviceMessage)
+        do {
+            parsed = try Self.cloudToDeviceMessage(bytes)
+        } catch {
+            settle(delivery, state: cnave_PN_REJECTED, condition: AMQPErrorCondition.condition(for: error))
+            return
+        }
+        let id = nextAwaitingID
+        nextAwaitingID += 1
+        awaitingSettlement[id] = delivery
+        let queues = hub.cloudToDevice
+        Task {
+            var condition: (name: String, description: String)?
+            do throws(HubError) {
+                _ = try await queues.send(to: IdentityKey(deviceID: parsed.deviceID), message: parsed.message)
+            } catch {
+                condition = AMQPErrorCondition.condition(for: error)
+            }
+            self.finishSettlement(id, condition: condition)
+        }
+    }
+
+    private func finishSettlement(_ id: UInt64, condition: (name: String, description: String)?) {
+        guard let delivery = awaitingSettlement.removeValue(forKey: id), !closed else { return }
+        settle(delivery, state: condition == nil ? cnave_PN_ACCEPTED : cnave_PN_REJECTED, condition: condition)
+        flushEngine()
+    }
+
+    /// The device and the message of a C2D send, mapped as §5.3 says: `to` names the device;
+    /// message-id, correlation-id, user-id, content-type, content-encoding and
+    /// absolute-expiry-time become system properties; application properties are the bag.
+    static func cloudToDeviceMessage(_ bytes: [UInt8]) throws(HubError) -> (deviceID: String, message: DeviceMessage) {
+        guard let message = bytes.withUnsafeBytes({ AMQPMessage(decoding: $0) }) else {
+            throw .argumentInvalid("The message is not a valid AMQP message.")
+        }
+        guard let to = message.to, let deviceID = deviceID(to: to) else {
+            throw .argumentInvalid("The message's 'to' must be /devices/{deviceId}/messages/devicebound (is '\(message.to ?? "")').")
+        }
+        var properties: [(name: String, value: String)] = []
+        if let id = message.messageID.identifierText { properties.append(("messageId", id)) }
+        if let id = message.correlationID.identifierText { properties.append(("correlationId", id)) }
+        if let user = message.userID { properties.append(("userId", String(decoding: user, as: UTF8.self))) }
+        if let type = message.contentType { properties.append(("contentType", type)) }
+        if let encoding = message.contentEncoding { properties.append(("contentEncoding", encoding)) }
+        if let expiry = message.absoluteExpiryTime { properties.append(("expiryTimeUtc", String(expiry))) }
+        if case .map(let entries) = message.applicationProperties {
+            for entry in entries {
+                guard let name = entry.key.text else { throw .argumentInvalid("Application property names must be strings.") }
+                guard let value = entry.value.propertyText else { continue }
+                properties.append((name, value))
+            }
+        }
+        let body: [UInt8]
+        switch message.body {
+        case .binary(let bytes): body = bytes
+        case .string(let text): body = Array(text.utf8)
+        case .null: body = []
+        default: throw .argumentInvalid("The body must be one data section or a string.")
+        }
+        return (deviceID, try CloudToDeviceSendRequest.message(body: body, properties: properties))
+    }
+
+    /// `{id}` of `/devices/{id}/messages/devicebound` (path words in any case, as IoT Hub).
+    static func deviceID(to: String) -> String? {
+        let parts = to.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count == 4, parts[0].lowercased() == "devices", parts[2].lowercased() == "messages",
+              parts[3].lowercased() == "devicebound", !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
+
+    // MARK: /messages/serviceBound/feedback
+
+    func attachFeedback(_ link: OpaquePointer) {
+        guard let until = authorizedUntil(eventHubPath: nil) else {
+            return refuse(link, condition: "amqp:unauthorized-access", "Unauthorized: put a ServiceConnect token on $cbs first.")
+        }
+        let id = allocateLinkID()
+        register(link, .feedback(FeedbackStream(linkID: id)), id: id)
+        // Unsettled: the client completes a batch by accepting it, abandons it by releasing.
+        pn_link_set_snd_settle_mode(link, PN_SND_UNSETTLED)
+        pn_link_open(link)
+        watchExpiry(linkID: id, eventHubPath: nil, until: until)
+    }
+
+    /// Sends feedback batches while the link has credit; looks again later when none is queued.
+    func pumpFeedback(_ stream: FeedbackStream) {
+        guard let link = linksByID[stream.linkID], stream.pollTimer == nil else { return }
+        let feedback = hub.cloudToDevice.feedback
+        while pn_link_credit(link) > 0 {
+            guard let batch = feedback.receive() else {
+                let linkID = stream.linkID
+                stream.pollTimer = loop.schedule(after: .milliseconds(Self.feedbackPollMillis)) { [weak self] in
+                    guard let self else { return }
+                    self.loop.runIsolated(self, linkID) { actor, linkID in actor.feedbackPollDue(linkID) }
+                }
+                return
+            }
+            var message = AMQPMessage()
+            message.messageID = .string(batch.lockToken)
+            message.contentType = FeedbackRecord.batchContentType
+            message.applicationProperties = .map([(.string("iothub-enqueuedtime"), .timestamp(batch.enqueuedTime.millisecondsSinceEpoch))])
+            message.body = .binary(JSONValue.array(batch.records.map(\.json)).serialized())
+            if let delivery = message.send(on: link, tag: deliveryTag()) {
+                stream.lockTokens[delivery] = batch.lockToken
+            }
+        }
+    }
+
+    private func feedbackPollDue(_ linkID: UInt64) {
+        guard let link = linksByID[linkID], case .feedback(let stream)? = links[link] else { return }
+        stream.pollTimer = nil
+        pumpFeedback(stream)
+        flushEngine()
+    }
+
+    /// The client's outcome of a feedback batch (AMQP 1.0 §3.4): accepted (or rejected, which
+    /// IoT Hub treats as done) completes it; released or modified abandons it for redelivery.
+    func peerSettled(_ delivery: OpaquePointer, on link: OpaquePointer) {
+        guard case .feedback(let stream)? = links[link],
+              let lockToken = stream.lockTokens.removeValue(forKey: delivery) else {
+            pn_delivery_settle(delivery)
+            return
+        }
+        let state = pn_delivery_remote_state(delivery)
+        pn_delivery_settle(delivery)
+        let feedback = hub.cloudToDevice.feedback
+        if state == cnave_PN_RELEASED || state == cnave_PN_MODIFIED {
+            try? feedback.abandon(lockToken: lockToken)
+        } else {
+            Task { try? await feedback.complete(lockToken: lockToken) }
+        }
+    }
+}
+
+extension AMQPValue {
+    /// A message-id or correlation-id as text (§3.2.4 allows ulong, uuid, binary or string).
+    var identifierText: String? {
+        switch self {
+        case .string(let text), .symbol(let text): text
+        case .ulong(let number): String(number)
+        case .long(let number): String(number)
+        case .uuid(let bytes) where bytes.count == 16: Self.uuidText(bytes)
+        case .binary(let bytes): String(decoding: bytes, as: UTF8.self)
+        default: nil
+        }
+    }
+
+    /// An application property value as the bag's text (the bag is string → string, §1.7).
+    var propertyText: String? {
+        switch self {
+        case .string(let text), .symbol(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        case .int(let number): String(number)
+        case .long(let number), .timestamp(let number): String(number)
+        case .ulong(let number): String(number)
+        case .double(let number): String(number)
+        case .uuid(let bytes) where bytes.count == 16: Self.uuidText(bytes)
+        default: nil
+        }
+    }
+
+    /// RFC 4122 text, lower-case.
+    static func uuidText(_ bytes: [UInt8]) -> String {
+        let hex = bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+}

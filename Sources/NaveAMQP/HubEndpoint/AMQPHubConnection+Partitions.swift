@@ -1,0 +1,174 @@
+import CNaveProton
+import NaveCore
+import NaveModel
+
+/// Partition receivers of the Event Hub-compatible endpoint (contract §6.5, §6.6): the client's
+/// receiver link on `…/{hub}/ConsumerGroups/{cg}/Partitions/{p}`, its selector filter turned into
+/// a start position, the epoch rules, and events sent settled within the link's credit, read
+/// from the log in batches on this loop and encoded once each into the send buffer.
+extension AMQPHubConnection {
+    /// The filter key and descriptor pyamqp and uamqp use for the start position.
+    static let selectorFilter = "apache.org:selector-filter:string"
+    /// Link property carrying the receiver's epoch (`owner_level`).
+    static let epochProperty = "com.microsoft:epoch"
+    /// How long a reader waits before it waits for appends again after a wake brought nothing
+    /// (the log is closing): keeps a closing log from spinning its readers.
+    static let emptyWakeBackoffMillis: Int64 = 100
+
+    func attachPartition(_ link: OpaquePointer, _ address: EventHubAddress) {
+        guard address.eventHub.lowercased() == hub.eventHubName.lowercased() else {
+            return refuse(link, condition: "amqp:not-found", "The messaging entity '\(address.eventHub)' could not be found.")
+        }
+        guard let reader = hub.events else {
+            return refuse(link, condition: "amqp:not-found", "This hub has no events endpoint.")
+        }
+        guard address.partition < reader.source.partitionCount else {
+            return refuse(link, condition: "amqp:not-found",
+                          "Partition \(address.partition) does not exist; the event hub has \(reader.source.partitionCount).")
+        }
+        guard hub.consumerGroups.contains(address.consumerGroup) else {
+            return refuse(link, condition: "amqp:not-found", "The consumer group '\(address.consumerGroup)' does not exist.")
+        }
+        let path = "\(hub.eventHubName)/consumergroups/\(address.consumerGroup)".lowercased()
+        guard let until = authorizedUntil(eventHubPath: path) else {
+            return refuse(link, condition: "amqp:unauthorized-access", "Unauthorized: put a token for '\(path)' on $cbs first.")
+        }
+        let start: EventStartPosition
+        do {
+            start = try selectorStart(pn_terminus_filter(pn_link_remote_source(link)))
+        } catch {
+            return refuse(link, condition: "amqp:invalid-field", "The selector filter is not supported: \(error)")
+        }
+        let first: Int64
+        do {
+            first = try reader.firstSequenceNumber(partition: address.partition, from: start)
+        } catch {
+            return refuse(link, condition: "amqp:internal-error", "The partition could not be read: \(error.message)")
+        }
+        let epoch = AMQPValue.readWhole(pn_link_remote_properties(link))?[Self.epochProperty]?.integer
+        let key = PartitionOwnership.Key(consumerGroup: address.consumerGroup.lowercased(), partition: address.partition)
+        pn_link_set_snd_settle_mode(link, PN_SND_SETTLED)
+        let id = allocateLinkID()
+        let stream = PartitionStream(linkID: id, key: key, next: first)
+        register(link, .partition(stream), id: id)
+        let claimed = endpoint.ownership.claim(key, epoch: epoch) { [weak self] reason in
+            guard let self else { return }
+            Task { await self.evict(linkID: id, reason: reason) }
+        }
+        switch claimed {
+        case .success(let ownerID):
+            stream.ownerID = ownerID
+        case .failure(.epochTooLow(let reason)):
+            return refuse(link, condition: "amqp:link:stolen", reason)
+        case .failure(.tooManyReaders(let reason)):
+            return refuse(link, condition: "amqp:resource-limit-exceeded", reason)
+        }
+        pn_link_open(link)
+        watchExpiry(linkID: id, eventHubPath: path, until: until)
+        pumpPartition(stream)
+    }
+
+    /// The start position the link's source filter asks for (§6.5); from the start when there
+    /// is none, as Event Hubs does.
+    private func selectorStart(_ filter: OpaquePointer?) throws(EventHubSelectorError) -> EventStartPosition {
+        guard let filter, case .map(let entries)? = AMQPValue.readWhole(filter) else { return .earliest }
+        for entry in entries {
+            let value: AMQPValue
+            if case .described(_, let described) = entry.value { value = described } else { value = entry.value }
+            guard entry.key.text == Self.selectorFilter, let expression = value.text else { continue }
+            return try EventHubSelector.startPosition(expression)
+        }
+        return .earliest
+    }
+
+    /// Another receiver took the partition over (epoch rules): detach with `amqp:link:stolen`,
+    /// which the SDK raises without retrying (§6.7).
+    func evict(linkID: UInt64, reason: String) {
+        guard let link = linksByID[linkID] else { return }
+        detach(link, condition: "amqp:link:stolen", reason)
+        flushEngine()
+    }
+
+    /// Sends events while the link has credit and the socket room; waits for the next append
+    /// once caught up.
+    func pumpPartition(_ stream: PartitionStream) {
+        guard !stream.stopped, stream.waiter == nil, let link = linksByID[stream.linkID], let source = hub.events?.source else { return }
+        var credit = Int(pn_link_credit(link))
+        while credit > 0 {
+            if let socket = engine?.connection, socket.pendingOutboundBytes > limits.outboundBytesHighWater {
+                blockedOnWrite.insert(stream.linkID)
+                return
+            }
+            let records: [EventRecord]
+            let info: EventPartitionInfo
+            do {
+                records = try source.records(partition: stream.partition, from: .sequenceNumber(stream.next),
+                                             maxCount: min(credit, limits.eventBatchMax))
+                info = try source.partitionInfo(stream.partition)
+            } catch {
+                detach(link, condition: "amqp:internal-error", "The partition could not be read: \(error.message)")
+                return
+            }
+            guard !records.isEmpty else { return waitForAppend(stream) }
+            // Delivery annotations for `track_last_enqueued_event_properties` (§6.6). Proton 0.37
+            // does not expose the attach's desired capabilities, so they go on every event;
+            // clients that did not ask ignore delivery annotations.
+            let metric = EventHubRuntimeMetric(
+                lastEnqueuedSequenceNumber: info.lastSequenceNumber, lastEnqueuedOffset: info.lastOffset,
+                lastEnqueuedTime: info.lastEnqueuedTime ?? Timestamp(millisecondsSinceEpoch: 0), retrievalTime: hub.clock.now())
+            for record in records {
+                send(record, metric: metric, on: link)
+                stream.next = record.sequenceNumber + 1
+            }
+            credit = Int(pn_link_credit(link))
+        }
+    }
+
+    /// One event: a settled transfer of the message encoded straight into the reusable buffer.
+    private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) {
+        var tag = deliveryTag()
+        let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
+        AMQPEventEncoder.encode(record, runtimeMetric: metric, into: &encodeBuffer)
+        encodeBuffer.withUnsafeBytes { bytes in
+            _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+        pn_link_advance(link)
+        pn_delivery_settle(delivery)
+    }
+
+    /// Parks the reader until its partition gets an event after `next - 1`, then sends on.
+    private func waitForAppend(_ stream: PartitionStream) {
+        guard let source = hub.events?.source else { return }
+        let partition = stream.partition, after = stream.next - 1, linkID = stream.linkID
+        stream.waiter = Task {
+            await source.awaitAppend(partition: partition, after: after)
+            self.appended(linkID: linkID, after: after)
+        }
+    }
+
+    private func appended(linkID: UInt64, after: Int64) {
+        guard let link = linksByID[linkID], case .partition(let stream)? = links[link], !stream.stopped else { return }
+        stream.waiter = nil
+        let last = (try? hub.events?.source.partitionInfo(stream.partition).lastSequenceNumber) ?? after
+        guard last > after else {
+            // Woken without an event: the log is closing. Wait a little before waiting again.
+            stream.waiter = Task {
+                await hub.scheduler.sleep(millis: Self.emptyWakeBackoffMillis)
+                self.appended(linkID: linkID, after: after)
+            }
+            return
+        }
+        pumpPartition(stream)
+        flushEngine()
+    }
+
+    /// The socket drained: readers stopped for it go on.
+    func resumeBlockedPartitions() {
+        let blocked = blockedOnWrite
+        blockedOnWrite.removeAll()
+        for id in blocked {
+            guard let link = linksByID[id], case .partition(let stream)? = links[link] else { continue }
+            pumpPartition(stream)
+        }
+    }
+}
