@@ -143,12 +143,59 @@ class Reader:
         if self.failure is not None:
             raise AssertionError(f"receive() raised {self.failure!r}")
 
-    def stop(self):
-        closing = threading.Thread(target=self.client.close, daemon=True)
-        closing.start()
-        closing.join(10)
-        self.thread.join(10)
+    def begin_stop(self):
+        self.closing = threading.Thread(target=self.client.close, daemon=True)
+        self.closing.start()
+
+    def finish_stop(self):
+        deadline = time.monotonic() + 10
+        self.closing.join(10)
+        self.thread.join(max(0.0, deadline - time.monotonic()))
         assert not self.thread.is_alive(), "receive() did not return within 10 s of close()"
+
+    def stop(self):
+        self.begin_stop()
+        self.finish_stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.stop()
+
+
+class PartitionReaders:
+    """One Reader (its own client and connections) per partition, opened and closed in
+    parallel: the sync SDK serves one client's partitions in turn, one connection at a time,
+    which costs seconds per read. Same interface as Reader; `received` is merged."""
+
+    def __init__(self, consumer, partitions=PARTITIONS, **kwargs):
+        self.readers = [Reader(consumer(), partition_id=pid, **kwargs) for pid in partitions]
+        self.received = []
+
+    def collect(self, until, seconds=10):
+        deadline = time.monotonic() + seconds
+        while not until(self.received) and time.monotonic() < deadline:
+            moved = False
+            for reader in self.readers:
+                try:
+                    while True:
+                        self.received.append(reader.events.get_nowait())
+                        moved = True
+                except queue.Empty:
+                    reader._raise_if_failed()
+            if not moved:
+                time.sleep(0.02)
+        return self.received
+
+    def error_list(self):
+        return [error for reader in self.readers for error in reader.error_list()]
+
+    def stop(self):
+        for reader in self.readers:
+            reader.begin_stop()
+        for reader in self.readers:
+            reader.finish_stop()
 
     def __enter__(self):
         return self
@@ -217,12 +264,12 @@ def send_over_https(node, device, body):
 def partition_of(consumer, device_id, body, **kwargs):
     """The partition that holds the device's telemetry `body` (read from the start of all
     partitions, small on this module's hub), and all its events up to that one."""
-    with Reader(consumer(**kwargs), starting_position="-1") as reader:
+    with PartitionReaders(lambda: consumer(**kwargs), starting_position="-1") as reader:
         received = reader.collect(has_body(device_id, body))
     found = [(pid, event) for pid, event, _ in received
              if event in telemetry(received, device_id) and event.body_as_str() == body]
     assert found, (f"telemetry {body!r} of {device_id} not received from any partition within 10 s "
-                   f"({len(received)} other events)")
+                   f"({len(received)} other events; errors {reader.error_list()})")
     pid = found[0][0]
     return pid, [event for p, event, _ in received if p == pid]
 
@@ -279,20 +326,21 @@ def test_telemetry_reaches_the_reader_with_every_field(node, registry, consumer,
     assert first.properties == {b"alert": b"true", b"sp ace": b"a/b&c=d", b"num": b"5"}
 
     system = first.system_properties
-    assert system[b"message-id"] == b"mid-1" and system[b"correlation-id"] == b"cid-1"
-    assert system[b"user-id"] == b"user-1"
-    assert system[b"content-type"] == b"application/json"
-    assert system[b"content-encoding"] == b"utf-8"
-    assert system[b"x-opt-sequence-number"] == first.sequence_number
-    assert system[b"x-opt-offset"] == first.offset.encode()
+    expected = {
+        b"message-id": b"mid-1", b"correlation-id": b"cid-1", b"user-id": b"user-1",
+        b"content-type": b"application/json", b"content-encoding": b"utf-8",
+        b"x-opt-sequence-number": first.sequence_number, b"x-opt-offset": first.offset.encode(),
+        b"iothub-connection-device-id": unique_id.encode(),
+        b"iothub-connection-auth-generation-id": device.generation_id.encode(),
+        b"iothub-message-source": b"Telemetry",
+    }
+    # Every mismatch at once: a missing key shows as None.
+    assert {key: system.get(key) for key in expected} == expected
+    assert b"iothub-connection-module-id" not in system
     assert to_ms(system[b"x-opt-enqueued-time"]) == to_ms(first.enqueued_time)
     assert to_ms(system[b"iothub-enqueuedtime"]) == to_ms(system[b"x-opt-enqueued-time"])
-    assert system[b"iothub-connection-device-id"] == unique_id.encode()
-    assert b"iothub-connection-module-id" not in system
     auth = json.loads(system[b"iothub-connection-auth-method"])
     assert auth["scope"] == "device" and auth["type"] == "sas" and auth["issuer"] == "iothub", auth
-    assert system[b"iothub-connection-auth-generation-id"] == device.generation_id.encode()
-    assert system[b"iothub-message-source"] == b"Telemetry"
 
     assert list(second.body) == [b"plain string"]
     assert not second.properties, second.properties
@@ -321,27 +369,32 @@ def test_starting_positions(node, registry, consumer, unique_id, transport):
     gap = (e3.enqueued_time - e2.enqueued_time).total_seconds()
     assert gap >= 0.2, f"the device slept 0.4 s between e2 and e3, yet their enqueued times differ by {gap} s"
 
-    def read(position, inclusive=False):
-        with Reader(consumer(**transport), partition_id=pid, starting_position=position,
-                    starting_position_inclusive=inclusive) as reader:
-            received = reader.collect(has_body(unique_id, "e4"))
-        return [event for _, event, _ in received], bodies(telemetry(received, unique_id)), reader.error_list()
-
-    events, got, errors = read(e2.sequence_number)
-    assert got == ["e3", "e4"], f"after sequence number {e2.sequence_number}: {got}; errors {errors}"
-    assert events[0].sequence_number == e2.sequence_number + 1
-    events, got, errors = read(e2.sequence_number, inclusive=True)
-    assert got == ["e2", "e3", "e4"], f"at sequence number {e2.sequence_number}: {got}; errors {errors}"
-    assert events[0].sequence_number == e2.sequence_number
-    events, got, errors = read(e2.offset)
-    assert got == ["e3", "e4"], f"after offset {e2.offset!r}: {got}; errors {errors}"
-    assert events[0].sequence_number == e2.sequence_number + 1
-    events, got, errors = read(e2.offset, inclusive=True)
-    assert got == ["e2", "e3", "e4"], f"at offset {e2.offset!r}: {got}; errors {errors}"
-    middle = e2.enqueued_time + (e3.enqueued_time - e2.enqueued_time) / 2
-    events, got, errors = read(middle)
-    assert got == ["e3", "e4"], f"after {middle.isoformat()}: {got}; errors {errors}"
-    assert events[0].enqueued_time > middle
+    # Five readers of the partition at once, one per starting position.
+    positions = {
+        "after sequence number": (e2.sequence_number, False, ["e3", "e4"], e2.sequence_number + 1),
+        "at sequence number": (e2.sequence_number, True, ["e2", "e3", "e4"], e2.sequence_number),
+        "after offset": (e2.offset, False, ["e3", "e4"], e2.sequence_number + 1),
+        "at offset": (e2.offset, True, ["e2", "e3", "e4"], e2.sequence_number),
+        "after enqueued time": (e2.enqueued_time + (e3.enqueued_time - e2.enqueued_time) / 2, False, ["e3", "e4"], None),
+    }
+    readers = {name: Reader(consumer(**transport), partition_id=pid, starting_position=position,
+                            starting_position_inclusive=inclusive)
+               for name, (position, inclusive, _, _) in positions.items()}
+    try:
+        for name, (position, _, expected, first_sequence_number) in positions.items():
+            received = readers[name].collect(has_body(unique_id, "e4"))
+            got = bodies(telemetry(received, unique_id))
+            assert got == expected, f"{name} {position!r}: {got}; errors {readers[name].error_list()}"
+            first = received[0][1]
+            if first_sequence_number is not None:
+                assert first.sequence_number == first_sequence_number, f"{name} {position!r}: the first event"
+            else:
+                assert first.enqueued_time > position, f"{name} {position!r}: the first event has {first.enqueued_time}"
+    finally:
+        for reader in readers.values():
+            reader.begin_stop()
+        for reader in readers.values():
+            reader.finish_stop()
 
 
 @pytest.mark.parametrize("position", [pytest.param({}, id="default"), pytest.param({"starting_position": "@latest"}, id="@latest")])
@@ -530,12 +583,15 @@ def test_track_last_enqueued_event_properties(node, registry, consumer, unique_i
 
 
 def test_amqp_over_websockets(node, registry, consumer, unique_id):
-    """§6.1: TransportType.AmqpOverWebsocket dials 443, /$servicebus/websocket, AMQPWSB10."""
+    """§6.1: TransportType.AmqpOverWebsocket dials 443, /$servicebus/websocket, AMQPWSB10. One
+    partition: the sync SDK serves partitions in turn, each read waiting up to 1 s on WebSockets."""
     device = register(registry, unique_id)
     send_from_device(node, device, "over websockets")
+    pid, _ = partition_of(consumer, unique_id, "over websockets")
     client = consumer(transport_type=TransportType.AmqpOverWebsocket)
     assert client.get_partition_ids() == PARTITIONS
-    with Reader(consumer(transport_type=TransportType.AmqpOverWebsocket), starting_position="-1") as reader:
+    assert client.get_partition_properties(pid)["is_empty"] is False
+    with Reader(consumer(transport_type=TransportType.AmqpOverWebsocket), partition_id=pid, starting_position="-1") as reader:
         received = reader.collect(has_body(unique_id, "over websockets"))
     assert bodies(telemetry(received, unique_id)) == ["over websockets"], reader.error_list()
 
@@ -547,8 +603,9 @@ def test_custom_endpoint_and_plain_amqp(node, registry, consumer, eventhub_conne
     send_from_device(node, device, "anywhere")
     custom = dict(custom_endpoint_address=f"sb://127.0.0.1:{CUSTOM_AMQP_PORT}", transport_type=TransportType.Amqp)
     plain_string = eventhub_connection_string.replace("sb://localhost/", f"sb://localhost:{PLAIN_AMQP_PORT}/")
+    pid, _ = partition_of(consumer, unique_id, "anywhere")
     for name, kwargs in [("custom endpoint", dict(custom)), ("plain", dict(connection_string=plain_string, use_tls=False))]:
         assert consumer(**kwargs).get_partition_ids() == PARTITIONS, name
-        with Reader(consumer(**kwargs), starting_position="-1") as reader:
+        with Reader(consumer(**kwargs), partition_id=pid, starting_position="-1") as reader:
             received = reader.collect(has_body(unique_id, "anywhere"))
         assert bodies(telemetry(received, unique_id)) == ["anywhere"], f"{name}: errors {reader.error_list()}"
