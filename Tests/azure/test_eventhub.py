@@ -519,7 +519,9 @@ def test_wrong_credentials_are_refused(node, consumer, eventhub_connection_strin
         consumer(connection_string=wrong, **transport).get_eventhub_properties()
     assert time.monotonic() - started < 10
 
-    read_only = node.eventhub_connection_string(policy="registryRead")
+    # The CLI refuses to print one for a policy without ServiceConnect; the server must refuse too.
+    read_key = node.service_connection_string("registryRead").split("SharedAccessKey=", 1)[1]
+    read_only = eventhub_connection_string.replace(key, read_key).replace("SharedAccessKeyName=iothubowner", "SharedAccessKeyName=registryRead")
     with pytest.raises(AuthenticationError):
         consumer(connection_string=read_only, **transport).get_partition_ids()
 
