@@ -78,7 +78,8 @@ public final class NaveServer: Sendable {
                 }
                 sockets += devices + https + amqp
                 if let rest = https.first {
-                    try resources.dataDirectory.advertise(NodeAdvertisement(restAddress: "\(rest.address)", hostName: resources.configuration.hostName))
+                    try resources.dataDirectory.advertise(NodeAdvertisement(restAddress: "\(rest.address)", hostName: built.hostName,
+                                                                            eventHubName: built.eventHubName))
                 }
             }
             var brokerTLS: [ListeningSocket] = []

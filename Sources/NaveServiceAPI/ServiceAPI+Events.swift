@@ -8,9 +8,8 @@ import NaveModel
 /// there with the positions to continue from (also stored as the consumer group's checkpoint).
 extension ServiceAPI {
     func serveEvents(_ query: [(name: String, value: String)]) async throws(HubError) -> HTTPResponse {
-        guard let reader = hub.events else { throw .serviceUnavailable("This node has no events endpoint.") }
         let request = try EventsQuery(query).request
-        let result = try await reader.read(request)
+        let result = try await hub.readEvents(request)
         if let reason = result.checkpointNotStored {
             // The events are answered either way (with their positions); a checkpoint the store
             // refused only means the group's next read without positions starts earlier.

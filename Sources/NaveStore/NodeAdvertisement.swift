@@ -7,7 +7,8 @@ import Darwin
 #endif
 
 /// What a CLI needs to reach the node running on a data directory, kept in `<dir>/node.json`
-/// while the node runs: `{"pid": 4242, "restAddress": "127.0.0.1:8443", "hostName": "hub.local"}`.
+/// while the node runs: `{"pid": 4242, "restAddress": "127.0.0.1:8443", "hostName": "hub.local",
+/// "eventHubName": "hub"}`.
 /// The node writes it once its listeners are bound; `DataDirectory.close()` removes it. It is only
 /// trustworthy while `DataDirectory.isLocked` says a node holds the directory: after a crash
 /// the file stays behind but the lock does not.
@@ -18,12 +19,16 @@ public struct NodeAdvertisement: Codable, Sendable, Equatable {
     public var restAddress: String
     /// The hub's host name, as devices and service clients address it (SAS `sr`, TLS SNI).
     public var hostName: String
+    /// The events endpoint's Event Hub-compatible name (`EntityPath=`), which configuration may
+    /// set apart from the host name. Nil in a node.json written before it was recorded.
+    public var eventHubName: String?
 
     /// `pid` defaults to this process.
-    public init(pid: Int32 = getpid(), restAddress: String, hostName: String) {
+    public init(pid: Int32 = getpid(), restAddress: String, hostName: String, eventHubName: String? = nil) {
         self.pid = pid
         self.restAddress = restAddress
         self.hostName = hostName
+        self.eventHubName = eventHubName
     }
 }
 

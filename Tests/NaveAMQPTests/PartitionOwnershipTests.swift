@@ -9,7 +9,7 @@ struct PartitionOwnershipTests {
 
     final class Evictions: Sendable {
         let reasons = Mutex<[String]>([])
-        func evictor() -> @Sendable (String) -> Void { { reason in self.reasons.withLock { $0.append(reason) } } }
+        func evictor() -> PartitionOwnership.Eviction { { condition, _ in self.reasons.withLock { $0.append(condition) } } }
         var count: Int { reasons.withLock { $0.count } }
     }
 
@@ -67,5 +67,18 @@ struct PartitionOwnershipTests {
         _ = try ownership.claim(.init(consumerGroup: "$default", partition: 1), epoch: 0, evict: Evictions().evictor()).get()
         _ = try ownership.claim(.init(consumerGroup: "other", partition: 0), epoch: nil, evict: Evictions().evictor()).get()
         #expect(holder.count == 0)
+    }
+
+    @Test("deleting a consumer group evicts its readers with amqp:not-found, and only its")
+    func groupDeletion() throws {
+        let ownership = PartitionOwnership()
+        let deleted = Evictions(), kept = Evictions()
+        _ = try ownership.claim(.init(consumerGroup: "gone", partition: 0), epoch: nil, evict: deleted.evictor()).get()
+        _ = try ownership.claim(.init(consumerGroup: "gone", partition: 3), epoch: 2, evict: deleted.evictor()).get()
+        _ = try ownership.claim(key, epoch: nil, evict: kept.evictor()).get()
+        ownership.evictConsumerGroup("Gone")
+        #expect(deleted.reasons.withLock { $0 } == ["amqp:not-found", "amqp:not-found"])
+        #expect(kept.count == 0)
+        #expect(ownership.readerCount(.init(consumerGroup: "gone", partition: 0)) == 0)
     }
 }

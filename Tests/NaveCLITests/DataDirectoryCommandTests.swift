@@ -15,7 +15,9 @@ struct DataDirectoryCommandTests {
     static let adminCommands: [[String]] = [
         ["device", "list"], ["device", "show", "--device-id", "d"], ["device", "create", "--device-id", "d"],
         ["device", "show-connection-string", "--device-id", "d"], ["twin", "show", "--device-id", "d"],
-        ["policy", "list"], ["hub", "show-connection-string"], ["c2d", "purge", "--device-id", "d"],
+        ["policy", "list"], ["hub", "show-connection-string"], ["hub", "show-eventhub-connection-string"],
+        ["hub", "consumer-group", "list"], ["hub", "consumer-group", "create", "g"], ["hub", "consumer-group", "delete", "g"],
+        ["c2d", "purge", "--device-id", "d"],
         ["method", "invoke", "--device-id", "d", "--method-name", "m"], ["monitor-events", "--timeout", "1"],
     ]
 
@@ -96,18 +98,13 @@ struct DataDirectoryCommandTests {
         defer { scratch.remove() }
         let config = try Self.loopbackConfig()
         defer { config.remove() }
-        let (process, _, errors) = try NaveProcess.start(
-            ["serve", "--config", config.path + "/nave.yaml", "--port", "0", "--data-dir", "./new-hub"],
-            in: scratch.path, logsIn: config.path)
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         // node.json appears once the REST listener is up: the hub opened its new directory.
-        let advertised = scratch.path + "/new-hub/node.json"
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: advertised) && process.isRunning && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let (process, errors, advertised) = try await NaveProcess.startNode(
+            ["--config", config.path + "/nave.yaml", "--port", "0", "--data-dir", "./new-hub"],
+            in: scratch.path, logsIn: config.path, advertisement: scratch.path + "/new-hub/node.json")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         let log = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
-        #expect(FileManager.default.fileExists(atPath: advertised), "\(log)")
+        #expect(advertised, "\(log)")
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/new-hub/nave.sqlite"))
         #expect(try scratch.contents() == ["new-hub"])
         process.terminate()
@@ -116,7 +113,8 @@ struct DataDirectoryCommandTests {
 
     /// A YAML file (in its own scratch directory) that puts every listener on a free loopback
     /// port, so the node never fights another test or a real node for 1883, 8883 or 443.
-    static func loopbackConfig() throws -> ScratchDirectory {
+    /// `hubSettings` are more `hub:` lines, indented as they go.
+    static func loopbackConfig(hubSettings: [String] = []) throws -> ScratchDirectory {
         let directory = try ScratchDirectory()
         let yaml = """
             io:
@@ -128,7 +126,7 @@ struct DataDirectoryCommandTests {
               httpsListeners: ["127.0.0.1:0"]
               amqpListeners: ["127.0.0.1:0"]
 
-            """
+            """ + hubSettings.map { "  \($0)\n" }.joined()
         try yaml.write(toFile: directory.path + "/nave.yaml", atomically: true, encoding: .utf8)
         return directory
     }

@@ -61,6 +61,19 @@ struct NaveProcess {
         return (process, output, errors)
     }
 
+    /// Starts `nave serve arguments` in `directory` and waits at most 30 s for `advertisement`
+    /// (the node.json it writes once its REST listener is up); whether it appeared is returned
+    /// beside the process, whose standard error goes to `errors`.
+    static func startNode(_ arguments: [String], in directory: String, logsIn logDirectory: String,
+                          advertisement: String) async throws -> (Process, errors: String, advertised: Bool) {
+        let (process, _, errors) = try start(["serve"] + arguments, in: directory, logsIn: logDirectory)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: advertisement) && process.isRunning && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (process, errors, FileManager.default.fileExists(atPath: advertisement))
+    }
+
     /// Polls without blocking a cooperative-pool thread; kills the child after `seconds`.
     static func waitForExit(_ process: Process, seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

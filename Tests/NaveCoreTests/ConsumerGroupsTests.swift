@@ -181,3 +181,40 @@ struct ConsumerGroupsTests {
         #expect(try await store.loadConsumerGroups().count == 2, "$Default stored at the first opening")
     }
 }
+
+/// One partition that never holds an event: enough for a read to reach its checkpoint save.
+struct EmptyEventSource: EventSource {
+    var partitionCount: Int { 1 }
+    func partitionInfo(_ partition: Int) throws(HubError) -> EventPartitionInfo {
+        EventPartitionInfo(partition: partition, beginSequenceNumber: 0, lastSequenceNumber: -1, lastOffset: -1, lastEnqueuedTime: nil)
+    }
+    func records(partition: Int, from start: EventStartPosition, maxCount: Int) throws(HubError) -> [EventRecord] { [] }
+    func awaitAppend(partition: Int, after sequenceNumber: Int64) async {}
+}
+
+@Suite("Consumer groups: event reads")
+struct ConsumerGroupEventReadTests {
+    @Test("a read names an existing group (404 otherwise), checkpoints under its own spelling; after deletion, 404 and no checkpoints")
+    func readsNameExistingGroups() async throws {
+        let clock = ManualClock()
+        let checkpoints = InMemoryCheckpointStore()
+        let registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SeededHubRandom())
+        let hub = try await Hub.inMemory(registry: registry, clock: clock, scheduler: ManualScheduler(), random: SeededHubRandom(),
+                                         telemetry: InMemoryTelemetrySink(clock: clock),
+                                         events: EventReader(source: EmptyEventSource(), checkpoints: checkpoints, scheduler: ManualScheduler()))
+        let unknown = await #expect(throws: HubError.self) { try await hub.readEvents(EventReadRequest(consumerGroup: "analytics")) }
+        #expect(unknown == .consumerGroupNotFound(name: "analytics"))
+
+        _ = try await hub.consumerGroups.create("Analytics")
+        _ = try await hub.readEvents(EventReadRequest(consumerGroup: "analytics"))
+        #expect(try await checkpoints.checkpoints(of: "Analytics") == [0: 0])
+        _ = try await hub.readEvents(EventReadRequest(consumerGroup: "$default"))
+        #expect(try await checkpoints.checkpoints(of: "$Default") == [0: 0])
+        _ = try await hub.readEvents(EventReadRequest())
+
+        try await hub.consumerGroups.delete("Analytics")
+        #expect(try await checkpoints.checkpoints(of: "Analytics") == [:])
+        let deleted = await #expect(throws: HubError.self) { try await hub.readEvents(EventReadRequest(consumerGroup: "Analytics")) }
+        #expect(deleted?.status == 404)
+    }
+}

@@ -3,29 +3,10 @@ import NaveModel
 @testable import NaveStore
 import Testing
 
-/// One way to make a `CloudToDeviceStore`; the conformance suite runs once per factory.
-struct CloudToDeviceStoreFactory: Sendable, CustomTestStringConvertible {
-    let name: String
-    let open: @Sendable (_ scratch: String) async throws -> any CloudToDeviceStore
-    let close: @Sendable (any CloudToDeviceStore) throws -> Void
+typealias CloudToDeviceStoreFactory = PortFactory<any CloudToDeviceStore>
 
-    var testDescription: String { name }
-
-    static let inMemory = CloudToDeviceStoreFactory(name: "in-memory", open: { _ in InMemoryCloudToDeviceStore() }, close: { _ in })
-    static let sqlite = CloudToDeviceStoreFactory(
-        name: "SQLite",
-        open: { scratch in SQLiteCloudToDeviceStore(database: try await SQLiteDatabase(path: scratch + "/nave.sqlite")) },
-        close: { store in try (store as? SQLiteCloudToDeviceStore)?.database.close() })
-
-    static let all = [inMemory, sqlite]
-
-    func withStore(_ body: (any CloudToDeviceStore) async throws -> Void) async throws {
-        try await withScratchDirectory { scratch in
-            let store = try await open(scratch)
-            defer { try? close(store) }
-            try await body(store)
-        }
-    }
+extension PortFactory where Store == any CloudToDeviceStore {
+    static var all: [CloudToDeviceStoreFactory] { [.inMemory { InMemoryCloudToDeviceStore() }, .sqlite { SQLiteCloudToDeviceStore(database: $0) }] }
 }
 
 /// Queued messages and feedback records that exercise every field.

@@ -3,29 +3,10 @@ import NaveModel
 import NaveStore
 import Testing
 
-/// One way to make a `ConsumerGroupStore`; the conformance suite runs once per factory.
-struct ConsumerGroupStoreFactory: Sendable, CustomTestStringConvertible {
-    let name: String
-    let open: @Sendable (_ scratch: String) async throws -> any ConsumerGroupStore
-    let close: @Sendable (any ConsumerGroupStore) throws -> Void
+typealias ConsumerGroupStoreFactory = PortFactory<any ConsumerGroupStore>
 
-    var testDescription: String { name }
-
-    static let inMemory = ConsumerGroupStoreFactory(name: "in-memory", open: { _ in InMemoryConsumerGroupStore() }, close: { _ in })
-    static let sqlite = ConsumerGroupStoreFactory(
-        name: "SQLite",
-        open: { scratch in SQLiteConsumerGroupStore(database: try await SQLiteDatabase(path: scratch + "/nave.sqlite")) },
-        close: { store in try (store as? SQLiteConsumerGroupStore)?.database.close() })
-
-    static let all = [inMemory, sqlite]
-
-    func withStore(_ body: (any ConsumerGroupStore) async throws -> Void) async throws {
-        try await withScratchDirectory { scratch in
-            let store = try await open(scratch)
-            defer { try? close(store) }
-            try await body(store)
-        }
-    }
+extension PortFactory where Store == any ConsumerGroupStore {
+    static var all: [ConsumerGroupStoreFactory] { [.inMemory { InMemoryConsumerGroupStore() }, .sqlite { SQLiteConsumerGroupStore(database: $0) }] }
 }
 
 /// What every `ConsumerGroupStore` must do, checked the same way against each factory.

@@ -75,6 +75,10 @@ struct DataDirectoryTests {
             #expect(error == .locked(path: scratch, holderPID: getpid()))
             #expect(error?.description.contains("pid \(getpid())") == true)
 
+            let named = NodeAdvertisement(restAddress: "127.0.0.1:8443", hostName: "hub.example", eventHubName: "telemetry")
+            try directory.advertise(named)
+            #expect(try DataDirectory.readAdvertisement(in: scratch) == named)
+
             directory.close()
             #expect(try DataDirectory.readAdvertisement(in: scratch) == nil)
         }

@@ -13,33 +13,42 @@ func withScratchDirectory<T>(_ body: (String) async throws -> T) async throws ->
     return try await body(path)
 }
 
-/// One way to make an `IdentityStore`; the conformance suite runs once per factory. A new store
-/// (PostgreSQL) joins the suite by adding itself to `all`.
-struct StoreFactory: Sendable, CustomTestStringConvertible {
+/// One way to make a store behind one of NaveCore's ports: each port's conformance suite runs
+/// once per factory in its `all`, so a new store (PostgreSQL) joins a suite by adding itself there.
+struct PortFactory<Store: Sendable>: Sendable, CustomTestStringConvertible {
     let name: String
-    /// Opens an empty store whose files (if any) live in the given scratch directory.
-    let open: @Sendable (_ scratch: String) async throws -> any IdentityStore
-    /// Releases what `open` took (connections), before the scratch directory goes.
-    let close: @Sendable (any IdentityStore) throws -> Void
+    /// Opens an empty store whose files (if any) live in the given scratch directory, with what
+    /// releases it (its connections) before the directory goes.
+    let open: @Sendable (_ scratch: String) async throws -> (store: Store, close: @Sendable () throws -> Void)
 
     var testDescription: String { name }
 
-    static let inMemory = StoreFactory(name: "in-memory", open: { _ in InMemoryIdentityStore() }, close: { _ in })
-    static let sqlite = StoreFactory(
-        name: "SQLite",
-        open: { scratch in SQLiteIdentityStore(database: try await SQLiteDatabase(path: scratch + "/nave.sqlite")) },
-        close: { store in try (store as? SQLiteIdentityStore)?.database.close() })
+    static func inMemory(_ make: @escaping @Sendable () -> Store) -> PortFactory {
+        PortFactory(name: "in-memory") { _ in (make(), {}) }
+    }
 
-    static let all = [inMemory, sqlite]
+    /// The store `make` builds over a new SQLite file in the scratch directory.
+    static func sqlite(_ make: @escaping @Sendable (SQLiteDatabase) -> Store) -> PortFactory {
+        PortFactory(name: "SQLite") { scratch in
+            let database = try await SQLiteDatabase(path: scratch + "/nave.sqlite")
+            return (make(database), { try database.close() })
+        }
+    }
 
     /// Runs `body` on a new store, and closes it and removes its files after.
-    func withStore(_ body: (any IdentityStore) async throws -> Void) async throws {
+    func withStore(_ body: (Store) async throws -> Void) async throws {
         try await withScratchDirectory { scratch in
-            let store = try await open(scratch)
-            defer { try? close(store) }
+            let (store, close) = try await open(scratch)
+            defer { try? close() }
             try await body(store)
         }
     }
+}
+
+typealias StoreFactory = PortFactory<any IdentityStore>
+
+extension PortFactory where Store == any IdentityStore {
+    static var all: [StoreFactory] { [.inMemory { InMemoryIdentityStore() }, .sqlite { SQLiteIdentityStore(database: $0) }] }
 }
 
 /// A test argument shown by name: the values themselves run to pages when printed.

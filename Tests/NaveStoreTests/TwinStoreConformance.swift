@@ -3,29 +3,10 @@ import NaveModel
 import NaveStore
 import Testing
 
-/// One way to make a `TwinStore`; the conformance suite runs once per factory.
-struct TwinStoreFactory: Sendable, CustomTestStringConvertible {
-    let name: String
-    let open: @Sendable (_ scratch: String) async throws -> any TwinStore
-    let close: @Sendable (any TwinStore) throws -> Void
+typealias TwinStoreFactory = PortFactory<any TwinStore>
 
-    var testDescription: String { name }
-
-    static let inMemory = TwinStoreFactory(name: "in-memory", open: { _ in InMemoryTwinStore() }, close: { _ in })
-    static let sqlite = TwinStoreFactory(
-        name: "SQLite",
-        open: { scratch in SQLiteTwinStore(database: try await SQLiteDatabase(path: scratch + "/nave.sqlite")) },
-        close: { store in try (store as? SQLiteTwinStore)?.database.close() })
-
-    static let all = [inMemory, sqlite]
-
-    func withStore(_ body: (any TwinStore) async throws -> Void) async throws {
-        try await withScratchDirectory { scratch in
-            let store = try await open(scratch)
-            defer { try? close(store) }
-            try await body(store)
-        }
-    }
+extension PortFactory where Store == any TwinStore {
+    static var all: [TwinStoreFactory] { [.inMemory { InMemoryTwinStore() }, .sqlite { SQLiteTwinStore(database: $0) }] }
 }
 
 /// Twins that exercise every field: nested metadata, non-ASCII and escaped names, numbers of

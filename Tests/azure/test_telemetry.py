@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from azure.iot.device import Message
 
-from conftest import NAVE
+from conftest import NAVE, nave
 
 
 def monitor(node, *args):
@@ -51,7 +51,9 @@ def test_monitor_from_earliest_and_consumer_group_checkpoints(node, registry, un
     for n in range(3):
         client.send_message(f"m{n}")
     client.shutdown()
-    group = f"g-{unique_id}"[:60]
+    # A reader names an existing group, as on Event Hubs (at most 50 characters).
+    group = "g" + unique_id[-49:]
+    nave("hub", "consumer-group", "create", group, "--data-dir", str(node.data_dir))
     first = monitor(node, "--device", unique_id, "--from", "earliest", "--consumer-group", group, "--timeout", "3")
     out, _ = first.communicate(timeout=30)
     assert telemetry_bodies(out) == ["m0", "m1", "m2"]
@@ -63,6 +65,10 @@ def test_monitor_from_earliest_and_consumer_group_checkpoints(node, registry, un
     second = monitor(node, "--device", unique_id, "--consumer-group", group, "--timeout", "3")
     out, _ = second.communicate(timeout=30)
     assert telemetry_bodies(out) == ["m3"]
+    nave("hub", "consumer-group", "delete", group, "--data-dir", str(node.data_dir))
+    unknown = monitor(node, "--consumer-group", group, "--timeout", "1")
+    _, err = unknown.communicate(timeout=30)
+    assert unknown.returncode != 0 and "does not exist" in err
 
 
 def telemetry_bodies(output):

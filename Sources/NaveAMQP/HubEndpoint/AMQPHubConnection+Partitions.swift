@@ -14,6 +14,8 @@ extension AMQPHubConnection {
     /// How long a reader waits before it waits for appends again after a wake brought nothing
     /// (the log is closing): keeps a closing log from spinning its readers.
     static let emptyWakeBackoffMillis: Int64 = 100
+    /// The encode buffer keeps its capacity between events up to this size.
+    static let encodeBufferKeptBytesMax = 64 * 1024
 
     func attachPartition(_ link: OpaquePointer, _ address: EventHubAddress) {
         guard address.eventHub.lowercased() == hub.eventHubName.lowercased() else {
@@ -51,9 +53,9 @@ extension AMQPHubConnection {
         let id = allocateLinkID()
         let stream = PartitionStream(linkID: id, key: key, next: first)
         register(link, .partition(stream), id: id)
-        let claimed = endpoint.ownership.claim(key, epoch: epoch) { [weak self] reason in
+        let claimed = endpoint.ownership.claim(key, epoch: epoch) { [weak self] condition, reason in
             guard let self else { return }
-            Task { await self.evict(linkID: id, reason: reason) }
+            Task { await self.evict(linkID: id, condition: condition, reason: reason) }
         }
         switch claimed {
         case .success(let ownerID):
@@ -81,11 +83,11 @@ extension AMQPHubConnection {
         return .earliest
     }
 
-    /// Another receiver took the partition over (epoch rules): detach with `amqp:link:stolen`,
-    /// which the SDK raises without retrying (§6.7).
-    func evict(linkID: UInt64, reason: String) {
+    /// Another receiver took the partition over (epoch rules: `amqp:link:stolen`, which the SDK
+    /// raises without retrying, §6.7), or the consumer group was deleted (`amqp:not-found`).
+    func evict(linkID: UInt64, condition: String, reason: String) {
         guard let link = linksByID[linkID] else { return }
-        detach(link, condition: "amqp:link:stolen", reason)
+        detach(link, condition: condition, reason)
         flushEngine()
     }
 
@@ -128,12 +130,15 @@ extension AMQPHubConnection {
     private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
+        encodeBuffer.removeAll(keepingCapacity: true)
         AMQPEventEncoder.encode(record, runtimeMetric: metric, into: &encodeBuffer)
         encodeBuffer.withUnsafeBytes { bytes in
             _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
         }
         pn_link_advance(link)
         pn_delivery_settle(delivery)
+        // A large event's buffer is not kept by an idle connection.
+        if encodeBuffer.capacity > Self.encodeBufferKeptBytesMax { encodeBuffer = [] }
     }
 
     /// Parks the reader until its partition gets an event after `next - 1`, then sends on.

@@ -37,6 +37,9 @@ public final class AMQPHubEndpoint: Sendable {
             return ConstantTime.equals(key.utf8, policy.primaryKey.utf8) || ConstantTime.equals(key.utf8, policy.secondaryKey.utf8)
         }
         authorizer = CBSAuthorizer(registry: registry, hostName: hub.hostName, eventHubName: hub.eventHubName, clock: hub.clock)
+        // Readers of a deleted consumer group are detached, as Event Hubs does.
+        let ownership = ownership
+        _ = hub.consumerGroups.onDelete { group in ownership.evictConsumerGroup(group.name) }
     }
 
     /// The handler for one accepted (or WebSocket-upgraded) connection, on its loop.

@@ -16,11 +16,15 @@ final class PartitionOwnership: Sendable {
         var partition: Int
     }
 
-    /// One attached receiver; `evict` detaches it (hops to its connection's loop).
+    /// Detaches a receiver with an AMQP error condition and a description (hops to its
+    /// connection's loop).
+    typealias Eviction = @Sendable (_ condition: String, _ reason: String) -> Void
+
+    /// One attached receiver.
     struct Reader: Sendable {
         var id: UInt64
         var epoch: Int64?
-        var evict: @Sendable (_ reason: String) -> Void
+        var evict: Eviction
     }
 
     enum Refusal: Error, Equatable {
@@ -35,7 +39,7 @@ final class PartitionOwnership: Sendable {
 
     /// Registers a receiver, evicting those it takes over (their `evict` runs after the lock is
     /// released). Returns its id for `release`.
-    func claim(_ key: Key, epoch: Int64?, evict: @escaping @Sendable (String) -> Void) -> Result<UInt64, Refusal> {
+    func claim(_ key: Key, epoch: Int64?, evict: @escaping Eviction) -> Result<UInt64, Refusal> {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let outcome: Result<[Reader], Refusal> = readers.withLock { table in
             var current = table[key] ?? []
@@ -63,7 +67,7 @@ final class PartitionOwnership: Sendable {
             return .failure(refusal)
         case .success(let evicted):
             let reason = "New receiver with epoch \(epoch ?? 0) was created for partition \(key.partition) of consumer group '\(key.consumerGroup)'; this receiver was disconnected."
-            for reader in evicted { reader.evict(reason) }
+            for reader in evicted { reader.evict("amqp:link:stolen", reason) }
             return .success(id)
         }
     }
@@ -75,6 +79,16 @@ final class PartitionOwnership: Sendable {
             current.removeAll { $0.id == id }
             table[key] = current.isEmpty ? nil : current
         }
+    }
+
+    /// Detaches every reader of a consumer group that was deleted (`amqp:not-found`).
+    func evictConsumerGroup(_ name: String) {
+        let group = name.lowercased()
+        let evicted = readers.withLock { table in
+            let keys = table.keys.filter { $0.consumerGroup == group }
+            return keys.flatMap { table.removeValue(forKey: $0) ?? [] }
+        }
+        for reader in evicted { reader.evict("amqp:not-found", "The consumer group '\(name)' was deleted.") }
     }
 
     /// Receivers registered for `key` (tests and metrics).

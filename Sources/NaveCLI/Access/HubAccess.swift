@@ -31,6 +31,12 @@ protocol HubAccess {
     func sendCloudToDevice(_ request: CloudToDeviceSendRequest, deviceID: String) async throws -> JSONValue
     /// Empties a device's C2D queue; `{"totalMessagesPurged","deviceId","moduleId"}`.
     func purgeCloudToDevice(deviceID: String) async throws -> JSONValue
+    /// The events endpoint's consumer groups, `[{"name","createdAt"}]`, `$Default` first.
+    func consumerGroups() async throws -> JSONValue
+    /// Creates a consumer group; `{"name","createdAt"}`.
+    func createConsumerGroup(name: String) async throws -> JSONValue
+    /// Deletes a consumer group and its checkpoints.
+    func deleteConsumerGroup(name: String) async throws
     func close() async
 }
 

@@ -1,28 +1,49 @@
 import ArgumentParser
+import NaveCore
 import NaveModel
 import NaveNode
 import NaveStore
 
-/// `nave hub show-connection-string`: the back end's connection string.
+/// `nave hub …`: the back end's connection strings and the events endpoint's consumer groups.
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hub", abstract: "The hub's own settings.",
-                                                    subcommands: [ShowConnectionString.self])
+                                                    subcommands: [ShowConnectionString.self, ShowEventHubConnectionString.self,
+                                                                  ConsumerGroupCommand.self])
 
     struct ShowConnectionString: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show-connection-string",
             abstract: "Print HostName=…;SharedAccessKeyName=…;SharedAccessKey=… for a back end (service SDK, --login).")
-        @Option(name: .long, help: "The node's data directory; it must exist.") var dataDir = "./nave-data"
-        @Option(name: .long, help: "The shared access policy.") var policy = "iothubowner"
-        @Option(name: .long, help: "primary or secondary.") var key = "primary"
-        @Option(name: .long, help: "The hub host name (default: the running node's, else localhost).") var hostName: String?
+        @OptionGroup var options: ConnectionStringOptions
 
         func run() async throws {
-            // Before SQLite, whose error for a missing folder says nothing of --data-dir.
-            try DataDirectory.prepare(dataDir, .requireExisting)
-            let found = try await StoredPolicies.policy(named: policy, in: dataDir)
-            let host = hostName ?? (try? DataDirectory.readAdvertisement(in: dataDir))??.hostName ?? "localhost"
-            print("HostName=\(host);SharedAccessKeyName=\(found.name);SharedAccessKey=\(key == "secondary" ? found.secondaryKey : found.primaryKey)")
+            let resolved = try await options.resolve()
+            print("HostName=\(resolved.hostName);SharedAccessKeyName=\(resolved.policy.name);SharedAccessKey=\(resolved.key)")
+        }
+    }
+
+    /// The built-in events endpoint's Event Hub-compatible connection string, as IoT Hub shows it
+    /// under "Built-in endpoints" (contract §6.1), for Event Hubs readers (`azure-eventhub`).
+    struct ShowEventHubConnectionString: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show-eventhub-connection-string",
+            abstract: "Print Endpoint=sb://…/;SharedAccessKeyName=…;SharedAccessKey=…;EntityPath=… for an Event Hubs reader.")
+        @OptionGroup var options: ConnectionStringOptions
+        @Option(name: .long, help: "The Event Hub-compatible name (default: the running node's, else the host name's first label).")
+        var eventHubName: String?
+
+        func run() async throws {
+            let resolved = try await options.resolve()
+            // Reading the events endpoint takes ServiceConnect (IoT Hub's permissions table); a
+            // string that cannot read is refused here rather than by the reader later.
+            guard resolved.policy.rights.contains(.serviceConnect) else {
+                throw CommandFailure(description: "policy '\(resolved.policy.name)' lacks ServiceConnect, which reading events needs")
+            }
+            // No port: a host name's port is the REST API's, and an Event Hubs client takes the
+            // one after sb:// as its AMQP port (5671 when none is given).
+            let host = resolved.hostName.split(separator: ":", maxSplits: 1).first.map(String.init) ?? resolved.hostName
+            let entity = eventHubName ?? resolved.advertisement?.eventHubName ?? Hub.defaultEventHubName(hostName: resolved.hostName)
+            print("Endpoint=sb://\(host)/;SharedAccessKeyName=\(resolved.policy.name);SharedAccessKey=\(resolved.key);EntityPath=\(entity)")
         }
     }
 }
