@@ -1,7 +1,13 @@
-"""Starts a Nave node with its hub listeners on the fixed ports the Azure SDKs dial (8883, 443),
-in the private network namespace `Tests/azure/run.sh` makes, and gives tests its connection
+"""Starts a Nave node with its hub listeners on the fixed ports the Azure SDKs dial (8883, 443,
+5671), in the private network namespace `Tests/azure/run.sh` makes, and gives tests its connection
 strings and CA. The node binary is $NAVE_BIN (default .build/debug/nave).
+
+AMQP (contract §5, §6): TLS on 5671 (the default `hub.amqpListeners`) and on 15671 (the Event Hub
+reader's `custom_endpoint_address`), plain on 5672 (`hub.plainAmqpListeners`, for `use_tls=False`),
+WebSockets on the 443 listener. The node must listen on 5671 before tests start;
+NAVE_AZURE_AMQP=0 skips that wait, for a node built without the AMQP endpoint.
 """
+import functools
 import os
 import pathlib
 import re
@@ -9,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -18,7 +25,12 @@ NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
 
 if os.environ.get("NAVE_NETNS") != "1":
     pytest.exit("run these through Tests/azure/run.sh: they need a private network namespace "
-                "for the fixed ports 8883 and 443", returncode=2)
+                "for the fixed ports 8883, 443 and 5671", returncode=2)
+
+AMQP_PORT = 5671                # TLS, fixed for the service SDK's C2D (contract §5.1)
+CUSTOM_AMQP_PORT = 15671        # TLS, the Event Hub reader's custom endpoint (§0.1 item 5)
+PLAIN_AMQP_PORT = 5672          # no TLS, the Event Hub reader's use_tls=False (§6.1)
+AMQP_EXPECTED = os.environ.get("NAVE_AZURE_AMQP", "1") != "0"
 
 
 def wait_for_port(port, process, seconds=15):
@@ -42,6 +54,11 @@ def nave(*args, check=True):
     return result
 
 
+@functools.cache
+def hub_help():
+    return nave("hub", "--help").stdout
+
+
 class Node:
     """One `nave serve` on a data directory; `restart()` keeps the directory."""
 
@@ -55,6 +72,10 @@ class Node:
     def start(self):
         env = dict(os.environ)
         env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        # hub.amqpListeners and hub.plainAmqpListeners, as environment variables (keys upper-cased,
+        # `_` at dots and word boundaries; arrays comma-separated).
+        env.setdefault("HUB_AMQP_LISTENERS", f"127.0.0.1:{AMQP_PORT},127.0.0.1:{CUSTOM_AMQP_PORT}")
+        env.setdefault("HUB_PLAIN_AMQP_LISTENERS", f"127.0.0.1:{PLAIN_AMQP_PORT}")
         env.update(self.extra_env)
         self.log = open(self.log_path, "a")
         self.process = subprocess.Popen(
@@ -62,10 +83,14 @@ class Node:
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         wait_for_port(8883, self.process)
         wait_for_port(443, self.process)
+        if AMQP_EXPECTED:
+            wait_for_port(AMQP_PORT, self.process)
         self.ca_path = str(self.data_dir / "certs" / "ca.pem")
         self.ca_pem = pathlib.Path(self.ca_path).read_text()
-        # msrest (service REST) trusts the CA through requests' environment (contract §0.2).
+        # msrest (service REST) trusts the CA through requests' environment; uamqp (the service
+        # SDK's C2D) through OpenSSL's, read when it makes its TLS context (contract §0.2).
         os.environ["REQUESTS_CA_BUNDLE"] = self.ca_path
+        os.environ["SSL_CERT_FILE"] = self.ca_path
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -101,6 +126,23 @@ class Node:
         from azure.iot.hub import IoTHubRegistryManager
         return IoTHubRegistryManager.from_connection_string(self.service_connection_string(policy))
 
+    def hub_has_command(self, name):
+        """Whether `nave hub` has the subcommand `name` (some arrive with later commits)."""
+        return re.search(rf"^\s*{re.escape(name)}\b", hub_help(), re.M) is not None
+
+    def eventhub_connection_string(self, policy="iothubowner"):
+        """The events endpoint's Event Hub-compatible connection string (contract §0.3, §6.1)."""
+        if self.hub_has_command("show-eventhub-connection-string"):
+            out = nave("hub", "show-eventhub-connection-string", "--data-dir", str(self.data_dir),
+                       "--policy", policy).stdout.strip()
+            assert re.fullmatch(r"Endpoint=sb://localhost/;SharedAccessKeyName=\w+;SharedAccessKey=[A-Za-z0-9+/=]+;"
+                                r"EntityPath=[a-z0-9._-]+", out), out
+            return out
+        # Until the command exists: the service policy's key; the Event Hub is named after the
+        # first label of the host name (hub.eventHubName's default).
+        key = self.service_connection_string(policy).split("SharedAccessKey=", 1)[1]
+        return f"Endpoint=sb://localhost/;SharedAccessKeyName={policy};SharedAccessKey={key};EntityPath=localhost"
+
     def device_connection_string(self, device_id, key):
         return f"HostName=localhost;DeviceId={device_id};SharedAccessKey={key}"
 
@@ -124,6 +166,34 @@ def node():
 @pytest.fixture(scope="session")
 def registry(node):
     return node.registry()
+
+
+@pytest.fixture(scope="session")
+def eventhub_connection_string(node):
+    return node.eventhub_connection_string()
+
+
+@pytest.fixture
+def consumer(node, eventhub_connection_string):
+    """Makes EventHubConsumerClients for the node's events endpoint: the CA trusted through
+    `connection_verify` (contract §0.2), no retries (an error surfaces at once, §6.1), $Default
+    unless told; every client made is closed after the test."""
+    from azure.eventhub import EventHubConsumerClient
+    clients = []
+
+    def make(consumer_group="$Default", connection_string=None, **kwargs):
+        kwargs.setdefault("retry_total", 0)
+        kwargs.setdefault("connection_verify", node.ca_path)
+        client = EventHubConsumerClient.from_connection_string(
+            connection_string or eventhub_connection_string, consumer_group=consumer_group, **kwargs)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        closing = threading.Thread(target=client.close, daemon=True)
+        closing.start()
+        closing.join(10)
 
 
 @pytest.fixture
