@@ -45,7 +45,9 @@ extension AMQPHubConnection {
         } catch {
             return refuse(link, condition: "amqp:internal-error", "The partition could not be read: \(error.message)")
         }
-        let epoch = AMQPValue.readWhole(pn_link_remote_properties(link))?[Self.epochProperty]?.integer
+        // Proton returns no data at all for an attach without properties (pyamqp always sends
+        // com.microsoft:timeout; a plain Proton client sends none): a nil here is no epoch.
+        let epoch = pn_link_remote_properties(link).flatMap { AMQPValue.readWhole($0) }?[Self.epochProperty]?.integer
         let key = PartitionOwnership.Key(consumerGroup: address.consumerGroup.lowercased(), partition: address.partition)
         pn_link_set_snd_settle_mode(link, PN_SND_SETTLED)
         let id = allocateLinkID()
@@ -128,6 +130,9 @@ extension AMQPHubConnection {
     private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
+        // The encoder appends: without emptying, the n-th event on a connection carried the
+        // n − 1 before it too (found by `nave-bench amqp drain`).
+        encodeBuffer.removeAll(keepingCapacity: true)
         AMQPEventEncoder.encode(record, runtimeMetric: metric, into: &encodeBuffer)
         encodeBuffer.withUnsafeBytes { bytes in
             _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
