@@ -63,7 +63,8 @@ extension AMQPRunner {
             sample.metrics["bodiesNotFound"] = Double(notFound)
             Self.record(gaps, as: "gap", into: &sample)
             if let error { sample.errors.append(error) }
-            if received != filled { sample.errors.append("read \(received) events of \(filled)") }
+            // The log holds a few more records than PUBACKs (2 per device in a run here): more is fine.
+            if received < filled { sample.errors.append("read \(received) events of \(filled)") }
             progress("[drain] round \(round)/\(settings.rounds) \(formatRate(sample.metrics["eventsPerSecond"]!)) events/s, "
                 + "node \(String(format1: sample.metrics["targetCPUNanosPerEvent"]! / 1000)) µs/event, node \(Int(sample.metrics["targetCPUCores"]! * 100)) %, "
                 + "client \(Int(sample.metrics["clientCPUCores"]! * 100)) %, gap p99 \(formatMicros(gaps.p99Micros)) µs max \(formatMicros(gaps.maxMicros)) µs")
