@@ -53,7 +53,7 @@ struct HubCommand: ParsableCommand {
     var sweepRates = "5000,10000,20000,30000,40000,50000,60000,80000"
     @Option(help: "Client sockets per source address 127.1.x.y.")
     var connectionsPerSource = 1_000
-    @Option(help: "First port; each target start takes the next four.")
+    @Option(help: "First port; each target start takes six (HubTarget.Ports).")
     var port = 18_900
     @Option var targetCPU = 0
     @Option var clientCPU = 1

@@ -22,7 +22,9 @@ final class HubDeviceConnection: ConnectionHandler {
     private var nextPacketID: UInt16 = 1
     private var nextRequestID = 1
     /// Send time by packet id or `$rid`, modulo `sendTimesCount` (windows are at most that big).
-    private var sendTimes: [Int64] = []
+    private(set) var sendTimes: [Int64] = []
+    /// PUBACK time by packet id, like `sendTimes` (telemetry only).
+    private(set) var pubAckTimes: [Int64] = []
     static let sendTimesCount = 1024
     private var splitter = MQTTPacketSplitter()
 
@@ -55,6 +57,7 @@ final class HubDeviceConnection: ConnectionHandler {
         case 4: // PUBACK (§3.4): telemetry is answered by it; other work ignores it.
             guard fleet.work == .telemetry else { return }
             let packetID = Int(packet[headerBytes]) << 8 | Int(packet[headerBytes + 1])
+            pubAckTimes[packetID & (Self.sendTimesCount - 1)] = now
             completed(slot: packetID, now: now)
         case 9: // SUBACK (§3.9): one filter, refused with 0x80.
             guard packet[packet.count - 1] != 0x80 else { return fail("SUBACK refused", connection: connection) }
@@ -86,7 +89,10 @@ final class HubDeviceConnection: ConnectionHandler {
 
     private func becomeReady(now: Int64) {
         isReady = true
-        if fleet.work.sendsRequests, sendTimes.isEmpty { sendTimes = Array(repeating: 0, count: Self.sendTimesCount) }
+        if fleet.work.sendsRequests, sendTimes.isEmpty {
+            sendTimes = Array(repeating: 0, count: Self.sendTimesCount)
+            pubAckTimes = Array(repeating: 0, count: Self.sendTimesCount)
+        }
         fleet.deviceReady(self, now: now)
     }
 

@@ -190,6 +190,12 @@ final class HubFleet {
         armTimer()
     }
 
+    /// The device of fleet index `index` (its `HubDeviceConnection.index`), if in this fleet.
+    func device(index: Int) -> HubDeviceConnection? {
+        guard let first = devices.first?.index, index >= first, index - first < devices.count else { return nil }
+        return devices[index - first]
+    }
+
     /// Writes device `device`'s telemetry PUBLISH with `packetID`.
     @inline(__always)
     func writeTelemetry(on connection: Connection, device: Int, packetID: UInt16, now: Int64) {
@@ -201,6 +207,12 @@ final class HubFleet {
                 out[offset] = UInt8(packetID >> 8)
                 out[offset + 1] = UInt8(packetID & 0xFF)
                 out.storeBytes(of: UInt64(bitPattern: now).littleEndian, toByteOffset: offset + 2, as: UInt64.self)
+                // Bodies of 14 bytes or more also carry who sent them (`TelemetryStamp`), so an
+                // Event Hub reader (`nave-bench amqp e2e`) finds the publish's PUBACK time.
+                if template.count - offset - 2 >= TelemetryStamp.bytes {
+                    out.storeBytes(of: UInt32(device).littleEndian, toByteOffset: offset + 10, as: UInt32.self)
+                    out.storeBytes(of: packetID.littleEndian, toByteOffset: offset + 14, as: UInt16.self)
+                }
                 return template.count
             }
         }

@@ -140,7 +140,7 @@ final class HubRunner {
     }
 
     func startTarget(_ kind: HubTarget.Kind) throws -> HubTarget {
-        defer { nextPort += 5 }
+        defer { nextPort += 6 } // HubTarget.Ports: firstPort…firstPort + 5
         return try HubTarget(kind: kind, settings: settings.target, firstPort: nextPort)
     }
 

@@ -16,6 +16,9 @@ final class HubTarget {
         var https: Int?
         /// AMQP over TLS (the Event Hub-compatible endpoint, C2D from back ends).
         var amqp: Int? = nil
+        /// AMQP without TLS (`hub.plainAmqpListeners`): `nave-bench amqp` measures the endpoint
+        /// itself with it, as the hub flows use the plain MQTT listener.
+        var plainAmqp: Int? = nil
     }
 
     let kind: Kind
@@ -34,14 +37,15 @@ final class HubTarget {
         var logDirectory: String
     }
 
-    /// Starts `kind` on `firstPort` and the ports after it; returns once every port accepts.
+    /// Starts `kind` on `firstPort` and the five ports after it; returns once every port accepts.
     init(kind: Kind, settings: Settings, firstPort: Int) throws {
         self.kind = kind
         let directory = settings.logDirectory
         var arguments: [String]
         switch kind {
         case .nave:
-            ports = Ports(deviceTLS: firstPort, devicePlain: firstPort + 1, https: firstPort + 2, amqp: firstPort + 4)
+            ports = Ports(deviceTLS: firstPort, devicePlain: firstPort + 1, https: firstPort + 2, amqp: firstPort + 4,
+                          plainAmqp: firstPort + 5)
             // The plain broker listener is required by the node; it gets a port nobody uses.
             let config = """
             io:
@@ -56,6 +60,7 @@ final class HubTarget {
               plainMqttListeners: ["127.0.0.1:\(firstPort + 1)"]
               httpsListeners: ["127.0.0.1:\(firstPort + 2)"]
               amqpListeners: ["127.0.0.1:\(firstPort + 4)"]
+              plainAmqpListeners: ["127.0.0.1:\(firstPort + 5)"]
 
             """
             let path = "\(directory)/nave-\(firstPort).yaml"
@@ -93,7 +98,7 @@ final class HubTarget {
                                       stdoutPath: "\(directory)/\(kind.rawValue)-hub-\(firstPort).out", stderrPath: stderrPath)
         ChildProcesses.register(pid)
         // Opening the store with 10 k devices and making certificates on a first start take seconds.
-        for port in [ports.deviceTLS, ports.devicePlain, ports.https].compactMap({ $0 }) { try waitUntilAccepting(port: port) }
+        for port in [ports.deviceTLS, ports.devicePlain, ports.https, ports.amqp, ports.plainAmqp].compactMap({ $0 }) { try waitUntilAccepting(port: port) }
     }
 
     private func waitUntilAccepting(port: Int) throws {

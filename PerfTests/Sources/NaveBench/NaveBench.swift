@@ -7,6 +7,6 @@ struct NaveBench: ParsableCommand {
         commandName: "nave-bench",
         abstract: "Nave's benchmarks. Every run writes a JSON result under PerfTests/results/.",
         subcommands: [EchoCommand.self, MQTTCommand.self, CompareCommand.self, SweepCommand.self, HubCommand.self, SoakCommand.self, MQTTWorkerCommand.self,
-                      AMQPSpikeCommand.self, AMQPSpikeServerCommand.self]
+                      AMQPSpikeCommand.self, AMQPSpikeServerCommand.self, AMQPCommand.self]
     )
 }
