@@ -48,6 +48,8 @@ let package = Package(
         .systemLibrary(name: "CNaveSSL", providers: [.apt(["libssl-dev"])]),
         // Apache Qpid Proton-C 0.37 (Debian): the AMQP 1.0 engine, driven byte by byte.
         .systemLibrary(name: "CNaveProton", providers: [.apt(["libqpid-proton11-dev"])]),
+        // SSE 4.2 CRC-32C for the event log's record checksums (header-only, links nothing).
+        .systemLibrary(name: "CNaveCRC"),
 
         // Layer 0: byte encodings shared by codecs, model and auth (base64, percent, hex).
         .target(name: "NaveEncoding", swiftSettings: hotPathSettings),
@@ -76,7 +78,7 @@ let package = Package(
         // Layer 5: durable stores behind NaveCore's ports (SQLite through GRDB).
         .target(
             name: "NaveStore",
-            dependencies: ["NaveModel", "NaveCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["NaveModel", "NaveCore", "CNaveCRC", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
         // Layer 6: adapters. The MQTT broker (connection handlers, router shards, sessions) and

@@ -67,6 +67,13 @@ public enum AMQPEventEncoder {
         static let data: UInt8 = 0x75
     }
 
+    /// Appends only the delivery-annotations section of `metric`: a sender whose events share one
+    /// metric (a batch read at once) encodes it once and copies the bytes before each event
+    /// encoded with `runtimeMetric: nil`.
+    public static func encodeDeliveryAnnotations(_ metric: EventHubRuntimeMetric, into buffer: inout [UInt8]) {
+        appendDeliveryAnnotations(metric, to: &buffer)
+    }
+
     /// Contract §6.6's delivery-annotations: symbol keys, Event Hubs' runtime-metric names.
     private static func appendDeliveryAnnotations(_ metric: EventHubRuntimeMetric, to buffer: inout [UInt8]) {
         buffer.appendAMQPDescriptor(SectionCode.deliveryAnnotations)

@@ -128,11 +128,14 @@ extension AMQPHubConnection {
             // Delivery annotations for `track_last_enqueued_event_properties` (§6.6). Proton 0.37
             // does not expose the attach's desired capabilities, so they go on every event;
             // clients that did not ask ignore delivery annotations.
+            // One metric per batch, encoded once and copied before each event.
             let metric = EventHubRuntimeMetric(
                 lastEnqueuedSequenceNumber: info.lastSequenceNumber, lastEnqueuedOffset: info.lastOffset,
                 lastEnqueuedTime: info.lastEnqueuedTime ?? Timestamp(millisecondsSinceEpoch: 0), retrievalTime: hub.clock.now())
+            metricBuffer.removeAll(keepingCapacity: true)
+            AMQPEventEncoder.encodeDeliveryAnnotations(metric, into: &metricBuffer)
             for record in records where budget > 0 {
-                let bytes = send(record, metric: metric, on: link)
+                let bytes = send(record, on: link)
                 budget -= bytes
                 eventBytesSent += bytes
                 stream.next = record.sequenceNumber + 1
@@ -156,11 +159,12 @@ extension AMQPHubConnection {
 
     /// One event: a settled transfer of the message encoded straight into the reusable buffer.
     /// Returns the encoded size.
-    private func send(_ record: EventRecord, metric: EventHubRuntimeMetric, on link: OpaquePointer) -> Int {
+    private func send(_ record: EventRecord, on link: OpaquePointer) -> Int {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
         encodeBuffer.removeAll(keepingCapacity: true)
-        AMQPEventEncoder.encode(record, runtimeMetric: metric, into: &encodeBuffer)
+        encodeBuffer.append(contentsOf: metricBuffer)
+        AMQPEventEncoder.encode(record, into: &encodeBuffer)
         encodeBuffer.withUnsafeBytes { bytes in
             _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
         }

@@ -61,6 +61,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     var blockedOnWrite: Set<UInt64> = []
     /// Bytes of events given to Proton on this connection (against `engine.bytesWritten`).
     var eventBytesSent = 0
+    /// The current batch's runtime-metric delivery annotations, encoded once.
+    var metricBuffer: [UInt8] = []
     /// The reusable buffer events are encoded into.
     var encodeBuffer: [UInt8] = []
     var openTimer: TimerID?
