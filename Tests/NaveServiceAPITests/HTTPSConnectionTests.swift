@@ -52,7 +52,9 @@ struct HTTPSConnectionTests {
         #expect(result["status"] as? Int == 200)
         #expect(result["closed"] as? Bool == true)
         let idle = result["idleSeconds"] as? Double ?? 0
-        #expect(idle >= 0.6 && idle < 2.0, "closed after \(idle) s idle; the limit is 0.6 s")
+        // The node's idle clock starts when it wrote the response, the client's when it had read
+        // it, a few milliseconds later on a loaded machine (0.596 s was seen): 50 ms of slack.
+        #expect(idle >= 0.55 && idle < 2.0, "closed after \(idle) s idle; the limit is 0.6 s")
     }
 
     @Test("pipelined requests are answered in order; Connection: close on the last ends the connection")
