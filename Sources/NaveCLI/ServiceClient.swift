@@ -41,7 +41,8 @@ struct ServiceClient {
         defer { SSL_free(ssl) }
         _ = SSL_set_fd(ssl, fd)
         _ = SSL_set1_host(ssl, hostName)
-        _ = SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: hostName))
+        // SNI: OpenSSL copies the name, so the C string need live only for the call.
+        _ = hostName.withCString { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: $0)) }
         guard SSL_connect(ssl) == 1 else {
             throw Failure(description: "TLS handshake with \(address):\(port) failed (is the CA \(caPath) the node's?)")
         }

@@ -69,11 +69,14 @@ private func fuzzAddress(_ text: String) {
 
 private func fuzzPlain(_ bytes: [UInt8]) {
     guard let (policy, key) = bytes.withUnsafeBytes({ AMQPSASLServer.parsePlain($0) }) else {
-        precondition(bytes.filter { $0 == 0 }.count < 2 || bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)[1].isEmpty,
-                     "a response with a policy refused")
+        // Refused only without a policy, or with an empty password or one holding NUL (RFC 4616 §2).
+        let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+        precondition(parts.count < 3 || parts[1].isEmpty || parts[2].isEmpty || parts[2].contains(0),
+                     "a response with a policy and a password refused")
         return
     }
     precondition(!policy.isEmpty && !policy.utf8.contains(0), "PLAIN's policy is empty or holds a NUL")
+    precondition(!key.isEmpty && !key.utf8.contains(0), "PLAIN's password is empty or holds a NUL")
     // Valid UTF-8 comes back unchanged: the response is the authzid, then NUL policy NUL key.
     if bytes.validText != nil, let firstNUL = bytes.firstIndex(of: 0) {
         precondition(Array(bytes[firstNUL...]) == [0] + Array(policy.utf8) + [0] + Array(key.utf8), "PLAIN parts moved")
