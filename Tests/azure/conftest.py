@@ -14,11 +14,15 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from nave_process import wait_for_port  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
@@ -31,19 +35,6 @@ AMQP_PORT = 5671                # TLS, fixed for the service SDK's C2D (contract
 CUSTOM_AMQP_PORT = 15671        # TLS, the Event Hub reader's custom endpoint (§0.1 item 5)
 PLAIN_AMQP_PORT = 5672          # no TLS, the Event Hub reader's use_tls=False (§6.1)
 AMQP_EXPECTED = os.environ.get("NAVE_AZURE_AMQP", "1") != "0"
-
-
-def wait_for_port(port, process, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nave exited at start with status {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nave did not listen on {port}")
 
 
 def nave(*args, check=True):

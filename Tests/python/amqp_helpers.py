@@ -21,6 +21,7 @@ import urllib.parse
 import uuid
 
 import proton
+from nave_process import free_port, wait_for_port
 from proton import Described, Endpoint, Message, symbol, ulong, uint
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -37,25 +38,6 @@ EPOCH = symbol("com.microsoft:epoch")
 # azure-eventhub's receiver link properties (contract §6.5); a link without any is another case.
 SDK_LINK_PROPERTIES = {symbol("com.microsoft:timeout"): 0}
 WAIT_SECONDS = 5.0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, process, seconds=15):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nave exited at start with status {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nave did not listen on {port}")
 
 
 class HubNode:

@@ -4,6 +4,7 @@ The binary is $NAVE_BIN, defaulting to .build/debug/nave (built by `swift build`
 """
 import os
 import pathlib
+import sys
 import shutil
 import socket
 import subprocess
@@ -13,12 +14,9 @@ import time
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The helpers both Python suites share (Tests/support).
+sys.path.insert(0, str(REPO / "Tests" / "support"))
+from nave_process import free_port  # noqa: E402
 
 
 class Broker:

@@ -58,6 +58,10 @@ from dataclasses import dataclass, field
 
 from mqtt_helpers import mqtt_string, packet, varint
 
+# Runs as a script too (python Tests/python/differential.py): the shared helpers by path.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from nave_process import free_port  # noqa: E402
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MOSQUITTO = os.environ.get("MOSQUITTO_BIN", shutil.which("mosquitto") or "/usr/sbin/mosquitto")
 NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
@@ -185,12 +189,6 @@ def strip_sys(data):
 # ---------------------------------------------------------------------------------------------
 # Brokers
 # ---------------------------------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 class Server:
     """A broker process on a free loopback port, started and stopped with deadlines."""

@@ -90,19 +90,8 @@ struct AMQPCommand: ParsableCommand {
             return scenario
         }
         guard access(naveBinary, X_OK) == 0 else { throw ValidationError("no executable at \(naveBinary)") }
-        ChildProcesses.installCleanupHooks()
-        let loadBefore = HubCommand.loadAverage()
-        let cpus = Int(bench_allowed_cpu_count())
-        let pinning = cpus >= 2 && !noPin
-        if pinning, bench_pin_current_thread(Int32(clientCPU)) != 0 { throw ValidationError("cannot pin to CPU \(clientCPU)") }
-        if !pinning { progress("warning: not pinning (\(cpus) CPUs allowed): target and load generator share cores") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        let logDirectory = self.logDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nave-bench-amqp-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let start = try HarnessStart(name: "amqp", clientCPU: clientCPU, noPin: noPin, logDirectory: self.logDirectory)
+        let (loadBefore, pinning, logDirectory, cpus) = (start.loadAverageBefore, start.pinning, start.logDirectory, start.allowedCPUs)
         let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1))
         defer { group.shutdownGracefully(gracePeriod: .seconds(1)) }
         let settings = AMQPRunner.Settings(
@@ -139,7 +128,7 @@ struct AMQPCommand: ParsableCommand {
             benchmark: "amqp", timestamp: ISO8601DateFormatter().string(from: startedAt), naveRevision: revision.revision,
             naveTreeDirty: revision.dirty, kernel: RepositoryInfo.kernelRelease(), onlineCPUs: cpus,
             targets: ["nave": BrokerProcess.version(kind: .nave, binary: naveBinary)],
-            loadAverageBefore: loadBefore, loadAverageAfter: HubCommand.loadAverage(), settings: settingsText, method: Self.method,
+            loadAverageBefore: loadBefore, loadAverageAfter: HarnessStart.loadAverage(), settings: settingsText, method: Self.method,
             results: results)
         let path = try write(result, startedAt: startedAt)
         print("")

@@ -86,19 +86,8 @@ struct HubCommand: ParsableCommand {
         for (kind, binary) in [(HubTarget.Kind.nave, naveBinary), (.mosquitto, mosquittoBinary)] where kinds.contains(kind) {
             guard access(binary, X_OK) == 0 else { throw ValidationError("no executable at \(binary)") }
         }
-        ChildProcesses.installCleanupHooks()
-        let loadBefore = Self.loadAverage()
-        let cpus = Int(bench_allowed_cpu_count())
-        let pinning = cpus >= 2 && !noPin
-        if pinning, bench_pin_current_thread(Int32(clientCPU)) != 0 { throw ValidationError("cannot pin to CPU \(clientCPU)") }
-        if !pinning { progress("warning: not pinning (\(cpus) CPUs allowed): target and load generator share cores") }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        let logDirectory = self.logDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("nave-bench-hub-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let start = try HarnessStart(name: "hub", clientCPU: clientCPU, noPin: noPin, logDirectory: self.logDirectory)
+        let (loadBefore, pinning, logDirectory, cpus) = (start.loadAverageBefore, start.pinning, start.logDirectory, start.allowedCPUs)
         let dataDirectory = URL(fileURLWithPath: self.dataDirectory).standardizedFileURL.path
         // Registering is offline (the store in-process, before any node holds the directory); the
         // certificates are made by `nave certs init` so Mosquitto can present them too.
@@ -142,7 +131,7 @@ struct HubCommand: ParsableCommand {
         let result = HubRunResult(
             benchmark: "hub", timestamp: ISO8601DateFormatter().string(from: startedAt), naveRevision: revision.revision,
             naveTreeDirty: revision.dirty, kernel: RepositoryInfo.kernelRelease(), onlineCPUs: cpus, targets: versions,
-            loadAverageBefore: loadBefore, loadAverageAfter: Self.loadAverage(), settings: settingsText, method: Self.method, results: results)
+            loadAverageBefore: loadBefore, loadAverageAfter: HarnessStart.loadAverage(), settings: settingsText, method: Self.method, results: results)
         let path = try write(result, startedAt: startedAt)
         print("")
         print(HubTable(result: result).render())
@@ -161,11 +150,6 @@ struct HubCommand: ParsableCommand {
         "eventLog": "the node's EventLog.statistics over its whole run (set-up included), from its 'node stopped' log line",
         "otherCPUCores": "all CPUs' busy time from /proc/stat minus target and harness, per wall second",
     ]
-
-    static func loadAverage() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return 0 }
-        return Double(text.split(separator: " ").first ?? "") ?? 0
-    }
 
     /// Runs `binary arguments` to completion; throws on a non-zero exit.
     static func runToEnd(_ binary: String, _ arguments: [String]) throws {

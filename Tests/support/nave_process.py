@@ -1,0 +1,25 @@
+"""What every Python suite that starts `nave serve` needs (Tests/python, Tests/azure): a free
+loopback port, and waiting until the node listens on one (or has died trying)."""
+import socket
+import time
+
+
+def free_port():
+    """A port nothing listens on now (the kernel's pick, released at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, process, seconds=15):
+    """Returns once 127.0.0.1:`port` accepts; raises if `process` exits or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"nave exited at start with status {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nave did not listen on {port}")
