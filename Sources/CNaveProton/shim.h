@@ -34,4 +34,8 @@ static const int cnave_PN_EOS = PN_EOS;
 static inline int cnave_condition_set(pn_condition_t *c, const char *name, const char *description) {
     return pn_condition_set_name(c, name) || pn_condition_set_description(c, description);
 }
+// pn_connection_driver_errorf is variadic too: set the transport's error condition and close it.
+static inline void cnave_driver_error(pn_connection_driver_t *driver, const char *name, const char *description) {
+    pn_connection_driver_errorf(driver, name, "%s", description);
+}
 #endif

@@ -46,6 +46,10 @@ public final class AMQPConnectionHandler: ConnectionHandler {
     private let sasl: AMQPSASLServer?
     /// The NaveIO connection, set once it is active; nil after close.
     public private(set) var connection: Connection?
+    /// The client's frames checked before Proton reads them (server role only); nil once a frame
+    /// was refused, after which input is dropped.
+    private var frameCheck: AMQPInboundFrameCheck?
+    private var inputRefused = false
     /// Proton's output rewritten for pyamqp (`AMQPPerformativePadding`), and its buffer.
     private var padding = AMQPPerformativePadding()
     private var padded: [UInt8] = []
@@ -92,6 +96,7 @@ public final class AMQPConnectionHandler: ConnectionHandler {
             precondition(pn_connection_driver_init(driver, nil, transport) == 0, "pn_connection_driver_init failed")
             pn_connection_set_container(driver.pointee.connection, "nave")
             sasl.install(on: transport)
+            frameCheck = AMQPInboundFrameCheck(frameBytesMax: Int(frameBytesMax))
         case .client(let containerID, let hostname):
             precondition(pn_connection_driver_init(driver, nil, transport) == 0, "pn_connection_driver_init failed")
             let sasl = pn_sasl(transport)
@@ -115,7 +120,23 @@ public final class AMQPConnectionHandler: ConnectionHandler {
     }
 
     public func connection(_ connection: Connection, didReceive bytes: UnsafeRawBufferPointer) {
+        guard !isDestroyed, !inputRefused else { return }
+        guard let refusal = frameCheck?.check(bytes) else { return feed(bytes) }
+        // Proton would drop the frame and go on; the client hears why instead. What came before
+        // the frame is read first (a protocol header Proton must answer).
+        inputRefused = true
+        feed(UnsafeRawBufferPointer(rebasing: bytes.prefix(refusal.validBytes)))
         guard !isDestroyed else { return }
+        cnave_driver_error(driver, refusal.condition, refusal.description)
+        // The read side ends here; Proton writes its close with the error where the AMQP layer
+        // is open (before that it has nothing more to say), and the socket closes once sent.
+        pn_connection_driver_read_close(driver)
+        pump()
+        if !isDestroyed { connection.close() }
+    }
+
+    /// Hands received bytes to Proton as its input buffer takes them, running events between.
+    private func feed(_ bytes: UnsafeRawBufferPointer) {
         var rest = bytes
         while !rest.isEmpty {
             let buffer = pn_connection_driver_read_buffer(driver)

@@ -4,7 +4,7 @@ Proton's codec for what a well-behaved engine will not send.
 
 Each case gets an AMQP error or a closed connection, never a crash or a hang; after each, a
 fresh well-behaved client is still served and the node is still running (`served_afterwards`).
-Server bugs found here are `xfail(strict=True)` with the reason: they flip when fixed.
+Server bugs found here were `xfail(strict=True)` with the reason until fixed; none is left.
 
 The node: `nave serve` with the hub on, every listener on a free loopback port (not the fixed
 443/5671/8883), amqp.openTimeoutMillis lowered to keep the idle case short.
@@ -206,10 +206,6 @@ MALFORMED_BODIES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Proton-C 0.37 (and 0.40) silently ignores a frame body it cannot decode or an unknown "
-    "descriptor, and Nave adds no check: the connection stays open, without a close or "
-    "amqp:decode-error, until the idle timeout (amqp.idleTimeoutMillis, 120 s)"))
 def test_malformed_performative_closes_the_connection(node):
     peers = {}
     for name, body in MALFORMED_BODIES.items():

@@ -19,6 +19,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     fuzzSelector(text)
     fuzzAddress(text)
     fuzzPlain(input.bytes)
+    fuzzFrameCheck(input.bytes)
     checkEncoding(of: FuzzEvent(input))
     return 0
 }
@@ -81,4 +82,20 @@ private func fuzzPlain(_ bytes: [UInt8]) {
     if bytes.validText != nil, let firstNUL = bytes.firstIndex(of: 0) {
         precondition(Array(bytes[firstNUL...]) == [0] + Array(policy.utf8) + [0] + Array(key.utf8), "PLAIN parts moved")
     }
+}
+
+/// The inbound frame check over a client stream (the input after a protocol header): the same
+/// verdict whether the bytes arrive at once or split at any point, and never a trap.
+private func fuzzFrameCheck(_ bytes: [UInt8]) {
+    let stream = Array("AMQP".utf8) + [0, 1, 0, 0] + bytes
+    func verdict(_ chunks: [ArraySlice<UInt8>]) -> String? {
+        var check = AMQPInboundFrameCheck(frameBytesMax: 4096)
+        for chunk in chunks {
+            if let refusal = chunk.withUnsafeBytes({ check.check($0) }) { return refusal.condition }
+        }
+        return nil
+    }
+    let whole = verdict([stream[...]])
+    let split = bytes.isEmpty ? 0 : Int(bytes[0]) % stream.count
+    precondition(verdict([stream[..<split], stream[split...]]) == whole, "the frame check's verdict depends on how the bytes arrive")
 }
