@@ -648,3 +648,55 @@ def test_renewed_token_keeps_the_link(node):
         peer.pump(0.1)
     assert not receiver.state & Endpoint.REMOTE_CLOSED, f"detached: {peer.detach_condition(receiver)}"
     peer.close()
+
+
+def test_feedback_over_amqp(node):
+    """§5.4: a C2D message with iothub-ack=full, completed by the device (PUBACK), gives a Success
+    record that the feedback link delivers as one JSON batch; settling it completes the batch."""
+    import json
+
+    import paho.mqtt.client as mqtt
+
+    device_id = f"feedback-dev-{int(time.monotonic() * 1000) % 100000}"
+    node.cli("device", "create", "--device-id", device_id)
+    fields = dict(part.split("=", 1) for part in node.cli("device", "show-connection-string", "--device-id", device_id).split(";"))
+    received = []
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=device_id, protocol=mqtt.MQTTv311, clean_session=False)
+    client.username_pw_set(f"localhost/{device_id}/?api-version=2021-04-12", node.device_token(device_id, fields["SharedAccessKey"]))
+    client.on_message = lambda _client, _userdata, message: received.append(message)
+    client.connect("127.0.0.1", node.plain_mqtt_port)
+    client.subscribe(f"devices/{device_id}/messages/devicebound/#", qos=1)
+    client.loop_start()
+    try:
+        peer = Peer(node.amqp_port)
+        peer.wait_open()
+        assert peer.put_token("https://localhost", node.service_token())[0] == 202
+        sender = peer.sender(DEVICE_BOUND)
+        peer.wait(lambda: sender.credit > 0, "credit to send")
+        message = c2d(b"with feedback", to=f"/devices/{device_id}/messages/devicebound")
+        message.id = "feedback-1"
+        message.properties = {"iothub-ack": "full"}
+        delivery = sender.send(message)
+        peer.wait(lambda: delivery.remote_state, "the send's disposition")
+        assert delivery.remote_state == proton.Delivery.ACCEPTED
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            peer.pump(0.05)
+        assert received and received[0].payload == b"with feedback", "the device got the message (and PUBACKed it)"
+
+        feedback = peer.receiver("amqps://localhost/messages/serviceBound/feedback", credit=10)
+        assert peer.wait_attached(feedback) is None
+        peer.wait(lambda: peer.inbox.get(feedback.name), "a feedback batch", 8)
+        batch = peer.inbox[feedback.name][0]
+        assert batch.content_type == "application/vnd.microsoft.iothub.feedback.json"
+        records = json.loads(bytes(batch.body))
+        assert [(r["originalMessageId"], r["statusCode"], r["deviceId"]) for r in records] == [("feedback-1", "Success", device_id)]
+        # Settled by this peer (completed): it does not come back.
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline:
+            peer.pump(0.1)
+        assert len(peer.inbox[feedback.name]) == 1, "a completed batch is not sent again"
+        peer.close()
+    finally:
+        client.disconnect()
+        client.loop_stop()
