@@ -623,24 +623,26 @@ def test_epoch_receivers_take_over_and_lower_epochs_are_refused(node):
     peer.close()
 
 
-def test_link_detached_when_its_token_expires(node):
-    """Issue #13: a link lives as long as the token that authorised it."""
+def receiver_with_short_token(node):
+    """A partition receiver attached under a token that expires in 2 s."""
     peer = Peer(node.amqp_port)
     peer.wait_open()
     assert peer.put_token(AUDIENCE, node.eventhub_token(AUDIENCE, ttl=2))[0] == 202
     receiver = peer.receiver(partition(0), selector=FROM_START, credit=10)
     assert peer.wait_attached(receiver) is None
+    return peer, receiver
+
+
+def test_link_detached_when_its_token_expires(node):
+    """Issue #13: a link lives as long as the token that authorised it."""
+    peer, receiver = receiver_with_short_token(node)
     assert peer.wait_detached(receiver, seconds=6) == "amqp:unauthorized-access"
     assert peer.is_open(), "the connection stays; only the link goes"
     peer.close()
 
 
 def test_renewed_token_keeps_the_link(node):
-    peer = Peer(node.amqp_port)
-    peer.wait_open()
-    assert peer.put_token(AUDIENCE, node.eventhub_token(AUDIENCE, ttl=2))[0] == 202
-    receiver = peer.receiver(partition(0), selector=FROM_START, credit=10)
-    assert peer.wait_attached(receiver) is None
+    peer, receiver = receiver_with_short_token(node)
     # A newer token for the same audience before the first expires, as the SDKs renew.
     assert peer.put_token(AUDIENCE, node.eventhub_token(AUDIENCE, ttl=3600))[0] == 202
     deadline = time.monotonic() + 4
