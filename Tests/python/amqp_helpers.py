@@ -183,6 +183,7 @@ class Peer:
         self.reading = True
         self.inbox = {}  # receiver link name → [Message]
         self.delivery_bytes = {}  # receiver link name → [bytes of each delivery]
+        self.outcomes = {}  # receiver link name → the outcome its deliveries get (default: settled as is)
         self.next_message_id = 0
         if open:
             self.connection.open()
@@ -246,6 +247,8 @@ class Peer:
         message = Message()
         message.decode(data)
         link.advance()
+        if link.name in self.outcomes:
+            delivery.update(self.outcomes[link.name])
         delivery.settle()
         self.inbox.setdefault(link.name, []).append(message)
         self.delivery_bytes.setdefault(link.name, []).append(len(data))

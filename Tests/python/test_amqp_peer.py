@@ -652,9 +652,28 @@ def test_renewed_token_keeps_the_link(node):
     peer.close()
 
 
+def send_acknowledged_c2d(node, device_id, received, message_id):
+    """Sends a C2D message with iothub-ack=full over AMQP and waits until the MQTT device (whose
+    messages land in `received`) got it; paho acknowledges it, which completes it."""
+    peer = Peer(node.amqp_port)
+    peer.wait_open()
+    assert peer.put_token("https://localhost", node.service_token())[0] == 202
+    sender = peer.sender(DEVICE_BOUND)
+    peer.wait(lambda: sender.credit > 0, "credit to send")
+    message = c2d(message_id.encode(), to=f"/devices/{device_id}/messages/devicebound")
+    message.id = message_id
+    message.properties = {"iothub-ack": "full"}
+    delivery = sender.send(message)
+    peer.wait(lambda: delivery.remote_state, "the send's disposition")
+    assert delivery.remote_state == proton.Delivery.ACCEPTED
+    peer.wait(lambda: any(m.payload == message_id.encode() for m in received), "the device's copy of the message")
+    peer.close()
+
+
 def test_feedback_over_amqp(node):
     """§5.4: a C2D message with iothub-ack=full, completed by the device (PUBACK), gives a Success
-    record that the feedback link delivers as one JSON batch; settling it completes the batch."""
+    record that the feedback link delivers as one JSON batch; settling it completes the batch,
+    releasing it abandons it (sent again)."""
     import json
 
     import paho.mqtt.client as mqtt
@@ -670,22 +689,10 @@ def test_feedback_over_amqp(node):
     client.subscribe(f"devices/{device_id}/messages/devicebound/#", qos=1)
     client.loop_start()
     try:
+        send_acknowledged_c2d(node, device_id, received, "feedback-1")
         peer = Peer(node.amqp_port)
         peer.wait_open()
         assert peer.put_token("https://localhost", node.service_token())[0] == 202
-        sender = peer.sender(DEVICE_BOUND)
-        peer.wait(lambda: sender.credit > 0, "credit to send")
-        message = c2d(b"with feedback", to=f"/devices/{device_id}/messages/devicebound")
-        message.id = "feedback-1"
-        message.properties = {"iothub-ack": "full"}
-        delivery = sender.send(message)
-        peer.wait(lambda: delivery.remote_state, "the send's disposition")
-        assert delivery.remote_state == proton.Delivery.ACCEPTED
-        deadline = time.monotonic() + 5
-        while not received and time.monotonic() < deadline:
-            peer.pump(0.05)
-        assert received and received[0].payload == b"with feedback", "the device got the message (and PUBACKed it)"
-
         feedback = peer.receiver("amqps://localhost/messages/serviceBound/feedback", credit=10)
         assert peer.wait_attached(feedback) is None
         peer.wait(lambda: peer.inbox.get(feedback.name), "a feedback batch", 8)
@@ -699,6 +706,24 @@ def test_feedback_over_amqp(node):
             peer.pump(0.1)
         assert len(peer.inbox[feedback.name]) == 1, "a completed batch is not sent again"
         peer.close()
+
+        # Released: abandoned, so it is sent again (to the next link here).
+        send_acknowledged_c2d(node, device_id, received, "feedback-2")
+        second = Peer(node.amqp_port)
+        second.wait_open()
+        assert second.put_token("https://localhost", node.service_token())[0] == 202
+        releasing = second.receiver("amqps://localhost/messages/serviceBound/feedback", name="releasing", credit=1)
+        second.outcomes["releasing"] = proton.Delivery.RELEASED
+        second.wait(lambda: second.inbox.get("releasing"), "a feedback batch to release", 8)
+        second.close()
+        third = Peer(node.amqp_port)
+        third.wait_open()
+        assert third.put_token("https://localhost", node.service_token())[0] == 202
+        again = third.receiver("amqps://localhost/messages/serviceBound/feedback", credit=10)
+        third.wait(lambda: third.inbox.get(again.name), "the released batch again", 8)
+        records = json.loads(bytes(third.inbox[again.name][0].body))
+        assert [r["originalMessageId"] for r in records] == ["feedback-2"]
+        third.close()
     finally:
         client.disconnect()
         client.loop_stop()
