@@ -30,17 +30,20 @@ public final class HubGrant: Sendable {
     public let expiresAt: Timestamp?
     /// How it authenticated (`sas`, `x509`): stamped on its telemetry.
     public let authMethod: String
+    /// The identity's generation id when it was admitted: stamped on its telemetry.
+    public let authGenerationID: String?
     public let presence: LiveConnections
     /// When the credentials were checked, in the order of revocations: registering with
     /// `presence` refuses the grant when the identity was revoked since.
     public let admittedAt: RevocationEpoch
     public let clock: any HubClock
 
-    public init(identity: IdentityKey, expiresAt: Timestamp?, authMethod: String, presence: LiveConnections,
-                admittedAt: RevocationEpoch, clock: any HubClock) {
+    public init(identity: IdentityKey, expiresAt: Timestamp?, authMethod: String, authGenerationID: String? = nil,
+                presence: LiveConnections, admittedAt: RevocationEpoch, clock: any HubClock) {
         self.identity = identity
         self.expiresAt = expiresAt
         self.authMethod = authMethod
+        self.authGenerationID = authGenerationID
         self.presence = presence
         self.admittedAt = admittedAt
         self.clock = clock

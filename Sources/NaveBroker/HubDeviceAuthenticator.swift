@@ -18,6 +18,7 @@ public struct HubDeviceAuthenticator: ConnectAuthenticator {
         switch decision {
         case .accepted(let identity, let expiresAt, let method, let admittedAt):
             return .accept(HubGrant(identity: identity, expiresAt: expiresAt, authMethod: method.rawValue,
+                                    authGenerationID: authenticator.registry.generationID(of: identity),
                                     presence: authenticator.registry.connections, admittedAt: admittedAt,
                                     clock: authenticator.clock))
         case .refused(let refusal):

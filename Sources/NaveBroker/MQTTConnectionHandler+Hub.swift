@@ -18,6 +18,7 @@ extension MQTTConnectionHandler {
     func performHub(_ action: IoTHubDeviceAction, device: HubDevice, hub: Hub) {
         let identity = device.channel.identity
         let authMethod = device.channel.authMethod
+        let authGenerationID = device.channel.authGenerationID
         switch action {
         case .none:
             break
@@ -28,7 +29,7 @@ extension MQTTConnectionHandler {
         case .acceptTelemetry(let message, let ack):
             runForDevice { handler in
                 do throws(HubError) {
-                    try await hub.acceptTelemetry(message, from: identity, authMethod: authMethod)
+                    try await hub.acceptTelemetry(message, from: identity, authMethod: authMethod, authGenerationID: authGenerationID)
                     if let ack { handler.send(ack) }
                 } catch {
                     handler.closeConnection(IoTHubDeviceChannel.telemetryRefused(error))
@@ -118,7 +119,8 @@ extension MQTTConnectionHandler {
         let context = logContext()
         runForDevice { _ in
             do throws(HubError) {
-                try await hub.acceptTelemetry(message, from: channel.identity, authMethod: channel.authMethod)
+                try await hub.acceptTelemetry(message, from: channel.identity, authMethod: channel.authMethod,
+                                              authGenerationID: channel.authGenerationID)
             } catch {
                 logger.warning("Will not stored", metadata: context.merging(["reason": "\(error.message)"]) { $1 })
             }
@@ -161,6 +163,6 @@ final class HubDevice {
 
     init(grant: HubGrant) {
         self.grant = grant
-        channel = IoTHubDeviceChannel(identity: grant.identity, authMethod: grant.authMethod)
+        channel = IoTHubDeviceChannel(identity: grant.identity, authMethod: grant.authMethod, authGenerationID: grant.authGenerationID)
     }
 }

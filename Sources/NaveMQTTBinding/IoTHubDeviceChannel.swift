@@ -13,6 +13,8 @@ public struct IoTHubDeviceChannel: Sendable {
     public let identity: IdentityKey
     /// How it authenticated (`sas`, `x509`): the hub stamps it on the device's telemetry.
     public let authMethod: String
+    /// The identity's generation id when the connection was admitted: also on its telemetry.
+    public let authGenerationID: String?
     /// C2D deliveries awaiting the device's PUBACK: packet id → lock token.
     private var inFlight: [UInt16: String] = [:]
     private var lastPacketID: UInt16 = 0
@@ -20,9 +22,10 @@ public struct IoTHubDeviceChannel: Sendable {
     /// The application property that marks a Will among a device's telemetry.
     public static let willMessageType = MessageProperty("iothub-MessageType", "Will")
 
-    public init(identity: IdentityKey, authMethod: String) {
+    public init(identity: IdentityKey, authMethod: String, authGenerationID: String? = nil) {
         self.identity = identity
         self.authMethod = authMethod
+        self.authGenerationID = authGenerationID
     }
 
     /// C2D deliveries the device has not acknowledged yet.

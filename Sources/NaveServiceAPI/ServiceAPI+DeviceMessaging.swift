@@ -16,7 +16,7 @@ extension ServiceAPI {
         case .telemetry:
             let message = DeviceMessageHeaders.telemetry(request.head.headers, body: request.body)
             // 204 only once the event is durable, as MQTT's PUBACK (DESIGN: durable acknowledgement).
-            try await hub.acceptTelemetry(message, from: key, authMethod: "sas")
+            try await hub.acceptTelemetry(message, from: key, authMethod: "sas", authGenerationID: hub.registry.generationID(of: key))
             return HTTPResponse(status: 204)
         case .receive:
             guard let locked = await hub.cloudToDevice.receive(key) else { return HTTPResponse(status: 204) }

@@ -6,13 +6,14 @@ import NaveModel
 extension Hub {
     /// A device's telemetry message: admitted (IoT Hub's size rule), then appended to the
     /// events endpoint, which stamps its enqueued time. Returns once it is durable: only then
-    /// may the adapter acknowledge it (MQTT PUBACK, HTTP 204).
-    public func acceptTelemetry(_ message: DeviceMessage, from identity: IdentityKey, authMethod: String?) async throws(HubError) {
+    /// may the adapter acknowledge it (MQTT PUBACK, HTTP 204). `authMethod` and
+    /// `authGenerationID` describe the connection it came over (`IdentityRegistry.generationID`,
+    /// read when the connection was admitted, not per message).
+    public func acceptTelemetry(_ message: DeviceMessage, from identity: IdentityKey, authMethod: String?,
+                                authGenerationID: String? = nil) async throws(HubError) {
         try DeviceMessage.admitTelemetry(bodyBytes: message.body.count)
-        let generationID = identity.moduleID.map { registry.module(identity.deviceID, $0)?.generationID }
-            ?? registry.device(identity.deviceID)?.generationID
         try await telemetry.append(TelemetryEvent(deviceID: identity.deviceID, moduleID: identity.moduleID,
-                                                  authMethod: authMethod, authGenerationID: generationID, message: message))
+                                                  authMethod: authMethod, authGenerationID: authGenerationID, message: message))
     }
 
     /// The twin's properties section as the device sees it (contract §1.10):

@@ -70,6 +70,15 @@ public final class IdentityRegistry: Sendable {
         tables.withLock { $0.modules[deviceID]?[moduleID] }
     }
 
+    /// The identity's generation id alone (no copy of the identity): adapters stamp it on a
+    /// connection's telemetry (`iothub-connection-auth-generation-id`), read once per connection.
+    public func generationID(of key: IdentityKey) -> String? {
+        tables.withLock { tables in
+            guard let moduleID = key.moduleID else { return tables.devices[key.deviceID]?.generationID }
+            return tables.modules[key.deviceID]?[moduleID]?.generationID
+        }
+    }
+
     /// Devices sorted by id, at most `limit` (IoT Hub's `top`).
     public func devices(limit: Int? = nil) -> [DeviceIdentity] {
         let all = tables.withLock { Array($0.devices.values) }.sorted { $0.deviceID < $1.deviceID }
