@@ -22,7 +22,7 @@ import time
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from nave_process import wait_for_port  # noqa: E402
+from nave_process import stop_process, wait_for_port  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
@@ -84,13 +84,7 @@ class Node:
         os.environ["SSL_CERT_FILE"] = self.ca_path
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
     def restart(self):

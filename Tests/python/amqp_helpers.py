@@ -21,7 +21,7 @@ import urllib.parse
 import uuid
 
 import proton
-from nave_process import free_port, wait_for_port
+from nave_process import free_port, stop_process, wait_for_port
 from proton import Described, Endpoint, Message, symbol, ulong, uint
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -100,13 +100,7 @@ amqp:
         return self.log_path.read_text()
 
     def stop(self):
-        if self.alive():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
         if os.environ.get("NAVE_KEEP_DATA") != "1":
             shutil.rmtree(self.root, ignore_errors=True)

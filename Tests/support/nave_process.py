@@ -1,6 +1,7 @@
 """What every Python suite that starts `nave serve` needs (Tests/python, Tests/azure): a free
 loopback port, and waiting until the node listens on one (or has died trying)."""
 import socket
+import subprocess
 import time
 
 
@@ -23,3 +24,14 @@ def wait_for_port(port, process, seconds=15):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nave did not listen on {port}")
+
+
+def stop_process(process):
+    """SIGTERM, then SIGKILL if the node has not exited within 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

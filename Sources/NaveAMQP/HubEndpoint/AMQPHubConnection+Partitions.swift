@@ -7,8 +7,6 @@ import NaveModel
 /// a start position, the epoch rules, and events sent settled within the link's credit, read
 /// from the log in batches on this loop and encoded once each into the send buffer.
 extension AMQPHubConnection {
-    /// The filter key and descriptor pyamqp and uamqp use for the start position.
-    static let selectorFilter = "apache.org:selector-filter:string"
     /// Link property carrying the receiver's epoch (`owner_level`).
     static let epochProperty = "com.microsoft:epoch"
     /// How long a reader waits before it waits for appends again after a wake brought nothing
@@ -77,7 +75,7 @@ extension AMQPHubConnection {
         for entry in entries {
             let value: AMQPValue
             if case .described(_, let described) = entry.value { value = described } else { value = entry.value }
-            guard entry.key.text == Self.selectorFilter, let expression = value.text else { continue }
+            guard entry.key.text == EventHubSelector.filterName, let expression = value.text else { continue }
             return try EventHubSelector.startPosition(expression)
         }
         return .earliest
