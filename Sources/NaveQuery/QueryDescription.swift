@@ -14,7 +14,7 @@ extension QueryPath: CustomStringConvertible {
                 if position > 0 { text += "." }
                 if position == 0, name.utf8.first == UInt8(ascii: "$"), isSystemName(name) {
                     text += name
-                } else if Self.isPlainName(name, first: position == 0) {
+                } else if Self.isPlainName(name) {
                     text += name
                 } else {
                     text += "[[\(name)]]"
@@ -28,11 +28,12 @@ extension QueryPath: CustomStringConvertible {
         name.unicodeScalars.dropFirst().allSatisfy { QueryLexer.isIdentifierPart($0) || $0 == "-" } && name.unicodeScalars.count > 1
     }
 
-    /// A name that reads back as an identifier (a reserved word only after a dot).
-    private static func isPlainName(_ name: String, first: Bool) -> Bool {
+    /// A name that reads back as an identifier and is no keyword (`[[group]]` is how §1.3
+    /// writes a reserved word, though the parser also reads it bare after a dot).
+    private static func isPlainName(_ name: String) -> Bool {
         guard let head = name.unicodeScalars.first, QueryLexer.isIdentifierStart(head),
               name.unicodeScalars.allSatisfy(QueryLexer.isIdentifierPart) else { return false }
-        return !first || !QueryParserState.reservedWords.contains(name.uppercased())
+        return !QueryParserState.reservedWords.contains(name.uppercased())
     }
 }
 

@@ -80,7 +80,10 @@ extension QueryParserState {
         var alias: String?
         if isKeyword("AS") {
             try advance()
-            guard case .identifier(let name) = token.kind else { throw expected("an alias after AS") }
+            // Any word but FROM, which is what follows a forgotten alias.
+            guard case .identifier(let name) = token.kind, token.keyword != "FROM" else {
+                throw expected("an alias after AS")
+            }
             alias = name
             try advance()
         }

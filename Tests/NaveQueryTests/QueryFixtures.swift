@@ -25,6 +25,16 @@ enum QueryFixtures {
         try QueryParser.parseCondition(condition, dialect: dialect).evaluate(in: document)
     }
 
+    /// The error `body` throws, or nil when it returns.
+    static func refusal(_ body: () throws(QueryError) -> Void) -> QueryError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// The objects of `rows` (projections and aggregates).
     static func objects<D>(_ rows: [QueryRow<D>]) -> [JSONValue] {
         rows.compactMap { row in
