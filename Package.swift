@@ -75,7 +75,7 @@ let package = Package(
         // Layer 3: IoT Hub's query language (twin, job and routing conditions): parser, evaluator, execution.
         .target(name: "NaveQuery", dependencies: ["NaveModel"]),
         // Layer 4: the embeddable hub core: registry, authentication decisions, storage ports.
-        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth"]),
+        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveQuery"]),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
         .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding", "NaveLimits"], swiftSettings: hotPathSettings),
