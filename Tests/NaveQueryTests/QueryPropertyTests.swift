@@ -22,49 +22,45 @@ struct QueryPropertyTests {
 
     @Test("twin dialect: evaluator = reference interpreter", arguments: [0x51EE_D001 as UInt64, 0x51EE_D002])
     func twinDialect(seed: UInt64) throws {
-        var generator = ReferenceGenerator(seed: seed, routing: false)
-        var defined = 0
-        defer { #expect(defined > Self.casesPerSeed / 5, "seed \(seed): too few cases with a value to compare") }
-        for index in 0..<Self.casesPerSeed {
-            let expression = generator.expression(depth: 0)
-            let text = generator.render(expression)
+        try Self.compareWithReference(seed: seed, dialect: .twin) { generator in
             let twin = generator.twin()
-            let parsed: QueryExpression
-            do { parsed = try QueryParser.parseCondition(text, dialect: .twin) } catch {
-                Issue.record("seed \(seed) case \(index): \(text) refused: \(error)")
-                continue
-            }
-            let got = parsed.evaluate(in: TwinQueryDocument(twin))
-            if got != .undefined { defined += 1 }
-            let expected = ReferenceInterpreter.evaluate(expression) { ReferenceInterpreter.lookup($0, in: twin) }
-            #expect(Self.agree(got, expected),
-                    "seed \(seed) case \(index): \(text) over \(twin.serializedString()): got \(got), reference \(String(describing: expected))")
-            #expect(try QueryParser.parseCondition(parsed.description, dialect: .twin) == parsed,
-                    "seed \(seed) case \(index): \(text) printed as \(parsed.description)")
+            return (TwinQueryDocument(twin), { ReferenceInterpreter.lookup($0, in: twin) }, twin.serializedString())
         }
     }
 
     @Test("routing dialect: evaluator = reference interpreter", arguments: [0x80_07E0_01 as UInt64, 0x80_07E0_02])
     func routingDialect(seed: UInt64) throws {
-        var generator = ReferenceGenerator(seed: seed, routing: true)
+        try Self.compareWithReference(seed: seed, dialect: .routing) { generator in
+            let message = generator.message()
+            return (message, { ReferenceInterpreter.lookup($0, in: message) }, "\(message)")
+        }
+    }
+
+    /// `casesPerSeed` random conditions, each over a fresh document from `makeDocument` (the
+    /// document, the reference's lookup into it, and how to print it).
+    static func compareWithReference<Document: QueryDocument>(
+        seed: UInt64, dialect: QueryDialect,
+        makeDocument: (inout ReferenceGenerator) -> (Document, ([ReferenceSegment]) -> JSONValue?, String)
+    ) throws {
+        var generator = ReferenceGenerator(seed: seed, routing: dialect == .routing)
         var defined = 0
-        defer { #expect(defined > Self.casesPerSeed / 5, "seed \(seed): too few cases with a value to compare") }
-        for index in 0..<Self.casesPerSeed {
+        for index in 0..<casesPerSeed {
             let expression = generator.expression(depth: 0)
             let text = generator.render(expression)
-            let message = generator.message()
+            let (document, lookup, printed) = makeDocument(&generator)
             let parsed: QueryExpression
-            do { parsed = try QueryParser.parseCondition(text, dialect: .routing) } catch {
+            do { parsed = try QueryParser.parseCondition(text, dialect: dialect) } catch {
                 Issue.record("seed \(seed) case \(index): \(text) refused: \(error)")
                 continue
             }
-            let got = parsed.evaluate(in: message)
+            let got = parsed.evaluate(in: document)
             if got != .undefined { defined += 1 }
-            let expected = ReferenceInterpreter.evaluate(expression) { ReferenceInterpreter.lookup($0, in: message) }
-            #expect(Self.agree(got, expected), "seed \(seed) case \(index): \(text) over \(message): got \(got), reference \(String(describing: expected))")
-            #expect(try QueryParser.parseCondition(parsed.description, dialect: .routing) == parsed,
+            let expected = ReferenceInterpreter.evaluate(expression, lookup)
+            #expect(agree(got, expected), "seed \(seed) case \(index): \(text) over \(printed): got \(got), reference \(String(describing: expected))")
+            #expect(try QueryParser.parseCondition(parsed.description, dialect: dialect) == parsed,
                     "seed \(seed) case \(index): \(text) printed as \(parsed.description)")
         }
+        #expect(defined > casesPerSeed / 5, "seed \(seed): too few cases with a value to compare")
     }
 
     @Test("equality constraints are sound on random conditions", arguments: [0xC0_4571 as UInt64])
