@@ -59,7 +59,7 @@ struct BlobAPI: Sendable {
             return HTTPReply(HTTPResponse(status: 200, headers: headers), body: .omitted(contentLength: properties.byteCount))
         }
         var status = 200
-        var range: ClosedRange<Int64> = 0...(properties.byteCount - 1)
+        var range: ClosedRange<Int64> = 0...max(properties.byteCount - 1, 0)
         if let text = head.headers["x-ms-range"] ?? head.headers["Range"], let requested = BlobRangeRequest(header: text) {
             do throws(BlobError) {
                 range = try requested.resolved(size: properties.byteCount)
