@@ -96,3 +96,18 @@ def test_empty_blob_downloads_after_the_ranged_416(node, device, unique_id):
     BlobClient.from_blob_url(blob_url(info)).upload_blob(b"", overwrite=True)
     assert BlobClient.from_blob_url(blob_url(info)).download_blob().readall() == b""
     client.notify_blob_upload_status(info["correlationId"], True, 200, "OK")
+
+
+def test_container_sas_from_the_cli_works_with_container_client(node):
+    from azure.storage.blob import ContainerClient
+    from conftest import nave
+    url = nave("storage", "container-sas", "--data-dir", str(node.data_dir), "--container", "exports",
+               "--permissions", "rw", "--duration", "600").stdout.strip()
+    assert url.startswith("https://localhost/exports?") and "sr=c" in url
+    container = ContainerClient.from_container_url(url)
+    container.get_blob_client("devices.txt").upload_blob(b'{"id":"d1"}\n', overwrite=True)
+    assert container.get_blob_client("devices.txt").download_blob().readall() == b'{"id":"d1"}\n'
+    # Read and write only: no delete.
+    with pytest.raises(HttpResponseError) as refused:
+        container.get_blob_client("devices.txt").delete_blob()
+    assert refused.value.status_code == 403
