@@ -32,10 +32,13 @@ extension ServiceAPI {
             try await queue.complete(lockToken: Self.unquoted(token))
             return HTTPResponse(status: 204)
         case .abandonFileNotification(let token):
-            try await queue.abandon(lockToken: Self.unquoted(token))
+            try queue.abandon(lockToken: Self.unquoted(token))
+            await queue.flush()
             return HTTPResponse(status: 204)
         default:
-            guard let delivery = await queue.receive() else { return HTTPResponse(status: 204) }
+            let delivery = queue.receive()
+            await queue.flush()
+            guard let delivery else { return HTTPResponse(status: 204) }
             // The lock token in ETag, quoted, as for feedback (contract §5.4).
             let headers: HTTPHeaders = [
                 "Content-Type": FileNotification.contentType, "ETag": "\"\(delivery.lockToken)\"",

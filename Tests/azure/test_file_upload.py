@@ -111,3 +111,55 @@ def test_container_sas_from_the_cli_works_with_container_client(node):
     with pytest.raises(HttpResponseError) as refused:
         container.get_blob_client("devices.txt").delete_blob()
     assert refused.value.status_code == 403
+
+
+def amqp_file_notifications(node, seconds=10):
+    """File notifications received with uamqp (the transport of azure-iot-hub's C2D send, its
+    CBS put-token as that SDK signs it) on /messages/serviceBound/filenotifications, each
+    accepted; stops at the first empty wait."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import time
+    import urllib.parse
+    import uamqp
+    from azure.core.credentials import AccessToken
+
+    key = node.service_connection_string().split("SharedAccessKey=", 1)[1]
+
+    def get_token():
+        expiry = int(time.time() + 3600)
+        signature = base64.b64encode(hmac.new(base64.b64decode(key), f"localhost\n{expiry}".encode(), hashlib.sha256).digest())
+        return AccessToken(f"SharedAccessSignature sr=localhost&sig={urllib.parse.quote(signature)}&se={expiry}&skn=iothubowner",
+                           expiry)
+
+    auth = uamqp.authentication.JWTTokenAuth(audience="https://localhost", uri="https://localhost", get_token=get_token,
+                                             token_type=b"servicebus.windows.net:sastoken")
+    auth.update_token()
+    client = uamqp.ReceiveClient("amqps://localhost/messages/serviceBound/filenotifications", auth=auth,
+                                 auto_complete=False, timeout=seconds * 1000)
+    found = []
+    try:
+        while True:
+            batch = client.receive_message_batch(max_batch_size=1, timeout=3000)
+            if not batch:
+                return found
+            for message in batch:
+                assert message.properties.content_type == b"application/vnd.microsoft.iothub.filenotification.json"
+                found.append(json.loads(b"".join(message.get_data())))
+                message.accept()
+    finally:
+        client.close()
+
+
+def test_file_notification_over_amqp(node, device, unique_id):
+    client = node.device_client(unique_id, device.authentication.symmetric_key.primary_key)
+    info = client.get_storage_info_for_blob("amqp.txt")
+    BlobClient.from_blob_url(blob_url(info)).upload_blob(b"over amqp", overwrite=True)
+    client.notify_blob_upload_status(info["correlationId"], True, 200, "OK")
+    mine = [n for n in amqp_file_notifications(node) if n["deviceId"] == unique_id]
+    assert [n["blobName"] for n in mine] == [info["blobName"]]
+    assert mine[0]["blobSizeInBytes"] == 9
+    # Accepted: it is gone from the queue, over HTTP too.
+    assert [n for n in file_notifications(node) if n["deviceId"] == unique_id] == []
