@@ -19,12 +19,8 @@ extension CloudToDeviceFeedbackQueue: ServiceBoundQueue {
     /// A batch as one message: its records as a JSON array, `iothub-enqueuedtime` of the first.
     func nextMessage() -> (lockToken: String, message: AMQPMessage)? {
         guard let batch = receive() else { return nil }
-        var message = AMQPMessage()
-        message.messageID = .string(batch.lockToken)
-        message.contentType = FeedbackRecord.batchContentType
-        message.applicationProperties = .map([(.string("iothub-enqueuedtime"), .timestamp(batch.enqueuedTime.millisecondsSinceEpoch))])
-        message.body = .binary(JSONValue.array(batch.records.map(\.json)).serialized())
-        return (batch.lockToken, message)
+        return (batch.lockToken, .serviceBound(lockToken: batch.lockToken, contentType: FeedbackRecord.batchContentType,
+                                              enqueuedTime: batch.enqueuedTime, body: .array(batch.records.map(\.json))))
     }
 
     func settleCompleted(_ lockToken: String) async { try? await complete(lockToken: lockToken) }
@@ -35,19 +31,26 @@ extension FileNotificationQueue: ServiceBoundQueue {
     /// One notification per message, IoT Hub's JSON body and content type (reference §5.2).
     func nextMessage() -> (lockToken: String, message: AMQPMessage)? {
         guard let delivery = receive() else { return nil }
-        var message = AMQPMessage()
-        message.messageID = .string(delivery.lockToken)
-        message.contentType = FileNotification.contentType
-        message.applicationProperties = .map([
-            (.string("iothub-enqueuedtime"), .timestamp(delivery.notification.enqueuedTime.millisecondsSinceEpoch)),
-        ])
-        message.body = .binary(delivery.notification.json.serialized())
-        return (delivery.lockToken, message)
+        return (delivery.lockToken, .serviceBound(lockToken: delivery.lockToken, contentType: FileNotification.contentType,
+                                                  enqueuedTime: delivery.notification.enqueuedTime, body: delivery.notification.json))
     }
 
     func settleCompleted(_ lockToken: String) async { try? await complete(lockToken: lockToken) }
     /// The raised delivery count is written with the queue's next stored change.
     func settleAbandoned(_ lockToken: String) { try? abandon(lockToken: lockToken) }
+}
+
+extension AMQPMessage {
+    /// A service-bound message: the lock token as message-id, the content type,
+    /// `iothub-enqueuedtime`, and the JSON body as one data section.
+    static func serviceBound(lockToken: String, contentType: String, enqueuedTime: Timestamp, body: JSONValue) -> AMQPMessage {
+        var message = AMQPMessage()
+        message.messageID = .string(lockToken)
+        message.contentType = contentType
+        message.applicationProperties = .map([(.string("iothub-enqueuedtime"), .timestamp(enqueuedTime.millisecondsSinceEpoch))])
+        message.body = .binary(body.serialized())
+        return message
+    }
 }
 
 /// One service-bound link as the endpoint keeps it: its queue, the messages sent and not yet
