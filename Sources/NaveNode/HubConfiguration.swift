@@ -1,4 +1,5 @@
 import Configuration
+import NaveCore
 import NaveAMQP
 import NaveLimits
 import NaveServiceAPI
@@ -39,6 +40,8 @@ public struct HubConfiguration: Sendable {
     /// The built-in events endpoint's log (`events.*`): partitions (fixed when the hub is
     /// created), segments, group commit, retention.
     public var events = EventLogConfiguration()
+    /// File upload and the blob store (`fileUpload.*`).
+    public var fileUpload = FileUploadSettings()
 
     public init() {}
 
@@ -79,6 +82,18 @@ public struct HubConfiguration: Sendable {
         amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
         amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
         amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
+        let upload = reader.scoped(to: "fileUpload")
+        fileUpload.containerName = upload.string(forKey: "containerName", default: fileUpload.containerName)
+        fileUpload.sasTTLSeconds = upload.int(forKey: "sasTtlSeconds", default: fileUpload.sasTTLSeconds)
+        fileUpload.notificationsEnabled = upload.bool(forKey: "notifications", default: fileUpload.notificationsEnabled)
+        fileUpload.notificationTTLSeconds = upload.int(forKey: "notificationTtlSeconds", default: fileUpload.notificationTTLSeconds)
+        fileUpload.notificationLockSeconds = upload.int(forKey: "notificationLockSeconds", default: fileUpload.notificationLockSeconds)
+        fileUpload.notificationDeliveryCountMax = upload.int(forKey: "notificationMaxDeliveryCount",
+                                                             default: fileUpload.notificationDeliveryCountMax)
+        fileUpload.notificationsMax = upload.int(forKey: "notificationsMax", default: fileUpload.notificationsMax)
+        fileUpload.quotas.blobBytesMax = Int64(upload.int(forKey: "blobBytesMax", default: Int(fileUpload.quotas.blobBytesMax)))
+        fileUpload.quotas.deviceBytesMax = Int64(upload.int(forKey: "deviceBytesMax", default: Int(fileUpload.quotas.deviceBytesMax)))
+        fileUpload.quotas.totalBytesMax = Int64(upload.int(forKey: "totalBytesMax", default: Int(fileUpload.quotas.totalBytesMax)))
         let log = reader.scoped(to: "events")
         events.partitionCount = log.int(forKey: "partitionCount", default: events.partitionCount)
         events.segmentBytesMax = log.int(forKey: "segmentBytesMax", default: events.segmentBytesMax)
@@ -99,6 +114,7 @@ public struct HubConfiguration: Sendable {
         }
         try http.validate()
         try amqp.validate()
+        try fileUpload.validate()
         do {
             try events.validate()
         } catch {

@@ -33,6 +33,11 @@ public final class HubResources: Sendable {
     let cloudToDeviceSnapshot: CloudToDeviceSnapshot
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
+    /// The blob store under `<data>/blobs` and its SAS signer (key in `<data>/blobs.key`).
+    public let blobs: BlobService
+    /// File notifications loaded at open, and their store.
+    let fileNotificationStore: SQLiteFileNotificationStore
+    let fileNotifications: [FileNotification]
 
     /// Opens the data directory and its store, loads the registry, and makes a development CA
     /// and server certificate when none is configured or present. A named data directory is
@@ -59,6 +64,12 @@ public final class HubResources: Sendable {
             let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
+            let blobs = BlobService(store: try FileBlobStore(directory: directory.path, clock: clock, random: random),
+                                    signer: BlobSASSigner(key: try DataDirectory.blobKey(in: directory.path, random: random)),
+                                    quotas: configuration.hub.fileUpload.quotas,
+                                    uploadContainer: configuration.hub.fileUpload.containerName, clock: clock)
+            let fileNotificationStore = SQLiteFileNotificationStore(database: database)
+            let fileNotifications = try await fileNotificationStore.loadFileNotifications()
             let unrecorded = Self.logUnrecordedEvent(logger)
             _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock, unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
@@ -70,7 +81,8 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                unrecorded: unrecorded)
+                                unrecorded: unrecorded, blobs: blobs, fileNotificationStore: fileNotificationStore,
+                                fileNotifications: fileNotifications)
         } catch {
             directory.close()
             throw error
@@ -83,8 +95,12 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 unrecorded: @escaping UnrecordedEventHandler) {
+                 unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
+                 fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
         self.unrecorded = unrecorded
+        self.blobs = blobs
+        self.fileNotificationStore = fileNotificationStore
+        self.fileNotifications = fileNotifications
         self.cloudToDeviceStore = cloudToDeviceStore
         self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
         self.telemetry = telemetry
@@ -123,10 +139,18 @@ public final class HubResources: Sendable {
                                 telemetry: telemetry, placement: placement, unrecorded: unrecorded)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
+        let settings = configuration.fileUpload
+        let random = random
+        let notifications = settings.notificationsEnabled
+            ? FileNotificationQueue(store: fileNotificationStore, loaded: fileNotifications, settings: settings, clock: clock,
+                                    scheduler: scheduler, random: random)
+            : nil
+        let fileUploads = FileUploads(blobs: blobs, settings: settings, notifications: notifications,
+                                      hostName: configuration.hostName, clock: clock, random: random)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).
