@@ -95,7 +95,7 @@ import Testing
                 // A write that never committed, and content no record names (a crash between renames).
                 let abandoned = try store.writeBlob(a, contentType: "x")
                 try abandoned.append([9, 9])
-                FileManager.default.createFile(atPath: "\(directory)/blobs/nave-uploads/\(a.storageKey).0xDEAD.blob", contents: Data([7]))
+                _ = FileManager.default.createFile(atPath: "\(directory)/blobs/nave-uploads/\(a.storageKey).0xDEAD.blob", contents: Data([7]))
                 _ = abandoned
             }
             let store = try open(directory)
