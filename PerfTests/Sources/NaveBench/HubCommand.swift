@@ -11,7 +11,7 @@ import NaveIO
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "Hub scenarios: \(HubScenario.all.joined(separator: ", ")) (or all)."
+        abstract: "Hub scenarios: \(HubScenario.all.joined(separator: ", ")) (or all); or query alone (the query language over a large fleet)."
     )
 
     @Argument(help: "Scenarios to run, in order.")
@@ -39,6 +39,10 @@ struct HubCommand: ParsableCommand {
     var twinInflight = 1
     @Option(help: "Telemetry body bytes (at least 8: the first 8 carry the send time).")
     var payloadBytes = 64
+    @Option(help: "query: registered devices with twins (tags.site spreads them over 100 sites).")
+    var queryDevices = 100_000
+    @Option(help: "query: selective queries measured (each reads every page of one site).")
+    var queryRounds = 200
     @Option(help: "Devices in each plain connect storm.")
     var connectCount = 10_000
     @Option(help: "Devices in each TLS connect storm (the harness's one core does the client side of every handshake).")
@@ -74,6 +78,7 @@ struct HubCommand: ParsableCommand {
     }
 
     func run() throws {
+        if scenarios == ["query"] { return try runQuery() }
         let names = scenarios == ["all"] ? HubScenario.all : scenarios
         let parsed = try names.map { name -> HubScenario in
             guard let scenario = HubScenario.named(name) else { throw ValidationError("unknown scenario \(name); known: \(HubScenario.all.joined(separator: ", "))") }
@@ -162,6 +167,34 @@ struct HubCommand: ParsableCommand {
         guard process.terminationStatus == 0 else {
             throw BrokerProcess.Failure(description: "\(binary) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
+    }
+
+    /// `nave-bench hub query`: QueryBench over `--query-devices` devices with twins.
+    private func runQuery() throws {
+        guard access(naveBinary, X_OK) == 0 else { throw ValidationError("no executable at \(naveBinary)") }
+        let start = try HarnessStart(name: "hub-query", clientCPU: clientCPU, noPin: noPin, logDirectory: self.logDirectory)
+        let dataDirectory = URL(fileURLWithPath: self.dataDirectory).standardizedFileURL.path
+        let serviceKey = try HubDevices.prepare(dataDirectory: dataDirectory, count: queryDevices)
+        try QueryFleet.prepare(dataDirectory: dataDirectory, count: queryDevices)
+        try Self.runToEnd(naveBinary, ["certs", "init", "--data-dir", dataDirectory])
+        let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1))
+        defer { group.shutdownGracefully(gracePeriod: .seconds(1)) }
+        let settings = HubRunner.Settings(
+            target: HubTarget.Settings(naveBinary: naveBinary, mosquittoBinary: mosquittoBinary, dataDirectory: dataDirectory,
+                                       loops: targetLoops, targetCPU: start.pinning ? targetCPU : nil,
+                                       clientCPU: start.pinning ? clientCPU : nil, logDirectory: start.logDirectory),
+            rounds: 1, warmupSeconds: 0, roundSeconds: 0, devices: 0, inflight: 1, twinInflight: 1, payloadBytes: 8,
+            connectCount: 0, tlsConnectCount: 0, connectWindow: 1, httpConnections: 1, methodTimeoutSeconds: 5,
+            sweepRates: [], connectionsPerSource: connectionsPerSource, firstPort: port, serviceKey: serviceKey)
+        let runner = HubRunner(settings: settings, loop: group.loops[0])
+        let bench = QueryBench(runner: runner, caPath: dataDirectory + "/certs/ca.pem", serviceKey: serviceKey,
+                               devices: queryDevices, selectiveQueries: queryRounds, groupQueries: max(5, queryRounds / 10))
+        let figures = try bench.run(loop: group.loops[0])
+        for (name, value) in figures.sorted(by: { $0.key < $1.key }) { print("\(name): \(String(format: "%.2f", value))") }
+        try FileManager.default.createDirectory(atPath: resultsDirectory, withIntermediateDirectories: true)
+        let path = "\(resultsDirectory)/hub-query-\(Int(Date().timeIntervalSince1970)).json"
+        try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+        print("\nresult: \(path)")
     }
 
     private func write(_ result: HubRunResult, startedAt: Date) throws -> String {
