@@ -1,5 +1,6 @@
 import Configuration
 import NaveAMQP
+import NaveCore
 import NaveLimits
 import NaveServiceAPI
 import NaveStore
@@ -39,6 +40,9 @@ public struct HubConfiguration: Sendable {
     /// The built-in events endpoint's log (`events.*`): partitions (fixed when the hub is
     /// created), segments, group commit, retention.
     public var events = EventLogConfiguration()
+    /// Scheduled jobs' bounds (`jobs.*`): the rate and concurrency of each job's device
+    /// operations, how many jobs run and are kept.
+    public var jobs = JobLimits()
 
     public init() {}
 
@@ -79,6 +83,14 @@ public struct HubConfiguration: Sendable {
         amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
         amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
         amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
+        let jobKeys = reader.scoped(to: "jobs")
+        jobs.deviceOperationsPerSecondMax = jobKeys.int(forKey: "deviceOperationsPerSecondMax", default: jobs.deviceOperationsPerSecondMax)
+        jobs.deviceOperationsInFlightMax = jobKeys.int(forKey: "deviceOperationsInFlightMax", default: jobs.deviceOperationsInFlightMax)
+        jobs.activeJobsMax = jobKeys.int(forKey: "activeJobsMax", default: jobs.activeJobsMax)
+        jobs.jobsMax = jobKeys.int(forKey: "jobsMax", default: jobs.jobsMax)
+        jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
+                                                             default: Int(jobs.finishedJobRetentionSeconds)))
+        jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
         let log = reader.scoped(to: "events")
         events.partitionCount = log.int(forKey: "partitionCount", default: events.partitionCount)
         events.segmentBytesMax = log.int(forKey: "segmentBytesMax", default: events.segmentBytesMax)
@@ -99,6 +111,7 @@ public struct HubConfiguration: Sendable {
         }
         try http.validate()
         try amqp.validate()
+        if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
         do {
             try events.validate()
         } catch {

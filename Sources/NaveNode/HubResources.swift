@@ -31,6 +31,10 @@ public final class HubResources: Sendable {
     /// once its loops (their scheduler) run.
     let cloudToDeviceStore: SQLiteCloudToDeviceStore
     let cloudToDeviceSnapshot: CloudToDeviceSnapshot
+    /// The scheduled jobs' store and what it held at open; the node resumes them once its
+    /// loops (their scheduler) run.
+    let jobStore: SQLiteJobStore
+    let jobSnapshot: [StoredJob]
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
 
@@ -58,6 +62,8 @@ public final class HubResources: Sendable {
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
             let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
+            let jobStore = SQLiteJobStore(database: database)
+            let jobSnapshot = try await jobStore.loadJobs()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             let unrecorded = Self.logUnrecordedEvent(logger)
             _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock, unrecorded: unrecorded)
@@ -70,7 +76,7 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                unrecorded: unrecorded)
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded)
         } catch {
             directory.close()
             throw error
@@ -83,7 +89,9 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 unrecorded: @escaping UnrecordedEventHandler) {
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler) {
+        self.jobStore = jobStore
+        self.jobSnapshot = jobSnapshot
         self.unrecorded = unrecorded
         self.cloudToDeviceStore = cloudToDeviceStore
         self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
@@ -115,18 +123,26 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler` and its shard actors placed by
     /// `placement` (the node's event loops). Made once per opening: the C2D queues start from
-    /// the snapshot loaded at open.
-    public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards()) -> Hub {
+    /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`).
+    ///
+    /// `jobTargets` evaluates jobs' `queryCondition`s. COMPOSITION POINT (query language, issue
+    /// #14): until the node passes a `JobTargets` over `NaveQuery` and the twin index here, jobs
+    /// accept the condition `*` (every device) only — `RegistryJobTargets`.
+    public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards(),
+                        jobTargets: (any JobTargets)? = nil) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
                                                 clock: clock, scheduler: scheduler, random: random, placement: placement)
         let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
                                 telemetry: telemetry, placement: placement, unrecorded: unrecorded)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
+        let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
+                                 targets: jobTargets ?? RegistryJobTargets(registry: registry), clock: clock,
+                                 scheduler: scheduler, limits: configuration.jobs)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups)
+                   consumerGroups: consumerGroups, jobs: jobs)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

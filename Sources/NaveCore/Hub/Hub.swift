@@ -25,6 +25,8 @@ public final class Hub: Sendable {
     public let events: EventReader?
     /// The events endpoint's consumer groups (`$Default` and those created since).
     public let consumerGroups: ConsumerGroups
+    /// Scheduled jobs (jobs v2): twin updates and direct methods over the fleet.
+    public let jobs: ScheduledJobs
     /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
@@ -33,7 +35,7 @@ public final class Hub: Sendable {
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
-                consumerGroups: ConsumerGroups? = nil) {
+                consumerGroups: ConsumerGroups? = nil, jobs: ScheduledJobs? = nil) {
         self.registry = registry
         self.hostName = hostName
         self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)
@@ -48,6 +50,9 @@ public final class Hub: Sendable {
         // Without a store of its own, groups live in memory beside the reader's checkpoints.
         self.consumerGroups = consumerGroups ?? ConsumerGroups(store: InMemoryConsumerGroupStore(), loaded: [],
                                                                checkpoints: events?.checkpoints, clock: clock)
+        // Without a store of their own, jobs live in memory and target `*` only.
+        self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
+                                          targets: RegistryJobTargets(registry: registry), clock: clock, scheduler: scheduler)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name
