@@ -41,7 +41,9 @@ extension ScheduledJobs {
     /// The runner: start a due job, then run its unfinished devices until done.
     private func begin(_ id: String) async {
         if let status = entries[id]?.record.status, status == .scheduled || status == .queued { await start(id) }
-        guard entries[id]?.record.status == .running, !Task.isCancelled else { return }
+        guard let record = entries[id]?.record, record.status == .running, !Task.isCancelled else { return }
+        // Resumed after its deadline passed (the node was down): no device starts any more.
+        if clock.now() >= record.deadline { return await expire(id) }
         armDeadline(id)
         await run(id)
     }
