@@ -27,6 +27,9 @@ let package = Package(
         // The AMQP adapter over Proton-C (issue #13's spike): PerfTests' amqp-spike drives it.
         .library(name: "NaveAMQP", targets: ["NaveAMQP"]),
         .library(name: "NaveModel", targets: ["NaveModel"]),
+        // IoT Hub's query language: Tests/Fuzz fuzzes its parser, and another package can only
+        // import a product.
+        .library(name: "NaveQuery", targets: ["NaveQuery"]),
         .library(name: "NaveCore", targets: ["NaveCore"]),
         // The benchmark harness (PerfTests) registers devices and signs tokens with these.
         .library(name: "NaveAuth", targets: ["NaveAuth"]),
@@ -69,8 +72,10 @@ let package = Package(
         .target(name: "NaveModel", dependencies: ["NaveEncoding"]),
         // Layer 3: SAS tokens, X.509 thumbprints and development certificates (OpenSSL).
         .target(name: "NaveAuth", dependencies: ["CNaveSSL", "NaveEncoding", "NaveModel"]),
+        // Layer 3: IoT Hub's query language (twin, job and routing conditions): parser, evaluator, execution.
+        .target(name: "NaveQuery", dependencies: ["NaveModel"]),
         // Layer 4: the embeddable hub core: registry, authentication decisions, storage ports.
-        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth"]),
+        .target(name: "NaveCore", dependencies: ["NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveQuery"]),
 
         // Layer 4: the MQTT protocol binding, sans-IO (state machines, session state, topic trie).
         .target(name: "NaveMQTTBinding", dependencies: ["NaveMQTT", "NaveModel", "NaveEncoding", "NaveLimits"], swiftSettings: hotPathSettings),
@@ -144,6 +149,7 @@ let package = Package(
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
+        .testTarget(name: "NaveQueryTests", dependencies: ["NaveQuery", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveSimulationTests", dependencies: ["NaveCodecTestSupport", "NaveTestSupport", "NaveNode", "NaveCore", "NaveModel", "NaveMQTT", "NaveMQTTBinding"]),
         .testTarget(name: "NaveCoreTests", dependencies: ["NaveCore", "NaveModel", "NaveAuth", "NaveTestSupport"]),

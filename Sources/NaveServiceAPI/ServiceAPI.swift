@@ -62,11 +62,14 @@ public struct ServiceAPI: HTTPResponder {
             try requireAPIVersion(query)
             return try await serveDevice(route, request, query: query)
         }
-        guard let route = ServiceRoute(segments: segments) else { throw .routeNotFound() }
+        guard var route = ServiceRoute(segments: segments) else { throw .routeNotFound() }
+        // `devices/query` is the query language for POST; a device named "query" keeps the rest.
+        if route == .query, head.method != "POST" { route = .device("query") }
         guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
         try requireAPIVersion(query)
         _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
         if case .methods(let key) = route { return try await invokeMethod(on: key, request) }
+        if route == .query { return try await serveQuery(request) }
         return try await serve(route, request, query: query)
     }
 

@@ -5,6 +5,7 @@ import NaveModel
 /// a request's method and decoded path segments.
 enum ServiceRoute: Equatable {
     case devices                            // GET list, POST bulk
+    case query                              // POST /devices/query (the query language)
     case device(String)                     // GET, PUT, DELETE
     case modules(device: String)            // GET
     case module(device: String, module: String) // GET, PUT, DELETE
@@ -41,6 +42,7 @@ enum ServiceRoute: Equatable {
         }
         switch segments.count {
         case 1 where segments[0] == "devices": self = .devices
+        case 2 where segments == ["devices", "query"]: self = .query
         case 2 where segments[0] == "devices": self = .device(segments[1])
         case 2 where segments == ["statistics", "devices"]: self = .deviceStatistics
         case 2 where segments == ["statistics", "service"]: self = .serviceStatistics
@@ -71,6 +73,7 @@ enum ServiceRoute: Equatable {
     var methods: Set<String> {
         switch self {
         case .devices: ["GET", "POST"]
+        case .query: ["POST"]
         case .device, .module: ["GET", "PUT", "DELETE"]
         case .modules, .deviceStatistics, .serviceStatistics, .policies, .events, .consumerGroups: ["GET"]
         case .policy, .consumerGroup: ["PUT", "DELETE"]
@@ -87,6 +90,8 @@ enum ServiceRoute: Equatable {
         switch self {
         // Invoking a method needs ServiceConnect, as on IoT Hub (its devguide on direct methods).
         case .serviceStatistics, .events, .methods, .consumerGroups: .serviceConnect
+        // A query reads the registry and twins, however it is sent (IoT Hub: RegistryRead).
+        case .query: .registryRead
         // Readers (ServiceConnect) may see the groups; creating or deleting one changes the
         // hub (on IoT Hub an Azure Resource Manager operation) and deleting one cuts another
         // application's readers off, so that also takes RegistryWrite: iothubowner, not service.

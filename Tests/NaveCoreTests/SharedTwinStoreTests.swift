@@ -75,6 +75,7 @@ final class RacingTwinStore: TwinStore, @unchecked Sendable {
     var beforeNextSave: (@Sendable () async -> Void)?
 
     func loadTwin(_ key: IdentityKey) async throws -> Twin? { try await inner.loadTwin(key) }
+    func loadAllTwins() async throws -> [Twin] { try await inner.loadAllTwins() }
 
     func saveTwin(_ twin: Twin, expecting expected: StoredTwinVersion?) async throws {
         if let race = beforeNextSave {

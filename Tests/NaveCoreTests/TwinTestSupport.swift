@@ -64,6 +64,11 @@ final class YieldingTwinStore: TwinStore {
         return try await inner.loadTwin(key)
     }
 
+    func loadAllTwins() async throws -> [Twin] {
+        await Task.yield()
+        return try await inner.loadAllTwins()
+    }
+
     func saveTwin(_ twin: Twin, expecting expected: StoredTwinVersion?) async throws {
         await Task.yield()
         try await inner.saveTwin(twin, expecting: expected)

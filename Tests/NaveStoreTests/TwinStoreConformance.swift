@@ -57,6 +57,23 @@ struct TwinStoreConformance {
         }
     }
 
+    @Test("loadAllTwins returns every stored twin, devices' and modules', once", arguments: TwinStoreFactory.all)
+    func loadAll(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            #expect(try await store.loadAllTwins().isEmpty)
+            try await store.saveTwin(TwinSample.rich)
+            try await store.saveTwin(TwinSample.twin("dev1", "m1"))
+            try await store.saveTwin(TwinSample.twin("dev2"))
+            try await store.deleteTwin(IdentityKey(deviceID: "dev2"))
+            try await store.saveTwin(TwinSample.twin("dev3", generation: "g2"))
+            let all = try await store.loadAllTwins().sorted { ($0.deviceID, $0.moduleID ?? "") < ($1.deviceID, $1.moduleID ?? "") }
+            #expect(all.map { IdentityKey(deviceID: $0.deviceID, moduleID: $0.moduleID) }
+                    == [IdentityKey(deviceID: "dev1"), IdentityKey(deviceID: "dev1", moduleID: "m1"), IdentityKey(deviceID: "dev3")])
+            #expect(all.first == TwinSample.rich)
+            #expect(all.last?.identityGenerationID == "g2")
+        }
+    }
+
     @Test("device and module twins are apart; save replaces by (device, module)", arguments: TwinStoreFactory.all)
     func keys(factory: TwinStoreFactory) async throws {
         try await factory.withStore { store in

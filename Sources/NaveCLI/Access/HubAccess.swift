@@ -37,6 +37,8 @@ protocol HubAccess {
     func createConsumerGroup(name: String) async throws -> JSONValue
     /// Deletes a consumer group and its checkpoints.
     func deleteConsumerGroup(name: String) async throws
+    /// One page of a query (`POST /devices/query`): its rows and the next page's token.
+    func query(_ text: String, continuation: String?) async throws -> (rows: [JSONValue], continuation: String?)
     func close() async
 }
 

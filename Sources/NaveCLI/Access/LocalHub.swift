@@ -25,6 +25,11 @@ final class LocalHub: HubAccess {
         }
     }
 
+    func query(_ text: String, continuation: String?) async throws -> (rows: [JSONValue], continuation: String?) {
+        let page = try await HubQuery(registry: registry, twins: twins).page(text, pageRows: nil, continuation: continuation)
+        return (page.rows, page.continuation)
+    }
+
     func createDevice(_ request: DeviceRequest) async throws -> JSONValue {
         try await registry.createDevice(request).json()
     }

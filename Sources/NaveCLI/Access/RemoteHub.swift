@@ -91,6 +91,19 @@ struct RemoteHub: HubAccess {
                         timeoutSeconds: invocation.connectTimeoutSeconds + invocation.responseTimeoutSeconds + 10)
     }
 
+    func query(_ text: String, continuation: String?) async throws -> (rows: [JSONValue], continuation: String?) {
+        let token = try SASToken.serviceToken(hostName: hostName, keyName: keyName, key: key, expiry: Int64(time(nil)) + 300)
+        var headers = [("Authorization", token), ("Accept", "application/json"), ("Content-Type", "application/json; charset=utf-8")]
+        if let continuation { headers.append(("x-ms-continuation", continuation)) }
+        let response = try client.send(method: "POST", path: "/devices/query?api-version=2021-04-12", headers: headers,
+                                       body: JSONValue.object(["query": .string(text)]).serialized())
+        let json = (try? JSONValue(parsing: response.body)) ?? .null
+        guard response.status == 200, let rows = json.arrayValue else {
+            throw CommandFailure(description: Self.describeFailure(status: response.status, json: json))
+        }
+        return (rows, response.header("x-ms-continuation"))
+    }
+
     func close() async {}
 
     /// One request; a non-2xx answer becomes the hub's error.

@@ -28,6 +28,10 @@ public final class InMemoryTwinStore: TwinStore {
         shared.twins.withLock { $0[key.deviceID]?[key.moduleID ?? ""] }
     }
 
+    public func loadAllTwins() async throws -> [Twin] {
+        shared.twins.withLock { $0.values.flatMap(\.values) }
+    }
+
     public func saveTwin(_ twin: Twin, expecting expected: StoredTwinVersion?) async throws {
         let previous = try shared.twins.withLock { twins throws(TwinStoreError) -> Twin? in
             let stored = twins[twin.deviceID]?[twin.moduleID ?? ""]

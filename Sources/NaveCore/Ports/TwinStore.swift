@@ -12,6 +12,10 @@ public protocol TwinStore: Sendable {
     /// The twin of `key` (a module's when `moduleID` is set), nil when none is stored.
     func loadTwin(_ key: IdentityKey) async throws -> Twin?
 
+    /// Every stored twin, of any identity generation (the query index loads them once, at its
+    /// first query; a twin kept from an earlier identity of the same id is filtered out there).
+    func loadAllTwins() async throws -> [Twin]
+
     /// Stores `twin` under its device and module ids if what is stored there is still
     /// `expected` (compare-and-set; nil: unconditionally). Throws `TwinStoreError.conflict`, and
     /// stores nothing, when another writer changed it since. Durable when it returns: the hub

@@ -186,3 +186,24 @@ public final class IdentityRegistry: Sendable {
         return String(100_000_000_000_000_000 + value % 900_000_000_000_000_000)
     }
 }
+
+/// The registry as one query page reads it: the identities and their listing order, taken
+/// together under the registry's lock (the dictionaries are copy-on-write, so this copies nothing
+/// unless a write comes after), then read without it.
+public struct RegistrySnapshotView: Sendable {
+    public let devices: [String: DeviceIdentity]
+    /// deviceID → moduleID → module.
+    public let modules: [String: [String: ModuleIdentity]]
+    /// The keys of the collection asked for, ascending (`IdentityKey`'s order).
+    public let order: [IdentityKey]
+}
+
+extension IdentityRegistry {
+    /// The identities now, with the devices' keys in order (`modules: false`) or the modules'.
+    public func snapshotView(modules ofModules: Bool) -> RegistrySnapshotView {
+        tables.withLock { tables in
+            RegistrySnapshotView(devices: tables.devices, modules: tables.modules,
+                                 order: ofModules ? tables.moduleOrder.inOrder() : tables.deviceOrder.inOrder())
+        }
+    }
+}

@@ -8,24 +8,38 @@ struct RegistryTables: Sendable {
     /// deviceID → moduleID → module.
     var modules: [String: [String: ModuleIdentity]] = [:]
     var policies: [String: SharedAccessPolicy] = [:]
+    /// Device keys in id order (`FROM devices` pages through them).
+    var deviceOrder: SortedIdentities
+    /// Module keys in (device, module) order (`FROM devices.modules`).
+    var moduleOrder: SortedIdentities
 
     init(_ snapshot: RegistrySnapshot) {
         for device in snapshot.devices { devices[device.deviceID] = device }
         for module in snapshot.modules { modules[module.deviceID, default: [:]][module.moduleID] = module }
         for policy in snapshot.policies { policies[policy.name] = policy }
+        deviceOrder = SortedIdentities(devices.keys.map { IdentityKey(deviceID: $0) })
+        moduleOrder = SortedIdentities(snapshot.modules.map { IdentityKey(deviceID: $0.deviceID, moduleID: $0.moduleID) })
     }
 
     /// Applies changes the store already accepted (same semantics as `IdentityStore.apply`).
     mutating func apply(_ changes: [RegistryChange]) {
         for change in changes {
             switch change {
-            case .putDevice(let device): devices[device.deviceID] = device
+            case .putDevice(let device):
+                if devices.updateValue(device, forKey: device.deviceID) == nil { deviceOrder.insert(IdentityKey(deviceID: device.deviceID)) }
             case .deleteDevice(let deviceID):
-                devices[deviceID] = nil
-                modules[deviceID] = nil
-            case .putModule(let module): modules[module.deviceID, default: [:]][module.moduleID] = module
+                guard devices.removeValue(forKey: deviceID) != nil else { break }
+                deviceOrder.remove(IdentityKey(deviceID: deviceID))
+                for moduleID in (modules.removeValue(forKey: deviceID) ?? [:]).keys {
+                    moduleOrder.remove(IdentityKey(deviceID: deviceID, moduleID: moduleID))
+                }
+            case .putModule(let module):
+                if modules[module.deviceID, default: [:]].updateValue(module, forKey: module.moduleID) == nil {
+                    moduleOrder.insert(IdentityKey(deviceID: module.deviceID, moduleID: module.moduleID))
+                }
             case .deleteModule(let deviceID, let moduleID):
-                modules[deviceID]?[moduleID] = nil
+                guard modules[deviceID]?.removeValue(forKey: moduleID) != nil else { break }
+                moduleOrder.remove(IdentityKey(deviceID: deviceID, moduleID: moduleID))
                 if modules[deviceID]?.isEmpty == true { modules[deviceID] = nil }
             case .putPolicy(let policy): policies[policy.name] = policy
             case .deletePolicy(let name): policies[name] = nil

@@ -44,11 +44,20 @@ extension DeviceTwins {
     /// harmless: it carries the old identity's generation and is never shown again.
     public func deleteTwins(deviceID: String) async {
         try? await store.deleteTwins(deviceID: deviceID)
+        cache.removedDevice(deviceID)
     }
 
     /// Deletes one twin (a module's, or the device's own without its modules').
     public func deleteTwin(_ key: IdentityKey) async {
         try? await store.deleteTwin(key)
+        cache.removed(key)
+    }
+
+    /// Every stored twin by key, from memory (filled from the store at the first call), for
+    /// queries. Twins of earlier identities of the same id may be among them: compare
+    /// `identityGenerationID` with the identity's. Identities never read have no twin yet.
+    public func queryableTwins() async throws(HubError) -> [IdentityKey: Twin] {
+        try await cache.twins(filling: store)
     }
 }
 

@@ -23,6 +23,8 @@ public final class DeviceTwins: Sendable {
     private let gates: [WriteGate]
     private let unrecordedEvents = Atomic<Int>(0)
     private let unrecorded: UnrecordedEventHandler
+    /// Every stored twin in memory, for queries (`queryableTwins()`).
+    let cache = TwinCache()
 
     /// Twin shards (write gates) twins are spread over, round-robin over the placement's homes
     /// (a power of two is not needed: the index is a modulo).
@@ -149,6 +151,7 @@ public final class DeviceTwins: Sendable {
     func save(_ twin: Twin, expecting expected: StoredTwinVersion) async throws(HubError) -> Bool {
         do {
             try await store.saveTwin(twin, expecting: expected)
+            cache.stored(twin)
             return true
         } catch TwinStoreError.conflict {
             return false
@@ -162,6 +165,7 @@ public final class DeviceTwins: Sendable {
     /// change event is the writer's to record.
     func otherWriterStored(_ change: TwinStoreChange) {
         let current = change.current
+        cache.stored(current)
         let previous = change.previous?.identityGenerationID == current.identityGenerationID ? change.previous : nil
         guard current.desired.version > previous?.desired.version ?? 0 else { return }
         var body = JSONObject.mergeDiff(from: previous?.desired.values ?? JSONObject(), to: current.desired.values)
