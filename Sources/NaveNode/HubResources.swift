@@ -125,9 +125,8 @@ public final class HubResources: Sendable {
     /// `placement` (the node's event loops). Made once per opening: the C2D queues start from
     /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`).
     ///
-    /// `jobTargets` evaluates jobs' `queryCondition`s. COMPOSITION POINT (query language, issue
-    /// #14): until the node passes a `JobTargets` over `NaveQuery` and the twin index here, jobs
-    /// accept the condition `*` (every device) only — `RegistryJobTargets`.
+    /// `jobTargets` evaluates jobs' `queryCondition`s: by default the query language over the
+    /// twin cache and indexes (`QueryJobTargets`), as `POST /devices/query` does.
     public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards(),
                         jobTargets: (any JobTargets)? = nil) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
@@ -137,7 +136,7 @@ public final class HubResources: Sendable {
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
-                                 targets: jobTargets ?? RegistryJobTargets(registry: registry), clock: clock,
+                                 targets: jobTargets ?? QueryJobTargets(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,

@@ -50,9 +50,10 @@ public final class Hub: Sendable {
         // Without a store of its own, groups live in memory beside the reader's checkpoints.
         self.consumerGroups = consumerGroups ?? ConsumerGroups(store: InMemoryConsumerGroupStore(), loaded: [],
                                                                checkpoints: events?.checkpoints, clock: clock)
-        // Without a store of their own, jobs live in memory and target `*` only.
+        // Without a store of their own, jobs live in memory.
         self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
-                                          targets: RegistryJobTargets(registry: registry), clock: clock, scheduler: scheduler)
+                                          targets: QueryJobTargets(registry: registry, twins: twins), clock: clock,
+                                          scheduler: scheduler)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name
