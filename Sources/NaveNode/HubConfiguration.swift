@@ -88,6 +88,7 @@ public struct HubConfiguration: Sendable {
         jobs.deviceOperationsInFlightMax = jobKeys.int(forKey: "deviceOperationsInFlightMax", default: jobs.deviceOperationsInFlightMax)
         jobs.activeJobsMax = jobKeys.int(forKey: "activeJobsMax", default: jobs.activeJobsMax)
         jobs.jobsMax = jobKeys.int(forKey: "jobsMax", default: jobs.jobsMax)
+        jobs.deviceJobRowsMax = jobKeys.int(forKey: "deviceJobRowsMax", default: jobs.deviceJobRowsMax)
         jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
                                                              default: Int(jobs.finishedJobRetentionSeconds)))
         jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))

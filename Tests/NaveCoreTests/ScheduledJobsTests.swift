@@ -177,3 +177,20 @@ extension MethodTestDevice {
         return self
     }
 }
+
+@Suite("Job bounds")
+struct JobBoundTests {
+    @Test("a job whose targets would pass deviceJobRowsMax fails to start and says why")
+    func rowBound() async throws {
+        var limits = JobLimits()
+        limits.deviceJobRowsMax = 4
+        let harness = try await JobHarness(deviceCount: 3, limits: limits)
+        _ = try await harness.jobs.create(try harness.twinJob("first", condition: "*"))
+        _ = try await harness.waitFor("first", .completed)
+        _ = try await harness.jobs.create(try harness.twinJob("second", condition: "*"))
+        let failed = try await harness.waitFor("second", .failed)
+        #expect(failed.record.failureReason?.contains("at most 4 device job rows") == true)
+        #expect(failed.statistics.deviceCount == 0)
+        #expect(try await harness.desired("dev0").version == 2, "the second job patched nothing")
+    }
+}

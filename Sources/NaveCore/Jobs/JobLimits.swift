@@ -21,6 +21,9 @@ public struct JobLimits: Sendable, Equatable {
     /// Jobs kept in all, finished ones included; at it, a create first drops finished jobs past
     /// their retention, then is refused with 403001.
     public var jobsMax = 1_000
+    /// Device job rows kept in all (one per device per job, in memory and in the store); a job
+    /// whose targets would pass it fails to start (its `failureReason` says so).
+    public var deviceJobRowsMax = 1_000_000
     /// How long a finished job stays listed, seconds (IoT Hub: 30 days, §3.3 step 7).
     public var finishedJobRetentionSeconds: Int64 = 2_592_000
     /// The pacing step, milliseconds: a job's budget is handed out in slices this long, so its
@@ -35,6 +38,7 @@ public struct JobLimits: Sendable, Equatable {
         if !(1...10_000).contains(deviceOperationsInFlightMax) { return "jobs.deviceOperationsInFlightMax must be 1...10000" }
         if !(1...10_000).contains(activeJobsMax) { return "jobs.activeJobsMax must be 1...10000" }
         if !(1...100_000).contains(jobsMax) { return "jobs.jobsMax must be 1...100000" }
+        if !(1...100_000_000).contains(deviceJobRowsMax) { return "jobs.deviceJobRowsMax must be 1...100000000" }
         if !(60...31_536_000).contains(finishedJobRetentionSeconds) { return "jobs.finishedJobRetentionSeconds must be 60...31536000" }
         if !(10...1_000).contains(pacingSliceMillis) { return "jobs.pacingSliceMillis must be 10...1000" }
         return nil

@@ -61,6 +61,11 @@ extension ScheduledJobs {
         }
         // Cancelled (or the node stopping) while the targets were evaluated.
         guard !Task.isCancelled, var record = entries[id]?.record, record.status == .queued else { return }
+        let kept = entries.values.reduce(0) { $0 + $1.devices.count }
+        guard kept + keys.count <= limits.deviceJobRowsMax else {
+            return await finish(id, as: .failed, failureReason: "The job selects \(keys.count) devices; the hub keeps at most "
+                                + "\(limits.deviceJobRowsMax) device job rows and holds \(kept).")
+        }
         let now = clock.now()
         let rows = Array(Set(keys)).sorted(by: DeviceJobOrder.precedes)
             .map { DeviceJobRecord(jobID: id, key: $0, status: .pending, createdTime: now) }
@@ -112,7 +117,8 @@ extension ScheduledJobs {
                 next += 1
                 inFlight += 1
                 group.addTask {
-                    await self.markRunning(id, index)
+                    // A job cancelled or expired since the device was picked starts nothing more.
+                    guard await self.markRunning(id, index) else { return }
                     let outcome = await DeviceJobOperation.perform(request, on: key, twins: twins, methods: methods)
                     await self.record(id, index, outcome)
                 }
@@ -122,14 +128,18 @@ extension ScheduledJobs {
         await finish(id, as: .completed)
     }
 
-    private func markRunning(_ id: String, _ index: Int) {
-        guard entries[id]?.record.status == .running, let row = entries[id]?.devices[index], row.status == .pending else { return }
+    /// Marks the device `running` (in memory only: a restart finds it `pending` and runs it);
+    /// false when the job no longer runs or the device is not pending.
+    private func markRunning(_ id: String, _ index: Int) -> Bool {
+        guard !Task.isCancelled, entries[id]?.record.status == .running, let row = entries[id]?.devices[index],
+              row.status == .pending else { return false }
         let now = clock.now()
         entries[id]?.statistics.count(.pending, by: -1)
         entries[id]?.statistics.count(.running)
         entries[id]?.devices[index].status = .running
         entries[id]?.devices[index].startTime = now
         entries[id]?.devices[index].lastUpdatedTime = now
+        return true
     }
 
     /// §3.3 step 4: the device's outcome, stored before its slot is given back. Outcomes of a
