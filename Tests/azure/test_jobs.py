@@ -16,35 +16,13 @@ from azure.iot.hub.models import CloudToDeviceMethod, JobRequest, QuerySpecifica
 from msrest.exceptions import HttpOperationError
 
 
-def primary_key(identity):
-    return identity.authentication.symmetric_key.primary_key
+def primary_key(registry, device_id):
+    return registry.get_device(device_id).authentication.symmetric_key.primary_key
 
 
 @pytest.fixture(scope="module")
 def jobs(node):
     return IoTHubJobManager.from_connection_string(node.service_connection_string())
-
-
-@pytest.fixture
-def fleet(registry, unique_id):
-    """Devices `<id>-0`, `<id>-1`, … tagged {"run": <id>, …}, deleted afterwards."""
-    created = []
-
-    def make(tags):
-        devices = []
-        for index, extra in enumerate(tags):
-            device_id = f"{unique_id}-{index}"
-            devices.append(registry.create_device_with_sas(device_id, None, None, "enabled"))
-            created.append(device_id)
-            registry.update_twin(device_id, Twin(tags={"run": unique_id, **extra}), "*")
-        return devices
-
-    yield make
-    for device_id in created:
-        try:
-            registry.delete_device(device_id)
-        except Exception:
-            pass
 
 
 def now():
@@ -82,8 +60,8 @@ def device_jobs(registry, condition):
 
 def test_twin_update_job_patches_the_selected_twins(node, registry, jobs, fleet, unique_id):
     """Scenario 9 (and 14's listing of the completed job)."""
-    test, prod = fleet([{"env": "test"}, {"env": "prod"}])
-    client = node.device_client(test.device_id, primary_key(test))
+    test, prod = fleet(2, {0: {"env": "test"}, 1: {"env": "prod"}})
+    client = node.device_client(test, primary_key(registry, test))
     patches, arrived = [], threading.Event()
 
     def on_patch(patch):
@@ -100,8 +78,8 @@ def test_twin_update_job_patches_the_selected_twins(node, registry, jobs, fleet,
         assert done.device_job_statistics.device_count == 1
         assert done.device_job_statistics.succeeded_count == 1
         assert done.end_time is not None
-        assert registry.get_twin(test.device_id).properties.desired["fw"] == "2"
-        assert "fw" not in registry.get_twin(prod.device_id).properties.desired
+        assert registry.get_twin(test).properties.desired["fw"] == "2"
+        assert "fw" not in registry.get_twin(prod).properties.desired
         assert arrived.wait(10)
         assert patches[0]["fw"] == "2" and isinstance(patches[0]["$version"], int)
 
@@ -118,8 +96,8 @@ def test_twin_update_job_patches_the_selected_twins(node, registry, jobs, fleet,
 
 def test_method_job_invokes_the_method_and_records_the_answer(node, registry, jobs, fleet, unique_id):
     """Scenarios 10 and 12 (device job rows through the query endpoint)."""
-    (device,) = fleet([{}])
-    client = node.device_client(device.device_id, primary_key(device))
+    (device,) = fleet(1)
+    client = node.device_client(device, primary_key(registry, device))
     seen = []
 
     def handler(request):
@@ -129,13 +107,13 @@ def test_method_job_invokes_the_method_and_records_the_answer(node, registry, jo
     client.on_method_request_received = handler
     try:
         job_id = f"mj-{unique_id}"[:64]
-        jobs.create_scheduled_job(job_id, method_job(job_id, f"deviceId IN ['{device.device_id}']"))
+        jobs.create_scheduled_job(job_id, method_job(job_id, f"deviceId IN ['{device}']"))
         done = wait_for_status(jobs, job_id, "completed")
         assert done.status == "completed"
         assert done.device_job_statistics.succeeded_count == 1
         assert [(request.name, request.payload) for request in seen] == [("reboot", {"a": 1})]
 
-        rows = device_jobs(registry, f"devices.jobs.deviceId = '{device.device_id}'")
+        rows = device_jobs(registry, f"devices.jobs.deviceId = '{device}'")
         assert rows.type == "deviceJob"
         (row,) = [item for item in rows.items if item.additional_properties.get("jobId") == job_id]
         assert row.status == "completed"
@@ -147,7 +125,7 @@ def test_method_job_invokes_the_method_and_records_the_answer(node, registry, jo
 
 def test_method_job_on_an_offline_device_fails_that_device(registry, jobs, fleet, unique_id):
     """Scenario 11: the job completes with failedCount 1; its device job row carries the error."""
-    (device,) = fleet([{}])
+    (device,) = fleet(1)
     job_id = f"mj2-{unique_id}"[:64]
     jobs.create_scheduled_job(job_id, method_job(job_id, f"tags.run = '{unique_id}'", max_seconds=15))
     done = wait_for_status(jobs, job_id, "completed", timeout=20)
@@ -161,7 +139,7 @@ def test_method_job_on_an_offline_device_fails_that_device(registry, jobs, fleet
 
 def test_job_scheduled_ahead_waits_and_cancels(registry, jobs, fleet, unique_id):
     """Scenario 13."""
-    (device,) = fleet([{}])
+    (device,) = fleet(1)
     job_id = f"sj-{unique_id}"[:64]
     later = now() + datetime.timedelta(hours=1)
     jobs.create_scheduled_job(job_id, twin_job(job_id, f"tags.run = '{unique_id}'", {"fw": "9"}, start_time=later))
@@ -169,7 +147,7 @@ def test_job_scheduled_ahead_waits_and_cancels(registry, jobs, fleet, unique_id)
     cancelled = jobs.cancel_scheduled_job(job_id)
     assert cancelled.status == "cancelled"
     assert jobs.get_scheduled_job(job_id).status == "cancelled"
-    assert "fw" not in registry.get_twin(device.device_id).properties.desired
+    assert "fw" not in registry.get_twin(device).properties.desired
     with pytest.raises(HttpOperationError) as raised:
         jobs.get_scheduled_job("nope")
     assert raised.value.response.status_code == 404

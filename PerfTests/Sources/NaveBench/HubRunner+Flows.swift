@@ -11,6 +11,7 @@ extension HubRunner {
         let work = scenario.hubWork
         let fleet = try connectFleet(work, to: target)
         defer { close(fleet) }
+        try requireConnected(fleet)
         let devices = settings.devices
         var calls: ServiceCalls?
         if work == .methods || work == .cloudToDevice {
@@ -65,7 +66,8 @@ extension HubRunner {
     }
 
     /// The flow's devices (`settings.devices`), connected over TLS (resuming sessions, to set up
-    /// quickly) and ready for `work`.
+    /// quickly) and ready for `work`, or stopped at the first that could not connect
+    /// (`requireConnected` says).
     func connectFleet(_ work: HubWork, to target: HubTarget) throws -> HubFleet {
         let tls = try clientTLS(for: .tlsResumed)!
         let fleet = HubFleet(address: SocketAddress(host: "127.0.0.1", port: target.ports.deviceTLS)!, tls: tls, work: work, loop: loop)
@@ -79,11 +81,15 @@ extension HubRunner {
                 return fleet.devices.allSatisfy(\.isReady)
             }
         }
+        return fleet
+    }
+
+    /// Throws when some of the fleet's devices could not connect. Called once the caller holds
+    /// the fleet until it is closed (its connections refer to it unowned).
+    func requireConnected(_ fleet: HubFleet) throws {
         if let error = loop.submitAndWait({ fleet.connectFailures + fleet.refused + fleet.protocolErrors > 0 ? fleet.lastError : nil }) {
-            close(fleet)
             throw BrokerProcess.Failure(description: "devices could not connect: \(error)")
         }
-        return fleet
     }
 
     private func start(_ work: HubWork, _ fleet: HubFleet, _ calls: ServiceCalls?) {

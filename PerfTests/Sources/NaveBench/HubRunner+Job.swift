@@ -14,6 +14,7 @@ extension HubRunner {
         defer { target.stop() }
         let fleet = try connectFleet(.telemetry, to: target)
         defer { close(fleet) }
+        try requireConnected(fleet)
         target.waitUntilIdle()
         let (rate, window) = (settings.jobTelemetryRate, settings.inflight)
         loop.submitAndWait { fleet.setPace(.fixedRate(perSecond: rate, window: window)) }
