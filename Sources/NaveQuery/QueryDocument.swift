@@ -56,7 +56,7 @@ extension JSONValue {
 /// user keys under `tags` and `properties.*` are matched exactly, as twin keys are
 /// case-sensitive (§1.4). Lookups are therefore plain hashed member lookups, no case folding
 /// per document.
-public struct TwinQueryDocument: QueryDocument {
+public struct TwinQueryDocument: QueryDocument, Sendable {
     public let twin: JSONValue
 
     public init(_ twin: JSONValue) {
@@ -70,7 +70,7 @@ public struct TwinQueryDocument: QueryDocument {
 
 /// A device-job row as `FROM devices.jobs` sees it (§3.4): fields are addressed as
 /// `devices.jobs.<field>` (the docs' form) or as the bare `<field>`.
-public struct DeviceJobQueryDocument: QueryDocument {
+public struct DeviceJobQueryDocument: QueryDocument, Sendable {
     public let row: JSONValue
 
     public init(_ row: JSONValue) {

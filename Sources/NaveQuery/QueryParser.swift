@@ -33,7 +33,11 @@ public enum QueryParser {
             try parser.expectEnd()
             return ScopedCondition(collection: .devices, condition: condition)
         }
+        let fromOffset = parser.token.offset
         let collection = try parser.fromClause()
+        guard collection != .deviceJobs else {
+            throw parser.error(.unsupported, "a job targets devices or devices.modules, not devices.jobs", at: fromOffset)
+        }
         var condition = QueryExpression.literal(true)
         if parser.isKeyword("WHERE") {
             try parser.advance()

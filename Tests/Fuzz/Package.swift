@@ -48,6 +48,10 @@ let package = Package(
             dependencies: [.product(name: "NaveModel", package: "Nave")]
         ),
         .executableTarget(
+            name: "QueryParserFuzz",
+            dependencies: [.product(name: "NaveQuery", package: "Nave"), .product(name: "NaveModel", package: "Nave")]
+        ),
+        .executableTarget(
             name: "PropertyBagFuzz",
             dependencies: ["FuzzSupport", .product(name: "NaveModel", package: "Nave")]
         ),

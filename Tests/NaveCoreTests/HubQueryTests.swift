@@ -185,3 +185,19 @@ struct HubQueryTests {
         }
     }
 }
+
+@Suite("Hub query: conditions that select identities")
+struct HubQueryConditionTests {
+    @Test("'*', a bare condition, and FROM devices.modules WHERE …; refusals are ArgumentInvalid")
+    func conditions() async throws {
+        let harness = try await HubQueryTests.fleet(4)
+        let query = HubQueryTests.query(harness)
+        #expect(try await query.identities(matching: "*").map(\.deviceID) == ["d00", "d01", "d02", "d03", "dev1"])
+        #expect(try await query.identities(matching: "tags.site = 's0'").map(\.deviceID) == ["d00", "d03"])
+        #expect(try await query.identities(matching: "deviceId IN ['d02', 'nope']") == [IdentityKey(deviceID: "d02")])
+        #expect(try await query.identities(matching: "FROM devices.modules WHERE moduleId = 'm1'")
+                == [IdentityKey(deviceID: "d00", moduleID: "m1"), IdentityKey(deviceID: "dev1", moduleID: "m1")])
+        await #expect(throws: HubError.self) { _ = try await query.identities(matching: "tags.site = ") }
+        await #expect(throws: HubError.self) { _ = try await query.identities(matching: "FROM devices.jobs") }
+    }
+}

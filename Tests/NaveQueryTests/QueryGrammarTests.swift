@@ -138,6 +138,10 @@ struct QueryGrammarTests {
         #expect(try QueryParser.parseScopedCondition("FROM devices.modules WHERE moduleId = 'x'")
             == ScopedCondition(collection: .modules, condition: .binary(.equal, .path(QueryPath(names: "moduleId")), .literal("x"))))
         #expect(try QueryParser.parseScopedCondition("from devices.modules").condition == .literal(true))
+        #expect(QueryFixtures.refusal { () throws(QueryError) in _ = try QueryParser.parseScopedCondition("FROM devices.jobs") }?.kind
+            == .unsupported)
+        #expect(QueryFixtures.refusal { () throws(QueryError) in _ = try QueryParser.parseScopedCondition("FROM devices WHERE") }?.offset
+            == 18)
         #expect(try QueryParser.parseCondition("*", dialect: .twin) == .literal(true))
         #expect(throws: QueryError.self) { try QueryParser.parseCondition("*", dialect: .routing) }
     }

@@ -52,3 +52,21 @@ public struct HubQuery: Sendable {
         }
     }
 }
+
+extension HubQuery {
+    /// The identities a condition selects now, ascending: a job's `queryCondition` (reference
+    /// §3.2: `*`, a bare condition over device twins, or `FROM devices.modules [WHERE …]`) or a
+    /// configuration's `targetCondition`. ArgumentInvalid when the language refuses it.
+    public func identities(matching condition: String) async throws(HubError) -> [IdentityKey] {
+        let scoped: ScopedCondition
+        do {
+            scoped = try QueryParser.parseScopedCondition(condition)
+        } catch {
+            throw .argumentInvalid("The condition is invalid: \(error.description)")
+        }
+        guard scoped.collection != .deviceJobs else {
+            throw .argumentInvalid("A condition selects devices or modules, not devices.jobs.")
+        }
+        return try await TwinQuery(registry: registry, twins: twins).identities(matching: scoped)
+    }
+}

@@ -44,6 +44,16 @@ struct TwinQuery {
                          continuation: run.continuation(afterShowing: rows.count, last: last, more: more))
     }
 
+    /// Every identity of the condition's collection that satisfies it, ascending.
+    func identities(matching scoped: ScopedCondition) async throws(HubError) -> [IdentityKey] {
+        let modules = scoped.collection == .modules
+        let view = registry.snapshotView(modules: modules)
+        let documents = TwinDocuments(view: view, twins: try await twins.queryableTwins(), connections: registry.connections)
+        return candidates(scoped.condition, view: view, modules: modules).filter { key in
+            documents[key].map { scoped.condition.isSatisfied(by: $0) } ?? false
+        }
+    }
+
     /// The position of the first key greater than `after` in ascending `keys` (binary search).
     static func firstIndex(in keys: [IdentityKey], after: IdentityKey) -> Int {
         var low = 0
