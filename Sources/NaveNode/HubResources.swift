@@ -126,7 +126,7 @@ public final class HubResources: Sendable {
     /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`).
     ///
     /// `jobTargets` evaluates jobs' `queryCondition`s: by default the query language over the
-    /// twin cache and indexes (`QueryJobTargets`), as `POST /devices/query` does.
+    /// twin cache and indexes (`HubQuery`), as `POST /devices/query` does.
     public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards(),
                         jobTargets: (any JobTargets)? = nil) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
@@ -136,7 +136,7 @@ public final class HubResources: Sendable {
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
-                                 targets: jobTargets ?? QueryJobTargets(registry: registry, twins: twins), clock: clock,
+                                 targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,

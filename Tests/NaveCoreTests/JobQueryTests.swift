@@ -3,7 +3,7 @@ import NaveModel
 import Testing
 
 /// Jobs and the query language: `queryCondition` evaluated as `POST /devices/query` would
-/// (`QueryJobTargets`), and device job rows served as `FROM devices.jobs` (§3.4).
+/// (`HubQuery`), and device job rows served as `FROM devices.jobs` (§3.4).
 @Suite("Job queries")
 struct JobQueryTests {
     @Test("a queryCondition selects what SELECT * FROM devices WHERE <condition> lists")
@@ -12,7 +12,7 @@ struct JobQueryTests {
         _ = try await harness.registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
         _ = try await harness.twins.updateTwin(IdentityKey(deviceID: "dev0"), TwinUpdate(tags: ["env": .string("test")]), ifMatch: nil)
         _ = try await harness.twins.updateTwin(IdentityKey(deviceID: "dev2"), TwinUpdate(tags: ["env": .string("prod")]), ifMatch: nil)
-        let targets = QueryJobTargets(registry: harness.registry, twins: harness.twins)
+        let targets = HubQuery(registry: harness.registry, twins: harness.twins)
         #expect(try await targets.identities(matching: "tags.env = 'test'") == [IdentityKey(deviceID: "dev0")])
         #expect(try await targets.identities(matching: " * ") == (0..<3).map { IdentityKey(deviceID: "dev\($0)") })
         #expect(try await targets.identities(matching: "deviceId IN ['dev2', 'nope', 'dev1']")

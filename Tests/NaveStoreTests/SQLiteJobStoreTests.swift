@@ -20,7 +20,7 @@ struct SQLiteJobStoreTests {
             limits.deviceOperationsPerSecondMax = 10
             func open(_ database: SQLiteDatabase) async throws -> ScheduledJobs {
                 try await ScheduledJobs.open(store: SQLiteJobStore(database: database), twins: twins, methods: methods,
-                                             targets: QueryJobTargets(registry: registry, twins: twins), clock: clock, scheduler: scheduler,
+                                             targets: HubQuery(registry: registry, twins: twins), clock: clock, scheduler: scheduler,
                                              limits: limits)
             }
             var database = try await SQLiteDatabase(path: path)

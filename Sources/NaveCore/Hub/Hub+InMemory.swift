@@ -17,7 +17,7 @@ extension Hub {
         let sessions = try await DeviceSessions(store: InMemoryDeviceSessionStore())
         let consumerGroups = try await ConsumerGroups.open(store: consumerGroupStore, checkpoints: events?.checkpoints, clock: clock)
         let jobs = try await ScheduledJobs.open(store: jobStore, twins: twins, methods: methods,
-                                                targets: jobTargets ?? QueryJobTargets(registry: registry, twins: twins),
+                                                targets: jobTargets ?? HubQuery(registry: registry, twins: twins),
                                                 clock: clock, scheduler: scheduler, limits: jobLimits)
         await jobs.resume()
         return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,

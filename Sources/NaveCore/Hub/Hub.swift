@@ -52,7 +52,7 @@ public final class Hub: Sendable {
                                                                checkpoints: events?.checkpoints, clock: clock)
         // Without a store of their own, jobs live in memory.
         self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
-                                          targets: QueryJobTargets(registry: registry, twins: twins), clock: clock,
+                                          targets: HubQuery(registry: registry, twins: twins), clock: clock,
                                           scheduler: scheduler)
     }
 
