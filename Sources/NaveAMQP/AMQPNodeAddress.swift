@@ -14,6 +14,8 @@ public enum AMQPNodeAddress: Sendable, Hashable {
     case deviceBound
     /// `/messages/serviceBound/feedback`: C2D delivery feedback (contract §5.4).
     case feedback
+    /// `/messages/serviceBound/filenotifications`: file-upload notifications (reference §5.2).
+    case fileNotifications
     /// Anything else, including an address longer than `addressBytesMax`.
     case unknown
 
@@ -35,6 +37,8 @@ public enum AMQPNodeAddress: Sendable, Hashable {
             self = .deviceBound
         } else if path.equalsIgnoringASCIICase("messages/servicebound/feedback") {
             self = .feedback
+        } else if path.equalsIgnoringASCIICase("messages/servicebound/filenotifications") {
+            self = .fileNotifications
         } else if let partition = EventHubAddress(address) {
             self = .partition(partition)
         } else {

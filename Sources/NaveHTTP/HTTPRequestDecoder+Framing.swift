@@ -52,7 +52,7 @@ extension HTTPRequestDecoder {
     }
 
     /// RFC 9112 §6.3 item 5: every value (across field lines and comma-separated lists) is
-    /// 1*DIGIT and all are identical; the length must fit `bodyBytesMax`.
+    /// 1*DIGIT and all are identical; the length must fit the request's body limit.
     private func contentLength(_ values: [String]) throws(HTTPDecodeError) -> Int {
         var agreed: Substring?
         for value in values {
@@ -67,7 +67,7 @@ extension HTTPRequestDecoder {
         for digit in agreed.utf8 {
             length = length * 10 + Int(digit - 0x30)
             // Checked per digit, so twenty nines cannot overflow.
-            guard length <= bodyBytesMax else { throw .bodyTooLarge(bodyBytesMax: bodyBytesMax) }
+            guard length <= currentBodyBytesMax else { throw .bodyTooLarge(bodyBytesMax: currentBodyBytesMax) }
         }
         return length
     }
@@ -80,7 +80,7 @@ extension HTTPRequestDecoder {
         var index = line.startIndex
         while index < line.endIndex, let digit = HTTPSyntax.hexValue(line[index]) {
             size = size << 4 | Int(digit)
-            guard body.count + size <= bodyBytesMax else { throw .bodyTooLarge(bodyBytesMax: bodyBytesMax) }
+            guard body.count + streamedByteCount + size <= currentBodyBytesMax else { throw .bodyTooLarge(bodyBytesMax: currentBodyBytesMax) }
             index += 1
         }
         guard index > line.startIndex else { throw .invalidChunkLine }

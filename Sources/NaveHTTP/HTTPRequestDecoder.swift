@@ -56,6 +56,11 @@ public struct HTTPRequestDecoder: Sendable {
     var trailers = HTTPHeaders()
     /// Bytes of the request line or the header / trailer section seen so far.
     var sectionBytes = 0
+    /// Set while the current request's body is streamed (`nextPart`): its own limit, which
+    /// replaces `bodyBytesMax` for this request only.
+    var streamedBodyBytesMax: Int?
+    /// Body bytes of the streamed request handed out so far (the chunked limit check).
+    var streamedByteCount = 0
 
     enum State: Sendable {
         case requestLine
@@ -64,7 +69,12 @@ public struct HTTPRequestDecoder: Sendable {
         case chunkLine
         case chunkData(byteCount: Int)
         case trailers
+        /// A streamed body has been handed out whole; `.end` comes next.
+        case streamEnd
     }
+
+    /// The body limit for the request being decoded.
+    var currentBodyBytesMax: Int { streamedBodyBytesMax ?? bodyBytesMax }
 
     /// Creates a decoder with the given limits.
     ///
@@ -128,9 +138,22 @@ public struct HTTPRequestDecoder: Sendable {
     ///
     /// - Throws: the first `HTTPDecodeError` met, and the same one on every later call.
     public mutating func next() throws(HTTPDecodeError) -> HTTPRequest? {
+        guard case .request(let request)? = try nextPart(streamingBodyBytesMax: { _ in nil }) else { return nil }
+        return request
+    }
+
+    /// The next part of the input, or nil if more bytes are needed. When a request's header
+    /// section is complete, `streamingBodyBytesMax` is asked about it: nil collects the body
+    /// as `next()` does (`.request`, within `bodyBytesMax`); a limit streams it instead —
+    /// `.head`, then `.bodyPart`s as bytes arrive (de-chunked, each a view of the decoder's
+    /// buffer valid until the next `feed`), then `.end` — so a large upload (a blob) is never
+    /// held whole while the rest of the API keeps its small limit.
+    ///
+    /// - Throws: the first `HTTPDecodeError` met, and the same one on every later call.
+    public mutating func nextPart(streamingBodyBytesMax: (HTTPRequestHead) -> Int?) throws(HTTPDecodeError) -> HTTPRequestPart? {
         if let failure { throw failure }
         do {
-            return try step()
+            return try step(streamingBodyBytesMax)
         } catch {
             failure = error
             buffer = []
@@ -141,7 +164,7 @@ public struct HTTPRequestDecoder: Sendable {
     }
 
     /// Runs the state machine until a request completes or the buffered bytes run out.
-    private mutating func step() throws(HTTPDecodeError) -> HTTPRequest? {
+    private mutating func step(_ streamingBodyBytesMax: (HTTPRequestHead) -> Int?) throws(HTTPDecodeError) -> HTTPRequestPart? {
         while true {
             switch state {
             case .requestLine:
@@ -161,25 +184,42 @@ public struct HTTPRequestDecoder: Sendable {
                 guard let line = try nextLine(byteCountMax: headerBytesMax - sectionBytes, orThrow: error) else { return nil }
                 sectionBytes += line.count + 2
                 if line.isEmpty {
+                    streamedBodyBytesMax = streamingBodyBytesMax(head)
                     state = try framing()
                     sectionBytes = 0
-                    if case .body(0) = state { return complete() }
+                    if streamedBodyBytesMax != nil {
+                        if case .body(0) = state { state = .streamEnd }
+                        return .head(head)
+                    }
+                    if case .body(0) = state { return .request(complete()) }
                     continue
                 }
                 guard head.headers.count < headerCountMax else { throw .tooManyHeaders(headerCountMax: headerCountMax) }
                 let field = try Self.parseFieldLine(buffer[line])
                 head.headers.add(name: field.name, value: field.value)
             case .body(let byteCount):
+                if streamedBodyBytesMax != nil {
+                    let count = min(bufferedByteCount, byteCount)
+                    guard count > 0 else { return nil }
+                    state = count == byteCount ? .streamEnd : .body(byteCount: byteCount - count)
+                    return .bodyPart(streamPart(count))
+                }
                 guard bufferedByteCount >= byteCount else { return nil }
                 body = Array(buffer[readIndex..<readIndex + byteCount])
                 advance(to: readIndex + byteCount)
-                return complete()
+                return .request(complete())
             case .chunkLine:
                 guard let line = try nextLine(byteCountMax: chunkLineBytesMax, orThrow: .invalidChunkLine) else { return nil }
                 let size = try chunkSize(buffer[line])
                 state = size == 0 ? .trailers : .chunkData(byteCount: size)
+            case .chunkData(let byteCount) where streamedBodyBytesMax != nil && byteCount > 0:
+                let count = min(bufferedByteCount, byteCount)
+                guard count > 0 else { return nil }
+                state = .chunkData(byteCount: byteCount - count)
+                return .bodyPart(streamPart(count))
             case .chunkData(let byteCount):
-                // The data, then its CRLF (RFC 9112 §7.1).
+                // The data, then its CRLF (RFC 9112 §7.1). A streamed chunk's data has been
+                // handed out already (byteCount 0 left), so only the CRLF is checked here.
                 guard bufferedByteCount >= byteCount + 2 else {
                     if bufferedByteCount > byteCount, buffer[readIndex + byteCount] != 0x0D { throw .missingChunkDataTerminator }
                     return nil
@@ -194,11 +234,28 @@ public struct HTTPRequestDecoder: Sendable {
                 let error = HTTPDecodeError.trailerSectionTooLarge(trailerBytesMax: trailerBytesMax)
                 guard let line = try nextLine(byteCountMax: trailerBytesMax - sectionBytes, orThrow: error) else { return nil }
                 sectionBytes += line.count + 2
-                if line.isEmpty { return complete() }
+                if line.isEmpty {
+                    if streamedBodyBytesMax != nil {
+                        state = .streamEnd
+                        continue
+                    }
+                    return .request(complete())
+                }
                 let field = try Self.parseFieldLine(buffer[line])
                 trailers.add(name: field.name, value: field.value)
+            case .streamEnd:
+                let trailers = complete().trailers
+                return .end(trailers: trailers)
             }
         }
+    }
+
+    /// Hands out the next `count` buffered bytes of a streamed body.
+    private mutating func streamPart(_ count: Int) -> ArraySlice<UInt8> {
+        let part = buffer[readIndex..<readIndex + count]
+        advance(to: readIndex + count)
+        streamedByteCount += count
+        return part
     }
 
     /// The next line without its CRLF, consumed; nil if its end has not arrived.
@@ -243,6 +300,8 @@ public struct HTTPRequestDecoder: Sendable {
         body = []
         trailers = HTTPHeaders()
         sectionBytes = 0
+        streamedBodyBytesMax = nil
+        streamedByteCount = 0
         state = .requestLine
         return request
     }

@@ -58,3 +58,16 @@ public struct HTTPRequest: Sendable, Hashable {
         self.trailers = trailers
     }
 }
+
+/// What `HTTPRequestDecoder.nextPart` hands out: a whole request, or a streamed request in
+/// pieces (head, body parts, end).
+public enum HTTPRequestPart: Sendable, Hashable {
+    /// A request whose body was collected whole (within `bodyBytesMax`).
+    case request(HTTPRequest)
+    /// A streamed request's head; its body follows as `.bodyPart`s, then `.end`.
+    case head(HTTPRequestHead)
+    /// The next bytes of a streamed body (de-chunked).
+    case bodyPart(ArraySlice<UInt8>)
+    /// The streamed body is complete; trailer fields, if it was chunked.
+    case end(trailers: HTTPHeaders)
+}

@@ -58,6 +58,10 @@ public final class Connection: @unchecked Sendable {  // @unchecked: confined to
     /// False once the connection has closed.
     public var isOpen: Bool { !isClosed }
 
+    /// False while queued outbound bytes are above `outboundHighWaterBytes`: a handler streaming
+    /// a large body stops writing then and goes on at `connectionDidBecomeWritable`.
+    public var isWritable: Bool { !readPausedForBackpressure }
+
     /// The peer's address, read from the socket.
     public var remoteAddress: SocketAddress? { Socket.peerAddress(fd) }
     /// The local address, read from the socket.

@@ -43,6 +43,8 @@ public struct HubConfiguration: Sendable {
     /// Scheduled jobs' bounds (`jobs.*`): the rate and concurrency of each job's device
     /// operations, how many jobs run and are kept.
     public var jobs = JobLimits()
+    /// File upload and the blob store (`fileUpload.*`).
+    public var fileUpload = FileUploadSettings()
 
     public init() {}
 
@@ -92,6 +94,18 @@ public struct HubConfiguration: Sendable {
         jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
                                                              default: Int(jobs.finishedJobRetentionSeconds)))
         jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
+        let upload = reader.scoped(to: "fileUpload")
+        fileUpload.containerName = upload.string(forKey: "containerName", default: fileUpload.containerName)
+        fileUpload.sasTTLSeconds = upload.int(forKey: "sasTtlSeconds", default: fileUpload.sasTTLSeconds)
+        fileUpload.notificationsEnabled = upload.bool(forKey: "notifications", default: fileUpload.notificationsEnabled)
+        fileUpload.notificationTTLSeconds = upload.int(forKey: "notificationTtlSeconds", default: fileUpload.notificationTTLSeconds)
+        fileUpload.notificationLockSeconds = upload.int(forKey: "notificationLockSeconds", default: fileUpload.notificationLockSeconds)
+        fileUpload.notificationDeliveryCountMax = upload.int(forKey: "notificationMaxDeliveryCount",
+                                                             default: fileUpload.notificationDeliveryCountMax)
+        fileUpload.notificationsMax = upload.int(forKey: "notificationsMax", default: fileUpload.notificationsMax)
+        fileUpload.quotas.blobBytesMax = Int64(upload.int(forKey: "blobBytesMax", default: Int(fileUpload.quotas.blobBytesMax)))
+        fileUpload.quotas.deviceBytesMax = Int64(upload.int(forKey: "deviceBytesMax", default: Int(fileUpload.quotas.deviceBytesMax)))
+        fileUpload.quotas.totalBytesMax = Int64(upload.int(forKey: "totalBytesMax", default: Int(fileUpload.quotas.totalBytesMax)))
         let log = reader.scoped(to: "events")
         events.partitionCount = log.int(forKey: "partitionCount", default: events.partitionCount)
         events.segmentBytesMax = log.int(forKey: "segmentBytesMax", default: events.segmentBytesMax)
@@ -113,6 +127,7 @@ public struct HubConfiguration: Sendable {
         try http.validate()
         try amqp.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
+        try fileUpload.validate()
         do {
             try events.validate()
         } catch {

@@ -37,6 +37,11 @@ public final class HubResources: Sendable {
     let jobSnapshot: [StoredJob]
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
+    /// The blob store under `<data>/blobs` and its SAS signer (key in `<data>/blobs.key`).
+    public let blobs: BlobService
+    /// File notifications loaded at open, and their store.
+    let fileNotificationStore: SQLiteFileNotificationStore
+    let fileNotifications: [FileNotification]
 
     /// Opens the data directory and its store, loads the registry, and makes a development CA
     /// and server certificate when none is configured or present. A named data directory is
@@ -65,6 +70,12 @@ public final class HubResources: Sendable {
             let jobStore = SQLiteJobStore(database: database)
             let jobSnapshot = try await jobStore.loadJobs()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
+            let blobs = BlobService(store: try FileBlobStore(directory: directory.path, clock: clock, random: random),
+                                    signer: BlobSASSigner(key: try DataDirectory.blobKey(in: directory.path, random: random)),
+                                    quotas: configuration.hub.fileUpload.quotas,
+                                    uploadContainer: configuration.hub.fileUpload.containerName, clock: clock)
+            let fileNotificationStore = SQLiteFileNotificationStore(database: database)
+            let fileNotifications = try await fileNotificationStore.loadFileNotifications()
             let unrecorded = Self.logUnrecordedEvent(logger)
             _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock, unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
@@ -76,7 +87,8 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded)
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded, blobs: blobs,
+                                fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
         } catch {
             directory.close()
             throw error
@@ -89,10 +101,14 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler) {
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
+                 fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
         self.jobStore = jobStore
         self.jobSnapshot = jobSnapshot
         self.unrecorded = unrecorded
+        self.blobs = blobs
+        self.fileNotificationStore = fileNotificationStore
+        self.fileNotifications = fileNotifications
         self.cloudToDeviceStore = cloudToDeviceStore
         self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
         self.telemetry = telemetry
@@ -135,13 +151,21 @@ public final class HubResources: Sendable {
                                 telemetry: telemetry, placement: placement, unrecorded: unrecorded)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
+        let settings = configuration.fileUpload
+        let random = random
+        let notifications = settings.notificationsEnabled
+            ? FileNotificationQueue(store: fileNotificationStore, loaded: fileNotifications, settings: settings, clock: clock,
+                                    scheduler: scheduler, random: random)
+            : nil
+        let fileUploads = FileUploads(blobs: blobs, settings: settings, notifications: notifications,
+                                      hostName: configuration.hostName, clock: clock, random: random)
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
                                  targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups, jobs: jobs)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

@@ -15,9 +15,24 @@ enum CloudToDeviceRoute: Equatable {
     /// the device id goes in the path here because the REST body has no `to`. Not
     /// `/devices/{id}/messages/deviceBound`: that is the device's own receive path (§2).
     case send(deviceID: String)
+    /// `GET /messages/serviceBound/filenotifications`: the next file-upload notification.
+    case receiveFileNotification
+    /// `DELETE /messages/serviceBound/filenotifications/{lockToken}`: complete it.
+    case completeFileNotification(lockToken: String)
+    /// `POST /messages/serviceBound/filenotifications/{lockToken}/abandon`.
+    case abandonFileNotification(lockToken: String)
 
     init?(segments: [String]) {
         let words = segments.map { $0.lowercased() }
+        if words.count >= 3, words[0...2] == ["messages", "servicebound", "filenotifications"] {
+            switch words.count {
+            case 3: self = .receiveFileNotification
+            case 4: self = .completeFileNotification(lockToken: segments[3])
+            case 5 where words[4] == "abandon": self = .abandonFileNotification(lockToken: segments[3])
+            default: return nil
+            }
+            return
+        }
         switch words.count {
         case 3 where words[0] == "devices" && words[2] == "commands":
             self = .purge(deviceID: segments[1])
@@ -37,9 +52,9 @@ enum CloudToDeviceRoute: Equatable {
     /// The one method each resource serves (others get 405).
     var method: String {
         switch self {
-        case .purge, .completeFeedback: "DELETE"
-        case .receiveFeedback: "GET"
-        case .abandonFeedback, .send: "POST"
+        case .purge, .completeFeedback, .completeFileNotification: "DELETE"
+        case .receiveFeedback, .receiveFileNotification: "GET"
+        case .abandonFeedback, .send, .abandonFileNotification: "POST"
         }
     }
 }

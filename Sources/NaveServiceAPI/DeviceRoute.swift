@@ -11,9 +11,21 @@ enum DeviceRoute: Equatable {
     case settle(deviceID: String, lockToken: String)
     /// `POST /devices/{id}/messages/deviceBound/{lockToken}/abandon`.
     case abandon(deviceID: String, lockToken: String)
+    /// `POST /devices/{id}/files`: start a file upload (contract §2.1).
+    case startUpload(deviceID: String)
+    /// `POST /devices/{id}/files/notifications`: its outcome (contract §2.2).
+    case notifyUpload(deviceID: String)
 
     init?(segments: [String]) {
         let words = segments.map { $0.lowercased() }
+        if words.count >= 3, words[0] == "devices", words[2] == "files" {
+            switch words.count {
+            case 3: self = .startUpload(deviceID: segments[1])
+            case 4 where words[3] == "notifications": self = .notifyUpload(deviceID: segments[1])
+            default: return nil
+            }
+            return
+        }
         guard words.count >= 4, words[0] == "devices", words[2] == "messages" else { return nil }
         let deviceID = segments[1]
         switch words.count {
@@ -27,14 +39,15 @@ enum DeviceRoute: Equatable {
 
     var deviceID: String {
         switch self {
-        case .telemetry(let id), .receive(let id), .settle(let id, _), .abandon(let id, _): id
+        case .telemetry(let id), .receive(let id), .settle(let id, _), .abandon(let id, _), .startUpload(let id),
+             .notifyUpload(let id): id
         }
     }
 
     /// The methods each resource serves (others get 405).
     var methods: Set<String> {
         switch self {
-        case .telemetry, .abandon: ["POST"]
+        case .telemetry, .abandon, .startUpload, .notifyUpload: ["POST"]
         case .receive: ["GET"]
         case .settle: ["DELETE"]
         }

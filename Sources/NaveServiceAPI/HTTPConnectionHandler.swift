@@ -37,6 +37,12 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
     /// it (a 408 came early by that much).
     private var clockStartNanos: Int64 = 0
     private var timer: TimerID?
+    /// A streamed request being received: its head and where its body goes.
+    private var upload: (head: HTTPRequestHead, sink: any HTTPBodySink)?
+    /// A streamed response being sent: its source, the bytes still to send, and keep-alive.
+    private var download: (source: any HTTPBodySource, remaining: Int64, keepAlive: Bool)?
+    /// Bytes read from a body source per write (a send-queue chunk's worth of work per step).
+    private static let downloadChunkBytes = 64 << 10
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { connection.loop.executor }
 
@@ -62,6 +68,10 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         // Lent for this synchronous call on the loop thread only; the decoder copies what it keeps.
         nonisolated(unsafe) let bytes = bytes
         connection.loop.runIsolated(self, bytes) { $0.received($1) }
+    }
+
+    nonisolated func connectionDidBecomeWritable(_ connection: Connection) {
+        connection.loop.runIsolated(self) { $0.pumpDownload() }
     }
 
     nonisolated func connectionDidClose(_ connection: Connection, reason: CloseReason) {
@@ -90,51 +100,130 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
     private func closed() {
         closing = true
         if let timer { _ = connection.loop.cancelTimer(timer) }
+        upload?.sink.cancel()
+        upload = nil
+        download?.source.close()
+        download = nil
     }
 
+    private var peer: HTTPPeer {
+        HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
+    }
+
+    /// Takes parts out of the decoder until a request is being answered: whole requests go to
+    /// the responder; a streamed request's body parts go to its sink as they arrive.
     private func processNext() {
-        guard !busy, !closing else { return }
-        let request: HTTPRequest
-        do {
-            guard let next = try decoder.next() else { return }
-            request = next
-            // What follows a complete request is the start of the next one (pipelining).
-            requestStarted = decoder.bufferedByteCount > 0
-        } catch {
-            logger.info("http request refused", metadata: ["reason": "\(error)"])
-            return refuseAndLinger(responder.refusal(for: error))
+        while !busy, !closing, !lingering {
+            let part: HTTPRequestPart
+            do {
+                let responder = responder
+                guard let next = try decoder.nextPart(streamingBodyBytesMax: { responder.streamedBodyBytesMax(for: $0) }) else { return }
+                part = next
+            } catch {
+                logger.info("http request refused", metadata: ["reason": "\(error)"])
+                upload?.sink.cancel()
+                upload = nil
+                return refuseAndLinger(responder.refusal(for: error))
+            }
+            switch part {
+            case .request(let request):
+                // What follows a complete request is the start of the next one (pipelining).
+                requestStarted = decoder.bufferedByteCount > 0
+                if let endpoint = service.webSockets[String(request.head.path)] {
+                    return upgrade(request, to: endpoint)
+                }
+                respond(to: request)
+            case .head(let head):
+                switch responder.beginStream(head, from: peer) {
+                case .accept(let sink): upload = (head, sink)
+                case .refuse(let response): return refuseAndLinger(response)
+                }
+            case .bodyPart(let bytes):
+                // A streamed body's clock restarts with each part: the timeout bounds a stall,
+                // not an upload of up to `blobBytesMax` from a client that holds a valid SAS.
+                clockStartNanos = connection.loop.readClockNanos()
+                bytes.withUnsafeBytes { upload?.sink.write($0) }
+            case .end:
+                requestStarted = decoder.bufferedByteCount > 0
+                guard let (head, sink) = upload else { continue }
+                upload = nil
+                busy = true
+                connection.pauseReading()
+                Task(executorPreference: connection.loop.taskExecutor) { [self] in
+                    let reply = await sink.finish()
+                    await answered(reply, keepAlive: head.keepAlive)
+                }
+            }
         }
-        if let endpoint = service.webSockets[String(request.head.path)] {
-            return upgrade(request, to: endpoint)
-        }
+    }
+
+    private func respond(to request: HTTPRequest) {
         busy = true
         connection.pauseReading()
-        let peer = HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
+        let peer = peer
         let responder = responder
         Task(executorPreference: connection.loop.taskExecutor) { [self] in
-            let response = await responder.respond(to: request, from: peer)
-            await answered(response, keepAlive: request.head.keepAlive)
+            let reply = await responder.reply(to: request, from: peer)
+            await answered(reply, keepAlive: request.head.keepAlive)
         }
     }
 
-    private func answered(_ response: HTTPResponse, keepAlive: Bool) {
-        guard !closing else { return }
+    private func answered(_ reply: HTTPReply, keepAlive: Bool) {
+        guard !closing else {
+            if case .streamed(let source, _) = reply.body { source.close() }
+            return
+        }
+        var bytes: [UInt8] = []
+        switch reply.body {
+        case .inline:
+            reply.response.encode(date: nil, keepAlive: keepAlive, into: &bytes)
+        case .streamed(let source, let byteCount):
+            HTTPResponse.encodeHead(status: reply.response.status, headers: reply.response.headers,
+                                    framing: .contentLength(Int(byteCount)), date: nil, keepAlive: keepAlive, into: &bytes)
+            download = (source, byteCount, keepAlive)
+        case .omitted(let contentLength):
+            var headers = reply.response.headers
+            headers.add(name: "Content-Length", value: String(contentLength))
+            HTTPResponse.encodeHead(status: reply.response.status, headers: headers, framing: .none, date: nil,
+                                    keepAlive: keepAlive, into: &bytes)
+        }
+        bytes.withUnsafeBytes { connection.write($0) }
+        guard download == nil else { return pumpDownload() }
+        finishExchange(keepAlive: keepAlive)
+    }
+
+    /// Writes a streamed body while the socket keeps up; `connectionDidBecomeWritable` resumes it.
+    private func pumpDownload() {
+        guard let (source, _, keepAlive) = download, !closing else { return }
+        while let remaining = download?.remaining, remaining > 0, connection.isWritable {
+            guard let bytes = source.read(byteCountMax: Int(min(Int64(Self.downloadChunkBytes), remaining))),
+                  !bytes.isEmpty else {
+                logger.warning("http response body could not be read; aborting the connection")
+                source.close()
+                download = nil
+                closing = true
+                return connection.abort()
+            }
+            bytes.withUnsafeBytes { connection.write($0) }
+            download?.remaining = remaining - Int64(bytes.count)
+            clockStartNanos = connection.loop.readClockNanos()
+        }
+        guard download?.remaining == 0 else { return }
+        source.close()
+        download = nil
+        finishExchange(keepAlive: keepAlive)
+    }
+
+    /// The answer is queued: close, or read the next request.
+    private func finishExchange(keepAlive: Bool) {
         busy = false
-        finish(response, keepAlive: keepAlive)
-        guard !closing else { return }
+        if !keepAlive {
+            closing = true
+            return connection.close()
+        }
         clockStartNanos = connection.loop.readClockNanos()
         connection.resumeReading()
         processNext()
-    }
-
-    private func finish(_ response: HTTPResponse, keepAlive: Bool) {
-        var bytes: [UInt8] = []
-        response.encode(date: nil, keepAlive: keepAlive, into: &bytes)
-        bytes.withUnsafeBytes { connection.write($0) }
-        if !keepAlive {
-            closing = true
-            connection.close()
-        }
     }
 
     /// Sends a closing refusal, then lingers (`lingering`) instead of closing at once.

@@ -9,6 +9,23 @@ public protocol HTTPResponder: Sendable {
     func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse
     /// The answer to bytes that are not an acceptable request; the connection closes after it.
     func refusal(for error: HTTPDecodeError) -> HTTPResponse
+    /// Whether this request's body is streamed (`beginStream`) rather than collected, and its
+    /// limit if so. Nil (the default): collected within `requestBodyBytesMax`.
+    func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int?
+    /// A streamed request's head has arrived: where its body goes, or a refusal.
+    func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart
+    /// The answer, possibly with a streamed body. Defaults to `respond`.
+    func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply
+}
+
+extension HTTPResponder {
+    public func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int? { nil }
+    public func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart {
+        .refuse(HTTPResponse(status: 501))
+    }
+    public func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply {
+        HTTPReply(await respond(to: request, from: peer))
+    }
 }
 
 /// What the transport knows about the requester.

@@ -46,6 +46,8 @@ extension ServiceAPI {
         case .abandonFeedback(let lockToken):
             try queues.feedback.abandon(lockToken: Self.unquoted(lockToken))
             return HTTPResponse(status: 204)
+        case .receiveFileNotification, .completeFileNotification, .abandonFileNotification:
+            return try await serveFileNotifications(route)
         }
     }
 

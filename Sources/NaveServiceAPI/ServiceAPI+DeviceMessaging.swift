@@ -32,6 +32,8 @@ extension ServiceAPI {
         case .abandon(_, let lockToken):
             try await hub.cloudToDevice.abandon(key, lockToken: Self.unquoted(lockToken))
             return HTTPResponse(status: 204)
+        case .startUpload, .notifyUpload:
+            return try await serveFileUpload(route, key, request)
         }
     }
 }

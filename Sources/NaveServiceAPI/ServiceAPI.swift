@@ -17,9 +17,12 @@ public struct ServiceAPI: HTTPResponder {
     /// Checks the device SAS of the HTTPS device API (contract §2).
     let deviceAuthenticator: DeviceAuthenticator
     let requestCounter = RequestCounter()
+    /// The blob store's REST surface, when the hub has one.
+    let blobAPI: BlobAPI?
 
     public init(hub: Hub, logger: Logger) {
         self.hub = hub
+        self.blobAPI = hub.fileUploads.map { BlobAPI(blobs: $0.blobs, logger: logger, requestCounter: RequestCounter()) }
         self.deviceAuthenticator = DeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock)
         self.authorizer = ServiceAuthorizer(registry: hub.registry, hostName: hub.hostName, clock: hub.clock)
         self.logger = logger
@@ -46,6 +49,25 @@ public struct ServiceAPI: HTTPResponder {
             }
             return failure(error)
         }
+    }
+
+    public func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply {
+        if let blobAPI {
+            do throws(BlobError) {
+                if let route = try BlobRoute(head: request.head) { return await blobAPI.reply(to: request, route) }
+            } catch {
+                return blobAPI.failure(error, request.head)
+            }
+        }
+        return HTTPReply(await respond(to: request, from: peer))
+    }
+
+    public func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int? {
+        blobAPI?.streamedBodyBytesMax(for: head)
+    }
+
+    public func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart {
+        blobAPI?.beginStream(head) ?? .refuse(HTTPResponse(status: 404))
     }
 
     public func refusal(for error: HTTPDecodeError) -> HTTPResponse {

@@ -3,13 +3,9 @@ import NaveCore
 import NaveModel
 
 /// The service side of C2D (contract §5.3, §5.4): messages sent to `/messages/devicebound` are
-/// queued for their device and settled with the queue's answer; feedback batches go out on
-/// `/messages/serviceBound/feedback` and are completed or abandoned by the client's disposition.
+/// queued for their device and settled with the queue's answer (feedback goes out on a
+/// service-bound link, `AMQPHubConnection+ServiceBound.swift`).
 extension AMQPHubConnection {
-    /// How often a feedback link with credit and nothing to send looks again (the feedback
-    /// queue has no notification; a back end reading it polls as the HTTP route's clients do).
-    static let feedbackPollMillis: Int64 = 1_000
-
     // MARK: /messages/devicebound
 
     func attachDeviceBound(_ link: OpaquePointer) {
@@ -97,69 +93,6 @@ extension AMQPHubConnection {
         guard parts.count == 4, parts[0].lowercased() == "devices", parts[2].lowercased() == "messages",
               parts[3].lowercased() == "devicebound", !parts[1].isEmpty else { return nil }
         return String(parts[1])
-    }
-
-    // MARK: /messages/serviceBound/feedback
-
-    func attachFeedback(_ link: OpaquePointer) {
-        guard let until = authorizedUntil(eventHubPath: nil) else {
-            return refuse(link, condition: "amqp:unauthorized-access", "Unauthorized: put a ServiceConnect token on $cbs first.")
-        }
-        let id = allocateLinkID()
-        register(link, .feedback(FeedbackStream(linkID: id)), id: id)
-        // Unsettled: the client completes a batch by accepting it, abandons it by releasing.
-        pn_link_set_snd_settle_mode(link, PN_SND_UNSETTLED)
-        pn_link_open(link)
-        watchExpiry(linkID: id, eventHubPath: nil, until: until)
-    }
-
-    /// Sends feedback batches while the link has credit; looks again later when none is queued.
-    func pumpFeedback(_ stream: FeedbackStream) {
-        guard let link = linksByID[stream.linkID], stream.pollTimer == nil else { return }
-        let feedback = hub.cloudToDevice.feedback
-        while pn_link_credit(link) > 0 {
-            guard let batch = feedback.receive() else {
-                let linkID = stream.linkID
-                stream.pollTimer = loop.schedule(after: .milliseconds(Self.feedbackPollMillis)) { [weak self] in
-                    guard let self else { return }
-                    self.loop.runIsolated(self, linkID) { actor, linkID in actor.feedbackPollDue(linkID) }
-                }
-                return
-            }
-            var message = AMQPMessage()
-            message.messageID = .string(batch.lockToken)
-            message.contentType = FeedbackRecord.batchContentType
-            message.applicationProperties = .map([(.string("iothub-enqueuedtime"), .timestamp(batch.enqueuedTime.millisecondsSinceEpoch))])
-            message.body = .binary(JSONValue.array(batch.records.map(\.json)).serialized())
-            if let delivery = message.send(on: link, tag: deliveryTag()) {
-                stream.lockTokens[delivery] = batch.lockToken
-            }
-        }
-    }
-
-    private func feedbackPollDue(_ linkID: UInt64) {
-        guard let link = linksByID[linkID], case .feedback(let stream)? = links[link] else { return }
-        stream.pollTimer = nil
-        pumpFeedback(stream)
-        flushEngine()
-    }
-
-    /// The client's outcome of a feedback batch (AMQP 1.0 §3.4): accepted (or rejected, which
-    /// IoT Hub treats as done) completes it; released or modified abandons it for redelivery.
-    func peerSettled(_ delivery: OpaquePointer, on link: OpaquePointer) {
-        guard case .feedback(let stream)? = links[link],
-              let lockToken = stream.lockTokens.removeValue(forKey: delivery) else {
-            pn_delivery_settle(delivery)
-            return
-        }
-        let state = pn_delivery_remote_state(delivery)
-        pn_delivery_settle(delivery)
-        let feedback = hub.cloudToDevice.feedback
-        if state == cnave_PN_RELEASED || state == cnave_PN_MODIFIED {
-            try? feedback.abandon(lockToken: lockToken)
-        } else {
-            Task { try? await feedback.complete(lockToken: lockToken) }
-        }
     }
 }
 

@@ -11,7 +11,7 @@ import NaveModel
 ///
 /// What each link is for is decided at attach by its address (`AMQPNodeAddress`); the per-kind
 /// behaviour is in the extensions: request/response nodes (`+Requests`), partition receivers
-/// (`+Partitions`), C2D and feedback (`+CloudToDevice`).
+/// (`+Partitions`), C2D (`+CloudToDevice`), feedback and file notifications (`+ServiceBound`).
 actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     /// What one attached link is, from this side.
     enum HubLink {
@@ -22,8 +22,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
         case partition(PartitionStream)
         /// The service's C2D sends (this side receives).
         case deviceBound
-        /// Feedback batches to the service (this side sends).
-        case feedback(FeedbackStream)
+        /// Feedback batches or file notifications to the service (this side sends).
+        case serviceBound(ServiceBoundStream)
     }
 
     /// The request/response nodes (AMQP management pattern over a link pair).
@@ -196,7 +196,10 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
         case (.management, true): openReplies(link, node: .management)
         case (.partition(let partition), true): attachPartition(link, partition)
         case (.deviceBound, false): attachDeviceBound(link)
-        case (.feedback, true): attachFeedback(link)
+        case (.feedback, true): attachServiceBound(link, queue: hub.cloudToDevice.feedback)
+        case (.fileNotifications, true):
+            guard let queue = hub.fileUploads?.notifications else { fallthrough }
+            attachServiceBound(link, queue: queue)
         default:
             refuse(link, condition: "amqp:not-found", "No \(isSender ? "source" : "target") '\(address)' on this hub.")
         }
@@ -263,7 +266,7 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
             if replyLinks[node] == link { replyLinks[node] = nil }
         case .partition(let stream):
             stream.stop(endpoint.ownership)
-        case .feedback(let stream):
+        case .serviceBound(let stream):
             if let timer = stream.pollTimer { _ = loop.cancelTimer(timer) }
             stream.stop()
         case .requests, .deviceBound:
@@ -276,7 +279,7 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
         switch role {
         case .replies(let node): flushReplies(node)
         case .partition(let stream): pumpPartition(stream)
-        case .feedback(let stream): pumpFeedback(stream)
+        case .serviceBound(let stream): pumpServiceBound(stream)
         default: break
         }
     }

@@ -31,11 +31,15 @@ public final class Hub: Sendable {
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
     let sessions: DeviceSessions
+    /// File upload: the blob store, device uploads and the back end's notifications; nil in a
+    /// hub without a blob store.
+    public let fileUploads: FileUploads?
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
-                consumerGroups: ConsumerGroups? = nil, jobs: ScheduledJobs? = nil) {
+                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil) {
+        self.fileUploads = fileUploads
         self.registry = registry
         self.hostName = hostName
         self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)

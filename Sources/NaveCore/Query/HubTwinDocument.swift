@@ -12,10 +12,11 @@ import NaveQuery
 /// state) take the direct route; rarer ones (`$metadata`, thumbprints, scopes) render the
 /// document once and walk it.
 struct HubTwinDocument: QueryDocument {
-    let twin: Twin
-    let device: DeviceIdentity
-    let module: ModuleIdentity?
-    let connections: LiveConnections
+    let cached: CachedTwin
+    /// The page's registry snapshot and presence, for identity fields.
+    let documents: TwinDocuments
+
+    var twin: Twin { cached.twin }
 
     func value(at path: QueryPath) -> QueryValue {
         guard case .name(let first)? = path.segments.first else { return .undefined }
@@ -27,10 +28,15 @@ struct HubTwinDocument: QueryDocument {
         case "version": return Self.walk(.integer(twin.version), rest)
         case "tags", "properties":
             return Self.contentValue(of: twin, at: path) ?? Self.walk(rendered(), path.segments[...])
-        case "status": return Self.walk(.string(module == nil ? device.status.rawValue : DeviceStatus.enabled.rawValue), rest)
-        case "deviceEtag": return Self.walk(.string(module?.etag ?? device.etag), rest)
+        case "status":
+            // A module has no status of its own: IoT Hub shows it enabled (`TwinIdentityFields`).
+            guard twin.moduleID == nil else { return Self.walk(.string(DeviceStatus.enabled.rawValue), rest) }
+            return documents.device(twin.deviceID).map { Self.walk(.string($0.status.rawValue), rest) } ?? .undefined
+        case "deviceEtag":
+            let etag = twin.moduleID.map { documents.module(twin.deviceID, $0)?.etag } ?? documents.device(twin.deviceID)?.etag
+            return etag.map { Self.walk(.string($0), rest) } ?? .undefined
         case "connectionState":
-            return Self.walk(.string(connections.presence(of: key).isConnected ? "Connected" : "Disconnected"), rest)
+            return Self.walk(.string(documents.connections.presence(of: key).isConnected ? "Connected" : "Disconnected"), rest)
         default: return Self.walk(rendered(), path.segments[...])
         }
     }
@@ -58,11 +64,17 @@ struct HubTwinDocument: QueryDocument {
 
     /// The REST `Twin` (contract §4.3) as `GET /twins/{id}` shows it.
     func rendered() -> JSONValue {
-        let live = connections.presence(of: key)
+        let live = documents.connections.presence(of: key)
         let presence = PresenceFields(isConnected: live.isConnected, connectionStateUpdatedTime: live.stateUpdatedTime,
                                       lastActivityTime: live.lastActivityTime)
-        let fields = module.map { TwinIdentityFields(module: $0, presence: presence) }
-            ?? TwinIdentityFields(device: device, presence: presence)
+        let fields: TwinIdentityFields
+        if let moduleID = twin.moduleID, let module = documents.module(twin.deviceID, moduleID) {
+            fields = TwinIdentityFields(module: module, presence: presence)
+        } else if let device = documents.device(twin.deviceID) {
+            fields = TwinIdentityFields(device: device, presence: presence)
+        } else {
+            return .null  // not reached: a document exists only for an identity of the snapshot
+        }
         return twin.json(identity: fields)
     }
 

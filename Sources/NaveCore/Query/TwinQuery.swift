@@ -12,9 +12,8 @@ struct TwinQuery {
     func page(_ run: QueryRun) async throws(HubError) -> QueryPage {
         let modules = run.query.collection == .modules
         let view = registry.snapshotView(modules: modules)
-        let cached = try await twins.queryableTwins()
+        let documents = TwinDocuments(view: view, twins: try await twins.queryableTwins(), connections: registry.connections)
         let keys = candidates(run.query.condition, view: view, modules: modules)
-        let documents = TwinDocuments(view: view, twins: cached, connections: registry.connections)
         var accumulator = QueryAccumulator<HubTwinDocument>(run.query)
         if run.query.isAggregate {
             for key in keys {
@@ -84,29 +83,42 @@ struct TwinQuery {
         }
         for constraint in constraints {
             guard let keys = twins.cache.keys(at: constraint.path, holding: constraint.values) else { continue }
-            return keys.filter { ($0.moduleID != nil) == modules }.sorted()
+            return keys.filter { ($0.moduleID != nil) == modules }
         }
         return view.order
     }
 }
 
 /// The query document of each identity in a registry snapshot: its cached twin when that twin
-/// belongs to the identity's generation, else the empty twin a first read would create.
-struct TwinDocuments {
+/// belongs to the identity's generation, else the empty twin a first read would create. A class:
+/// every document of a page points at it for the identity's registry fields.
+final class TwinDocuments {
     let view: RegistrySnapshotView
-    let twins: [IdentityKey: Twin]
+    let twins: [IdentityKey: CachedTwin]
     let connections: LiveConnections
 
-    subscript(key: IdentityKey) -> HubTwinDocument? {
-        guard let device = view.devices[key.deviceID] else { return nil }
-        var module: ModuleIdentity?
-        if let moduleID = key.moduleID {
-            guard let found = view.modules[key.deviceID]?[moduleID] else { return nil }
-            module = found
-        }
-        let generation = module?.generationID ?? device.generationID
-        let twin = twins[key].flatMap { $0.identityGenerationID == generation ? $0 : nil }
-            ?? Twin(deviceID: key.deviceID, moduleID: key.moduleID, identityGenerationID: generation, createdAt: .never)
-        return HubTwinDocument(twin: twin, device: device, module: module, connections: connections)
+    init(view: RegistrySnapshotView, twins: [IdentityKey: CachedTwin], connections: LiveConnections) {
+        self.view = view
+        self.twins = twins
+        self.connections = connections
     }
+
+    subscript(key: IdentityKey) -> HubTwinDocument? {
+        guard let generation = generation(of: key) else { return nil }
+        if let cached = twins[key], cached.twin.identityGenerationID == generation {
+            return HubTwinDocument(cached: cached, documents: self)
+        }
+        let empty = Twin(deviceID: key.deviceID, moduleID: key.moduleID, identityGenerationID: generation, createdAt: .never)
+        return HubTwinDocument(cached: CachedTwin(empty), documents: self)
+    }
+
+    /// The generation of the identity `key` names in the snapshot; nil when it has none.
+    private func generation(of key: IdentityKey) -> String? {
+        guard let moduleID = key.moduleID else { return view.devices[key.deviceID]?.generationID }
+        return view.modules[key.deviceID]?[moduleID]?.generationID
+    }
+
+    func device(_ deviceID: String) -> DeviceIdentity? { view.devices[deviceID] }
+
+    func module(_ deviceID: String, _ moduleID: String) -> ModuleIdentity? { view.modules[deviceID]?[moduleID] }
 }

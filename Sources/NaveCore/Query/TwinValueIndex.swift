@@ -11,30 +11,45 @@ import NaveQuery
 /// superset of the matches, never exact.
 struct TwinValueIndex: Sendable {
     let path: QueryPath
-    private(set) var keysByValue: [JSONValue: Set<IdentityKey>] = [:]
+    /// Each value's twins, kept in key order (merged lazily), so a page reads them without a sort.
+    private var keysByValue: [JSONValue: SortedIdentities] = [:]
+    /// Twins in each bucket (a `SortedIdentities` does not count).
+    private var counts: [JSONValue: Int] = [:]
 
     /// An index of `path` over `twins`.
-    init(path: QueryPath, twins: [IdentityKey: Twin]) {
+    init(path: QueryPath, twins: [IdentityKey: CachedTwin]) {
         self.path = path
-        for (key, twin) in twins { add(key, twin) }
+        for (key, cached) in twins { add(key, cached.twin) }
     }
 
     mutating func add(_ key: IdentityKey, _ twin: Twin) {
-        guard case .value(let value)? = HubTwinDocument.contentValue(of: twin, at: path), value.isScalar else { return }
-        keysByValue[value, default: []].insert(key)
+        guard let value = indexedValue(of: twin) else { return }
+        keysByValue[value, default: SortedIdentities([])].insert(key)
+        counts[value, default: 0] += 1
     }
 
     mutating func remove(_ key: IdentityKey, _ twin: Twin) {
-        guard case .value(let value)? = HubTwinDocument.contentValue(of: twin, at: path), value.isScalar else { return }
+        guard let value = indexedValue(of: twin) else { return }
         keysByValue[value]?.remove(key)
-        if keysByValue[value]?.isEmpty == true { keysByValue[value] = nil }
+        counts[value, default: 1] -= 1
+        if counts[value] == 0 {
+            keysByValue[value] = nil
+            counts[value] = nil
+        }
     }
 
-    /// The twins holding one of `values` at the path.
-    func keys(holding values: [JSONValue]) -> Set<IdentityKey> {
-        var keys = Set<IdentityKey>()
-        for value in values { keys.formUnion(keysByValue[value] ?? []) }
-        return keys
+    /// The twins holding one of `values` at the path, ascending.
+    mutating func keys(holding values: [JSONValue]) -> [IdentityKey] {
+        let distinct = Set(values)
+        var keys: [IdentityKey] = []
+        for value in distinct { keys += keysByValue[value]?.inOrder() ?? [] }
+        return distinct.count > 1 ? keys.sorted() : keys
+    }
+
+    /// The scalar the twin holds at the path, if any (objects and arrays never equal a literal).
+    private func indexedValue(of twin: Twin) -> JSONValue? {
+        guard case .value(let value)? = HubTwinDocument.contentValue(of: twin, at: path), value.isScalar else { return nil }
+        return value
     }
 
     /// Whether `path` names twin content an index can serve (tags or a properties section, no

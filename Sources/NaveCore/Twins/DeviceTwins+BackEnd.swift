@@ -56,7 +56,7 @@ extension DeviceTwins {
     /// Every stored twin by key, from memory (filled from the store at the first call), for
     /// queries. Twins of earlier identities of the same id may be among them: compare
     /// `identityGenerationID` with the identity's. Identities never read have no twin yet.
-    public func queryableTwins() async throws(HubError) -> [IdentityKey: Twin] {
+    func queryableTwins() async throws(HubError) -> [IdentityKey: CachedTwin] {
         try await cache.twins(filling: store)
     }
 }

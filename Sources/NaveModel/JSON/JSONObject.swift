@@ -4,10 +4,18 @@
 /// Keys are unique (the parser rejects duplicates, RFC 8259 §4 leaves them unpredictable).
 /// Assigning to an existing key replaces its value in place; removing shifts later members up,
 /// O(count). Equality ignores order, as JSON's does.
+///
+/// Most objects are small (twin metadata, thumbprints, a reported patch): up to
+/// `linearLookupCountMax` members a key is found by comparing keys in order, which costs less
+/// than hashing it, and no position table is kept; larger objects index their keys.
 public struct JSONObject: Sendable {
     public private(set) var keys: [String]
     public private(set) var values: [JSONValue]
+    /// Key → position; empty until the object has more than `linearLookupCountMax` members.
     private var positions: [String: Int]
+
+    /// Members up to which lookups scan `keys` instead of keeping `positions`.
+    static let linearLookupCountMax = 16
 
     /// An empty object.
     public init() {
@@ -30,7 +38,7 @@ public struct JSONObject: Sendable {
     /// The value for `key`. Setting nil removes the member; setting `.null` stores a JSON null.
     public subscript(key: String) -> JSONValue? {
         get {
-            guard let position = positions[key] else { return nil }
+            guard let position = position(of: key) else { return nil }
             return values[position]
         }
         set {
@@ -43,40 +51,56 @@ public struct JSONObject: Sendable {
     }
 
     /// Position of `key` in member order.
-    public func index(forKey key: String) -> Int? { positions[key] }
+    public func index(forKey key: String) -> Int? { position(of: key) }
 
     /// Sets `key` to `value`, appending when new; returns the old value.
     @discardableResult
     public mutating func updateValue(_ value: JSONValue, forKey key: String) -> JSONValue? {
-        if let position = positions[key] {
+        if let position = position(of: key) {
             let old = values[position]
             values[position] = value
             return old
         }
-        positions[key] = keys.count
-        keys.append(key)
-        values.append(value)
+        append(key, value)
         return nil
     }
 
     /// Appends a member unless `key` is present; false (and no change) when it is. The parser's
     /// duplicate-key check.
     public mutating func appendNew(_ key: String, _ value: JSONValue) -> Bool {
-        guard positions[key] == nil else { return false }
-        positions[key] = keys.count
-        keys.append(key)
-        values.append(value)
+        guard position(of: key) == nil else { return false }
+        append(key, value)
         return true
     }
 
     /// Removes `key`; returns its value, nil when absent. O(count): later members move up.
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        guard let position = positions.removeValue(forKey: key) else { return nil }
+        guard let position = position(of: key) else { return nil }
         keys.remove(at: position)
         let old = values.remove(at: position)
-        for later in position..<keys.count { positions[keys[later]] = later }
+        if !positions.isEmpty {
+            positions[key] = nil
+            for later in position..<keys.count { positions[keys[later]] = later }
+        }
         return old
+    }
+
+    /// Where `key` is: from the table when there is one, else by comparing keys in order.
+    private func position(of key: String) -> Int? {
+        guard positions.isEmpty else { return positions[key] }
+        return keys.firstIndex(of: key)
+    }
+
+    /// Appends a new member, indexing every key once the object outgrows linear lookups.
+    private mutating func append(_ key: String, _ value: JSONValue) {
+        keys.append(key)
+        values.append(value)
+        if !positions.isEmpty {
+            positions[key] = keys.count - 1
+        } else if keys.count > Self.linearLookupCountMax {
+            positions = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($0.element, $0.offset) })
+        }
     }
 
     /// Runs `body` on the value at `position` in place (no copy of a nested document).
