@@ -88,14 +88,15 @@ struct JobExecutionTests {
         _ = try await harness.jobs.create(try harness.twinJob("resume", condition: "*", maxSeconds: 600))
         func succeeded(_ jobs: ScheduledJobs) async -> Int { (try? await jobs.job("resume").statistics.succeededCount) ?? -1 }
         try await harness.advance { await succeeded(harness.jobs) >= 3 }
-        #expect(await succeeded(harness.jobs) < 6)
         await harness.jobs.stop()
+        let completedBefore = await succeeded(harness.jobs)
+        #expect((3..<6).contains(completedBefore))
         let stored = try await harness.store.loadJobs()
         #expect(stored.first?.job.status == .running)
-        #expect(stored.first?.devices.filter { $0.status == .completed }.count == 3)
+        #expect(stored.first?.devices.filter { $0.status == .completed }.count == completedBefore)
 
         let restarted = try await harness.reopen()
-        #expect(try await restarted.job("resume").statistics.succeededCount == 3, "the outcomes were stored")
+        #expect(try await restarted.job("resume").statistics.succeededCount == completedBefore, "the outcomes were stored")
         await restarted.resume()
         try await harness.advance { (try? await restarted.job("resume").record.status) == .completed }
         let done = try await restarted.job("resume")
