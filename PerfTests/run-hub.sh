@@ -10,6 +10,11 @@
 #   methods              32 HTTPS keep-alive connections calling direct methods on 1,000 devices
 #   twin-reported        1,000 devices × 1 reported patch in flight
 #   c2d                  32 HTTPS keep-alive connections sending C2D to 1,000 devices (QoS 1, PUBACKed)
+# Not in the default list (about a minute at the node's default job rate):
+#   job-twin             one twin-update job over every registered device (--job-devices, 10,000)
+#                        beside 2,000 telemetry publishes/s: devices/s, telemetry p99 with and without;
+#                        ./.build/release/nave-bench hub job-twin --nave-binary ../.build/release/nave
+#                        [--job-rate N] [--job-telemetry-rate R]
 # 3 rounds of 4 s each (connect storms: a fresh target per round, alternating with Mosquitto).
 # The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself with
 # sched_setaffinity and spawns each target with CPU 0's mask, as `taskset -c 0` would). Devices

@@ -22,6 +22,10 @@ public final class ManualClock: HubClock {
     public func now() -> Timestamp { current.withLock { $0 } }
 
     public func advance(seconds: Int64) {
-        current.withLock { $0.millisecondsSinceEpoch += seconds * 1000 }
+        advance(millis: seconds * 1000)
+    }
+
+    public func advance(millis: Int64) {
+        current.withLock { $0.millisecondsSinceEpoch += millis }
     }
 }

@@ -1,6 +1,6 @@
 import Configuration
-import NaveCore
 import NaveAMQP
+import NaveCore
 import NaveLimits
 import NaveServiceAPI
 import NaveStore
@@ -40,6 +40,9 @@ public struct HubConfiguration: Sendable {
     /// The built-in events endpoint's log (`events.*`): partitions (fixed when the hub is
     /// created), segments, group commit, retention.
     public var events = EventLogConfiguration()
+    /// Scheduled jobs' bounds (`jobs.*`): the rate and concurrency of each job's device
+    /// operations, how many jobs run and are kept.
+    public var jobs = JobLimits()
     /// File upload and the blob store (`fileUpload.*`).
     public var fileUpload = FileUploadSettings()
 
@@ -82,6 +85,15 @@ public struct HubConfiguration: Sendable {
         amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
         amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
         amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
+        let jobKeys = reader.scoped(to: "jobs")
+        jobs.deviceOperationsPerSecondMax = jobKeys.int(forKey: "deviceOperationsPerSecondMax", default: jobs.deviceOperationsPerSecondMax)
+        jobs.deviceOperationsInFlightMax = jobKeys.int(forKey: "deviceOperationsInFlightMax", default: jobs.deviceOperationsInFlightMax)
+        jobs.activeJobsMax = jobKeys.int(forKey: "activeJobsMax", default: jobs.activeJobsMax)
+        jobs.jobsMax = jobKeys.int(forKey: "jobsMax", default: jobs.jobsMax)
+        jobs.deviceJobRowsMax = jobKeys.int(forKey: "deviceJobRowsMax", default: jobs.deviceJobRowsMax)
+        jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
+                                                             default: Int(jobs.finishedJobRetentionSeconds)))
+        jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
         let upload = reader.scoped(to: "fileUpload")
         fileUpload.containerName = upload.string(forKey: "containerName", default: fileUpload.containerName)
         fileUpload.sasTTLSeconds = upload.int(forKey: "sasTtlSeconds", default: fileUpload.sasTTLSeconds)
@@ -114,6 +126,7 @@ public struct HubConfiguration: Sendable {
         }
         try http.validate()
         try amqp.validate()
+        if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
         try fileUpload.validate()
         do {
             try events.validate()

@@ -31,6 +31,10 @@ public final class HubResources: Sendable {
     /// once its loops (their scheduler) run.
     let cloudToDeviceStore: SQLiteCloudToDeviceStore
     let cloudToDeviceSnapshot: CloudToDeviceSnapshot
+    /// The scheduled jobs' store and what it held at open; the node resumes them once its
+    /// loops (their scheduler) run.
+    let jobStore: SQLiteJobStore
+    let jobSnapshot: [StoredJob]
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
     /// The blob store under `<data>/blobs` and its SAS signer (key in `<data>/blobs.key`).
@@ -63,6 +67,8 @@ public final class HubResources: Sendable {
             let events = try EventLog(directory: directory.path, configuration: configuration.hub.events, clock: { clock.now() })
             let cloudToDeviceStore = SQLiteCloudToDeviceStore(database: database)
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
+            let jobStore = SQLiteJobStore(database: database)
+            let jobSnapshot = try await jobStore.loadJobs()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             let blobs = BlobService(store: try FileBlobStore(directory: directory.path, clock: clock, random: random),
                                     signer: BlobSASSigner(key: try DataDirectory.blobKey(in: directory.path, random: random)),
@@ -81,8 +87,8 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                unrecorded: unrecorded, blobs: blobs, fileNotificationStore: fileNotificationStore,
-                                fileNotifications: fileNotifications)
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded, blobs: blobs,
+                                fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
         } catch {
             directory.close()
             throw error
@@ -95,8 +101,10 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
                  fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
+        self.jobStore = jobStore
+        self.jobSnapshot = jobSnapshot
         self.unrecorded = unrecorded
         self.blobs = blobs
         self.fileNotificationStore = fileNotificationStore
@@ -131,8 +139,12 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler` and its shard actors placed by
     /// `placement` (the node's event loops). Made once per opening: the C2D queues start from
-    /// the snapshot loaded at open.
-    public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards()) -> Hub {
+    /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`).
+    ///
+    /// `jobTargets` evaluates jobs' `queryCondition`s: by default the query language over the
+    /// twin cache and indexes (`HubQuery`), as `POST /devices/query` does.
+    public func makeHub(scheduler: any HubScheduler, placement: any ShardPlacement = UnpinnedShards(),
+                        jobTargets: (any JobTargets)? = nil) -> Hub {
         let cloudToDevice = CloudToDeviceQueues(registry: registry, store: cloudToDeviceStore, loaded: cloudToDeviceSnapshot,
                                                 clock: clock, scheduler: scheduler, random: random, placement: placement)
         let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
@@ -147,10 +159,13 @@ public final class HubResources: Sendable {
             : nil
         let fileUploads = FileUploads(blobs: blobs, settings: settings, notifications: notifications,
                                       hostName: configuration.hostName, clock: clock, random: random)
+        let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
+                                 targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
+                                 scheduler: scheduler, limits: configuration.jobs)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups, fileUploads: fileUploads)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

@@ -66,6 +66,9 @@ public final class NaveServer: Sendable {
                 let scheduler = LoopScheduler(loop: group.loops[0])
                 let built = resources.makeHub(scheduler: scheduler, placement: LoopShardPlacement(loops: group.loops))
                 hub = built
+                // Jobs loaded from the store start their timers and runners; nothing here can
+                // fail (a job that cannot start records why in its own status).
+                Task { await built.jobs.resume() }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {
@@ -177,6 +180,9 @@ public final class NaveServer: Sendable {
     /// Once the connections are closed: the hub's last changes reach the store while its shard
     /// actors' loops still run, then the loops stop and the stores close.
     private static func closeHub(_ hub: Hub?, _ resources: HubResources?, stoppingLoopsOf group: EventLoopGroup) async {
+        // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
+        // the next start) while the shard actors' loops still run.
+        await hub?.jobs.stop()
         await hub?.flush()
         group.shutdownGracefully(gracePeriod: .zero)
         await resources?.close()

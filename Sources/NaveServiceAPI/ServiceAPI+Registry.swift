@@ -11,6 +11,8 @@ extension ServiceAPI {
         switch (route, method) {
         case (.cloudToDevice(let route), _):
             return try await serveCloudToDevice(route, request)
+        case (.jobs(let route), _):
+            return try await serveJobs(route, request, query: query)
         case (.devices, "GET"):
             let top = try query.first { $0.name == "top" }.map { item throws(HubError) in
                 guard let value = Int(item.value), value >= 0 else { throw HubError.argumentInvalid("top must be a non-negative integer.") }

@@ -27,11 +27,17 @@ enum ServiceRoute: Equatable {
     case consumerGroup(String)              // PUT, DELETE /eventHub/consumerGroups/{name}
     /// Cloud-to-device: purge, feedback, and Nave's own send (`CloudToDeviceRoute`).
     case cloudToDevice(CloudToDeviceRoute)
+    /// Scheduled jobs: `/jobs/v2/…` (`JobRoute`).
+    case jobs(JobRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
         if let route = CloudToDeviceRoute(segments: segments) {
             self = .cloudToDevice(route)
+            return
+        }
+        if let route = JobRoute(segments: segments) {
+            self = .jobs(route)
             return
         }
         switch segments.count {
@@ -74,6 +80,7 @@ enum ServiceRoute: Equatable {
         case .policyKey, .methods: ["POST"]
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         case .cloudToDevice(let route): [route.method]
+        case .jobs(let route): route.methods
         }
     }
 
@@ -97,6 +104,9 @@ enum ServiceRoute: Equatable {
         // Sending, purging and reading feedback talk to devices: ServiceConnect (IoT Hub's
         // permissions table: "send cloud-to-device messages … receive delivery acknowledgments").
         case .cloudToDevice: .serviceConnect
+        // Reading jobs is a registry read; a job patches twins and calls methods over the
+        // fleet, so creating or cancelling one takes both RegistryWrite and ServiceConnect.
+        case .jobs: method == "GET" ? .registryRead : [.registryWrite, .serviceConnect]
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }

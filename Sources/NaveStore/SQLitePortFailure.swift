@@ -15,6 +15,7 @@ extension CloudToDeviceStoreError: SQLitePortFailure {}
 extension DeviceSessionStoreError: SQLitePortFailure {}
 extension CheckpointStoreError: SQLitePortFailure {}
 extension ConsumerGroupStoreError: SQLitePortFailure {}
+extension JobStoreError: SQLitePortFailure {}
 
 extension SQLiteDatabase {
     /// Runs `body` and turns whatever it throws into `Failure`: SQLITE_FULL (SQLite rolled the

@@ -37,6 +37,7 @@ struct ConfigurationTests {
         #expect(loaded.hub.httpsListeners == defaults.hub.httpsListeners)
         #expect(loaded.hub.http == defaults.hub.http)
         #expect(loaded.hub.events == defaults.hub.events)
+        #expect(loaded.hub.jobs == defaults.hub.jobs)
     }
 
     @Test("the data directory is unset unless the file or the environment names one")

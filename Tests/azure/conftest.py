@@ -197,3 +197,27 @@ def device(registry, unique_id):
         registry.delete_device(unique_id)
     except Exception:
         pass
+
+
+@pytest.fixture
+def fleet(registry, unique_id):
+    """Devices `<id>-0`, `<id>-1`, … created on demand, tagged {"run": <id>}, deleted afterwards."""
+    from azure.iot.hub.models import Twin
+    created = []
+
+    def make(count, tags=None):
+        ids = []
+        for index in range(count):
+            device_id = f"{unique_id}-{index}"
+            registry.create_device_with_sas(device_id, None, None, "enabled")
+            created.append(device_id)
+            registry.update_twin(device_id, Twin(tags={"run": unique_id, **((tags or {}).get(index, {}))}), "*")
+            ids.append(device_id)
+        return ids
+
+    yield make
+    for device_id in created:
+        try:
+            registry.delete_device(device_id)
+        except Exception:
+            pass

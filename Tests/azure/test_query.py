@@ -11,29 +11,6 @@ from azure.iot.hub.models import QuerySpecification, Twin
 from msrest.exceptions import HttpOperationError
 
 
-@pytest.fixture
-def fleet(registry, unique_id):
-    """Devices `<id>-0`, `<id>-1`, … created on demand, tagged {"run": <id>}, deleted afterwards."""
-    created = []
-
-    def make(count, tags=None):
-        ids = []
-        for index in range(count):
-            device_id = f"{unique_id}-{index}"
-            registry.create_device_with_sas(device_id, None, None, "enabled")
-            created.append(device_id)
-            registry.update_twin(device_id, Twin(tags={"run": unique_id, **((tags or {}).get(index, {}))}), "*")
-            ids.append(device_id)
-        return ids
-
-    yield make
-    for device_id in created:
-        try:
-            registry.delete_device(device_id)
-        except Exception:
-            pass
-
-
 def query(registry, text, **kwargs):
     return registry.query_iot_hub(QuerySpecification(query=text), **kwargs)
 

@@ -55,6 +55,14 @@ struct HubCommand: ParsableCommand {
     var methodTimeout = 10
     @Option(help: "telemetry-sweep: publish rates per second (comma-separated).")
     var sweepRates = "5000,10000,20000,30000,40000,50000,60000,80000"
+    @Option(help: "job-twin: devices registered for the job (it targets every registered device).")
+    var jobDevices = 10_000
+    @Option(help: "job-twin: telemetry publishes per second from --devices devices beside the job.")
+    var jobTelemetryRate = 2_000.0
+    @Option(help: "job-twin: the node's jobs.deviceOperationsPerSecondMax (unset: the node's default).")
+    var jobRate: Int?
+    @Option(help: "job-twin: the longest to wait for the job, seconds.")
+    var jobSecondsMax = 600.0
     @Option(help: "Client sockets per source address 127.1.x.y.")
     var connectionsPerSource = 1_000
     @Option(help: "First port; each target start takes six (HubTarget.Ports).")
@@ -96,7 +104,10 @@ struct HubCommand: ParsableCommand {
         let dataDirectory = URL(fileURLWithPath: self.dataDirectory).standardizedFileURL.path
         // Registering is offline (the store in-process, before any node holds the directory); the
         // certificates are made by `nave certs init` so Mosquitto can present them too.
-        let serviceKey = try HubDevices.prepare(dataDirectory: dataDirectory, count: max(devices, connectCount + 1, tlsConnectCount + 1))
+        let serviceKey = try HubDevices.prepare(dataDirectory: dataDirectory,
+                                                count: max(devices, connectCount + 1, tlsConnectCount + 1, parsed.contains { $0.kind == .job } ? jobDevices : 0))
+        // The node inherits the harness's environment (HubTarget): jobs.* keys as variables.
+        if let jobRate { setenv("JOBS_DEVICE_OPERATIONS_PER_SECOND_MAX", "\(jobRate)", 1) }
         try Self.runToEnd(naveBinary, ["certs", "init", "--data-dir", dataDirectory])
 
         let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1))
@@ -110,11 +121,12 @@ struct HubCommand: ParsableCommand {
             connectWindow: connectWindow,
             httpConnections: httpConnections, methodTimeoutSeconds: methodTimeout,
             sweepRates: sweepRates.split(separator: ",").compactMap { Double($0) }, connectionsPerSource: connectionsPerSource,
-            firstPort: port, serviceKey: serviceKey)
+            firstPort: port, serviceKey: serviceKey, jobTelemetryRate: jobTelemetryRate, jobSecondsMax: jobSecondsMax)
         let settingsText: [String: String] = [
             "targetLoops": "\(targetLoops)", "rounds": "\(rounds)", "warmupSeconds": "\(warmup)", "roundSeconds": "\(duration)",
             "devices": "\(devices)", "inflight": "\(inflight)", "twinInflight": "\(twinInflight)", "payloadBytes": "\(payloadBytes)",
             "connectCount": "\(connectCount)", "tlsConnectCount": "\(tlsConnectCount)", "connectWindow": "\(connectWindow)", "httpConnections": "\(httpConnections)",
+            "jobDevices": "\(jobDevices)", "jobTelemetryRate": "\(jobTelemetryRate)", "jobRate": jobRate.map { "\($0)" } ?? "node default",
             "pinning": pinning ? "target CPU \(targetCPU), client CPU \(clientCPU)" : "none", "clientBackend": group.backendKind.rawValue,
         ]
         let startedAt = Date()
@@ -152,6 +164,8 @@ struct HubCommand: ParsableCommand {
         "completedPerSecond": "answers per second: PUBACKs (telemetry, sent after the event log's fdatasync), $iothub/twin/res/204 (twin), HTTP 200 with the device's status 200 (methods), C2D PUBLISHes received by the devices (c2d; sent/s counts the REST sends)",
         "targetCPUNanosPerMessage": "target CPU / answers in the round",
         "latency": "telemetry: PUBLISH written → PUBACK read; twin: PATCH written → response read; methods: HTTP request written → response read; c2d: REST send written → the device reads the message (send time carried in the body); HDR histogram, 3 digits",
+        "jobDevicesPerSecond": "job-twin: the job's succeededCount / seconds from its PUT to the GET (after each --duration round) that saw it completed; per round: succeeded devices in the round / round seconds",
+        "telemetryP99MicrosDuringJobWorstRound": "job-twin: the highest telemetry PUBACK p99 of the rounds while the job ran, against telemetryP99MicrosWithoutJob (the round before it)",
         "eventLog": "the node's EventLog.statistics over its whole run (set-up included), from its 'node stopped' log line",
         "otherCPUCores": "all CPUs' busy time from /proc/stat minus target and harness, per wall second",
     ]

@@ -119,6 +119,13 @@ struct HubTable {
                 lines.append("".padding(22) + "event log (\(result.target), whole node run): \(String(format1: perCommit)) records per group commit, "
                     + "\(Int(result.once["eventLogGroupCommits"] ?? 0)) commits, largest \(Int(result.once["eventLogLargestGroupCommit"] ?? 0))")
             }
+            if let perSecond = result.once["jobDevicesPerSecond"] {
+                lines.append("".padding(22) + "job (\(result.target)): \(Int(result.once["jobSucceededCount"] ?? 0)) of "
+                    + "\(Int(result.once["jobDeviceCount"] ?? 0)) devices at \(String(format1: perSecond)) devices/s"
+                    + (result.once["jobCompleted"] == 1 ? "" : " (NOT completed)") + "; telemetry p99 "
+                    + "\(formatMicros(result.once["telemetryP99MicrosWithoutJob"] ?? 0)) µs without, worst round during "
+                    + "\(formatMicros(result.once["telemetryP99MicrosDuringJobWorstRound"] ?? 0)) µs")
+            }
             for round in result.rounds where !round.errors.isEmpty {
                 lines.append("  \(result.target) round \(round.round): \(round.errors.joined(separator: "; "))")
             }

@@ -9,22 +9,10 @@ extension HubRunner {
         let target = try startTarget(.nave)
         defer { target.stop() }
         let work = scenario.hubWork
-        let tls = try clientTLS(for: .tlsResumed)!
-        let fleet = HubFleet(address: SocketAddress(host: "127.0.0.1", port: target.ports.deviceTLS)!, tls: tls, work: work, loop: loop)
-        try fleet.addDevices(0..<settings.devices, keepAliveSeconds: 60, payloadBytes: max(8, settings.payloadBytes))
+        let fleet = try connectFleet(work, to: target)
         defer { close(fleet) }
-        let sources = freshSources(count: settings.devices + settings.httpConnections)
-        let (perSource, window, devices) = (settings.connectionsPerSource, settings.connectWindow, settings.devices)
-        loop.submitAndWait { fleet.connectAll(sources: sources, perSource: perSource, window: window) }
-        try waitUntil("\(devices) devices ready", timeoutSeconds: 120) {
-            loop.submitAndWait {
-                if fleet.connectFailures + fleet.refused + fleet.protocolErrors > 0 { return true }
-                return fleet.devices.allSatisfy(\.isReady)
-            }
-        }
-        if let error = loop.submitAndWait({ fleet.connectFailures + fleet.refused + fleet.protocolErrors > 0 ? fleet.lastError : nil }) {
-            throw BrokerProcess.Failure(description: "devices could not connect: \(error)")
-        }
+        try requireConnected(fleet)
+        let devices = settings.devices
         var calls: ServiceCalls?
         if work == .methods || work == .cloudToDevice {
             let serviceCalls = try ServiceCalls(fleet: fleet, kind: work == .methods ? .methods : .cloudToDevice, serviceKey: settings.serviceKey,
@@ -77,6 +65,33 @@ extension HubRunner {
         return (rounds, once)
     }
 
+    /// The flow's devices (`settings.devices`), connected over TLS (resuming sessions, to set up
+    /// quickly) and ready for `work`, or stopped at the first that could not connect
+    /// (`requireConnected` says).
+    func connectFleet(_ work: HubWork, to target: HubTarget) throws -> HubFleet {
+        let tls = try clientTLS(for: .tlsResumed)!
+        let fleet = HubFleet(address: SocketAddress(host: "127.0.0.1", port: target.ports.deviceTLS)!, tls: tls, work: work, loop: loop)
+        try fleet.addDevices(0..<settings.devices, keepAliveSeconds: 60, payloadBytes: max(8, settings.payloadBytes))
+        let sources = freshSources(count: settings.devices + settings.httpConnections)
+        let (perSource, window, devices) = (settings.connectionsPerSource, settings.connectWindow, settings.devices)
+        loop.submitAndWait { fleet.connectAll(sources: sources, perSource: perSource, window: window) }
+        try waitUntil("\(devices) devices ready", timeoutSeconds: 120) {
+            loop.submitAndWait {
+                if fleet.connectFailures + fleet.refused + fleet.protocolErrors > 0 { return true }
+                return fleet.devices.allSatisfy(\.isReady)
+            }
+        }
+        return fleet
+    }
+
+    /// Throws when some of the fleet's devices could not connect. Called once the caller holds
+    /// the fleet until it is closed (its connections refer to it unowned).
+    func requireConnected(_ fleet: HubFleet) throws {
+        if let error = loop.submitAndWait({ fleet.connectFailures + fleet.refused + fleet.protocolErrors > 0 ? fleet.lastError : nil }) {
+            throw BrokerProcess.Failure(description: "devices could not connect: \(error)")
+        }
+    }
+
     private func start(_ work: HubWork, _ fleet: HubFleet, _ calls: ServiceCalls?) {
         let window = work == .twinReported ? settings.twinInflight : settings.inflight
         loop.submitAndWait {
@@ -85,7 +100,7 @@ extension HubRunner {
     }
 
     /// One measured round of `roundSeconds` on a flow that is already running.
-    private func measure(_ fleet: HubFleet, _ target: HubTarget, round: Int) -> MQTTRoundSample {
+    func measure(_ fleet: HubFleet, _ target: HubTarget, round: Int) -> MQTTRoundSample {
         loop.submitAndWait {
             fleet.latency.reset()
             fleet.recording = true
@@ -137,7 +152,7 @@ extension HubRunner {
     }
 
     /// Waits (at most 15 s) until every request sent was answered.
-    private func drain(_ fleet: HubFleet) {
+    func drain(_ fleet: HubFleet) {
         let deadline = monotonicSeconds() + 15
         while monotonicSeconds() < deadline {
             if loop.submitAndWait({ fleet.sent - fleet.completed - fleet.failedResponses <= 0 || fleet.openCount <= 0 }) { return }

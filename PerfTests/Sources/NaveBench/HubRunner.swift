@@ -25,6 +25,9 @@ final class HubRunner {
         var firstPort: Int
         /// The iothubowner key (REST calls are signed with it).
         var serviceKey: String
+        /// job-twin: telemetry publishes per second beside the job, and the longest the job may take.
+        var jobTelemetryRate: Double = 2_000
+        var jobSecondsMax: Double = 600
     }
 
     let settings: Settings
@@ -61,6 +64,9 @@ final class HubRunner {
             return targets.map { HubScenarioResult(scenario: scenario, target: $0.rawValue, rounds: samples[$0] ?? [], once: once[$0] ?? [:]) }
         case .flow, .sweep:
             let (rounds, once) = try flow(scenario)
+            return [HubScenarioResult(scenario: scenario, target: HubTarget.Kind.nave.rawValue, rounds: rounds, once: once)]
+        case .job:
+            let (rounds, once) = try jobFlow(scenario)
             return [HubScenarioResult(scenario: scenario, target: HubTarget.Kind.nave.rawValue, rounds: rounds, once: once)]
         }
     }

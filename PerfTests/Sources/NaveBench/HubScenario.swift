@@ -7,6 +7,8 @@ struct HubScenario: Codable {
         case flow
         /// A flow at fixed rates, one step per rate.
         case sweep
+        /// A flow at a fixed rate beside one scheduled job over the fleet.
+        case job
     }
 
     enum Transport: String, Codable { case plain, tls, tlsResumed }
@@ -58,10 +60,15 @@ struct HubScenario: Codable {
         case "twin-reported":
             HubScenario(name: name, kind: .flow, transport: .tls, work: "twin-reported",
                         goal: "G8 reported twin patches, PATCH → $iothub/twin/res/204", targets: [.nave])
+        case "job-twin":
+            HubScenario(name: name, kind: .job, transport: .tls, work: "telemetry",
+                        goal: "issue #14: a twin-update job over every registered device (10,000) beside telemetry: devices/s, telemetry p99 with and without it",
+                        targets: [.nave])
         default:
             nil
         }
     }
 
-    static let all = ["connect", "connect-tls", "connect-tls-resumed", "telemetry", "telemetry-sweep", "methods", "twin-reported", "c2d"]
+    static let all = ["connect", "connect-tls", "connect-tls-resumed", "telemetry", "telemetry-sweep", "methods", "twin-reported", "c2d",
+                      "job-twin"]
 }

@@ -7,15 +7,21 @@ extension Hub {
                                 scheduler: any HubScheduler, random: any HubRandom,
                                 telemetry: any TelemetrySink, twinStore: any TwinStore = InMemoryTwinStore(),
                                 events: EventReader? = nil, placement: any ShardPlacement = UnpinnedShards(),
-                                consumerGroupStore: any ConsumerGroupStore = InMemoryConsumerGroupStore()) async throws -> Hub {
+                                consumerGroupStore: any ConsumerGroupStore = InMemoryConsumerGroupStore(),
+                                jobStore: any JobStore = InMemoryJobStore(), jobTargets: (any JobTargets)? = nil,
+                                jobLimits: JobLimits = JobLimits()) async throws -> Hub {
         let twins = DeviceTwins(store: twinStore, registry: registry, clock: clock, telemetry: telemetry, placement: placement)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let cloudToDevice = try await CloudToDeviceQueues.open(registry: registry, store: InMemoryCloudToDeviceStore(), clock: clock,
                                                                scheduler: scheduler, random: random, placement: placement)
         let sessions = try await DeviceSessions(store: InMemoryDeviceSessionStore())
         let consumerGroups = try await ConsumerGroups.open(store: consumerGroupStore, checkpoints: events?.checkpoints, clock: clock)
+        let jobs = try await ScheduledJobs.open(store: jobStore, twins: twins, methods: methods,
+                                                targets: jobTargets ?? HubQuery(registry: registry, twins: twins),
+                                                clock: clock, scheduler: scheduler, limits: jobLimits)
+        await jobs.resume()
         return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
-                   consumerGroups: consumerGroups)
+                   consumerGroups: consumerGroups, jobs: jobs)
     }
 }

@@ -25,6 +25,8 @@ public final class Hub: Sendable {
     public let events: EventReader?
     /// The events endpoint's consumer groups (`$Default` and those created since).
     public let consumerGroups: ConsumerGroups
+    /// Scheduled jobs (jobs v2): twin updates and direct methods over the fleet.
+    public let jobs: ScheduledJobs
     /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
@@ -36,7 +38,7 @@ public final class Hub: Sendable {
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
-                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil) {
+                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil) {
         self.fileUploads = fileUploads
         self.registry = registry
         self.hostName = hostName
@@ -52,6 +54,10 @@ public final class Hub: Sendable {
         // Without a store of its own, groups live in memory beside the reader's checkpoints.
         self.consumerGroups = consumerGroups ?? ConsumerGroups(store: InMemoryConsumerGroupStore(), loaded: [],
                                                                checkpoints: events?.checkpoints, clock: clock)
+        // Without a store of their own, jobs live in memory.
+        self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
+                                          targets: HubQuery(registry: registry, twins: twins), clock: clock,
+                                          scheduler: scheduler)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name

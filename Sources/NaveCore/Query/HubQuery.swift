@@ -7,13 +7,16 @@ import NaveQuery
 public struct HubQuery: Sendable {
     let registry: IdentityRegistry
     let twins: DeviceTwins
+    /// Where `devices.jobs` rows come from; none without it (the CLI's store-only hub).
+    let jobs: ScheduledJobs?
 
     /// Rows per page at most, and when the caller asks for none (§1.7: "a page holds at most 100").
     public static let pageRowsMax = 100
 
-    public init(registry: IdentityRegistry, twins: DeviceTwins) {
+    public init(registry: IdentityRegistry, twins: DeviceTwins, jobs: ScheduledJobs? = nil) {
         self.registry = registry
         self.twins = twins
+        self.jobs = jobs
     }
 
     /// One page of `text`'s answer. `pageRows` is `x-ms-max-item-count` (1…; more than
@@ -36,8 +39,16 @@ public struct HubQuery: Sendable {
         case .devices, .modules:
             return try await TwinQuery(registry: registry, twins: twins).page(run)
         case .deviceJobs:
-            // Device job rows arrive with jobs (issue #14); until then there are none.
-            return run.page(of: [], itemType: query.itemType.rawValue)
+            // Every (device, job) row in the jobs' order (§3.4), filtered here and paged by
+            // row offset, as aggregates are: the rows are few beside the twins.
+            let rows = await jobs?.deviceJobRows() ?? []
+            let matched = query.rows(over: rows.map(DeviceJobQueryDocument.init)).map { row -> JSONValue in
+                switch row {
+                case .document(let document): document.row
+                case .object(let object): .object(object)
+                }
+            }
+            return run.page(of: matched, itemType: query.itemType.rawValue)
         }
     }
 }
