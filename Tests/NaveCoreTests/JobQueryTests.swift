@@ -43,8 +43,10 @@ struct JobQueryTests {
         let mine = try await query.page("SELECT * FROM devices.jobs WHERE devices.jobs.deviceId = 'dev0'", pageRows: 1, continuation: nil)
         #expect(mine.rows.count == 1 && mine.rows[0]["jobType"] == .string("scheduleDeviceMethod"))
         #expect(mine.rows[0]["outcome"]?["deviceMethodResponse"] == ["status": .integer(200), "payload": ["ok": .bool(true)]])
+        let token = mine.continuation
+        #expect(token != nil)
         let next = try await query.page("SELECT * FROM devices.jobs WHERE devices.jobs.deviceId = 'dev0'", pageRows: 1,
-                                        continuation: try #require(mine.continuation))
+                                        continuation: token)
         #expect(next.rows.map { $0["jobId"] } == [.string("tj")] && next.continuation == nil)
     }
 }

@@ -54,9 +54,6 @@ struct HubScenario: Codable {
         case "c2d":
             HubScenario(name: name, kind: .flow, transport: .tls, work: "c2d",
                         goal: "G8 C2D deliveries: REST sends over HTTPS keep-alive, devices receive (QoS 1) and PUBACK", targets: [.nave])
-        case "c2d":
-            HubScenario(name: name, kind: .flow, transport: .tls, work: "c2d",
-                        goal: "G8 C2D deliveries: REST sends over HTTPS keep-alive, devices receive (QoS 1) and PUBACK", targets: [.nave])
         case "twin-reported":
             HubScenario(name: name, kind: .flow, transport: .tls, work: "twin-reported",
                         goal: "G8 reported twin patches, PATCH → $iothub/twin/res/204", targets: [.nave])
