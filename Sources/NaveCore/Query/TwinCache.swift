@@ -64,6 +64,12 @@ public final class TwinCache: Sendable {
         return state.withLock { $0.twins }
     }
 
+    /// The cached twin of `key` (routing's `$twin`, §2.3); the first call fills the cache.
+    func twin(_ key: IdentityKey, filling store: any TwinStore) async throws(HubError) -> Twin? {
+        if !filled.load(ordering: .acquiring) { try await fill(from: store) }
+        return state.withLock { $0.twins[key]?.twin }
+    }
+
     /// The twins that hold one of `values` at `path`, ascending, from the path's value index
     /// (made now, from every cached twin, if this is the first query to need it); nil when the
     /// path is not twin content or the index budget is spent, and the caller scans instead.

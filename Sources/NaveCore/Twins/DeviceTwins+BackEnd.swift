@@ -61,6 +61,15 @@ extension DeviceTwins {
     }
 }
 
+extension DeviceTwins: RoutingTwinSource {
+    /// The sender's twin for routing conditions and enrichments, from the twin cache (current
+    /// values, §2.5); nil when it has none or the store cannot be read (the condition then sees
+    /// `$twin` undefined, as for a device without a twin).
+    public func routingTwin(of key: IdentityKey) async -> Twin? {
+        try? await cache.twin(key, filling: store)
+    }
+}
+
 extension DeviceTwins: IdentityDeletionObserver {
     public func identityDeleted(deviceID: String, moduleID: String?) async {
         if let moduleID {

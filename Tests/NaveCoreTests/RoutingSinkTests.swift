@@ -1,0 +1,54 @@
+import NaveCore
+import NaveModel
+import Testing
+
+/// The routing sink in process: the pass-through before any configuration, every endpoint's
+/// log receiving what the table decides (enriched for it), a swap taking effect at once.
+@Suite("Routing sink")
+struct RoutingSinkTests {
+    struct FixedTwins: RoutingTwinSource {
+        func routingTwin(of key: IdentityKey) async -> Twin? { key.deviceID == "dev1" ? RoutingTableTests.twin : nil }
+    }
+
+    @Test("unconfigured: straight to the built-in endpoint; configured: to each endpoint, enriched for it")
+    func routes() async throws {
+        let builtIn = InMemoryTelemetrySink()
+        let hot = InMemoryTelemetrySink()
+        let sink = RoutingTelemetrySink(builtIn: builtIn, hubName: "myhub", clock: ManualClock())
+        sink.setTwinSource(FixedTwins())
+        try await sink.append(RoutingTableTests.message())
+        #expect(builtIn.appended.count == 1)
+
+        var configuration = RoutingTableTests.oneRoute("$twin.tags.site = 'north'")
+        configuration.routes.append(Route(name: "low", condition: "level = 'low'", endpointNames: ["events"]))
+        configuration.enrichments = [MessageEnrichment(key: "site", value: "$twin.tags.site", endpointNames: ["hot"])]
+        try sink.apply(RoutingTable(configuration), endpointSinks: ["hot": hot])
+        try await sink.append(RoutingTableTests.message())
+        #expect(builtIn.appended.count == 1, "a message routed elsewhere is no longer in events")
+        #expect(hot.appended.last?.message.applicationProperties.last == MessageProperty("site", "north"))
+
+        var other = RoutingTableTests.message()
+        other.deviceID = "dev2"
+        try await sink.append(other)
+        #expect(builtIn.appended.count == 2, "no twin: the condition is undefined, the fallback takes it")
+        #expect(builtIn.appended.last?.message.applicationProperties.contains { $0.name == "site" } == false)
+
+        configuration.routes.append(Route(name: "both", endpointNames: ["events"]))
+        try sink.apply(RoutingTable(configuration), endpointSinks: ["hot": hot])
+        try await sink.append(RoutingTableTests.message())
+        #expect(builtIn.appended.count == 3)
+        #expect(hot.appended.count == 2)
+
+        try sink.apply(RoutingTable(RoutingConfiguration(fallbackEnabled: false)), endpointSinks: [:])
+        try await sink.append(RoutingTableTests.message())
+        #expect(builtIn.appended.count == 3)
+        #expect(sink.droppedCount == 1)
+    }
+
+    @Test("a table with an endpoint that has no sink is not applied")
+    func missingSink() throws {
+        let sink = RoutingTelemetrySink(builtIn: InMemoryTelemetrySink(), hubName: "h", clock: ManualClock())
+        #expect(throws: HubError.self) { try sink.apply(RoutingTable(RoutingTableTests.oneRoute("true")), endpointSinks: [:]) }
+        #expect(sink.table.isPassThrough)
+    }
+}
