@@ -18,8 +18,13 @@ public final class HubResources: Sendable {
     public let random: any HubRandom
     public let certificates: CertificateFiles
     public let tls: TLSContext
-    /// Where device telemetry goes (the built-in events endpoint).
+    /// Where device telemetry and the hub's other events go: message routing, which hands
+    /// each to the built-in events endpoint and the custom endpoints its routes name.
     public let telemetry: any TelemetrySink
+    /// Message routing's configuration and sink, loaded at open.
+    public let routing: MessageRouting
+    /// The custom `eventhub` endpoints' logs (closed with the hub).
+    let endpointLogs: EventLogEndpointSinks
     /// The built-in events endpoint (what `telemetry` appends to).
     public let events: EventLog
     public let sessions: DeviceSessions
@@ -77,14 +82,19 @@ public final class HubResources: Sendable {
             let fileNotificationStore = SQLiteFileNotificationStore(database: database)
             let fileNotifications = try await fileNotificationStore.loadFileNotifications()
             let unrecorded = Self.logUnrecordedEvent(logger)
-            _ = HubEvents(registry: registry, sink: EventLogTelemetrySink(log: events), clock: clock, unrecorded: unrecorded)
+            let endpointLogs = EventLogEndpointSinks(dataDirectory: directory.path, configuration: configuration.hub.events, clock: clock)
+            let routingSink = RoutingTelemetrySink(builtIn: EventLogTelemetrySink(log: events),
+                                                   hubName: Hub.defaultEventHubName(hostName: configuration.hub.hostName), clock: clock)
+            let routing = try await MessageRouting.open(store: SQLiteRoutingStore(database: database), sink: routingSink,
+                                                        endpointSinks: endpointLogs, clock: clock)
+            _ = HubEvents(registry: registry, sink: routingSink, clock: clock, unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
             ])
             return HubResources(configuration: configuration.hub, dataDirectory: directory, database: database,
                                 registry: registry, clock: clock, random: random, certificates: certificates, tls: tls,
-                                telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
+                                telemetry: routingSink, routing: routing, endpointLogs: endpointLogs, events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
                                 jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded, blobs: blobs,
@@ -98,7 +108,8 @@ public final class HubResources: Sendable {
     private init(configuration: HubConfiguration, dataDirectory: DataDirectory, database: SQLiteDatabase,
                  registry: IdentityRegistry, clock: any HubClock, random: any HubRandom,
                  certificates: CertificateFiles,
-                 tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
+                 tls: TLSContext, telemetry: any TelemetrySink, routing: MessageRouting, endpointLogs: EventLogEndpointSinks,
+                 events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
                  jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
@@ -112,6 +123,8 @@ public final class HubResources: Sendable {
         self.cloudToDeviceStore = cloudToDeviceStore
         self.cloudToDeviceSnapshot = cloudToDeviceSnapshot
         self.telemetry = telemetry
+        self.routing = routing
+        self.endpointLogs = endpointLogs
         self.events = events
         self.sessions = sessions
         self.consumerGroups = consumerGroups
@@ -149,6 +162,7 @@ public final class HubResources: Sendable {
                                                 clock: clock, scheduler: scheduler, random: random, placement: placement)
         let twins = DeviceTwins(store: SQLiteTwinStore(database: database), registry: registry, clock: clock,
                                 telemetry: telemetry, placement: placement, unrecorded: unrecorded)
+        routing.sink.setTwinSource(twins)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let events = EventReader(source: events, checkpoints: checkpoints, scheduler: scheduler)
         let settings = configuration.fileUpload
@@ -165,13 +179,14 @@ public final class HubResources: Sendable {
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs, routing: routing)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).
     public func close() async {
         await sessions.flush()
         await events.close()
+        await endpointLogs.close()
         try? database.close()
         dataDirectory.close()
     }

@@ -3,13 +3,19 @@ import NaveEncoding
 import NaveHTTP
 import NaveModel
 
-/// `GET /events`: follows the built-in events endpoint over REST for `nave monitor-events`.
+/// `GET /events`: follows the built-in events endpoint (or, with `endpoint=NAME`, a custom
+/// `eventhub` endpoint) over REST for `nave monitor-events`.
 /// Long polling: the answer waits up to `waitMillis` for a first event, then returns what is
 /// there with the positions to continue from (also stored as the consumer group's checkpoint).
 extension ServiceAPI {
     func serveEvents(_ query: [(name: String, value: String)]) async throws(HubError) -> HTTPResponse {
         let request = try EventsQuery(query).request
-        let result = try await hub.readEvents(request)
+        let endpoint = query.first { $0.name == "endpoint" }?.value
+        let result = if let endpoint {
+            try await hub.readEvents(request, endpoint: endpoint)
+        } else {
+            try await hub.readEvents(request)
+        }
         if let reason = result.checkpointNotStored {
             // The events are answered either way (with their positions); a checkpoint the store
             // refused only means the group's next read without positions starts earlier.

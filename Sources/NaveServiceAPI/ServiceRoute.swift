@@ -29,6 +29,8 @@ enum ServiceRoute: Equatable {
     case cloudToDevice(CloudToDeviceRoute)
     /// Scheduled jobs: `/jobs/v2/…` (`JobRoute`).
     case jobs(JobRoute)
+    /// Nave's own: message routing's configuration, `/routing/…` (`RoutingRoute`).
+    case routing(RoutingRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
@@ -38,6 +40,10 @@ enum ServiceRoute: Equatable {
         }
         if let route = JobRoute(segments: segments) {
             self = .jobs(route)
+            return
+        }
+        if let route = RoutingRoute(segments: segments) {
+            self = .routing(route)
             return
         }
         switch segments.count {
@@ -81,6 +87,7 @@ enum ServiceRoute: Equatable {
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         case .cloudToDevice(let route): [route.method]
         case .jobs(let route): route.methods
+        case .routing(let route): route.methods
         }
     }
 
@@ -107,6 +114,10 @@ enum ServiceRoute: Equatable {
         // Reading jobs is a registry read; a job patches twins and calls methods over the
         // fleet, so creating or cancelling one takes both RegistryWrite and ServiceConnect.
         case .jobs: method == "GET" ? .registryRead : [.registryWrite, .serviceConnect]
+        // Routing decides where every message goes and may stamp twin values on it: changing
+        // it (or testing it, which reads twins) is an owner's act, like policies.
+        case .routing(let route):
+            route == .test || method != "GET" ? [.registryRead, .registryWrite, .serviceConnect] : .registryRead
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }

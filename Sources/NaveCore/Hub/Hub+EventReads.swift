@@ -15,4 +15,15 @@ extension Hub {
         }
         return try await events.read(request)
     }
+
+    /// A read of custom `eventhub` endpoint `endpoint` (`GET /events?endpoint=NAME`): the same
+    /// positions and waiting as the built-in endpoint; consumer groups and their checkpoints
+    /// belong to the built-in endpoint only, so the reader gives positions back instead.
+    public func readEvents(_ request: EventReadRequest, endpoint: String) async throws(HubError) -> EventReadResult {
+        if endpoint == RoutingConfiguration.builtInEndpointName { return try await readEvents(request) }
+        guard let source = routing?.eventSource(ofEndpoint: endpoint) else { throw .routingEntryNotFound("eventhub endpoint", endpoint) }
+        var request = request
+        request.consumerGroup = nil
+        return try await EventReader(source: source, checkpoints: nil, scheduler: scheduler).read(request)
+    }
 }

@@ -9,8 +9,15 @@ extension Hub {
                                 events: EventReader? = nil, placement: any ShardPlacement = UnpinnedShards(),
                                 consumerGroupStore: any ConsumerGroupStore = InMemoryConsumerGroupStore(),
                                 jobStore: any JobStore = InMemoryJobStore(), jobTargets: (any JobTargets)? = nil,
-                                jobLimits: JobLimits = JobLimits()) async throws -> Hub {
+                                jobLimits: JobLimits = JobLimits(), routingStore: any RoutingStore = InMemoryRoutingStore(),
+                                routingEndpoints: any RoutingEndpointSinks = InMemoryRoutingEndpointSinks()) async throws -> Hub {
+        // Everything goes through routing; with nothing configured it hands events to
+        // `telemetry` unchanged.
+        let routingSink = RoutingTelemetrySink(builtIn: telemetry, hubName: defaultEventHubName(hostName: hostName), clock: clock)
+        let routing = try await MessageRouting.open(store: routingStore, sink: routingSink, endpointSinks: routingEndpoints, clock: clock)
+        let telemetry = routingSink
         let twins = DeviceTwins(store: twinStore, registry: registry, clock: clock, telemetry: telemetry, placement: placement)
+        routingSink.setTwinSource(twins)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let cloudToDevice = try await CloudToDeviceQueues.open(registry: registry, store: InMemoryCloudToDeviceStore(), clock: clock,
                                                                scheduler: scheduler, random: random, placement: placement)
@@ -22,6 +29,6 @@ extension Hub {
         await jobs.resume()
         return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
-                   consumerGroups: consumerGroups, jobs: jobs)
+                   consumerGroups: consumerGroups, jobs: jobs, routing: routing)
     }
 }

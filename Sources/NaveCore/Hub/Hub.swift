@@ -34,12 +34,17 @@ public final class Hub: Sendable {
     /// File upload: the blob store, device uploads and the back end's notifications; nil in a
     /// hub without a blob store.
     public let fileUploads: FileUploads?
+    /// Message routing (routes, endpoints, enrichments, the fallback); nil in a hub whose
+    /// telemetry goes straight to its sink.
+    public let routing: MessageRouting?
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
-                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil) {
+                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil,
+                routing: MessageRouting? = nil) {
         self.fileUploads = fileUploads
+        self.routing = routing
         self.registry = registry
         self.hostName = hostName
         self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)

@@ -18,6 +18,16 @@ public enum RouteSource: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The kind of event this source is made of.
+    public var eventSource: TelemetryEvent.Source {
+        switch self {
+        case .deviceMessages: .telemetry
+        case .twinChangeEvents: .twinChangeEvents
+        case .deviceLifecycleEvents: .deviceLifecycleEvents
+        case .deviceConnectionStateEvents: .deviceConnectionStateEvents
+        }
+    }
+
     /// The source named `text`, case-insensitively (the CLI takes `devicemessages`, ARM spells
     /// `DeviceMessages`).
     public init?(named text: String) {

@@ -18,6 +18,11 @@ public struct RouteTestOutcome: Sendable, Hashable {
 
     public var route: String
     public var result: Result
+
+    public init(route: String, result: Result) {
+        self.route = route
+        self.result = result
+    }
 }
 
 /// The result of testing one message against the table: each route's outcome, and the
