@@ -9,7 +9,8 @@ struct Nave: AsyncParsableCommand {
         commandName: "nave",
         abstract: "A device hub that speaks Azure IoT Hub's protocols, and a general MQTT 3.1.1 broker.",
         subcommands: [Serve.self, CertsCommand.self, StorageCommand.self, HubCommand.self, DeviceCommand.self, TwinCommand.self, QueryCommand.self, MethodCommand.self,
-                      CloudToDeviceCommand.self, PolicyCommand.self, MonitorEventsCommand.self]
+                      CloudToDeviceCommand.self, PolicyCommand.self, MonitorEventsCommand.self, RouteCommand.self,
+                      EndpointCommand.self, MessageEnrichmentCommand.self]
     )
 }
 

@@ -68,32 +68,11 @@ extension ServiceAPI {
         .object(JSONObject([("name", .string("$fallback")), ("isEnabled", .bool(enabled))]))
     }
 
-    /// `POST /routing/test` with `{"source","deviceId","moduleId","body","contentType",
-    /// "contentEncoding","appProperties":{…}}`: each route's outcome and the endpoints reached.
+    /// `POST /routing/test` with a sample message (`TelemetryEvent(routingSample:)`): each
+    /// route's outcome and the endpoints reached, against the sender's current twin.
     private func testRoutes(_ routing: MessageRouting, _ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
-        let reader = try JSONFieldReader(try body(request))
-        let source = try reader.string("source").map { text throws(HubError) in
-            guard let source = RouteSource(named: text) else { throw .argumentInvalid("Unknown source '\(text)'.") }
-            return source
-        } ?? .deviceMessages
-        var system: [MessageProperty] = []
-        if let contentType = try reader.string("contentType") { system.append(MessageProperty("$.ct", contentType)) }
-        if let encoding = try reader.string("contentEncoding") { system.append(MessageProperty("$.ce", encoding)) }
-        var application: [MessageProperty] = []
-        if let properties = try reader.object("appProperties") {
-            for (key, value) in zip(properties.keys, properties.values) {
-                guard let text = value.stringValue else { throw .argumentInvalid("Application property '\(key)' must be a string.") }
-                application.append(MessageProperty(key, text))
-            }
-        }
-        let key = IdentityKey(deviceID: try reader.string("deviceId") ?? "test-device", moduleID: try reader.string("moduleId"))
-        let message = DeviceMessage(body: Array((try reader.string("body") ?? "").utf8), systemProperties: system,
-                                    applicationProperties: application)
-        let event = TelemetryEvent(source: source.eventSource, deviceID: key.deviceID, moduleID: key.moduleID, message: message)
-        let result = routing.test(event, twin: await hub.twins.routingTwin(of: key))
-        return json(.object(JSONObject([
-            ("routes", .array(result.outcomes.map { .object(JSONObject([("name", .string($0.route)), ("result", .string($0.result.rawValue))])) })),
-            ("endpoints", .array(result.endpoints.map(JSONValue.string))), ("viaFallback", .bool(result.viaFallback)),
-        ])))
+        let event = try TelemetryEvent(routingSample: try body(request))
+        let twin = await hub.twins.routingTwin(of: IdentityKey(deviceID: event.deviceID, moduleID: event.moduleID))
+        return json(routing.test(event, twin: twin).json)
     }
 }

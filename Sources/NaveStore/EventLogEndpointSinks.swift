@@ -27,12 +27,18 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
     public func sinks(for endpoints: [RoutingEndpoint]) async throws(HubError) -> [String: any TelemetrySink] {
         var result: [String: any TelemetrySink] = [:]
         for endpoint in endpoints {
-            guard endpoint.kind == .eventHub else {
-                throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
-            }
+            try Self.checkSupported(endpoint)
             result[endpoint.name] = EventLogTelemetrySink(log: try log(for: endpoint))
         }
         return result
+    }
+
+    /// Refuses the endpoint kinds a node cannot serve yet (only `eventhub` so far); the CLI
+    /// checks with this too when it changes a stopped node's store.
+    public static func checkSupported(_ endpoint: RoutingEndpoint) throws(HubError) {
+        guard endpoint.kind == .eventHub else {
+            throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
+        }
     }
 
     /// The open log of endpoint `name`, if it was configured since the node started.

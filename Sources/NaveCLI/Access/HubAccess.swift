@@ -1,4 +1,5 @@
 import ArgumentParser
+import NaveCore
 import NaveModel
 import NaveStore
 
@@ -39,7 +40,54 @@ protocol HubAccess {
     func deleteConsumerGroup(name: String) async throws
     /// One page of a query (`POST /devices/query`): its rows and the next page's token.
     func query(_ text: String, continuation: String?) async throws -> (rows: [JSONValue], continuation: String?)
+    /// Message routing's entries of one kind (`routes`, `endpoints`, `enrichments`), in order.
+    func routingEntries(_ kind: RoutingEntryKind) async throws -> JSONValue
+    /// One routing entry by name (an enrichment by key).
+    func routingEntry(_ kind: RoutingEntryKind, name: String) async throws -> JSONValue
+    /// Creates a routing entry, or replaces the one of that name when `replacing`.
+    func putRoutingEntry(_ entry: RoutingEntry, replacing: Bool) async throws -> JSONValue
+    func deleteRoutingEntry(_ kind: RoutingEntryKind, name: String) async throws
+    /// Turns the fallback route (to the built-in `events`) on or off.
+    func setRoutingFallback(enabled: Bool) async throws -> JSONValue
+    /// `route test`: a sample message (`TelemetryEvent(routingSample:)`) against the routes.
+    func testRoutes(_ sample: JSONValue) async throws -> JSONValue
     func close() async
+}
+
+/// The kinds of routing entry, by their REST path segment.
+enum RoutingEntryKind: String {
+    case routes, endpoints, enrichments
+}
+
+/// One routing entry as the CLI creates or replaces it.
+enum RoutingEntry {
+    case route(Route)
+    case endpoint(RoutingEndpoint)
+    case enrichment(MessageEnrichment)
+
+    var kind: RoutingEntryKind {
+        switch self {
+        case .route: .routes
+        case .endpoint: .endpoints
+        case .enrichment: .enrichments
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .route(let route): route.name
+        case .endpoint(let endpoint): endpoint.name
+        case .enrichment(let enrichment): enrichment.key
+        }
+    }
+
+    var json: JSONValue {
+        switch self {
+        case .route(let route): route.json
+        case .endpoint(let endpoint): endpoint.json
+        case .enrichment(let enrichment): enrichment.json
+        }
+    }
 }
 
 /// A direct-method call as `nave method invoke` gives it.

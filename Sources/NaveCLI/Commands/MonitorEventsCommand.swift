@@ -17,6 +17,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many events.") var messageCount: Int?
     @Option(name: .long, help: "Stop after this many seconds without an event.") var timeout: Int?
     @Option(name: .long, help: "json: one JSON object per line; table (default): indented.") var output = "table"
+    @Option(name: .long, help: "Follow this custom eventhub endpoint instead of the built-in events endpoint.") var endpoint: String?
 
     func run() async throws {
         try hub.requireDirectory()
@@ -33,6 +34,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
             if let positions { query.append(("positions", positions)) }
             if let deviceID { query.append(("deviceId", deviceID)) }
             if let consumerGroup { query.append(("consumerGroup", consumerGroup)) }
+            if let endpoint { query.append(("endpoint", endpoint)) }
             let answer = try await access.events(query: query)
             positions = answer["positions"]?.stringValue
             // Behind the log (reading old events of others): not silence yet.

@@ -27,7 +27,7 @@ public struct BlobAddress: Sendable, Hashable, CustomStringConvertible {
     /// First path words of the hub's REST routes (contract §4.2, reference §5.4) and Nave's own.
     public static let reservedContainerNames: Set<String> = [
         "devices", "twins", "jobs", "configurations", "messages", "statistics", "digitaltwins",
-        "policies", "events", "eventhub", "modules", "query",
+        "policies", "events", "eventhub", "modules", "query", "routing",
     ]
 
     /// Azure's rule: 3–63 characters, lower-case letters, digits and `-`, starting and ending

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `nave endpoint …`, `nave route …` and `nave message-enrichment …` (issue #15), run as the real
+/// binary: on a data directory no node holds (the store directly), and through a running node.
+@Suite("CLI: message routing")
+struct RoutingCommandTests {
+    typealias CG = ConsumerGroupCommandTests
+
+    /// The round every way of reaching the hub must give: entries made, tested, refused, removed.
+    static func exerciseRouting(in directory: String) async throws {
+        let endpoint = try await CG.json(["endpoint", "create", "--endpoint-name", "hot", "--endpoint-type", "eventhub",
+                                          "--partition-count", "2"], in: directory) as? [String: Any]
+        #expect(endpoint?["endpointType"] as? String == "eventhub")
+        let route = try await CG.json(["route", "create", "--route-name", "crit", "--endpoint-name", "hot",
+                                       "--condition", "level = 'critical'"], in: directory) as? [String: Any]
+        #expect(route?["source"] as? String == "DeviceMessages" && route?["isEnabled"] as? Bool == true)
+        _ = try await CG.json(["message-enrichment", "create", "--key", "site", "--value", "$twin.tags.site", "--endpoint-names", "hot,events"],
+                              in: directory)
+        let tested = try await CG.json(["route", "test", "--app-property", "level=critical"], in: directory) as? [String: Any]
+        #expect(tested?["endpoints"] as? [String] == ["hot"])
+        #expect((tested?["routes"] as? [[String: Any]])?.first?["result"] as? String == "matched")
+        let other = try await CG.json(["route", "test", "--app-property", "level=low"], in: directory) as? [String: Any]
+        #expect(other?["endpoints"] as? [String] == ["events"] && other?["viaFallback"] as? Bool == true)
+        let updated = try await CG.json(["route", "update", "--route-name", "crit", "--enabled", "false"], in: directory) as? [String: Any]
+        #expect(updated?["isEnabled"] as? Bool == false && updated?["condition"] as? String == "level = 'critical'")
+        _ = try await CG.json(["route", "fallback", "--enabled", "false"], in: directory)
+
+        let refusals: [([String], String)] = [
+            (["route", "create", "--route-name", "x", "--endpoint-name", "nowhere"], "'nowhere', which does not exist"),
+            (["route", "create", "--route-name", "x", "--endpoint-name", "hot", "--condition", "level = "], "does not parse"),
+            (["route", "create", "--route-name", "crit", "--endpoint-name", "hot"], "already exists"),
+            (["endpoint", "create", "--endpoint-name", "w", "--endpoint-type", "webhook", "--url", "http://127.0.0.1:9/"], "not supported"),
+            (["endpoint", "delete", "--endpoint-name", "hot"], "used by route 'crit'"),
+            (["route", "show", "--route-name", "ghost"], "No route named 'ghost'"),
+        ]
+        for (arguments, message) in refusals {
+            let outcome = try await NaveProcess.run(arguments, in: directory)
+            #expect(outcome.status != 0 && outcome.standardError.contains(message), "\(arguments): \(outcome.standardError)")
+        }
+        for arguments in [["route", "delete", "--route-name", "crit"], ["message-enrichment", "delete", "--key", "site"],
+                          ["endpoint", "delete", "--endpoint-name", "hot"]] {
+            let outcome = try await NaveProcess.run(arguments, in: directory)
+            #expect(outcome.status == 0 && outcome.standardOutput.isEmpty, "\(arguments): \(outcome.standardError)")
+        }
+        #expect((try await CG.json(["endpoint", "list"], in: directory) as? [Any])?.isEmpty == true)
+        _ = try await CG.json(["route", "create", "--route-name", "kept", "--endpoint-name", "events"], in: directory)
+    }
+
+    @Test("without a node: entries stored, tested and refused as a node would")
+    func local() async throws {
+        let scratch = try await CG.dataDirectory()
+        defer { scratch.remove() }
+        try await Self.exerciseRouting(in: scratch.path)
+        let routes = try await CG.json(["route", "list"], in: scratch.path) as? [[String: Any]]
+        #expect(routes?.map { $0["name"] as? String } == ["kept"])
+    }
+
+    @Test("with a node running: the same through its REST API, and what it stored is there after it stops")
+    func remote() async throws {
+        let scratch = try await CG.dataDirectory()
+        defer { scratch.remove() }
+        let config = try DataDirectoryCommandTests.loopbackConfig(hubSettings: [])
+        defer { config.remove() }
+        let (process, errors, advertised) = try await NaveProcess.startNode(
+            ["--config", config.path + "/nave.yaml", "--port", "0"], in: scratch.path, logsIn: config.path,
+            advertisement: scratch.path + "/nave-data/node.json")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        #expect(advertised, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+        try await Self.exerciseRouting(in: scratch.path)
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/nave-data/endpoints/hot/events/p1"),
+                "the node opened the eventhub endpoint's log with its two partitions")
+        process.terminate()
+        #expect(await NaveProcess.waitForExit(process, seconds: 20))
+        let routes = try await CG.json(["route", "list"], in: scratch.path) as? [[String: Any]]
+        #expect(routes?.map { $0["name"] as? String } == ["kept"])
+        let fallback = try await CG.json(["route", "test"], in: scratch.path) as? [String: Any]
+        #expect(fallback?["endpoints"] as? [String] == ["events"], "route 'kept' sends everything to events")
+    }
+}
