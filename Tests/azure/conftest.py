@@ -50,6 +50,14 @@ def hub_help():
     return nave("hub", "--help").stdout
 
 
+def port_accepts(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 class Node:
     """One `nave serve` on a data directory; `restart()` keeps the directory."""
 
@@ -96,6 +104,11 @@ class Node:
         self.process.kill()
         self.process.wait()
         self.log.close()
+        # The kernel may tear an io_uring process's sockets down after it is reaped: until the
+        # old listeners are gone, `start()` could take them for the new node's.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(port_accepts(port) for port in (8883, 443)):
+            time.sleep(0.05)
         self.start()
 
     def log_text(self):
