@@ -23,7 +23,7 @@ public final class HubResources: Sendable {
     public let telemetry: any TelemetrySink
     /// Message routing's configuration and sink, loaded at open.
     public let routing: MessageRouting
-    /// The custom `eventhub` endpoints' logs (closed with the hub).
+    /// The custom endpoints' logs and the external ones' deliveries (closed with the hub).
     let endpointLogs: EventLogEndpointSinks
     /// The built-in events endpoint (what `telemetry` appends to).
     public let events: EventLog

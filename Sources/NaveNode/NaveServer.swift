@@ -69,6 +69,8 @@ public final class NaveServer: Sendable {
                 // Jobs loaded from the store start their timers and runners; nothing here can
                 // fail (a job that cannot start records why in its own status).
                 Task { await built.jobs.resume() }
+                // Webhook endpoints are fed from their logs by calls on the first loop.
+                Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {

@@ -2,19 +2,32 @@ import NaveCore
 import NaveModel
 import Synchronization
 
-/// The node's custom endpoints (issue #15): each `eventhub` endpoint is an `EventLog` of its own
-/// under `<data>/endpoints/<name>/`, partitioned by device like the built-in one (its
+/// The node's custom endpoints (issue #15): each endpoint is an `EventLog` of its own under
+/// `<data>/endpoints/<name>/`, partitioned by device like the built-in one (its
 /// `partitionCount` setting, the built-in's count by default), so an append returns once the
-/// event is durable there too and readers follow it like `events`.
+/// event is durable there. An `eventhub` endpoint is read like `events`; an external one
+/// (`webhook`) is fed from its log by an `EndpointDelivery` (its cursor checkpointed in the
+/// node's store) once the node starts deliveries, with a dead-letter log beside it.
 ///
 /// Logs are opened when an endpoint first appears and kept open until the node closes: a
 /// deleted endpoint's log may still take appends routed by the table being swapped out, and a
 /// re-created endpoint of the same name carries on in the same files.
 public final class EventLogEndpointSinks: RoutingEndpointSinks {
+    /// Makes the deliverer of an external endpoint; throws 400 for settings it cannot use.
+    public typealias DelivererFactory = @Sendable (RoutingEndpoint) throws(HubError) -> any EndpointDeliverer
+
+    private struct Deliveries {
+        var factory: DelivererFactory
+        var scheduler: any HubScheduler
+        var checkpoints: any CheckpointStore
+        var running: [String: (endpoint: RoutingEndpoint, delivery: EndpointDelivery)] = [:]
+    }
+
     private let directory: String
     private let configuration: EventLogConfiguration
     private let clock: any HubClock
     private let logs = Mutex<[String: EventLog]>([:])
+    private let deliveries = Mutex<Deliveries?>(nil)
 
     /// Endpoint logs go under `dataDirectory/endpoints`; `configuration` is the built-in
     /// log's, whose partition count an endpoint may override.
@@ -24,21 +37,32 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
         self.clock = clock
     }
 
+    /// Refuses the endpoint kinds a node cannot serve yet (`eventhub` and `webhook` so far);
+    /// the CLI checks with this too when it changes a stopped node's store.
+    public static func checkSupported(_ endpoint: RoutingEndpoint) throws(HubError) {
+        guard endpoint.kind == .eventHub || endpoint.kind == .webhook else {
+            throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
+        }
+    }
+
+    /// `MessageRouting` calls this one change at a time (its changes are serialized).
     public func sinks(for endpoints: [RoutingEndpoint]) async throws(HubError) -> [String: any TelemetrySink] {
         var result: [String: any TelemetrySink] = [:]
         for endpoint in endpoints {
             try Self.checkSupported(endpoint)
-            result[endpoint.name] = EventLogTelemetrySink(log: try log(for: endpoint))
+            result[endpoint.name] = EventLogTelemetrySink(log: try log(named: endpoint.name, partitionCount: endpoint.partitionCount))
         }
+        try await reconcileDeliveries(endpoints)
         return result
     }
 
-    /// Refuses the endpoint kinds a node cannot serve yet (only `eventhub` so far); the CLI
-    /// checks with this too when it changes a stopped node's store.
-    public static func checkSupported(_ endpoint: RoutingEndpoint) throws(HubError) {
-        guard endpoint.kind == .eventHub else {
-            throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
-        }
+    /// Starts feeding external endpoints, now and whenever one is created: `factory` makes each
+    /// one's deliverer, `checkpoints` keeps their cursors, `scheduler` times their retries.
+    /// Called once, when the node's loops run and before its listeners take changes.
+    public func startDeliveries(_ factory: @escaping DelivererFactory, endpoints: [RoutingEndpoint], scheduler: any HubScheduler,
+                                checkpoints: any CheckpointStore) async throws(HubError) {
+        deliveries.withLock { $0 = Deliveries(factory: factory, scheduler: scheduler, checkpoints: checkpoints) }
+        _ = try await sinks(for: endpoints)
     }
 
     /// The open log of endpoint `name`, if it was configured since the node started.
@@ -46,24 +70,75 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
 
     public func eventSource(named name: String) -> (any EventSource)? { log(named: name) }
 
-    private func log(for endpoint: RoutingEndpoint) throws(HubError) -> EventLog {
-        if let open = log(named: endpoint.name) { return open }
+    /// What endpoint `name`'s delivery did since it started (nil when it has none).
+    public func deliveryCounts(of name: String) -> EndpointDelivery.Counters? {
+        deliveries.withLock { $0?.running[name]?.delivery.counts }
+    }
+
+    /// Starts the deliveries of new external endpoints (and of changed ones, with their new
+    /// settings) and stops those of endpoints no longer configured.
+    private func reconcileDeliveries(_ endpoints: [RoutingEndpoint]) async throws(HubError) {
+        guard let context = deliveries.withLock({ $0 }) else { return }
+        let external = endpoints.filter { $0.kind != .eventHub }
+        var stopping: [EndpointDelivery] = []
+        var starting: [(RoutingEndpoint, EndpointDelivery)] = []
+        for endpoint in external where context.running[endpoint.name]?.endpoint != endpoint {
+            let deliverer = try context.factory(endpoint)
+            let source = try log(named: endpoint.name, partitionCount: endpoint.partitionCount)
+            let deadLetters = EventLogTelemetrySink(log: try log(named: endpoint.name + "/deadletter", partitionCount: 1))
+            let settings = EndpointDeliverySettings(attemptsMax: endpoint.deliveryAttemptsMax)
+            starting.append((endpoint, EndpointDelivery(endpoint: endpoint.name, source: source, checkpoints: context.checkpoints,
+                                                        deliverer: deliverer, deadLetters: deadLetters, settings: settings,
+                                                        scheduler: context.scheduler)))
+        }
+        let names = Set(external.map(\.name))
+        deliveries.withLock { state in
+            guard var current = state else { return }
+            for (name, running) in current.running where !names.contains(name) || starting.contains(where: { $0.0.name == name }) {
+                stopping.append(running.delivery)
+                current.running[name] = nil
+            }
+            for (endpoint, delivery) in starting { current.running[endpoint.name] = (endpoint, delivery) }
+            state = current
+        }
+        for delivery in stopping { await delivery.stop() }
+        for (_, delivery) in starting { delivery.start() }
+    }
+
+    private func log(named name: String, partitionCount: Int?) throws(HubError) -> EventLog {
+        if let open = log(named: name) { return open }
         var configuration = configuration
-        if let count = endpoint.settings["partitionCount"].flatMap(Int.init) { configuration.partitionCount = count }
+        if let partitionCount { configuration.partitionCount = partitionCount }
         let clock = clock
         do {
-            let log = try EventLog(directory: directory + "/" + endpoint.name, configuration: configuration, clock: { clock.now() })
-            logs.withLock { $0[endpoint.name] = log }
+            let log = try EventLog(directory: directory + "/" + name, configuration: configuration, clock: { clock.now() })
+            logs.withLock { $0[name] = log }
             return log
         } catch .partitionCountMismatch(let stored, _) {
-            throw .argumentInvalid("Endpoint '\(endpoint.name)' has \(stored) partitions on disk; its partitionCount cannot change.")
+            throw .argumentInvalid("Endpoint '\(name)' has \(stored) partitions on disk; its partitionCount cannot change.")
         } catch {
-            throw .serverError("The log of endpoint '\(endpoint.name)' could not be opened: \(error)")
+            throw .serverError("The log of endpoint '\(name)' could not be opened: \(error)")
         }
     }
 
-    /// Closes every endpoint log (the node is stopping).
+    /// Stops every delivery and closes every endpoint log (the node is stopping).
     public func close() async {
+        let running = deliveries.withLock { state in
+            defer { state?.running = [:] }
+            return state.map { Array($0.running.values.map(\.delivery)) } ?? []
+        }
+        for delivery in running { await delivery.stop() }
         for log in logs.withLock({ Array($0.values) }) { await log.close() }
+    }
+}
+
+extension RoutingEndpoint {
+    /// The `partitionCount` setting, when given.
+    var partitionCount: Int? { settings["partitionCount"].flatMap(Int.init) }
+
+    /// The `maxDeliveryAttempts` setting (attempts before dead-lettering), or the default.
+    var deliveryAttemptsMax: Int {
+        settings["maxDeliveryAttempts"].flatMap(Int.init).map { min(max($0, 1), EndpointDeliverySettings.attemptsMaxLimit) }
+            ?? EndpointDeliverySettings().attemptsMax
     }
 }

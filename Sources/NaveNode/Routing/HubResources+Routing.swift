@@ -1,0 +1,57 @@
+import Glibc
+import Logging
+import NaveCore
+import NaveIO
+import NaveModel
+import NaveStore
+
+/// The node's side of routing's external endpoints: their deliverers run on an event loop,
+/// which exists only once the node's engine runs, so they start after `makeHub`.
+extension HubResources {
+    /// Starts feeding the external endpoints (webhooks) from their logs, now and as they are
+    /// created; HTTP calls run on `loop`, retries are timed by `scheduler`.
+    public func startRoutingDeliveries(loop: EventLoop, scheduler: any HubScheduler, logger: Logger) async {
+        let factory: EventLogEndpointSinks.DelivererFactory = { endpoint throws(HubError) in
+            try Self.deliverer(for: endpoint, loop: loop)
+        }
+        do {
+            try await endpointLogs.startDeliveries(factory, endpoints: routing.configuration.endpoints, scheduler: scheduler,
+                                                   checkpoints: checkpoints)
+        } catch {
+            logger.error("routing deliveries not started", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    /// What endpoint `name`'s delivery did since the node started (tests, statistics).
+    public func routingDeliveryCounts(of name: String) -> EndpointDelivery.Counters? {
+        endpointLogs.deliveryCounts(of: name)
+    }
+
+    /// CA bundles tried, in order, when an https webhook names no `caFile`.
+    static let systemCABundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+
+    /// The deliverer of an external endpoint, from its settings: `url` (http or https, the host
+    /// an IP literal or `localhost`), `timeoutSeconds`, `caFile` for https.
+    static func deliverer(for endpoint: RoutingEndpoint, loop: EventLoop) throws(HubError) -> any EndpointDeliverer {
+        guard endpoint.kind == .webhook else {
+            throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
+        }
+        guard let url = endpoint.settings["url"].flatMap(WebhookURL.init) else {
+            throw .argumentInvalid("Endpoint '\(endpoint.name)': the url must be http(s)://<IP address or localhost>[:port][/path].")
+        }
+        let seconds = endpoint.settings["timeoutSeconds"].flatMap(Int.init) ?? WebhookDeliverer.timeoutSecondsDefault
+        guard (1...WebhookDeliverer.timeoutSecondsMax).contains(seconds) else {
+            throw .argumentInvalid("Endpoint '\(endpoint.name)': timeoutSeconds must be 1 to \(WebhookDeliverer.timeoutSecondsMax).")
+        }
+        var tls: TLSContext?
+        if url.isTLS {
+            let bundle = endpoint.settings["caFile"] ?? systemCABundles.first { access($0, R_OK) == 0 }
+            do {
+                tls = try TLSContext(clientTrustingCAPath: bundle)
+            } catch {
+                throw .argumentInvalid("Endpoint '\(endpoint.name)': \(error)")
+            }
+        }
+        return WebhookDeliverer(url: url, loop: loop, tls: tls, timeoutMillis: seconds * 1_000)
+    }
+}
