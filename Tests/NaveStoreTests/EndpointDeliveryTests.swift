@@ -27,7 +27,7 @@ struct EndpointDeliveryTests {
 
         init(failing: @escaping @Sendable (String) -> Bool = { _ in false }) { self.failing = failing }
 
-        func deliver(_ record: EventRecord) async -> String? {
+        func deliver(_ record: EventRecord, partition: Int) async -> String? {
             let body = String(decoding: record.body, as: UTF8.self)
             if failing(body) { return "refused" }
             taken.withLock { $0.append(body) }

@@ -6,8 +6,18 @@ import Synchronization
 /// reading the endpoint's durable log in order, retrying, dead-lettering, checkpointing — is
 /// `EndpointDelivery`'s.
 public protocol EndpointDeliverer: Sendable {
-    /// Delivers one message; returns nil when it was taken, or why not (it is tried again).
-    func deliver(_ record: EventRecord) async -> String?
+    /// Delivers one message of the endpoint log's `partition`; returns nil when it was taken,
+    /// or why not (it is tried again).
+    func deliver(_ record: EventRecord, partition: Int) async -> String?
+    /// Everything delivered so far must now be complete where it went (a storage endpoint
+    /// closes its file): called before each checkpoint, and after each read that found nothing
+    /// (so time windows close while no message comes). Returns why not, when it could not: the
+    /// checkpoint then waits and the messages since the last one are delivered again.
+    func settle(idle: Bool) async -> String?
+}
+
+extension EndpointDeliverer {
+    public func settle(idle: Bool) async -> String? { nil }
 }
 
 /// How an endpoint retries (issue #15: "retries with exponential back-off … a dead-letter log
@@ -118,8 +128,14 @@ public final class EndpointDelivery: Sendable {
                 await scheduler.sleep(millis: settings.backoffMaxMillis)
                 continue
             }
-            for (_, record) in batch.events {
-                guard await deliver(record) else { return }
+            for (partition, record) in batch.events {
+                guard await deliver(record, partition: partition) else { return }
+            }
+            if await deliverer.settle(idle: batch.events.isEmpty) != nil {
+                // Not complete where it went: read the batch again after a pause.
+                counters.withLock { $0.failedAttempts += 1 }
+                await scheduler.sleep(millis: settings.backoffMaxMillis)
+                continue
             }
             if !batch.events.isEmpty { try? await checkpoints.save(batch.positions, for: Self.checkpointKey(endpoint)) }
             positions = batch.positions
@@ -127,10 +143,10 @@ public final class EndpointDelivery: Sendable {
     }
 
     /// Delivers `record` with retries, or dead-letters it; false when cancelled first.
-    private func deliver(_ record: EventRecord) async -> Bool {
+    private func deliver(_ record: EventRecord, partition: Int) async -> Bool {
         var attempt = 1
         while true {
-            guard let reason = await deliverer.deliver(record) else {
+            guard let reason = await deliverer.deliver(record, partition: partition) else {
                 counters.withLock { $0.delivered += 1 }
                 return true
             }

@@ -8,11 +8,15 @@ import NaveStore
 /// The node's side of routing's external endpoints: their deliverers run on an event loop,
 /// which exists only once the node's engine runs, so they start after `makeHub`.
 extension HubResources {
-    /// Starts feeding the external endpoints (webhooks) from their logs, now and as they are
+    /// Starts feeding the external endpoints (webhooks, storage) from their logs, now and as they are
     /// created; HTTP calls run on `loop`, retries are timed by `scheduler`.
     public func startRoutingDeliveries(loop: EventLoop, scheduler: any HubScheduler, logger: Logger) async {
+        let (clock, hubName) = (clock, Hub.defaultEventHubName(hostName: configuration.hostName))
         let factory: EventLogEndpointSinks.DelivererFactory = { endpoint throws(HubError) in
-            try Self.deliverer(for: endpoint, loop: loop)
+            if endpoint.kind == .storage {
+                return StorageDeliverer(settings: try StorageDeliverer.settings(of: endpoint, hubName: hubName), clock: clock)
+            }
+            return try Self.deliverer(for: endpoint, loop: loop)
         }
         do {
             try await endpointLogs.startDeliveries(factory, endpoints: routing.configuration.endpoints, scheduler: scheduler,

@@ -25,7 +25,7 @@ final class WebhookDeliverer: EndpointDeliverer {
         self.timeoutMillis = timeoutMillis
     }
 
-    func deliver(_ record: EventRecord) async -> String? {
+    func deliver(_ record: EventRecord, partition: Int) async -> String? {
         let body = RoutedMessageEnvelope.json(record).serialized()
         let head = "POST \(url.target) HTTP/1.1\r\nHost: \(url.host)\r\nContent-Type: application/json; charset=utf-8\r\n"
             + "Content-Length: \(body.count)\r\nConnection: close\r\nUser-Agent: nave-routing\r\n\r\n"
