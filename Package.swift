@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "NaveNode",
             dependencies: [
-                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
+                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTT", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),

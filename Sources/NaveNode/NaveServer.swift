@@ -70,7 +70,7 @@ public final class NaveServer: Sendable {
                 // fail (a job that cannot start records why in its own status).
                 Task { await built.jobs.resume() }
                 // Webhook endpoints are fed from their logs by calls on the first loop.
-                Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], scheduler: scheduler, logger: logger) }
+                Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {

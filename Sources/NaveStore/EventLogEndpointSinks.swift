@@ -6,7 +6,7 @@ import Synchronization
 /// `<data>/endpoints/<name>/`, partitioned by device like the built-in one (its
 /// `partitionCount` setting, the built-in's count by default), so an append returns once the
 /// event is durable there. An `eventhub` endpoint is read like `events`; an external one
-/// (`webhook`, `storage`) is fed from its log by an `EndpointDelivery` (its cursor checkpointed in the
+/// (`webhook`, `storage`, `mqtt`) is fed from its log by an `EndpointDelivery` (its cursor checkpointed in the
 /// node's store) once the node starts deliveries, with a dead-letter log beside it.
 ///
 /// Logs are opened when an endpoint first appears and kept open until the node closes: a
@@ -37,19 +37,10 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
         self.clock = clock
     }
 
-    /// Refuses the endpoint kinds a node cannot serve yet (`mqtt`);
-    /// the CLI checks with this too when it changes a stopped node's store.
-    public static func checkSupported(_ endpoint: RoutingEndpoint) throws(HubError) {
-        guard endpoint.kind != .mqtt else {
-            throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
-        }
-    }
-
     /// `MessageRouting` calls this one change at a time (its changes are serialized).
     public func sinks(for endpoints: [RoutingEndpoint]) async throws(HubError) -> [String: any TelemetrySink] {
         var result: [String: any TelemetrySink] = [:]
         for endpoint in endpoints {
-            try Self.checkSupported(endpoint)
             result[endpoint.name] = EventLogTelemetrySink(log: try log(named: endpoint.name, partitionCount: endpoint.partitionCount))
         }
         try await reconcileDeliveries(endpoints)

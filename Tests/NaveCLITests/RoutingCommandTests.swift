@@ -34,7 +34,7 @@ struct RoutingCommandTests {
             (["route", "create", "--route-name", "x", "--endpoint-name", "nowhere"], "'nowhere', which does not exist"),
             (["route", "create", "--route-name", "x", "--endpoint-name", "hot", "--condition", "level = "], "does not parse"),
             (["route", "create", "--route-name", "crit", "--endpoint-name", "hot"], "already exists"),
-            (["endpoint", "create", "--endpoint-name", "w", "--endpoint-type", "webhook", "--url", "http://127.0.0.1:9/"], "not supported"),
+            (["endpoint", "create", "--endpoint-name", "s", "--endpoint-type", "storage"], "needs a directory"),
             (["endpoint", "delete", "--endpoint-name", "hot"], "used by route 'crit'"),
             (["route", "show", "--route-name", "ghost"], "No route named 'ghost'"),
         ]

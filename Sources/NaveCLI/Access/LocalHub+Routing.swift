@@ -4,7 +4,8 @@ import NaveNode
 import NaveStore
 
 /// Message routing straight in the store when no node runs: the node that starts next loads
-/// the configuration (and opens the logs of its `eventhub` endpoints then).
+/// the configuration, opens its endpoints' logs and checks what only a running node can (a
+/// webhook's address, a storage directory it can write).
 extension LocalHub {
     func routingEntries(_ kind: RoutingEntryKind) async throws -> JSONValue {
         let configuration = try await openRouting().configuration
@@ -63,18 +64,6 @@ extension LocalHub {
     private func openRouting() async throws -> MessageRouting {
         let sink = RoutingTelemetrySink(builtIn: InMemoryTelemetrySink(), hubName: "", clock: SystemClock())
         return try await MessageRouting.open(store: SQLiteRoutingStore(database: database), sink: sink,
-                                             endpointSinks: CheckedEndpoints(), clock: SystemClock())
-    }
-}
-
-/// Endpoints as a stopped node's store may hold them: the kinds a node serves, nothing opened.
-private struct CheckedEndpoints: RoutingEndpointSinks {
-    func sinks(for endpoints: [RoutingEndpoint]) async throws(HubError) -> [String: any TelemetrySink] {
-        var sinks: [String: any TelemetrySink] = [:]
-        for endpoint in endpoints {
-            try EventLogEndpointSinks.checkSupported(endpoint)
-            sinks[endpoint.name] = InMemoryTelemetrySink()
-        }
-        return sinks
+                                             endpointSinks: InMemoryRoutingEndpointSinks(), clock: SystemClock())
     }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import NaveCore
+import NaveBroker
 import NaveIO
 import NaveModel
 import NaveStore
@@ -8,13 +9,15 @@ import NaveStore
 /// The node's side of routing's external endpoints: their deliverers run on an event loop,
 /// which exists only once the node's engine runs, so they start after `makeHub`.
 extension HubResources {
-    /// Starts feeding the external endpoints (webhooks, storage) from their logs, now and as they are
+    /// Starts feeding the external endpoints (webhooks, storage, the general MQTT broker) from their logs, now and as they are
     /// created; HTTP calls run on `loop`, retries are timed by `scheduler`.
-    public func startRoutingDeliveries(loop: EventLoop, scheduler: any HubScheduler, logger: Logger) async {
+    public func startRoutingDeliveries(loop: EventLoop, broker: Broker, scheduler: any HubScheduler, logger: Logger) async {
         let (clock, hubName) = (clock, Hub.defaultEventHubName(hostName: configuration.hostName))
         let factory: EventLogEndpointSinks.DelivererFactory = { endpoint throws(HubError) in
-            if endpoint.kind == .storage {
-                return StorageDeliverer(settings: try StorageDeliverer.settings(of: endpoint, hubName: hubName), clock: clock)
+            switch endpoint.kind {
+            case .storage: return StorageDeliverer(settings: try StorageDeliverer.settings(of: endpoint, hubName: hubName), clock: clock)
+            case .mqtt: return try MQTTRepublishDeliverer(endpoint: endpoint, broker: broker)
+            case .webhook, .eventHub: break
             }
             return try Self.deliverer(for: endpoint, loop: loop)
         }
