@@ -29,6 +29,11 @@ struct HubEventsTests {
             "deviceLifecycleEvents:deleteDeviceIdentity",
         ])
         #expect(sink.appended.allSatisfy { $0.deviceID == "dev1" })
+        // §2.7: a connection-state body is {"sequenceNumber":"<64 hex digits>"}, increasing.
+        let sequence = try sink.appended.filter { $0.source == .deviceConnectionStateEvents }.map { event in
+            try #require(JSONValue(parsing: event.message.body)["sequenceNumber"]?.stringValue)
+        }
+        #expect(sequence.count == 2 && sequence.allSatisfy { $0.count == 64 && $0.allSatisfy(\.isHexDigit) })
         _ = events
     }
 

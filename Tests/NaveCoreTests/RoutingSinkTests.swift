@@ -51,4 +51,33 @@ struct RoutingSinkTests {
         #expect(throws: HubError.self) { try sink.apply(RoutingTable(RoutingTableTests.oneRoute("true")), endpointSinks: [:]) }
         #expect(sink.table.isPassThrough)
     }
+
+    @Test("non-telemetry events carry §2.7's common properties, which conditions see; telemetry is untouched")
+    func nonTelemetryStamps() async throws {
+        let builtIn = InMemoryTelemetrySink()
+        let lifecycle = InMemoryTelemetrySink()
+        let sink = RoutingTelemetrySink(builtIn: builtIn, hubName: "myhub", clock: ManualClock())
+        let configuration = RoutingConfiguration(
+            routes: [Route(name: "life", source: .deviceLifecycleEvents,
+                           condition: "$userId = 'myhub' AND hubName = 'myhub' AND [[iothub-message-schema]] = 'deviceLifecycleNotification'",
+                           endpointNames: ["life"]),
+                     Route(name: "all", endpointNames: ["events"])],
+            endpoints: [RoutingEndpoint(name: "life", kind: .eventHub)])
+        try sink.apply(RoutingTable(configuration), endpointSinks: ["life": lifecycle])
+        let event = { (source: TelemetryEvent.Source) in
+            TelemetryEvent(source: source, deviceID: "dev1", moduleID: "m1",
+                           message: DeviceMessage(body: Array("{}".utf8), applicationProperties: [MessageProperty("opType", "x")]))
+        }
+        try await sink.append(event(.deviceLifecycleEvents))
+        try await sink.append(event(.deviceLifecycleEvents))
+        try await sink.append(event(.telemetry))
+        #expect(lifecycle.appended.count == 2, "the condition on the stamped properties matched")
+        let first = try #require(lifecycle.appended.first?.message)
+        #expect(first.applicationProperties == [MessageProperty("opType", "x"), MessageProperty("hubName", "myhub"), MessageProperty("deviceId", "dev1"),
+                                                MessageProperty("moduleId", "m1"), MessageProperty("iothub-message-schema", "deviceLifecycleNotification")])
+        #expect(first.systemProperty("$.uid") == "myhub")
+        let ids = lifecycle.appended.compactMap { $0.message.systemProperty("$.cid") }
+        #expect(ids.count == 2 && ids[0] < ids[1] && ids[0].count == 32, "unique, increasing: \(ids)")
+        #expect(builtIn.appended.last?.message == event(.telemetry).message, "telemetry is not stamped")
+    }
 }

@@ -44,6 +44,13 @@ def test_twin_and_connection_events_to_storage(node, registry, device, unique_id
         assert ("deviceConnected", "deviceConnectionStateEvents") in kinds
         assert written[0][1]["body"]["properties"]["desired"]["mode"] == "eco", "a JSON body is JSON in the file"
         assert all(e["deviceId"] == unique_id for _, e in written)
+        # §2.7's common properties on every non-telemetry event.
+        for _, event in written:
+            assert event["applicationProperties"]["hubName"] == "localhost" and event["applicationProperties"]["deviceId"] == unique_id
+            assert event["systemProperties"]["user-id"] == "localhost" and len(event["systemProperties"]["correlation-id"]) == 32
+        connected = next(e for _, e in written if e["applicationProperties"].get("opType") == "deviceConnected")
+        assert connected["applicationProperties"]["iothub-message-schema"] == "deviceConnectionStateNotification"
+        assert len(connected["body"]["sequenceNumber"]) == 64
         node.restart()
         completed = lines(directory, ".json")
         assert len(completed) >= 3 and not list(pathlib.Path(directory).rglob("*.tmp")), "complete after the restart"

@@ -1,4 +1,5 @@
 import NaveModel
+import Synchronization
 
 /// IoT Hub's routing sources besides telemetry, recorded in the events endpoint: device
 /// lifecycle events (an identity created or deleted) and connection-state events (a device or
@@ -8,6 +9,8 @@ public final class HubEvents: IdentityDeletionObserver {
     private let sink: any TelemetrySink
     private let clock: any HubClock
     private let unrecorded: UnrecordedEventHandler
+    /// Orders connection-state events within one millisecond (their `sequenceNumber`).
+    private let connectionSequence = Atomic<UInt64>(0)
 
     /// Starts recording the registry's lifecycle and its presence's connection changes. An event
     /// the sink refuses goes to `unrecorded`: the identity or connection change it records stands.
@@ -44,6 +47,11 @@ public final class HubEvents: IdentityDeletionObserver {
         var body: JSONObject = ["deviceId": .string(key.deviceID)]
         if let moduleID = key.moduleID { body["moduleId"] = .string(moduleID) }
         body["operationTimestamp"] = .string(now.iso8601)
+        if source == .deviceConnectionStateEvents {
+            // §2.7: 64 hex digits, strictly increasing, compared as strings.
+            let count = connectionSequence.add(1, ordering: .relaxed).newValue
+            body = ["sequenceNumber": .string(HexID.text(UInt64(max(0, now.millisecondsSinceEpoch)), count, digits: 64))]
+        }
         let message = DeviceMessage(body: JSONValue.object(body).serialized(),
                                     systemProperties: [MessageProperty("$.ct", "application/json"), MessageProperty("$.ce", "utf-8")],
                                     applicationProperties: [MessageProperty("opType", operation),

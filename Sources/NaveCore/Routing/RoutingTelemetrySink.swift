@@ -29,6 +29,7 @@ public final class RoutingTelemetrySink: TelemetrySink {
     private let hubName: String
     private let twinSource: Mutex<(any RoutingTwinSource)?>
     private let dropped = Atomic<Int>(0)
+    private let stamp: HubEventStamp
 
     /// Routes to `builtIn` alone until a configuration is applied. `hubName` is what
     /// `$iothubname` stamps.
@@ -36,6 +37,7 @@ public final class RoutingTelemetrySink: TelemetrySink {
         self.builtIn = builtIn
         self.hubName = hubName
         self.clock = clock
+        stamp = HubEventStamp(hubName: hubName, clock: clock)
         state = Mutex(Snapshot(table: .passThrough, sinks: [builtIn]))
         twinSource = Mutex(nil)
     }
@@ -63,6 +65,7 @@ public final class RoutingTelemetrySink: TelemetrySink {
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     public func append(_ event: TelemetryEvent) async throws(HubError) {
+        let event = event.source == .telemetry ? event : stamp.stamped(event)
         let snapshot = state.withLock { $0 }
         if snapshot.table.isPassThrough { return try await builtIn.append(event) }
         let table = snapshot.table
