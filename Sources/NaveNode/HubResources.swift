@@ -35,6 +35,10 @@ public final class HubResources: Sendable {
     /// loops (their scheduler) run.
     let jobStore: SQLiteJobStore
     let jobSnapshot: [StoredJob]
+    /// Import/export jobs' store and what it held at open (`hub.importExport?.resume()` marks
+    /// the ones a stop interrupted as failed).
+    let importExportStore: SQLiteImportExportJobStore
+    let importExportSnapshot: [ImportExportJob]
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
     /// The blob store under `<data>/blobs` and its SAS signer (key in `<data>/blobs.key`).
@@ -69,6 +73,8 @@ public final class HubResources: Sendable {
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             let jobStore = SQLiteJobStore(database: database)
             let jobSnapshot = try await jobStore.loadJobs()
+            let importExportStore = SQLiteImportExportJobStore(database: database)
+            let importExportSnapshot = try await importExportStore.loadImportExportJobs()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             let blobs = BlobService(store: try FileBlobStore(directory: directory.path, clock: clock, random: random),
                                     signer: BlobSASSigner(key: try DataDirectory.blobKey(in: directory.path, random: random)),
@@ -87,7 +93,8 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded, blobs: blobs,
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, importExportStore: importExportStore,
+                                importExportSnapshot: importExportSnapshot, unrecorded: unrecorded, blobs: blobs,
                                 fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
         } catch {
             directory.close()
@@ -101,8 +108,11 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], importExportStore: SQLiteImportExportJobStore,
+                 importExportSnapshot: [ImportExportJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
                  fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
+        self.importExportStore = importExportStore
+        self.importExportSnapshot = importExportSnapshot
         self.jobStore = jobStore
         self.jobSnapshot = jobSnapshot
         self.unrecorded = unrecorded
@@ -139,7 +149,8 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler` and its shard actors placed by
     /// `placement` (the node's event loops). Made once per opening: the C2D queues start from
-    /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`).
+    /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`) and
+    /// the import/export jobs (`hub.importExport?.resume()`).
     ///
     /// `jobTargets` evaluates jobs' `queryCondition`s: by default the query language over the
     /// twin cache and indexes (`HubQuery`), as `POST /devices/query` does.
@@ -162,10 +173,14 @@ public final class HubResources: Sendable {
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
                                  targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
+        let importExport = ImportExportJobs(store: importExportStore, loaded: importExportSnapshot, blobs: blobs, registry: registry,
+                                            twins: twins, hostName: configuration.hostName, clock: clock, random: random,
+                                            limits: configuration.importExport)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs,
+                   importExport: importExport)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

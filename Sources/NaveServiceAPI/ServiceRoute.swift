@@ -27,7 +27,8 @@ enum ServiceRoute: Equatable {
     case consumerGroup(String)              // PUT, DELETE /eventHub/consumerGroups/{name}
     /// Cloud-to-device: purge, feedback, and Nave's own send (`CloudToDeviceRoute`).
     case cloudToDevice(CloudToDeviceRoute)
-    /// Scheduled jobs: `/jobs/v2/…` (`JobRoute`).
+    /// Scheduled jobs (`/jobs/v2/…`) and import/export jobs (`/jobs/create`, `/jobs[/{id}]`):
+    /// `JobRoute`.
     case jobs(JobRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
@@ -106,6 +107,10 @@ enum ServiceRoute: Equatable {
         case .cloudToDevice: .serviceConnect
         // Reading jobs is a registry read; a job patches twins and calls methods over the
         // fleet, so creating or cancelling one takes both RegistryWrite and ServiceConnect.
+        // An import/export job reads the registry with its keys and writes it back: IoT Hub asks
+        // for RegistryRead and RegistryWrite (its import/export page); it reaches no device.
+        case .jobs(.createImportExport): [.registryRead, .registryWrite]
+        case .jobs(.importExportJob) where method != "GET": [.registryRead, .registryWrite]
         case .jobs: method == "GET" ? .registryRead : [.registryWrite, .serviceConnect]
         default: method == "GET" ? .registryRead : .registryWrite
         }

@@ -34,12 +34,21 @@ public final class Hub: Sendable {
     /// File upload: the blob store, device uploads and the back end's notifications; nil in a
     /// hub without a blob store.
     public let fileUploads: FileUploads?
+    /// Import/export jobs (`/jobs/create`, reference §3.5) over the blob store; nil in a hub
+    /// without one.
+    public let importExport: ImportExportJobs?
 
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
-                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil) {
+                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil,
+                importExport: ImportExportJobs? = nil) {
         self.fileUploads = fileUploads
+        // Without a store of their own, import/export jobs live in memory, when there are blobs.
+        self.importExport = importExport ?? fileUploads.map {
+            ImportExportJobs(store: InMemoryImportExportJobStore(), loaded: [], blobs: $0.blobs, registry: registry, twins: twins,
+                             hostName: hostName, clock: clock, random: $0.random)
+        }
         self.registry = registry
         self.hostName = hostName
         self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)
