@@ -10,7 +10,9 @@ struct ImportRun {
     private var failedLineCount = 0
     /// Lines past `importLinesMax` were left unread.
     private var truncated = false
-    private var batch: [(line: Int, entry: ExportImportDevice)] = []
+    /// Lines since the last flush, in order: an entry to apply, or why the line is invalid (kept
+    /// in place so `importErrors.log` lists failures in line order).
+    private var batch: [(line: Int, entry: Result<ExportImportDevice, LineInvalid>)] = []
     private var batchDeviceIDs: Set<String> = []
 
     init(context: ImportExportContext, log: BlobLineWriter, logAddress: BlobAddress) {
@@ -50,6 +52,7 @@ struct ImportRun {
             }
             lineNumber += 1
             try await take(next)
+            if batch.count >= limits.importBatchDevicesMax { try await flush() }
             let percent = totalBytes > 0 ? Int(lines.bytesRead * 100 / totalBytes) : 100
             if percent > reported {
                 reported = percent
@@ -63,7 +66,7 @@ struct ImportRun {
         let bytes: [UInt8]
         switch line {
         case .tooLong:
-            return try invalid("the line is longer than \(limits.lineBytesMax) bytes")
+            return invalid("the line is longer than \(limits.lineBytesMax) bytes")
         case .line(let read):
             bytes = read
         }
@@ -73,15 +76,15 @@ struct ImportRun {
         do {
             entry = try ExportImportDevice(json: try JSONValue(parsing: bytes), defaultMode: .createOrUpdate)
         } catch let error as JSONParseError {
-            return try invalid("\(error)")
+            return invalid("\(error)")
         } catch let error as HubError {
-            return try invalid(error.message)
+            return invalid(error.message)
         } catch {
-            return try invalid("\(error)")
+            return invalid("\(error)")
         }
-        guard entry.moduleID == nil else { return try invalid("modules are not imported (moduleId is set)") }
-        if batchDeviceIDs.contains(entry.deviceID) || batch.count >= limits.importBatchDevicesMax { try await flush() }
-        batch.append((lineNumber, entry))
+        guard entry.moduleID == nil else { return invalid("modules are not imported (moduleId is set)") }
+        if batchDeviceIDs.contains(entry.deviceID) { try await flush() }
+        batch.append((lineNumber, .success(entry)))
         batchDeviceIDs.insert(entry.deviceID)
     }
 
@@ -92,7 +95,7 @@ struct ImportRun {
             batch = []
             batchDeviceIDs = []
         }
-        let identityEntries = batch.map(\.entry).filter { !$0.importMode.isTwinOnly }
+        let identityEntries = batch.compactMap { try? $0.entry.get() }.filter { !$0.importMode.isTwinOnly }
         var refused: [String: HubError] = [:]
         if !identityEntries.isEmpty {
             do {
@@ -102,7 +105,15 @@ struct ImportRun {
                 throw ImportExportFailure("The registry refused the devices of lines \(batch[0].line)–\(batch[batch.count - 1].line): \(error.message)")
             }
         }
-        for (line, entry) in batch {
+        for (line, item) in batch {
+            let entry: ExportImportDevice
+            switch item {
+            case .failure(let invalid):
+                try write(code: ImportExportContext.invalidLineErrorCode, status: "Invalid device format in line \(line): \(invalid.reason)")
+                continue
+            case .success(let read):
+                entry = read
+            }
             if let error = refused[entry.deviceID] {
                 try record(error, line: line, deviceID: entry.deviceID)
                 continue
@@ -140,8 +151,9 @@ struct ImportRun {
         _ = try await context.twins.replaceTwin(key, update, ifMatch: current.etag)
     }
 
-    private mutating func invalid(_ reason: String) throws(ImportExportFailure) {
-        try write(code: ImportExportContext.invalidLineErrorCode, status: "Invalid device format in line \(lineNumber): \(reason)")
+    /// A line that is not a device: logged in its place when the batch is flushed.
+    private mutating func invalid(_ reason: String) {
+        batch.append((lineNumber, .failure(LineInvalid(reason: reason))))
     }
 
     private mutating func record(_ error: HubError, line: Int, deviceID: String) throws(ImportExportFailure) {
@@ -158,4 +170,9 @@ struct ImportRun {
             throw ImportExportFailure(error, "'\(logAddress)' could not be written")
         }
     }
+}
+
+/// Why a line of an import's input is not a device.
+struct LineInvalid: Error {
+    let reason: String
 }
