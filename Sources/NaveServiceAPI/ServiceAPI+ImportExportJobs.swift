@@ -4,11 +4,16 @@ import NaveModel
 
 /// Import/export jobs (reference §3.1, §3.5): create, list, read and cancel, each answered with
 /// `JobProperties`. The rules live in `ImportExportJobs`; this only reads the body. A hub
-/// without a blob store has no such jobs: its `/jobs/create` is 400 with the reason.
+/// without a blob store has no such jobs: it lists none, finds none (404002), and its
+/// `/jobs/create` is 400 with the reason.
 extension ServiceAPI {
     func serveImportExportJobs(_ route: JobRoute, _ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
         guard let jobs = hub.importExport else {
-            throw .argumentInvalid("This hub has no blob store, so it runs no import/export jobs.")
+            switch route {
+            case .importExportJobs: return json(.array([]))
+            case .importExportJob(let id): throw .jobNotFound(jobID: id)
+            default: throw .argumentInvalid("This hub has no blob store, so it runs no import/export jobs.")
+            }
         }
         switch route {
         case .createImportExport:

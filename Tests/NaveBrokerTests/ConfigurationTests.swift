@@ -38,6 +38,7 @@ struct ConfigurationTests {
         #expect(loaded.hub.http == defaults.hub.http)
         #expect(loaded.hub.events == defaults.hub.events)
         #expect(loaded.hub.jobs == defaults.hub.jobs)
+        #expect(loaded.hub.importExport == defaults.hub.importExport)
     }
 
     @Test("the data directory is unset unless the file or the environment names one")
