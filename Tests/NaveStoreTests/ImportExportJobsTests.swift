@@ -223,6 +223,20 @@ import Testing
         }
     }
 
+    @Test func pastJobsKeptMaxTheOldestFinishedJobsGo() async throws {
+        var limits = ImportExportLimits()
+        limits.jobsKeptMax = 2
+        try await withHarness(limits: limits) { h in
+            var ids: [String] = []
+            for _ in 0..<3 {
+                h.clock.advance(seconds: 1)
+                ids.append(try await h.run(#"{"type":"export","outputBlobContainerUri":"\#(h.containerURL("exp"))"}"#).jobID)
+            }
+            #expect(await h.jobs.list().map(\.jobID) == Array(ids.suffix(2)))
+            #expect(Set(try await h.store.loadImportExportJobs().map(\.jobID)) == Set(ids.suffix(2)))
+        }
+    }
+
     @Test func aJobTheNodeStoppedIsMarkedFailedOnRestartAndStaysSo() async throws {
         let request = try ImportExportJobRequest(json: try JSONValue(parsing: #"{"type":"export","outputBlobContainerUri":"https://localhost/exp?sig=a"}"#))
         let interrupted = ImportExportJob(jobID: "j1", request: request, createdTime: clock.now(), status: .running, progress: 40,

@@ -95,14 +95,14 @@ def test_second_job_is_refused_while_one_runs_and_cli_runs_jobs(node, jobs, regi
     # An import of 3,000 devices runs long enough (30 bulk writes, each durable) for a second
     # create to find it active: 403 403001 JobQuotaExceeded (one import/export job per hub, §3.5).
     count = 3000
-    inp_url, out_url = container_url(node, "inp"), container_url(node, "out")
+    inp_url, out_url, exp_url = container_url(node, "inp"), container_url(node, "out"), container_url(node, "exp")
     inp = ContainerClient.from_container_url(inp_url)
     inp.get_blob_client("bulk.txt").upload_blob(
         "".join(json.dumps({"id": f"{unique_id}-{i}"}) + "\n" for i in range(count)).encode(), overwrite=True)
     first = jobs.create_import_export_job(JobProperties(type="import", input_blob_container_uri=inp_url, input_blob_name="bulk.txt",
                                                         output_blob_container_uri=out_url))
     with pytest.raises(HttpOperationError) as refused:
-        jobs.create_import_export_job(JobProperties(type="export", output_blob_container_uri=container_url(node, "exp")))
+        jobs.create_import_export_job(JobProperties(type="export", output_blob_container_uri=exp_url))
     assert refused.value.response.status_code == 403
     assert json.loads(refused.value.response.json()["Message"])["errorCode"] == 403001
     assert finished(jobs, first.job_id).status == "completed"

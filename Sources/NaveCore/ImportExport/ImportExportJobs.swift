@@ -53,20 +53,32 @@ public actor ImportExportJobs {
     /// the job reached meanwhile). 403001 while another import/export job is active.
     public func create(_ request: ImportExportJobRequest) async throws(HubError) -> ImportExportJob {
         guard !stopping else { throw .serviceUnavailable() }
-        if let active = jobs.values.first(where: { !$0.status.isFinished }) {
-            throw .jobQuotaExceeded("Import/export job '\(active.jobID)' is \(active.status.rawValue); a hub runs one "
-                                    + "import/export job at a time.")
+        try refuseWhileActive()
+        // A cancelled job's runner may still be winding down (it stops at its next chunk or
+        // batch): the next job starts after it, so two runners never write at once.
+        if let previous = runner {
+            await previous.task.value
+            try refuseWhileActive()
         }
-        try await dropOldFinishedJobs()
         let job = ImportExportJob(jobID: CloudToDeviceRules.uuid(random.bytes(16)), request: request, createdTime: clock.now())
+        // Held from here, across the store's awaits, so a concurrent create finds it active.
+        jobs[job.jobID] = job
         do {
+            try await dropOldFinishedJobs()
             try await store.saveImportExportJob(job)
         } catch {
+            jobs[job.jobID] = nil
             throw .storeRefused(error, what: "the job", context: "import/export job store failed")
         }
-        jobs[job.jobID] = job
         launch(job.jobID)
         return job
+    }
+
+    /// 403001 while a job is enqueued or running (one import/export job per hub, §3.5).
+    private func refuseWhileActive() throws(HubError) {
+        guard let active = jobs.values.first(where: { !$0.status.isFinished }) else { return }
+        throw .jobQuotaExceeded("Import/export job '\(active.jobID)' is \(active.status.rawValue); a hub runs one "
+                                + "import/export job at a time.")
     }
 
     /// The job; 404002 JobNotFound when there is none.
@@ -185,16 +197,11 @@ public actor ImportExportJobs {
         }
     }
 
-    /// At `jobsKeptMax`, drops the oldest finished jobs to make room for one.
-    private func dropOldFinishedJobs() async throws(HubError) {
-        guard jobs.count >= limits.jobsKeptMax else { return }
-        let excess = jobs.count - limits.jobsKeptMax + 1
-        let dropped = list().filter(\.status.isFinished).prefix(excess).map(\.jobID)
-        do {
-            try await store.deleteImportExportJobs(Array(dropped))
-        } catch {
-            throw .storeRefused(error, what: "the job", context: "import/export job store failed")
-        }
+    /// Past `jobsKeptMax` (the new job counted), drops the oldest finished jobs.
+    private func dropOldFinishedJobs() async throws {
+        guard jobs.count > limits.jobsKeptMax else { return }
+        let dropped = Array(list().filter(\.status.isFinished).prefix(jobs.count - limits.jobsKeptMax).map(\.jobID))
+        try await store.deleteImportExportJobs(dropped)
         for id in dropped { jobs[id] = nil }
     }
 }
