@@ -43,6 +43,8 @@ public struct HubConfiguration: Sendable {
     /// Scheduled jobs' bounds (`jobs.*`): the rate and concurrency of each job's device
     /// operations, how many jobs run and are kept.
     public var jobs = JobLimits()
+    /// Automatic device configurations' bounds (`configurations.*`).
+    public var configurations = ConfigurationLimits()
     /// File upload and the blob store (`fileUpload.*`).
     public var fileUpload = FileUploadSettings()
 
@@ -94,6 +96,8 @@ public struct HubConfiguration: Sendable {
         jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
                                                              default: Int(jobs.finishedJobRetentionSeconds)))
         jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
+        let configurationKeys = reader.scoped(to: "configurations")
+        configurations.configurationsMax = configurationKeys.int(forKey: "configurationsMax", default: configurations.configurationsMax)
         let upload = reader.scoped(to: "fileUpload")
         fileUpload.containerName = upload.string(forKey: "containerName", default: fileUpload.containerName)
         fileUpload.sasTTLSeconds = upload.int(forKey: "sasTtlSeconds", default: fileUpload.sasTTLSeconds)
@@ -127,6 +131,7 @@ public struct HubConfiguration: Sendable {
         try http.validate()
         try amqp.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
+        if let reason = configurations.invalidReason { throw ConfigurationInvalid(reason) }
         try fileUpload.validate()
         do {
             try events.validate()

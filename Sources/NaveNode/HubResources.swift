@@ -35,6 +35,9 @@ public final class HubResources: Sendable {
     /// loops (their scheduler) run.
     let jobStore: SQLiteJobStore
     let jobSnapshot: [StoredJob]
+    /// Automatic device configurations' store and what it held at open.
+    let configurationStore: SQLiteConfigurationStore
+    let configurationSnapshot: [DeviceConfiguration]
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
     /// The blob store under `<data>/blobs` and its SAS signer (key in `<data>/blobs.key`).
@@ -69,6 +72,8 @@ public final class HubResources: Sendable {
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             let jobStore = SQLiteJobStore(database: database)
             let jobSnapshot = try await jobStore.loadJobs()
+            let configurationStore = SQLiteConfigurationStore(database: database)
+            let configurationSnapshot = try await configurationStore.loadConfigurations()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             let blobs = BlobService(store: try FileBlobStore(directory: directory.path, clock: clock, random: random),
                                     signer: BlobSASSigner(key: try DataDirectory.blobKey(in: directory.path, random: random)),
@@ -87,7 +92,8 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded, blobs: blobs,
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, configurationStore: configurationStore,
+                                configurationSnapshot: configurationSnapshot, unrecorded: unrecorded, blobs: blobs,
                                 fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
         } catch {
             directory.close()
@@ -101,10 +107,13 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], configurationStore: SQLiteConfigurationStore,
+                 configurationSnapshot: [DeviceConfiguration], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
                  fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
         self.jobStore = jobStore
         self.jobSnapshot = jobSnapshot
+        self.configurationStore = configurationStore
+        self.configurationSnapshot = configurationSnapshot
         self.unrecorded = unrecorded
         self.blobs = blobs
         self.fileNotificationStore = fileNotificationStore
@@ -162,10 +171,13 @@ public final class HubResources: Sendable {
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
                                  targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
+        let configurations = DeviceConfigurations(store: configurationStore, loaded: configurationSnapshot, twins: twins,
+                                                  clock: clock, limits: configuration.configurations)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs,
+                   configurations: configurations)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

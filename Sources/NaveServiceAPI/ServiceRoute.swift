@@ -29,6 +29,8 @@ enum ServiceRoute: Equatable {
     case cloudToDevice(CloudToDeviceRoute)
     /// Scheduled jobs: `/jobs/v2/…` (`JobRoute`).
     case jobs(JobRoute)
+    /// Automatic device configurations: `/configurations…` (`ConfigurationRoute`).
+    case configurations(ConfigurationRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
@@ -38,6 +40,10 @@ enum ServiceRoute: Equatable {
         }
         if let route = JobRoute(segments: segments) {
             self = .jobs(route)
+            return
+        }
+        if let route = ConfigurationRoute(segments: segments) {
+            self = .configurations(route)
             return
         }
         switch segments.count {
@@ -81,6 +87,7 @@ enum ServiceRoute: Equatable {
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         case .cloudToDevice(let route): [route.method]
         case .jobs(let route): route.methods
+        case .configurations(let route): route.methods
         }
     }
 
@@ -107,6 +114,9 @@ enum ServiceRoute: Equatable {
         // Reading jobs is a registry read; a job patches twins and calls methods over the
         // fleet, so creating or cancelling one takes both RegistryWrite and ServiceConnect.
         case .jobs: method == "GET" ? .registryRead : [.registryWrite, .serviceConnect]
+        // Configurations are registry data (IoT Hub: RegistryRead to read and test queries,
+        // RegistryWrite to change them or apply content).
+        case .configurations(let route): method == "GET" || route == .testQueries ? .registryRead : .registryWrite
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }

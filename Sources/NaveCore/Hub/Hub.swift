@@ -27,6 +27,8 @@ public final class Hub: Sendable {
     public let consumerGroups: ConsumerGroups
     /// Scheduled jobs (jobs v2): twin updates and direct methods over the fleet.
     public let jobs: ScheduledJobs
+    /// Automatic device configurations: `/configurations` and their application to twins.
+    public let configurations: DeviceConfigurations
     /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
@@ -38,7 +40,8 @@ public final class Hub: Sendable {
     public init(registry: IdentityRegistry, hostName: String, clock: any HubClock, scheduler: any HubScheduler,
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
-                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil) {
+                consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil,
+                configurations: DeviceConfigurations? = nil) {
         self.fileUploads = fileUploads
         self.registry = registry
         self.hostName = hostName
@@ -58,6 +61,9 @@ public final class Hub: Sendable {
         self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
                                           targets: HubQuery(registry: registry, twins: twins), clock: clock,
                                           scheduler: scheduler)
+        // Without a store of their own, configurations live in memory.
+        self.configurations = configurations ?? DeviceConfigurations(store: InMemoryConfigurationStore(), loaded: [], twins: twins,
+                                                                     clock: clock)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name
