@@ -50,8 +50,7 @@ extension SQLiteTwinStore {
     }
 
     private static func configurations(_ value: JSONValue?, malformed: (String) -> TwinStoreError) throws -> TwinConfigurations {
-        guard let value else { return TwinConfigurations() }
-        guard let statuses = value["statuses"]?.objectValue, let paths = value["paths"]?.objectValue else {
+        guard let statuses = value?["statuses"]?.objectValue, let paths = value?["paths"]?.objectValue else {
             throw malformed("configurations without statuses or paths")
         }
         var record = TwinConfigurations()
