@@ -165,6 +165,18 @@ struct DeviceConfigurationsTests {
         #expect(try await harness.fw("dev1") == nil)
     }
 
+    @Test("a device created while a configuration targets every device gets it at once; one it does not target gets no twin write")
+    func newIdentity() async throws {
+        let harness = try await Harness()
+        try await harness.create("all", condition: "*")
+        _ = try await harness.twin.registry.createDevice(DeviceRequest(deviceID: "dev3"))
+        #expect(try await harness.twin.store.loadTwin(IdentityKey(deviceID: "dev3"))?.desired.values["fw"] == ["version": "2.0"])
+        try await harness.configurations.delete("all", ifMatch: nil)
+        try await harness.create("none", condition: "tags.env = 'nowhere'")
+        _ = try await harness.twin.registry.createDevice(DeviceRequest(deviceID: "dev4"))
+        #expect(try await harness.twin.store.loadTwin(IdentityKey(deviceID: "dev4")) == nil)
+    }
+
     @Test("a value set by hand is not fought over while the winners stay; a status-only change moves the twin version")
     func noFighting() async throws {
         let harness = try await Harness()

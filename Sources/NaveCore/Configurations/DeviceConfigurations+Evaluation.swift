@@ -26,13 +26,23 @@ extension DeviceConfigurations {
         for key in keys.sorted() { await reevaluate(key, evenWithoutConfigurations: true) }
     }
 
-    /// Applies the configurations that target `key`'s twin now, under the twin's gate. Skipped
-    /// when no configuration exists (every reported-properties patch of a hub without
-    /// configurations comes through here): a deletion already reverted every twin it touched —
-    /// it passes `evenWithoutConfigurations`, since after the last one none is left.
+    /// Applies the configurations that target `key`'s twin now, under the twin's gate.
+    ///
+    /// Skipped when no configuration exists (every reported-properties patch of a hub without
+    /// configurations comes through here) — a deletion already reverted every twin it touched,
+    /// and passes `evenWithoutConfigurations`, since after the last one none is left — and when
+    /// the twin as last stored (or, never stored, empty) records no configuration and meets no
+    /// target: nothing can change, so neither the gate nor the store is touched. A change racing
+    /// this check reports itself and is evaluated in turn.
     func reevaluate(_ key: IdentityKey, evenWithoutConfigurations: Bool = false) async {
         guard evenWithoutConfigurations || !active.withLock({ $0.isEmpty }) else { return }
-        guard twins.registry.generationID(of: key) != nil else { return }
+        guard let generation = twins.registry.generationID(of: key) else { return }
+        if !evenWithoutConfigurations {
+            let cached = twins.cache.twin(key).flatMap { $0.identityGenerationID == generation ? $0 : nil }
+            let current = cached ?? Twin(deviceID: key.deviceID, moduleID: key.moduleID, identityGenerationID: generation,
+                                         createdAt: .never)
+            guard !current.configurations.isEmpty || !matching(current).isEmpty else { return }
+        }
         do {
             _ = try await twins.changeForConfigurations(key) { twin, now throws(HubError) in
                 try twin.applyConfigurations(matching(twin), at: now)

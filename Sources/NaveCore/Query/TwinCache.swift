@@ -57,6 +57,12 @@ public final class TwinCache: Sendable {
         }
     }
 
+    /// The cached twin of `key`, if the cache holds one (it holds every twin stored since start,
+    /// and all of them once filled).
+    func twin(_ key: IdentityKey) -> Twin? {
+        state.withLock { $0.twins[key]?.twin }
+    }
+
     /// Every cached twin by key (a copy-on-write snapshot: O(1), later changes do not show in it).
     /// The first call fills the cache from `store`.
     func twins(filling store: any TwinStore) async throws(HubError) -> [IdentityKey: CachedTwin] {
