@@ -4,13 +4,11 @@ a configuration applied to the twins its target condition selects (the device's 
 sees the desired change), system and custom metrics, priority and removal, retagging, CRUD with
 etags and testQueries. The node is shared by the session, so each test tags its own devices
 with a value of its own (`tags.run`) and names its configurations after it."""
-import threading
-import time
-
 import pytest
 from azure.iot.hub import IoTHubConfigurationManager
 from azure.iot.hub.models import (Configuration, ConfigurationContent, ConfigurationMetrics, ConfigurationQueriesTestInput,
                                   Twin)
+from devices import DesiredPatches, wait_until
 from msrest.exceptions import HttpOperationError
 
 
@@ -40,16 +38,6 @@ def primary_key(registry, device_id):
     return registry.get_device(device_id).authentication.symmetric_key.primary_key
 
 
-def eventually(read, check, timeout=10):
-    """Polls `read()` until `check(value)` (10 s: tests against Azure poll the same way)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if check(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
-
-
 def fw_configuration(configuration_id, run, priority, version, metrics=None):
     return Configuration(id=configuration_id, schema_version="1.0",
                          content=ConfigurationContent(device_content={"properties.desired.fw": {"version": version}}),
@@ -65,25 +53,20 @@ def test_configuration_applies_and_counts(node, registry, configurations, fleet,
     """Scenario 15."""
     test, prod = fleet(2, {0: {"env": "test"}, 1: {"env": "prod"}})
     client = node.device_client(test, primary_key(registry, test))
-    patches, arrived = [], threading.Event()
-
-    def on_patch(patch):
-        patches.append(patch)
-        arrived.set()
     client.connect()
-    client.on_twin_desired_properties_patch_received = on_patch
+    received = DesiredPatches(client)
     configuration_id = config_id("fw-v2")
     try:
         done_query = f"SELECT deviceId FROM devices WHERE tags.run='{unique_id}' AND properties.reported.fw.version='2.0'"
         created = configurations.create_configuration(
             fw_configuration(configuration_id, unique_id, 10, "2.0", {"done": done_query}))
         assert created.etag
-        twin = eventually(lambda: registry.get_twin(test), lambda t: t.properties.desired.get("fw") == {"version": "2.0"})
-        assert twin.properties.desired["fw"] == {"version": "2.0"}
+        assert wait_until(lambda: desired_fw(registry, test) == {"version": "2.0"})
+        twin = registry.get_twin(test)
         assert twin.additional_properties["configurations"][configuration_id]["status"] == "applied"
         assert desired_fw(registry, prod) is None
-        assert arrived.wait(10)
-        assert patches[-1]["fw"] == {"version": "2.0"} and "$version" in patches[-1]
+        assert received.arrived.wait(10)
+        assert received.patches[-1]["fw"] == {"version": "2.0"} and "$version" in received.patches[-1]
         client.patch_twin_reported_properties({"fw": {"version": "2.0"}})
         read = configurations.get_configuration(configuration_id)
         assert read.system_metrics.results == {"targetedCount": 1, "appliedCount": 1}
@@ -99,15 +82,15 @@ def test_priority_wins_removal_reverts_retag_untargets(registry, configurations,
     (device_id,) = fleet(1, {0: {"env": "test"}})
     low, high = config_id("fw-v2"), config_id("fw-v3")
     configurations.create_configuration(fw_configuration(low, unique_id, 10, "2.0"))
-    assert eventually(lambda: desired_fw(registry, device_id), lambda v: v == {"version": "2.0"}) == {"version": "2.0"}
+    assert wait_until(lambda: desired_fw(registry, device_id) == {"version": "2.0"})
     configurations.create_configuration(fw_configuration(high, unique_id, 20, "3.0"))
-    assert eventually(lambda: desired_fw(registry, device_id), lambda v: v == {"version": "3.0"}) == {"version": "3.0"}
+    assert wait_until(lambda: desired_fw(registry, device_id) == {"version": "3.0"})
     statuses = registry.get_twin(device_id).additional_properties["configurations"]
     assert statuses[low]["status"] == "targeted" and statuses[high]["status"] == "applied"
     configurations.delete_configuration(high)  # the SDK sends If-Match: *
-    assert eventually(lambda: desired_fw(registry, device_id), lambda v: v == {"version": "2.0"}) == {"version": "2.0"}
+    assert wait_until(lambda: desired_fw(registry, device_id) == {"version": "2.0"})
     registry.update_twin(device_id, Twin(tags={"env": "prod"}), "*")
-    assert eventually(lambda: desired_fw(registry, device_id), lambda v: v is None) is None
+    assert wait_until(lambda: desired_fw(registry, device_id) is None)
     assert configurations.get_configuration(low).system_metrics.results == {"targetedCount": 0, "appliedCount": 0}
     assert "configurations" not in registry.get_twin(device_id).additional_properties
 

@@ -89,7 +89,7 @@ public final class DeviceConfigurations: Sendable {
     /// for another etag, `*` matching any; different content is refused). The targeted twins are
     /// re-evaluated before it returns. Returns the stored configuration and whether it was created.
     public func put(_ request: ConfigurationRequest, ifMatch: String?) async throws(HubError) -> (DeviceConfiguration, created: Bool) {
-        try await exclusive { () async throws(HubError) -> (DeviceConfiguration, created: Bool) in
+        try await writes.holding { () async throws(HubError) -> (DeviceConfiguration, created: Bool) in
             let existing = active.withLock { $0[request.id]?.configuration }
             let next: DeviceConfiguration
             if let ifMatch {
@@ -118,7 +118,7 @@ public final class DeviceConfigurations: Sendable {
     /// `DELETE /configurations/{id}` (§4.1): `ifMatch` nil or `*` always, else the etag. The
     /// twins it targeted lose its settings and get the next matching configuration's (§4.3).
     public func delete(_ id: String, ifMatch: String?) async throws(HubError) {
-        try await exclusive { () async throws(HubError) in
+        try await writes.holding { () async throws(HubError) in
             guard let existing = active.withLock({ $0[id]?.configuration }) else { throw .configurationNotFound(id: id) }
             guard ETag.matches(ifMatch: ifMatch, current: existing.etag) else { throw .preconditionFailed() }
             do {
@@ -128,19 +128,6 @@ public final class DeviceConfigurations: Sendable {
             }
             _ = active.withLock { $0.removeValue(forKey: id) }
             await reevaluate(configurationID: id, target: nil)
-        }
-    }
-
-    /// Runs `body` holding the configuration write gate.
-    private func exclusive<Result: Sendable>(_ body: () async throws(HubError) -> Result) async throws(HubError) -> Result {
-        await writes.acquire()
-        do throws(HubError) {
-            let result = try await body()
-            await writes.release()
-            return result
-        } catch {
-            await writes.release()
-            throw error
         }
     }
 

@@ -89,14 +89,7 @@ public final class TwinCache: Sendable {
 
     /// Loads every stored twin once; concurrent first readers wait for the one fill.
     private func fill(from store: any TwinStore) async throws(HubError) {
-        await fillGate.acquire()
-        do throws(HubError) {
-            try await fillOnce(from: store)
-            await fillGate.release()
-        } catch {
-            await fillGate.release()
-            throw error
-        }
+        try await fillGate.holding { () async throws(HubError) in try await fillOnce(from: store) }
     }
 
     private func fillOnce(from store: any TwinStore) async throws(HubError) {

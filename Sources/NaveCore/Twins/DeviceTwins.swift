@@ -196,16 +196,7 @@ public final class DeviceTwins: Sendable {
     /// Runs `body` holding the write gate of `key`'s twin.
     func serialized<Result: Sendable>(_ key: IdentityKey,
                                       _ body: () async throws(HubError) -> Result) async throws(HubError) -> Result {
-        let gate = gates[ShardHash.index(of: key.description, shardCount: gates.count)]
-        await gate.acquire()
-        do throws(HubError) {
-            let result = try await body()
-            await gate.release()
-            return result
-        } catch {
-            await gate.release()
-            throw error
-        }
+        try await gates[ShardHash.index(of: key.description, shardCount: gates.count)].holding(body)
     }
 
     /// Tells the device of a desired change (contract §1.10: the delta with `$version`), then
