@@ -43,6 +43,8 @@ public struct HubConfiguration: Sendable {
     /// Scheduled jobs' bounds (`jobs.*`): the rate and concurrency of each job's device
     /// operations, how many jobs run and are kept.
     public var jobs = JobLimits()
+    /// Automatic device configurations' bounds (`configurations.*`).
+    public var configurations = ConfigurationLimits()
     /// File upload and the blob store (`fileUpload.*`).
     public var fileUpload = FileUploadSettings()
     /// Import/export jobs' bounds (`importExport.*`): line length and counts of an import,
@@ -97,6 +99,8 @@ public struct HubConfiguration: Sendable {
         jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
                                                              default: Int(jobs.finishedJobRetentionSeconds)))
         jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
+        let configurationKeys = reader.scoped(to: "configurations")
+        configurations.configurationsMax = configurationKeys.int(forKey: "configurationsMax", default: configurations.configurationsMax)
         let importExportKeys = reader.scoped(to: "importExport")
         importExport.lineBytesMax = importExportKeys.int(forKey: "lineBytesMax", default: importExport.lineBytesMax)
         importExport.importLinesMax = importExportKeys.int(forKey: "importLinesMax", default: importExport.importLinesMax)
@@ -138,6 +142,7 @@ public struct HubConfiguration: Sendable {
         try http.validate()
         try amqp.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
+        if let reason = configurations.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = importExport.invalidReason { throw ConfigurationInvalid(reason) }
         try fileUpload.validate()
         do {

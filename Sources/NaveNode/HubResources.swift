@@ -35,6 +35,9 @@ public final class HubResources: Sendable {
     /// loops (their scheduler) run.
     let jobStore: SQLiteJobStore
     let jobSnapshot: [StoredJob]
+    /// Automatic device configurations' store and what it held at open.
+    let configurationStore: SQLiteConfigurationStore
+    let configurationSnapshot: [DeviceConfiguration]
     /// Import/export jobs' store and what it held at open (`hub.importExport?.resume()` marks
     /// the ones a stop interrupted as failed).
     let importExportStore: SQLiteImportExportJobStore
@@ -73,6 +76,8 @@ public final class HubResources: Sendable {
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             let jobStore = SQLiteJobStore(database: database)
             let jobSnapshot = try await jobStore.loadJobs()
+            let configurationStore = SQLiteConfigurationStore(database: database)
+            let configurationSnapshot = try await configurationStore.loadConfigurations()
             let importExportStore = SQLiteImportExportJobStore(database: database)
             let importExportSnapshot = try await importExportStore.loadImportExportJobs()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
@@ -93,7 +98,8 @@ public final class HubResources: Sendable {
                                 telemetry: EventLogTelemetrySink(log: events), events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                jobStore: jobStore, jobSnapshot: jobSnapshot, importExportStore: importExportStore,
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, configurationStore: configurationStore,
+                                configurationSnapshot: configurationSnapshot, importExportStore: importExportStore,
                                 importExportSnapshot: importExportSnapshot, unrecorded: unrecorded, blobs: blobs,
                                 fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
         } catch {
@@ -108,13 +114,16 @@ public final class HubResources: Sendable {
                  tls: TLSContext, telemetry: any TelemetrySink, events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], importExportStore: SQLiteImportExportJobStore,
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], configurationStore: SQLiteConfigurationStore,
+                 configurationSnapshot: [DeviceConfiguration], importExportStore: SQLiteImportExportJobStore,
                  importExportSnapshot: [ImportExportJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
                  fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
         self.importExportStore = importExportStore
         self.importExportSnapshot = importExportSnapshot
         self.jobStore = jobStore
         self.jobSnapshot = jobSnapshot
+        self.configurationStore = configurationStore
+        self.configurationSnapshot = configurationSnapshot
         self.unrecorded = unrecorded
         self.blobs = blobs
         self.fileNotificationStore = fileNotificationStore
@@ -173,6 +182,8 @@ public final class HubResources: Sendable {
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
                                  targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
+        let configurations = DeviceConfigurations(store: configurationStore, loaded: configurationSnapshot, twins: twins,
+                                                  clock: clock, limits: configuration.configurations)
         let importExport = ImportExportJobs(store: importExportStore, loaded: importExportSnapshot, blobs: blobs, registry: registry,
                                             twins: twins, hostName: configuration.hostName, clock: clock, random: random,
                                             limits: configuration.importExport)
@@ -180,7 +191,7 @@ public final class HubResources: Sendable {
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
                    consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs,
-                   importExport: importExport)
+                   configurations: configurations, importExport: importExport)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

@@ -13,6 +13,8 @@ extension ServiceAPI {
             return try await serveCloudToDevice(route, request)
         case (.jobs(let route), _):
             return try await serveJobs(route, request, query: query)
+        case (.configurations(let route), _):
+            return try await serveConfigurations(route, request, query: query)
         case (.devices, "GET"):
             let top = try query.first { $0.name == "top" }.map { item throws(HubError) in
                 guard let value = Int(item.value), value >= 0 else { throw HubError.argumentInvalid("top must be a non-negative integer.") }
@@ -90,7 +92,7 @@ extension ServiceAPI {
     }
 
     /// The request body as JSON; an empty or invalid body is ArgumentInvalid.
-    private func body(_ request: HTTPRequest) throws(HubError) -> JSONValue {
+    func body(_ request: HTTPRequest) throws(HubError) -> JSONValue {
         do {
             return try JSONValue(parsing: request.body)
         } catch {

@@ -30,6 +30,8 @@ enum ServiceRoute: Equatable {
     /// Scheduled jobs (`/jobs/v2/…`) and import/export jobs (`/jobs/create`, `/jobs[/{id}]`):
     /// `JobRoute`.
     case jobs(JobRoute)
+    /// Automatic device configurations: `/configurations…` (`ConfigurationRoute`).
+    case configurations(ConfigurationRoute)
 
     /// The route for `segments`, or nil when no resource has that path (404).
     init?(segments: [String]) {
@@ -39,6 +41,10 @@ enum ServiceRoute: Equatable {
         }
         if let route = JobRoute(segments: segments) {
             self = .jobs(route)
+            return
+        }
+        if let route = ConfigurationRoute(segments: segments) {
+            self = .configurations(route)
             return
         }
         switch segments.count {
@@ -82,6 +88,7 @@ enum ServiceRoute: Equatable {
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         case .cloudToDevice(let route): [route.method]
         case .jobs(let route): route.methods
+        case .configurations(let route): route.methods
         }
     }
 
@@ -112,6 +119,9 @@ enum ServiceRoute: Equatable {
         case .jobs(.createImportExport): [.registryRead, .registryWrite]
         case .jobs(.importExportJob) where method != "GET": [.registryRead, .registryWrite]
         case .jobs: method == "GET" ? .registryRead : [.registryWrite, .serviceConnect]
+        // Configurations are registry data (IoT Hub: RegistryRead to read and test queries,
+        // RegistryWrite to change them or apply content).
+        case .configurations(let route): method == "GET" || route == .testQueries ? .registryRead : .registryWrite
         default: method == "GET" ? .registryRead : .registryWrite
         }
     }

@@ -9,7 +9,9 @@ extension Hub {
                                 events: EventReader? = nil, placement: any ShardPlacement = UnpinnedShards(),
                                 consumerGroupStore: any ConsumerGroupStore = InMemoryConsumerGroupStore(),
                                 jobStore: any JobStore = InMemoryJobStore(), jobTargets: (any JobTargets)? = nil,
-                                jobLimits: JobLimits = JobLimits()) async throws -> Hub {
+                                jobLimits: JobLimits = JobLimits(),
+                                configurationStore: any ConfigurationStore = InMemoryConfigurationStore(),
+                                configurationLimits: ConfigurationLimits = ConfigurationLimits()) async throws -> Hub {
         let twins = DeviceTwins(store: twinStore, registry: registry, clock: clock, telemetry: telemetry, placement: placement)
         let methods = DirectMethods(registry: registry, scheduler: scheduler, random: random)
         let cloudToDevice = try await CloudToDeviceQueues.open(registry: registry, store: InMemoryCloudToDeviceStore(), clock: clock,
@@ -20,8 +22,10 @@ extension Hub {
                                                 targets: jobTargets ?? HubQuery(registry: registry, twins: twins),
                                                 clock: clock, scheduler: scheduler, limits: jobLimits)
         await jobs.resume()
+        let configurations = try await DeviceConfigurations.open(store: configurationStore, twins: twins, clock: clock,
+                                                                 limits: configurationLimits)
         return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
-                   consumerGroups: consumerGroups, jobs: jobs)
+                   consumerGroups: consumerGroups, jobs: jobs, configurations: configurations)
     }
 }

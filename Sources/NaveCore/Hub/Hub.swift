@@ -27,6 +27,8 @@ public final class Hub: Sendable {
     public let consumerGroups: ConsumerGroups
     /// Scheduled jobs (jobs v2): twin updates and direct methods over the fleet.
     public let jobs: ScheduledJobs
+    /// Automatic device configurations: `/configurations` and their application to twins.
+    public let configurations: DeviceConfigurations
     /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
@@ -42,7 +44,7 @@ public final class Hub: Sendable {
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
                 consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil,
-                importExport: ImportExportJobs? = nil) {
+                configurations: DeviceConfigurations? = nil, importExport: ImportExportJobs? = nil) {
         self.fileUploads = fileUploads
         // Without a store of their own, import/export jobs live in memory, when there are blobs.
         self.importExport = importExport ?? fileUploads.map {
@@ -67,6 +69,9 @@ public final class Hub: Sendable {
         self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
                                           targets: HubQuery(registry: registry, twins: twins), clock: clock,
                                           scheduler: scheduler)
+        // Without a store of their own, configurations live in memory.
+        self.configurations = configurations ?? DeviceConfigurations(store: InMemoryConfigurationStore(), loaded: [], twins: twins,
+                                                                     clock: clock)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name
