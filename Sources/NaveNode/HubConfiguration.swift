@@ -43,8 +43,13 @@ public struct HubConfiguration: Sendable {
     /// Scheduled jobs' bounds (`jobs.*`): the rate and concurrency of each job's device
     /// operations, how many jobs run and are kept.
     public var jobs = JobLimits()
+    /// Automatic device configurations' bounds (`configurations.*`).
+    public var configurations = ConfigurationLimits()
     /// File upload and the blob store (`fileUpload.*`).
     public var fileUpload = FileUploadSettings()
+    /// Import/export jobs' bounds (`importExport.*`): line length and counts of an import,
+    /// batch and chunk sizes, jobs kept.
+    public var importExport = ImportExportLimits()
 
     public init() {}
 
@@ -94,6 +99,16 @@ public struct HubConfiguration: Sendable {
         jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
                                                              default: Int(jobs.finishedJobRetentionSeconds)))
         jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
+        let configurationKeys = reader.scoped(to: "configurations")
+        configurations.configurationsMax = configurationKeys.int(forKey: "configurationsMax", default: configurations.configurationsMax)
+        let importExportKeys = reader.scoped(to: "importExport")
+        importExport.lineBytesMax = importExportKeys.int(forKey: "lineBytesMax", default: importExport.lineBytesMax)
+        importExport.importLinesMax = importExportKeys.int(forKey: "importLinesMax", default: importExport.importLinesMax)
+        importExport.importErrorLinesMax = importExportKeys.int(forKey: "importErrorLinesMax", default: importExport.importErrorLinesMax)
+        importExport.importBatchDevicesMax = importExportKeys.int(forKey: "importBatchDevicesMax", default: importExport.importBatchDevicesMax)
+        importExport.readChunkBytes = importExportKeys.int(forKey: "readChunkBytes", default: importExport.readChunkBytes)
+        importExport.writeChunkBytes = importExportKeys.int(forKey: "writeChunkBytes", default: importExport.writeChunkBytes)
+        importExport.jobsKeptMax = importExportKeys.int(forKey: "jobsKeptMax", default: importExport.jobsKeptMax)
         let upload = reader.scoped(to: "fileUpload")
         fileUpload.containerName = upload.string(forKey: "containerName", default: fileUpload.containerName)
         fileUpload.sasTTLSeconds = upload.int(forKey: "sasTtlSeconds", default: fileUpload.sasTTLSeconds)
@@ -127,6 +142,8 @@ public struct HubConfiguration: Sendable {
         try http.validate()
         try amqp.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
+        if let reason = configurations.invalidReason { throw ConfigurationInvalid(reason) }
+        if let reason = importExport.invalidReason { throw ConfigurationInvalid(reason) }
         try fileUpload.validate()
         do {
             try events.validate()

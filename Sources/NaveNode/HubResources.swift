@@ -40,6 +40,13 @@ public final class HubResources: Sendable {
     /// loops (their scheduler) run.
     let jobStore: SQLiteJobStore
     let jobSnapshot: [StoredJob]
+    /// Automatic device configurations' store and what it held at open.
+    let configurationStore: SQLiteConfigurationStore
+    let configurationSnapshot: [DeviceConfiguration]
+    /// Import/export jobs' store and what it held at open (`hub.importExport?.resume()` marks
+    /// the ones a stop interrupted as failed).
+    let importExportStore: SQLiteImportExportJobStore
+    let importExportSnapshot: [ImportExportJob]
     /// Where lifecycle, connection-state and twin change events the events endpoint refused go.
     let unrecorded: UnrecordedEventHandler
     /// The blob store under `<data>/blobs` and its SAS signer (key in `<data>/blobs.key`).
@@ -74,6 +81,10 @@ public final class HubResources: Sendable {
             let cloudToDeviceSnapshot = try await cloudToDeviceStore.loadCloudToDevice()
             let jobStore = SQLiteJobStore(database: database)
             let jobSnapshot = try await jobStore.loadJobs()
+            let configurationStore = SQLiteConfigurationStore(database: database)
+            let configurationSnapshot = try await configurationStore.loadConfigurations()
+            let importExportStore = SQLiteImportExportJobStore(database: database)
+            let importExportSnapshot = try await importExportStore.loadImportExportJobs()
             // Lifecycle and connection-state events go to the events endpoint beside telemetry.
             let blobs = BlobService(store: try FileBlobStore(directory: directory.path, clock: clock, random: random),
                                     signer: BlobSASSigner(key: try DataDirectory.blobKey(in: directory.path, random: random)),
@@ -97,7 +108,9 @@ public final class HubResources: Sendable {
                                 telemetry: routingSink, routing: routing, endpointLogs: endpointLogs, events: events, sessions: sessions,
                                 consumerGroups: consumerGroups, checkpoints: checkpoints,
                                 cloudToDeviceStore: cloudToDeviceStore, cloudToDeviceSnapshot: cloudToDeviceSnapshot,
-                                jobStore: jobStore, jobSnapshot: jobSnapshot, unrecorded: unrecorded, blobs: blobs,
+                                jobStore: jobStore, jobSnapshot: jobSnapshot, configurationStore: configurationStore,
+                                configurationSnapshot: configurationSnapshot, importExportStore: importExportStore,
+                                importExportSnapshot: importExportSnapshot, unrecorded: unrecorded, blobs: blobs,
                                 fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
         } catch {
             directory.close()
@@ -112,10 +125,16 @@ public final class HubResources: Sendable {
                  events: EventLog, sessions: DeviceSessions,
                  consumerGroups: ConsumerGroups, checkpoints: SQLiteCheckpointStore,
                  cloudToDeviceStore: SQLiteCloudToDeviceStore, cloudToDeviceSnapshot: CloudToDeviceSnapshot,
-                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
+                 jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], configurationStore: SQLiteConfigurationStore,
+                 configurationSnapshot: [DeviceConfiguration], importExportStore: SQLiteImportExportJobStore,
+                 importExportSnapshot: [ImportExportJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
                  fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
+        self.importExportStore = importExportStore
+        self.importExportSnapshot = importExportSnapshot
         self.jobStore = jobStore
         self.jobSnapshot = jobSnapshot
+        self.configurationStore = configurationStore
+        self.configurationSnapshot = configurationSnapshot
         self.unrecorded = unrecorded
         self.blobs = blobs
         self.fileNotificationStore = fileNotificationStore
@@ -152,7 +171,8 @@ public final class HubResources: Sendable {
 
     /// The façade over these resources, its timers on `scheduler` and its shard actors placed by
     /// `placement` (the node's event loops). Made once per opening: the C2D queues start from
-    /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`).
+    /// the snapshot loaded at open, and so do the scheduled jobs (call `hub.jobs.resume()`) and
+    /// the import/export jobs (`hub.importExport?.resume()`).
     ///
     /// `jobTargets` evaluates jobs' `queryCondition`s: by default the query language over the
     /// twin cache and indexes (`HubQuery`), as `POST /devices/query` does.
@@ -176,10 +196,16 @@ public final class HubResources: Sendable {
         let jobs = ScheduledJobs(store: jobStore, loaded: jobSnapshot, twins: twins, methods: methods,
                                  targets: jobTargets ?? HubQuery(registry: registry, twins: twins), clock: clock,
                                  scheduler: scheduler, limits: configuration.jobs)
+        let configurations = DeviceConfigurations(store: configurationStore, loaded: configurationSnapshot, twins: twins,
+                                                  clock: clock, limits: configuration.configurations)
+        let importExport = ImportExportJobs(store: importExportStore, loaded: importExportSnapshot, blobs: blobs, registry: registry,
+                                            twins: twins, hostName: configuration.hostName, clock: clock, random: random,
+                                            limits: configuration.importExport)
         return Hub(registry: registry, hostName: configuration.hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
                    eventHubName: configuration.eventHubName.isEmpty ? nil : configuration.eventHubName,
-                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs, routing: routing)
+                   consumerGroups: consumerGroups, fileUploads: fileUploads, jobs: jobs,
+                   configurations: configurations, importExport: importExport, routing: routing)
     }
 
     /// Closes the store and releases the data directory (after the listeners stopped).

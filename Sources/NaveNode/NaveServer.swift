@@ -69,6 +69,8 @@ public final class NaveServer: Sendable {
                 // Jobs loaded from the store start their timers and runners; nothing here can
                 // fail (a job that cannot start records why in its own status).
                 Task { await built.jobs.resume() }
+                // Import/export jobs a stop interrupted are marked failed (`ImportExportJobs`).
+                Task { await built.importExport?.resume() }
                 // Webhook endpoints are fed from their logs by calls on the first loop.
                 Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
@@ -185,6 +187,7 @@ public final class NaveServer: Sendable {
         // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
         // the next start) while the shard actors' loops still run.
         await hub?.jobs.stop()
+        await hub?.importExport?.stop()
         await hub?.flush()
         group.shutdownGracefully(gracePeriod: .zero)
         await resources?.close()

@@ -29,6 +29,8 @@ extension ServiceAPI {
             return json(try await jobs.cancel(id).json)
         case (.query, _):
             return try await listJobs(query)
+        case (.createImportExport, _), (.importExportJobs, _), (.importExportJob, _):
+            return try await serveImportExportJobs(route, request)
         default:
             throw .methodNotAllowed(request.head.method)
         }

@@ -13,6 +13,8 @@ extension ServiceAPI {
             return try await serveCloudToDevice(route, request)
         case (.jobs(let route), _):
             return try await serveJobs(route, request, query: query)
+        case (.configurations(let route), _):
+            return try await serveConfigurations(route, request, query: query)
         case (.routing(let route), _):
             return try await serveRouting(route, request)
         case (.devices, "GET"):

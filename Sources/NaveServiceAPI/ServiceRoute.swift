@@ -27,8 +27,11 @@ enum ServiceRoute: Equatable {
     case consumerGroup(String)              // PUT, DELETE /eventHub/consumerGroups/{name}
     /// Cloud-to-device: purge, feedback, and Nave's own send (`CloudToDeviceRoute`).
     case cloudToDevice(CloudToDeviceRoute)
-    /// Scheduled jobs: `/jobs/v2/…` (`JobRoute`).
+    /// Scheduled jobs (`/jobs/v2/…`) and import/export jobs (`/jobs/create`, `/jobs[/{id}]`):
+    /// `JobRoute`.
     case jobs(JobRoute)
+    /// Automatic device configurations: `/configurations…` (`ConfigurationRoute`).
+    case configurations(ConfigurationRoute)
     /// Nave's own: message routing's configuration, `/routing/…` (`RoutingRoute`).
     case routing(RoutingRoute)
 
@@ -40,6 +43,10 @@ enum ServiceRoute: Equatable {
         }
         if let route = JobRoute(segments: segments) {
             self = .jobs(route)
+            return
+        }
+        if let route = ConfigurationRoute(segments: segments) {
+            self = .configurations(route)
             return
         }
         if let route = RoutingRoute(segments: segments) {
@@ -87,6 +94,7 @@ enum ServiceRoute: Equatable {
         case .twin, .moduleTwin: ["GET", "PUT", "PATCH"]
         case .cloudToDevice(let route): [route.method]
         case .jobs(let route): route.methods
+        case .configurations(let route): route.methods
         case .routing(let route): route.methods
         }
     }
@@ -113,7 +121,14 @@ enum ServiceRoute: Equatable {
         case .cloudToDevice: .serviceConnect
         // Reading jobs is a registry read; a job patches twins and calls methods over the
         // fleet, so creating or cancelling one takes both RegistryWrite and ServiceConnect.
+        // An import/export job reads the registry with its keys and writes it back: IoT Hub asks
+        // for RegistryRead and RegistryWrite (its import/export page); it reaches no device.
+        case .jobs(.createImportExport): [.registryRead, .registryWrite]
+        case .jobs(.importExportJob) where method != "GET": [.registryRead, .registryWrite]
         case .jobs: method == "GET" ? .registryRead : [.registryWrite, .serviceConnect]
+        // Configurations are registry data (IoT Hub: RegistryRead to read and test queries,
+        // RegistryWrite to change them or apply content).
+        case .configurations(let route): method == "GET" || route == .testQueries ? .registryRead : .registryWrite
         // Routing decides where every message goes and may stamp twin values on it: changing
         // it (or testing it, which reads twins) is an owner's act, like policies.
         case .routing(let route):

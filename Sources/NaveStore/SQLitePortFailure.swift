@@ -16,6 +16,7 @@ extension DeviceSessionStoreError: SQLitePortFailure {}
 extension CheckpointStoreError: SQLitePortFailure {}
 extension ConsumerGroupStoreError: SQLitePortFailure {}
 extension JobStoreError: SQLitePortFailure {}
+extension ConfigurationStoreError: SQLitePortFailure {}
 
 extension SQLiteDatabase {
     /// Runs `body` and turns whatever it throws into `Failure`: SQLITE_FULL (SQLite rolled the

@@ -16,6 +16,8 @@ enum Schema {
         migrator.registerMigration("v2-consumer-groups") { db in try db.execute(sql: v2ConsumerGroups) }
         migrator.registerMigration("v2-file-notifications") { db in try db.execute(sql: v2FileNotifications) }
         migrator.registerMigration("v2-jobs") { db in try db.execute(sql: v2Jobs) }
+        migrator.registerMigration("v2-configurations") { db in try db.execute(sql: v2Configurations) }
+        migrator.registerMigration("v2-import-export-jobs") { db in try db.execute(sql: v2ImportExportJobs) }
         migrator.registerMigration("v2-routing") { db in try db.execute(sql: v2Routing) }
         for migration in laterMigrations {
             let sql = migration.sql

@@ -38,6 +38,8 @@ struct ConfigurationTests {
         #expect(loaded.hub.http == defaults.hub.http)
         #expect(loaded.hub.events == defaults.hub.events)
         #expect(loaded.hub.jobs == defaults.hub.jobs)
+        #expect(loaded.hub.configurations == defaults.hub.configurations)
+        #expect(loaded.hub.importExport == defaults.hub.importExport)
     }
 
     @Test("the data directory is unset unless the file or the environment names one")
@@ -47,6 +49,16 @@ struct ConfigurationTests {
         #expect(NaveConfiguration().dataDirectory == nil && NaveConfiguration.defaultDataDirectory == "./nave-data")
         let named = try await NaveConfiguration.load(configFile: reference, environment: ["DATA_DIRECTORY": "/srv/nave"])
         #expect(named.dataDirectory == "/srv/nave")
+    }
+
+    @Test("configurations.configurationsMax is read, and refused outside 1...1000")
+    func configurationsMax() async throws {
+        let reference = Self.root.appendingPathComponent("Tuning/reference.yaml").path
+        let loaded = try await NaveConfiguration.load(configFile: reference, environment: ["CONFIGURATIONS_CONFIGURATIONS_MAX": "7"])
+        #expect(loaded.hub.configurations.configurationsMax == 7)
+        var refused = loaded
+        refused.hub.configurations.configurationsMax = 0
+        #expect(throws: ConfigurationInvalid.self) { try refused.validate() }
     }
 
     @Test("environment variables override the file")

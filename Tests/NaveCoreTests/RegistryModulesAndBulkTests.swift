@@ -46,6 +46,26 @@ struct RegistryModulesAndBulkTests {
         #expect(registry.device("other")?.status == .enabled)
     }
 
+    @Test("createOrUpdate creates or updates; createOrUpdateIfMatchETag updates only on the device's etag")
+    func bulkCreateOrUpdate() async throws {
+        let registry = try await makeRegistry()
+        let existing = try await registry.createDevice(DeviceRequest(deviceID: "existing"))
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "guarded"))
+        let result = try await registry.bulk([
+            ExportImportDevice(deviceID: "new", importMode: .createOrUpdate, status: .disabled),
+            ExportImportDevice(deviceID: "existing", importMode: .createOrUpdate, statusReason: "updated"),
+            ExportImportDevice(deviceID: "guarded", etag: "wrong", importMode: .createOrUpdateIfMatchETag, statusReason: "no"),
+            ExportImportDevice(deviceID: "fresh", importMode: .createOrUpdateIfMatchETag),
+        ])
+        #expect(result.errors.map(\.deviceID) == ["guarded"] && result.errors.map(\.error.code) == [412_001])
+        #expect(registry.device("new")?.status == .disabled && registry.device("fresh") != nil)
+        #expect(registry.device("existing")?.statusReason == "updated" && registry.device("existing")?.generationID == existing.generationID)
+        #expect(registry.device("guarded")?.statusReason == nil)
+        let matched = try await registry.bulk([ExportImportDevice(deviceID: "guarded", etag: registry.device("guarded")?.etag,
+                                                                  importMode: .createOrUpdateIfMatchETag, statusReason: "yes")])
+        #expect(matched.isSuccessful && registry.device("guarded")?.statusReason == "yes")
+    }
+
     @Test("bulk refuses more than 100 entries")
     func bulkLimit() async throws {
         let registry = try await makeRegistry()

@@ -27,7 +27,7 @@ struct RegistryBulkJSONTests {
     @Test("bulk bodies refused", arguments: [
         (#"{"id":"d"}"#, 400_004, "The request body must be a JSON array of devices."),
         (#"[{"id":"a","importMode":"create"},{"id":"b","importMode":"upsert"}]"#, 400_004,
-         "devices[1].importMode must be one of create, update, updateIfMatchETag, delete, deleteIfMatchETag, updateTwin, updateTwinIfMatchETag."),
+         "devices[1].importMode must be one of create, createOrUpdate, createOrUpdateIfMatchETag, update, updateIfMatchETag, delete, deleteIfMatchETag, updateTwin, updateTwinIfMatchETag."),
         (#"[{"id":"a"}]"#, 400_004, "devices[0].importMode must be one of create"),
         (#"[{"importMode":"create"}]"#, 400_004, "devices[0].id is required."),
         (#"[{"id":"a b","importMode":"create"}]"#, 400_004, "devices[0].id must be 1 to 128"),

@@ -1,6 +1,7 @@
 import Foundation
 import NaveCore
 import NaveModel
+@testable import NaveServiceAPI
 import Testing
 
 /// `/jobs/v2/…` in process (reference §3.1, §3.2): the bodies azure-iot-hub's IoTHubJobManager
@@ -99,5 +100,25 @@ struct JobRouteTests {
         #expect(ids == ["s0", "s1", "s2", "tj1"])
         #expect(try await fixture.send("GET", "/jobs/v2/query", query: "jobStatus=done&api-version=2021-04-12").status == 400)
         #expect(try await fixture.send("GET", "/jobs/v2/query", query: "pageSize=0&api-version=2021-04-12").status == 400)
+    }
+
+    @Test("import/export routes sit beside /jobs/v2: a hub without a blob store lists none, finds none, refuses a create")
+    func importExportRoutesBesideJobsV2() async throws {
+        #expect(JobRoute(segments: ["jobs", "create"]) == .createImportExport)
+        #expect(JobRoute(segments: ["jobs"]) == .importExportJobs)
+        #expect(JobRoute(segments: ["jobs", "abc"]) == .importExportJob("abc"))
+        #expect(JobRoute(segments: ["jobs", "v2"]) == nil && JobRoute(segments: ["jobs", "a", "b"]) == nil)
+        #expect(JobRoute(segments: ["jobs", "v2", "query"]) == .query && JobRoute(segments: ["jobs", "v2", "create"]) == .job("create"))
+        let fixture = try await Self.fixture()
+        let listed = try await fixture.send("GET", "/jobs")
+        #expect(listed.status == 200 && listed.body == Array("[]".utf8))
+        let missing = try await fixture.send("GET", "/jobs/nope")
+        #expect(missing.status == 404 && missing.errorCode == 404_002)
+        #expect(try await fixture.send("DELETE", "/jobs/nope").status == 404)
+        #expect(try await fixture.send("PUT", "/jobs/nope").status == 405)
+        let create = try await fixture.send("POST", "/jobs/create", body: #"{"type":"export","outputBlobContainerUri":"https://localhost/exp?sig=a"}"#)
+        #expect(create.status == 400 && create.errorCode == 400_004)
+        #expect(try await fixture.send("PUT", "/jobs/v2/tj1", body: Self.twinJob).status == 200)
+        #expect(try await fixture.send("GET", "/jobs/v2/query").status == 200)
     }
 }

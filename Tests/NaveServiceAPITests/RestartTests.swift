@@ -40,4 +40,33 @@ struct RestartTests {
                                                               try second.deviceToken("keep1"), "0.1"])
         #expect(connected["returnCode"] as? Int == 0, "the device connects with its stored key")
     }
+
+    @Test("a configuration and what it did to a twin are there after a restart; deleting it then still reverts the twin")
+    func configurationSurvivesRestart() async throws {
+        let first = try await TestNode.start()
+        let directory = first.directory
+        var firstRunning = true
+        defer {
+            if firstRunning { first.stop() }
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let hub = try first.server.hub.unwrap("hub")
+        _ = try await first.registry.createDevice(DeviceRequest(deviceID: "cfg1"))
+        _ = try await hub.twins.updateTwin(IdentityKey(deviceID: "cfg1"), TwinUpdate(tags: ["env": "test"]), ifMatch: nil)
+        let content = ConfigurationContent(scope: .devices, settings: [ConfigurationSetting(path: ["fw"], value: "2.0")])
+        let (created, _) = try await hub.configurations.put(ConfigurationRequest(id: "fw", content: content,
+                                                                                 targetCondition: "tags.env = 'test'", priority: 1),
+                                                            ifMatch: nil)
+        await first.stopAndWait()
+        firstRunning = false
+
+        let second = try await TestNode.start(directory: directory)
+        defer { second.stop() }
+        let reopened = try second.server.hub.unwrap("hub")
+        #expect(try reopened.configurations.configuration("fw") == created)
+        let twin = try await reopened.twins.twin(IdentityKey(deviceID: "cfg1"))
+        #expect(twin.desired.values["fw"] == "2.0" && twin.configurations.statuses == ["fw": .applied])
+        try await reopened.configurations.delete("fw", ifMatch: created.etag)
+        #expect(try await reopened.twins.twin(IdentityKey(deviceID: "cfg1")).desired.values["fw"] == nil)
+    }
 }

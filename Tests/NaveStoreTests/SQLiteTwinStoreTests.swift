@@ -24,10 +24,12 @@ struct SQLiteTwinStoreTests {
 
     static let damaged: [(String, String)] = [
         ("not JSON", "{\"format\":1,"),
-        ("unknown format", #"{"format":2,"generation":"g","tags":{},"desired":{"values":{},"metadata":{"t":0,"v":1}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
+        ("unknown format", #"{"format":3,"generation":"g","tags":{},"desired":{"values":{},"metadata":{"t":0,"v":1}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
         ("no generation", #"{"format":1,"tags":{},"desired":{"values":{},"metadata":{"t":0,"v":1}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
         ("metadata without a version", #"{"format":1,"generation":"g","tags":{},"desired":{"values":{},"metadata":{"t":0}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
         ("members not an object", #"{"format":1,"generation":"g","tags":{},"desired":{"values":{"a":1},"metadata":{"t":0,"v":1,"m":[]}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
+        ("format 2 without configurations", #"{"format":2,"generation":"g","tags":{},"desired":{"values":{},"metadata":{"t":0,"v":1}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
+        ("an unknown configuration status", #"{"format":2,"generation":"g","tags":{},"desired":{"values":{},"metadata":{"t":0,"v":1}},"reported":{"values":{},"metadata":{"t":0,"v":1}},"configurations":{"statuses":{"c":"done"},"paths":{}}}"#),
         ("values not an object", #"{"format":1,"generation":"g","tags":{},"desired":{"values":[],"metadata":{"t":0,"v":1}},"reported":{"values":{},"metadata":{"t":0,"v":1}}}"#),
     ]
 

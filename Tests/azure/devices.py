@@ -78,3 +78,17 @@ def wait_until(predicate, seconds=10):
             return True
         time.sleep(0.05)
     return predicate()
+
+
+class DesiredPatches:
+    """Records the desired-properties patches an azure-iot-device client receives (its
+    `on_twin_desired_properties_patch_received` handler); `arrived` is set at the first."""
+
+    def __init__(self, client):
+        self.patches = []
+        self.arrived = threading.Event()
+        client.on_twin_desired_properties_patch_received = self._received
+
+    def _received(self, patch):
+        self.patches.append(patch)
+        self.arrived.set()

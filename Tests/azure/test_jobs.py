@@ -6,13 +6,13 @@ devices with a value of its own (`tags.run`) and targets them by it. Scenarios 1
 the query endpoint (`POST /devices/query … FROM devices.jobs`). The restart scenario is in
 test_restart.py, which runs last."""
 import datetime
-import threading
 import time
 
 import pytest
 from azure.iot.device import MethodResponse
 from azure.iot.hub import IoTHubJobManager
 from azure.iot.hub.models import CloudToDeviceMethod, JobRequest, QuerySpecification, Twin, TwinProperties
+from devices import DesiredPatches
 from msrest.exceptions import HttpOperationError
 
 
@@ -62,13 +62,8 @@ def test_twin_update_job_patches_the_selected_twins(node, registry, jobs, fleet,
     """Scenario 9 (and 14's listing of the completed job)."""
     test, prod = fleet(2, {0: {"env": "test"}, 1: {"env": "prod"}})
     client = node.device_client(test, primary_key(registry, test))
-    patches, arrived = [], threading.Event()
-
-    def on_patch(patch):
-        patches.append(patch)
-        arrived.set()
     client.connect()
-    client.on_twin_desired_properties_patch_received = on_patch
+    received = DesiredPatches(client)
     try:
         job_id = f"tj-{unique_id}"[:64]
         created = jobs.create_scheduled_job(job_id, twin_job(job_id, f"tags.run = '{unique_id}' AND tags.env = 'test'", {"fw": "2"}))
@@ -80,8 +75,8 @@ def test_twin_update_job_patches_the_selected_twins(node, registry, jobs, fleet,
         assert done.end_time is not None
         assert registry.get_twin(test).properties.desired["fw"] == "2"
         assert "fw" not in registry.get_twin(prod).properties.desired
-        assert arrived.wait(10)
-        assert patches[0]["fw"] == "2" and isinstance(patches[0]["$version"], int)
+        assert received.arrived.wait(10)
+        assert received.patches[0]["fw"] == "2" and isinstance(received.patches[0]["$version"], int)
 
         listed = jobs.query_scheduled_jobs("scheduleUpdateTwin", "completed")
         assert listed.type == "jobResponse"

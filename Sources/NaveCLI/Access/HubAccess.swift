@@ -40,6 +40,11 @@ protocol HubAccess {
     func deleteConsumerGroup(name: String) async throws
     /// One page of a query (`POST /devices/query`): its rows and the next page's token.
     func query(_ text: String, continuation: String?) async throws -> (rows: [JSONValue], continuation: String?)
+    /// Creates an import/export job (`POST /jobs/create`, body `JobProperties`) and returns it;
+    /// a running node only, since only it runs jobs.
+    func createImportExportJob(_ properties: JSONValue) async throws -> JSONValue
+    /// An import/export job (`GET /jobs/{id}`).
+    func importExportJob(_ jobID: String) async throws -> JSONValue
     /// Message routing's entries of one kind (`routes`, `endpoints`, `enrichments`), in order.
     func routingEntries(_ kind: RoutingEntryKind) async throws -> JSONValue
     /// One routing entry by name (an enrichment by key).

@@ -84,6 +84,14 @@ final class LocalHub: HubAccess {
 
     /// Refused: a method reaches a device through its live connection, which only a running
     /// node holds.
+    func createImportExportJob(_ properties: JSONValue) async throws -> JSONValue {
+        throw CommandFailure(description: "an import/export job needs a running node: start `nave serve` on \(directory.path) first")
+    }
+
+    func importExportJob(_ jobID: String) async throws -> JSONValue {
+        throw CommandFailure(description: "import/export jobs live in a running node: start `nave serve` on \(directory.path) first")
+    }
+
     func invokeMethod(_ call: MethodCall) async throws -> JSONValue {
         throw CommandFailure(description: "a method call needs a running node: start `nave serve` on \(directory.path) first")
     }

@@ -106,6 +106,12 @@ struct RemoteHub: HubAccess {
 
     func close() async {}
 
+    func createImportExportJob(_ properties: JSONValue) async throws -> JSONValue {
+        try call("POST", "/jobs/create", body: properties)
+    }
+
+    func importExportJob(_ jobID: String) async throws -> JSONValue { try call("GET", "/jobs/\(escaped(jobID))") }
+
     /// One request; a non-2xx answer becomes the hub's error.
     func call(_ method: String, _ path: String, query: String = "", body: JSONValue? = nil,
                       ifMatch: String? = nil, timeoutSeconds: Int? = nil) throws -> JSONValue {

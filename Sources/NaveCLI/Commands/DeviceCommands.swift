@@ -5,8 +5,8 @@ import NaveModel
 struct DeviceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "device",
-        abstract: "Create, list, show, update and delete device identities.",
-        subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self, ShowConnectionString.self]
+        abstract: "Create, list, show, update, delete, export and import device identities.",
+        subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self, ShowConnectionString.self, Export.self, Import.self]
     )
 
     struct Create: AsyncParsableCommand {

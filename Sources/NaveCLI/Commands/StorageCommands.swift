@@ -25,6 +25,12 @@ struct StorageCommand: AsyncParsableCommand {
         @Option(name: .long, help: "How long the SAS is valid, in seconds (1...31536000).") var duration = 3_600
 
         func run() async throws {
+            print(try ContainerSAS.url(hub, container: container, permissions: permissions, durationSeconds: duration))
+        }
+
+        /// `https://{host}/{container}?{sas}`, signed with the data directory's blob key: what
+        /// this command prints, and what `nave device export|import` hand to their jobs.
+        static func url(_ hub: HubOptions, container: String, permissions: String, durationSeconds duration: Int) throws -> String {
             try hub.requireDirectory()
             guard BlobAddress.isValidContainerName(container), !BlobAddress.reservedContainerNames.contains(container) else {
                 throw ValidationError("--container must be 3-63 of a-z, 0-9 and '-', and not a hub route word")
@@ -37,7 +43,7 @@ struct StorageCommand: AsyncParsableCommand {
             let now = SystemClock().now()
             let expiry = Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch + Int64(duration) * 1_000)
             let token = BlobSASSigner(key: key).token(for: .container(container), permissions: granted, expiry: expiry)
-            print("https://\(hub.resolvedHostName)/\(container)?\(token)")
+            return "https://\(hub.resolvedHostName)/\(container)?\(token)"
         }
     }
 }

@@ -32,7 +32,7 @@ public final class FileUploads: Sendable {
     public let notifications: FileNotificationQueue?
     private let hostName: String
     private let clock: any HubClock
-    private let random: any HubRandom
+    let random: any HubRandom
     private struct Outstanding {
         var blobName: String
         var expiry: Timestamp

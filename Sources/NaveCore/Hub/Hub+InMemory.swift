@@ -9,7 +9,10 @@ extension Hub {
                                 events: EventReader? = nil, placement: any ShardPlacement = UnpinnedShards(),
                                 consumerGroupStore: any ConsumerGroupStore = InMemoryConsumerGroupStore(),
                                 jobStore: any JobStore = InMemoryJobStore(), jobTargets: (any JobTargets)? = nil,
-                                jobLimits: JobLimits = JobLimits(), routingStore: any RoutingStore = InMemoryRoutingStore(),
+                                jobLimits: JobLimits = JobLimits(),
+                                configurationStore: any ConfigurationStore = InMemoryConfigurationStore(),
+                                configurationLimits: ConfigurationLimits = ConfigurationLimits(),
+                                routingStore: any RoutingStore = InMemoryRoutingStore(),
                                 routingEndpoints: any RoutingEndpointSinks = InMemoryRoutingEndpointSinks()) async throws -> Hub {
         // Everything goes through routing; with nothing configured it hands events to
         // `telemetry` unchanged.
@@ -27,8 +30,10 @@ extension Hub {
                                                 targets: jobTargets ?? HubQuery(registry: registry, twins: twins),
                                                 clock: clock, scheduler: scheduler, limits: jobLimits)
         await jobs.resume()
+        let configurations = try await DeviceConfigurations.open(store: configurationStore, twins: twins, clock: clock,
+                                                                 limits: configurationLimits)
         return Hub(registry: registry, hostName: hostName, clock: clock, scheduler: scheduler, telemetry: telemetry,
                    sessions: sessions, twins: twins, methods: methods, cloudToDevice: cloudToDevice, events: events,
-                   consumerGroups: consumerGroups, jobs: jobs, routing: routing)
+                   consumerGroups: consumerGroups, jobs: jobs, configurations: configurations, routing: routing)
     }
 }

@@ -27,6 +27,8 @@ public final class Hub: Sendable {
     public let consumerGroups: ConsumerGroups
     /// Scheduled jobs (jobs v2): twin updates and direct methods over the fleet.
     public let jobs: ScheduledJobs
+    /// Automatic device configurations: `/configurations` and their application to twins.
+    public let configurations: DeviceConfigurations
     /// Where telemetry goes; device adapters reach it only through `acceptTelemetry`.
     let telemetry: any TelemetrySink
     /// Devices' durable MQTT sessions (which IoT Hub topics each subscribed to).
@@ -34,6 +36,9 @@ public final class Hub: Sendable {
     /// File upload: the blob store, device uploads and the back end's notifications; nil in a
     /// hub without a blob store.
     public let fileUploads: FileUploads?
+    /// Import/export jobs (`/jobs/create`, reference §3.5) over the blob store; nil in a hub
+    /// without one.
+    public let importExport: ImportExportJobs?
     /// Message routing (routes, endpoints, enrichments, the fallback); nil in a hub whose
     /// telemetry goes straight to its sink.
     public let routing: MessageRouting?
@@ -42,9 +47,15 @@ public final class Hub: Sendable {
                 telemetry: any TelemetrySink, sessions: DeviceSessions, twins: DeviceTwins, methods: DirectMethods,
                 cloudToDevice: CloudToDeviceQueues, events: EventReader? = nil, eventHubName: String? = nil,
                 consumerGroups: ConsumerGroups? = nil, fileUploads: FileUploads? = nil, jobs: ScheduledJobs? = nil,
+                configurations: DeviceConfigurations? = nil, importExport: ImportExportJobs? = nil,
                 routing: MessageRouting? = nil) {
         self.fileUploads = fileUploads
         self.routing = routing
+        // Without a store of their own, import/export jobs live in memory, when there are blobs.
+        self.importExport = importExport ?? fileUploads.map {
+            ImportExportJobs(store: InMemoryImportExportJobStore(), loaded: [], blobs: $0.blobs, registry: registry, twins: twins,
+                             hostName: hostName, clock: clock, random: $0.random)
+        }
         self.registry = registry
         self.hostName = hostName
         self.eventHubName = eventHubName ?? Self.defaultEventHubName(hostName: hostName)
@@ -63,6 +74,9 @@ public final class Hub: Sendable {
         self.jobs = jobs ?? ScheduledJobs(store: InMemoryJobStore(), loaded: [], twins: twins, methods: methods,
                                           targets: HubQuery(registry: registry, twins: twins), clock: clock,
                                           scheduler: scheduler)
+        // Without a store of their own, configurations live in memory.
+        self.configurations = configurations ?? DeviceConfigurations(store: InMemoryConfigurationStore(), loaded: [], twins: twins,
+                                                                     clock: clock)
     }
 
     /// IoT Hub names the endpoint after the hub, the first label of its host name

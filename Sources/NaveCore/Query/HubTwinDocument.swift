@@ -35,6 +35,11 @@ struct HubTwinDocument: QueryDocument {
         case "deviceEtag":
             let etag = twin.moduleID.map { documents.module(twin.deviceID, $0)?.etag } ?? documents.device(twin.deviceID)?.etag
             return etag.map { Self.walk(.string($0), rest) } ?? .undefined
+        case "configurations":
+            // `configurations.[[id]].status` (ADM's applied count, reference §4.3) without
+            // rendering the whole twin; absent when no configuration targets the twin.
+            guard !twin.configurations.statuses.isEmpty else { return .undefined }
+            return Self.walk(twin.configurations.json, rest)
         case "connectionState":
             return Self.walk(.string(documents.connections.presence(of: key).isConnected ? "Connected" : "Disconnected"), rest)
         default: return Self.walk(rendered(), path.segments[...])

@@ -57,6 +57,12 @@ public final class TwinCache: Sendable {
         }
     }
 
+    /// The cached twin of `key`, if the cache holds one (it holds every twin stored since start,
+    /// and all of them once filled).
+    func twin(_ key: IdentityKey) -> Twin? {
+        state.withLock { $0.twins[key]?.twin }
+    }
+
     /// Every cached twin by key (a copy-on-write snapshot: O(1), later changes do not show in it).
     /// The first call fills the cache from `store`.
     func twins(filling store: any TwinStore) async throws(HubError) -> [IdentityKey: CachedTwin] {
@@ -89,14 +95,7 @@ public final class TwinCache: Sendable {
 
     /// Loads every stored twin once; concurrent first readers wait for the one fill.
     private func fill(from store: any TwinStore) async throws(HubError) {
-        await fillGate.acquire()
-        do throws(HubError) {
-            try await fillOnce(from: store)
-            await fillGate.release()
-        } catch {
-            await fillGate.release()
-            throw error
-        }
+        try await fillGate.holding { () async throws(HubError) in try await fillOnce(from: store) }
     }
 
     private func fillOnce(from store: any TwinStore) async throws(HubError) {

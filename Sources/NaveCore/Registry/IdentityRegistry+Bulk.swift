@@ -10,16 +10,19 @@ extension IdentityRegistry {
         }
         let now = clock.now()
         let prepared = entries.map { entry in (entry, newGenerationID()) }
-        let (result, revoked) = try await commit { tables throws(HubError) in
+        let (result, revoked, created) = try await commit { tables throws(HubError) in
             var working = tables
             var changes: [RegistryChange] = []
             var result = BulkRegistryOperationResult()
             var revoked: [(String, RevocationReason)] = []
             var seen = Set<String>()
+            var created = Set<String>()
             for (entry, generationID) in prepared {
                 do throws(HubError) {
                     guard seen.insert(entry.deviceID).inserted else { throw .deviceDefinedMultipleTimes(deviceID: entry.deviceID) }
+                    let existed = working.devices[entry.deviceID] != nil
                     let (change, revocation) = try plan(entry, in: working, generationID: generationID, now: now)
+                    if !existed { created.insert(entry.deviceID) }
                     working.apply([change])
                     changes.append(change)
                     if let revocation { revoked.append((entry.deviceID, revocation)) }
@@ -27,11 +30,10 @@ extension IdentityRegistry {
                     result.errors.append(.init(deviceID: entry.deviceID, moduleID: entry.moduleID, operation: entry.importMode, error: error))
                 }
             }
-            return (changes, (result, revoked))
+            return (changes, (result, revoked, created))
         }
-        let failed = Set(result.errors.map(\.deviceID))
-        for entry in entries where entry.importMode == .create && !failed.contains(entry.deviceID) {
-            await deletionObservers.notifyCreated(deviceID: entry.deviceID, moduleID: nil)
+        for deviceID in created.sorted() {
+            await deletionObservers.notifyCreated(deviceID: deviceID, moduleID: nil)
         }
         for (deviceID, reason) in revoked {
             revoke(deviceID, reason)
@@ -51,11 +53,20 @@ extension IdentityRegistry {
             authentication: entry.authentication ?? Authentication(kind: .sas), iotEdge: entry.iotEdge ?? false,
             deviceScope: entry.deviceScope, parentScopes: entry.parentScopes ?? [])
         let current = tables.devices[entry.deviceID]
-        let ifMatch = entry.importMode == .updateIfMatchETag || entry.importMode == .deleteIfMatchETag ? (entry.etag ?? "") : nil
+        let ifMatch = switch entry.importMode {
+        case .updateIfMatchETag, .deleteIfMatchETag, .createOrUpdateIfMatchETag: entry.etag ?? ""
+        default: String?.none
+        }
         switch entry.importMode {
         case .create:
             guard current == nil else { throw .deviceAlreadyExists(deviceID: entry.deviceID) }
             return (.putDevice(try newDevice(request, generationID: generationID, now: now)), nil)
+        case .createOrUpdate, .createOrUpdateIfMatchETag:
+            // Created when absent; otherwise updated, unconditionally or only on a matching etag.
+            guard let current else { return (.putDevice(try newDevice(request, generationID: generationID, now: now)), nil) }
+            guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }
+            let (device, revocation) = try updated(current, with: request, now: now)
+            return (.putDevice(device), revocation)
         case .update, .updateIfMatchETag:
             guard let current else { throw .deviceNotFound(deviceID: entry.deviceID) }
             guard ETag.matches(ifMatch: ifMatch, current: current.etag) else { throw .preconditionFailed() }

@@ -1,3 +1,5 @@
+import NaveModel
+
 /// Lets one write run at a time, across the `await` on the store: an actor alone would let a
 /// second write read the state while the first waits for the disk (reentrancy), and two updates
 /// could then both pass the same `If-Match`. The twin service keeps one gate per twin shard,
@@ -21,6 +23,19 @@ actor WriteGate {
             return
         }
         await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Runs `body` holding the gate, and releases it however `body` ends.
+    nonisolated func holding<Result: Sendable>(_ body: () async throws(HubError) -> Result) async throws(HubError) -> Result {
+        await acquire()
+        do throws(HubError) {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
     }
 
     func release() {

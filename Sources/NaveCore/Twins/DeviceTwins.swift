@@ -25,6 +25,8 @@ public final class DeviceTwins: Sendable {
     private let unrecorded: UnrecordedEventHandler
     /// Every stored twin in memory, for queries (`queryableTwins()`).
     let cache = TwinCache()
+    /// Told when a twin's tags or reported properties changed (`TwinContentObserver`).
+    let contentObserver = Mutex<WeakTwinContentObserver?>(nil)
 
     /// Twin shards (write gates) twins are spread over, round-robin over the placement's homes
     /// (a power of two is not needed: the index is a modulo).
@@ -116,21 +118,36 @@ public final class DeviceTwins: Sendable {
     /// `If-Match` against its etag, apply `body`, and when it changed something store it —
     /// versioned: if another writer stored the twin meanwhile, read it again and re-apply —
     /// notify the device and record the event. Returns the twin as it now is.
-    func change(_ key: IdentityKey, ifMatch: String?,
+    ///
+    /// When tags or reported properties changed and `observed`, the content observer (automatic
+    /// device configurations, reference §4.3) is told once the gate is released. A change made
+    /// for the observer itself passes `observed: false`, so it cannot trigger itself.
+    func change(_ key: IdentityKey, ifMatch: String?, observed: Bool = true,
                 _ body: (inout Twin, Timestamp) throws(HubError) -> TwinChange?) async throws(HubError) -> Twin {
-        try await serialized(key) { () async throws(HubError) -> Twin in
+        var contentChanged = false
+        let changed = try await serialized(key) { () async throws(HubError) -> Twin in
             for _ in 0..<Self.conflictRetriesMax {
                 var twin = try await loadOrCreate(key)
                 guard ETag.matches(ifMatch: ifMatch, current: twin.etag) else { throw .preconditionFailed() }
                 let read = StoredTwinVersion(twin)
+                let recorded = twin.configurations
                 let now = clock.now()
-                guard let change = try body(&twin, now) else { return twin }
+                let change = try body(&twin, now)
+                // What configurations recorded may change alone; it is stored, unannounced.
+                guard change != nil || twin.configurations != recorded else { return twin }
                 guard try await save(twin, expecting: read) else { continue }
-                await announce(change, of: key, at: now)
+                if let change {
+                    await announce(change, of: key, at: now)
+                    contentChanged = change.tags != nil || change.reported != nil
+                }
                 return twin
             }
             throw .serviceUnavailable("The twin of \(key) is being changed by other writers; try again.")
         }
+        if observed, contentChanged, let observer = contentObserver.withLock({ $0?.observer }) {
+            await observer.twinContentChanged(key)
+        }
+        return changed
     }
 
     /// The twin of `key`, created and stored when it has none yet. Runs under the gate.
@@ -179,16 +196,7 @@ public final class DeviceTwins: Sendable {
     /// Runs `body` holding the write gate of `key`'s twin.
     func serialized<Result: Sendable>(_ key: IdentityKey,
                                       _ body: () async throws(HubError) -> Result) async throws(HubError) -> Result {
-        let gate = gates[ShardHash.index(of: key.description, shardCount: gates.count)]
-        await gate.acquire()
-        do throws(HubError) {
-            let result = try await body()
-            await gate.release()
-            return result
-        } catch {
-            await gate.release()
-            throw error
-        }
+        try await gates[ShardHash.index(of: key.description, shardCount: gates.count)].holding(body)
     }
 
     /// Tells the device of a desired change (contract §1.10: the delta with `$version`), then

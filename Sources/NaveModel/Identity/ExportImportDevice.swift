@@ -2,9 +2,17 @@
 /// validated. Fields the caller left out are nil, so each import mode can tell "unset" from
 /// "set to the default".
 public struct ExportImportDevice: Sendable, Equatable {
-    /// What to do with the entry (IoT Hub's documented `importMode` values).
+    /// What to do with the entry (IoT Hub's documented `importMode` values, contract §4.3 and
+    /// reference §3.5, which adds `createOrUpdate`, an import line's default, and
+    /// `createOrUpdateIfMatchETag`).
     public enum ImportMode: String, Sendable, Equatable, CaseIterable {
-        case create, update, updateIfMatchETag, delete, deleteIfMatchETag, updateTwin, updateTwinIfMatchETag
+        case create, createOrUpdate, createOrUpdateIfMatchETag, update, updateIfMatchETag, delete, deleteIfMatchETag
+        case updateTwin, updateTwinIfMatchETag
+
+        /// The modes that change only the twin, never the identity.
+        public var isTwinOnly: Bool { self == .updateTwin || self == .updateTwinIfMatchETag }
+        /// The modes that remove the device.
+        public var isDelete: Bool { self == .delete || self == .deleteIfMatchETag }
     }
 
     /// At most this many entries per call (contract §8).
@@ -50,10 +58,12 @@ public struct ExportImportDevice: Sendable, Equatable {
         self.parentScopes = parentScopes
     }
 
-    /// Reads one entry; `path` prefixes error messages (`devices[3].`).
-    public init(json: JSONValue, path: String = "") throws(HubError) {
+    /// Reads one entry; `path` prefixes error messages (`devices[3].`). `defaultMode` is the
+    /// mode of an entry without `importMode` (an import job's lines: `createOrUpdate`, §3.5);
+    /// nil makes it required (`POST /devices`).
+    public init(json: JSONValue, path: String = "", defaultMode: ImportMode? = nil) throws(HubError) {
         let fields = try JSONFieldReader(json, path: path)
-        guard let importMode = try fields.choice("importMode", ImportMode.self) else {
+        guard let importMode = try fields.choice("importMode", ImportMode.self) ?? defaultMode else {
             throw HubError.argumentInvalid(
                 "\(path)importMode must be one of \(ImportMode.allCases.map(\.rawValue).joined(separator: ", ")).")
         }

@@ -38,6 +38,7 @@ extension Twin {
             ("desired", Self.sectionJSON(desired, metadata: .withVersions)),
             ("reported", Self.sectionJSON(reported, metadata: .timesOnly)),
         ]))
+        if !configurations.statuses.isEmpty { object["configurations"] = configurations.json }
         if let iotEdge = identity.iotEdge { object["capabilities"] = ["iotEdge": .bool(iotEdge)] }
         if let deviceScope = identity.deviceScope { object["deviceScope"] = .string(deviceScope) }
         if let parentScopes = identity.parentScopes { object["parentScopes"] = .array(parentScopes.map(JSONValue.string)) }

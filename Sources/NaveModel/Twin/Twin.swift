@@ -24,6 +24,9 @@ public struct Twin: Sendable, Equatable {
     public var tags: JSONObject
     public var desired: TwinProperties
     public var reported: TwinProperties
+    /// The automatic device configurations that target this twin and the desired paths they
+    /// set (reference §4.3). Not part of `version`: the hub changes it, never a client.
+    public var configurations = TwinConfigurations()
 
     public init(deviceID: String, moduleID: String? = nil, identityGenerationID: String, version: Int64,
                 tags: JSONObject, desired: TwinProperties, reported: TwinProperties) {
