@@ -31,8 +31,7 @@ extension ServiceAPI {
             return json(endpoint.json)
         case (.entry(.enrichments, let key), "PUT"):
             let enrichment = try MessageEnrichment(json: try body(request), key: key)
-            if !replacing, routing.configuration.enrichment(key: key) != nil { throw .routingEntryAlreadyExists("enrichment", key) }
-            try await routing.putEnrichment(enrichment)
+            try await routing.putEnrichment(enrichment, replacing: replacing)
             return json(enrichment.json)
         case (.entry(.routes, let name), "DELETE"):
             try await routing.deleteRoute(named: name)

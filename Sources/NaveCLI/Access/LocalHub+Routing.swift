@@ -32,11 +32,7 @@ extension LocalHub {
         switch entry {
         case .route(let route): try await routing.putRoute(route, replacing: replacing)
         case .endpoint(let endpoint): try await routing.putEndpoint(endpoint, replacing: replacing)
-        case .enrichment(let enrichment):
-            if !replacing, routing.configuration.enrichment(key: enrichment.key) != nil {
-                throw HubError.routingEntryAlreadyExists("enrichment", enrichment.key)
-            }
-            try await routing.putEnrichment(enrichment)
+        case .enrichment(let enrichment): try await routing.putEnrichment(enrichment, replacing: replacing)
         }
         return entry.json
     }
