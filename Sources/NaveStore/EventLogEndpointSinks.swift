@@ -127,9 +127,9 @@ extension RoutingEndpoint {
     /// The `partitionCount` setting, when given.
     var partitionCount: Int? { settings["partitionCount"].flatMap(Int.init) }
 
-    /// The `maxDeliveryAttempts` setting (attempts before dead-lettering), or the default.
+    /// The `maxDeliveryAttempts` setting (attempts before dead-lettering; `validate()` bounded
+    /// it), or the default.
     var deliveryAttemptsMax: Int {
-        settings["maxDeliveryAttempts"].flatMap(Int.init).map { min(max($0, 1), EndpointDeliverySettings.attemptsMaxLimit) }
-            ?? EndpointDeliverySettings().attemptsMax
+        settings["maxDeliveryAttempts"].flatMap(Int.init) ?? EndpointDeliverySettings().attemptsMax
     }
 }

@@ -49,6 +49,8 @@ struct RoutingValidationTests {
         #expect(Self.refusal(RoutingConfiguration(endpoints: [RoutingEndpoint(name: "w", kind: .webhook, settings: ["url": "http://127.0.0.1:9/x"])])) == nil)
         #expect(Self.refusal(RoutingConfiguration(endpoints: [RoutingEndpoint(name: "s", kind: .storage)]))?.status == 400)
         #expect(Self.refusal(RoutingConfiguration(endpoints: [RoutingEndpoint(name: "e", kind: .eventHub, settings: ["partitionCount": "0"])]))?.status == 400)
+        #expect(Self.refusal(RoutingConfiguration(endpoints: [RoutingEndpoint(name: "m", kind: .mqtt, settings: ["maxDeliveryAttempts": "0"])]))?.status == 400)
+        #expect(Self.refusal(RoutingConfiguration(endpoints: [RoutingEndpoint(name: "m", kind: .mqtt, settings: ["maxDeliveryAttempts": "3"])])) == nil)
     }
 
     @Test("enrichment values: static, $iothubname and the three twin roots only")

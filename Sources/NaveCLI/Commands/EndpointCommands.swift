@@ -22,7 +22,12 @@ struct EndpointCommand: AsyncParsableCommand {
         @Option(name: .customLong("topic-prefix"), help: "mqtt: the topic prefix messages are republished under.") var topicPrefix: String?
         @Option(name: .customLong("batch-frequency"), help: "storage: seconds per file.") var batchFrequency: Int?
         @Option(name: .customLong("max-chunk-size"), help: "storage: megabytes per file.") var maxChunkSize: Int?
-        @Option(name: .customLong("partition-count"), help: "eventhub: partitions (default: the built-in endpoint's).") var partitionCount: Int?
+        @Option(name: .customLong("partition-count"), help: "Partitions of the endpoint's log (default: the built-in endpoint's).") var partitionCount: Int?
+        @Option(name: .customLong("max-delivery-attempts"), help: "webhook, storage, mqtt: attempts before a message goes to the dead-letter log (default 10).")
+        var maxDeliveryAttempts: Int?
+        @Option(name: .customLong("timeout-seconds"), help: "webhook: seconds to wait for an answer (default 10).") var timeoutSeconds: Int?
+        @Option(name: .customLong("ca-file"), help: "webhook over https: the CA bundle to verify the server with.") var caFile: String?
+        @Option(help: "mqtt: 0 or 1 (default 1).") var qos: Int?
 
         func run() async throws {
             guard let kind = RoutingEndpointKind(rawValue: type.lowercased()) else {
@@ -35,6 +40,10 @@ struct EndpointCommand: AsyncParsableCommand {
             settings["batchFrequencySeconds"] = batchFrequency.map(String.init)
             settings["maxChunkSizeMegabytes"] = maxChunkSize.map(String.init)
             settings["partitionCount"] = partitionCount.map(String.init)
+            settings["maxDeliveryAttempts"] = maxDeliveryAttempts.map(String.init)
+            settings["timeoutSeconds"] = timeoutSeconds.map(String.init)
+            settings["caFile"] = caFile
+            settings["qos"] = qos.map(String.init)
             let endpoint = RoutingEndpoint(name: name, kind: kind, settings: settings)
             try await withHub(hub) { try await $0.putRoutingEntry(.endpoint(endpoint), replacing: false) }
         }

@@ -84,6 +84,11 @@ extension RoutingEndpoint {
         case .eventHub, .mqtt:
             break
         }
+        if let text = settings["maxDeliveryAttempts"] {
+            guard let count = Int(text), (1...EndpointDeliverySettings.attemptsMaxLimit).contains(count) else {
+                throw .argumentInvalid("Endpoint '\(name)': maxDeliveryAttempts must be 1 to \(EndpointDeliverySettings.attemptsMaxLimit).")
+            }
+        }
         if let text = settings["partitionCount"] {
             guard let count = Int(text), (1...RoutingEndpoint.partitionCountMax).contains(count) else {
                 throw .argumentInvalid("Endpoint '\(name)': partitionCount must be 1 to \(RoutingEndpoint.partitionCountMax).")
