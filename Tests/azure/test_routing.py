@@ -114,3 +114,36 @@ def test_routing_and_endpoint_log_survive_restart_and_sigkill(node, device, uniq
     bodies = [e["body"] for e in read(node, unique_id, "--endpoint", routed)]
     assert bodies == [json.dumps({"temp": 1}), json.dumps({"temp": 2})]
     assert [r["name"] for r in routing(node, "route", "list")] == ["crit", "warm"]
+
+
+def test_eventhub_endpoint_is_an_event_hub_over_amqp(node, device, unique_id, routed, consumer, eventhub_connection_string):
+    """The `eventhub` endpoint read with azure-eventhub as its own entity (EntityPath=<endpoint>):
+    `$management` names it with its partitions, and a receiver from the start gets what the
+    route sent there, enriched, and nothing else."""
+    import queue
+    import threading
+    client = client_for(node, device, unique_id)
+    client.send_message(json_message({"temp": 31}, level="critical"))
+    client.send_message(json_message({"temp": 1}, level="low"))    # to events only
+    client.shutdown()
+    name = eventhub_connection_string.split("EntityPath=", 1)[1]
+    reader = consumer(connection_string=eventhub_connection_string.replace(f"EntityPath={name}", f"EntityPath={routed}"))
+    properties = reader.get_eventhub_properties()
+    assert properties["eventhub_name"] == routed and len(properties["partition_ids"]) >= 1
+    received = queue.Queue()
+    thread = threading.Thread(target=reader.receive, daemon=True, kwargs={
+        "on_event": lambda context, event: event is not None and received.put(event), "starting_position": "-1"})
+    thread.start()
+    event = received.get(timeout=20)
+    while event.system_properties.get(b"iothub-connection-device-id") != unique_id.encode():
+        event = received.get(timeout=20)
+    assert event.body_as_str() == json.dumps({"temp": 31})
+    assert event.properties[b"site"] == b"north" and event.properties[b"level"] == b"critical"
+    assert received.empty() or all(e.system_properties.get(b"iothub-connection-device-id") != unique_id.encode()
+                                   for e in list(received.queue))
+    missing = consumer(connection_string=eventhub_connection_string.replace(f"EntityPath={name}", "EntityPath=no-such-endpoint"))
+    try:
+        missing.get_eventhub_properties()
+        raise AssertionError("an unknown entity must be refused")
+    except Exception as error:  # noqa: BLE001 - the SDK's own error types vary by transport
+        assert "AssertionError" not in type(error).__name__

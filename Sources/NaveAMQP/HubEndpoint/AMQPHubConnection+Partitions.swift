@@ -16,12 +16,11 @@ extension AMQPHubConnection {
     static let encodeBufferKeptBytesMax = 64 * 1024
 
     func attachPartition(_ link: OpaquePointer, _ address: EventHubAddress) {
-        guard address.eventHub.lowercased() == hub.eventHubName.lowercased() else {
+        // The built-in endpoint, or a routing `eventhub` endpoint by its name (issue #15).
+        guard let entity = hub.eventHubEntity(named: address.eventHub) else {
             return refuse(link, condition: "amqp:not-found", "The messaging entity '\(address.eventHub)' could not be found.")
         }
-        guard let reader = hub.events else {
-            return refuse(link, condition: "amqp:not-found", "This hub has no events endpoint.")
-        }
+        let reader = entity.reader
         guard address.partition < reader.source.partitionCount else {
             return refuse(link, condition: "amqp:not-found",
                           "Partition \(address.partition) does not exist; the event hub has \(reader.source.partitionCount).")
@@ -29,7 +28,7 @@ extension AMQPHubConnection {
         guard hub.consumerGroups.contains(address.consumerGroup) else {
             return refuse(link, condition: "amqp:not-found", "The consumer group '\(address.consumerGroup)' does not exist.")
         }
-        let path = "\(hub.eventHubName)/consumergroups/\(address.consumerGroup)".lowercased()
+        let path = "\(entity.name)/consumergroups/\(address.consumerGroup)".lowercased()
         guard let until = authorizedUntil(eventHubPath: path) else {
             return refuse(link, condition: "amqp:unauthorized-access", "Unauthorized: put a token for '\(path)' on $cbs first.")
         }
@@ -46,10 +45,12 @@ extension AMQPHubConnection {
             return refuse(link, condition: "amqp:internal-error", "The partition could not be read: \(error.message)")
         }
         let epoch = AMQPValue.readWhole(pn_link_remote_properties(link))?[Self.epochProperty]?.integer
-        let key = PartitionOwnership.Key(consumerGroup: address.consumerGroup.lowercased(), partition: address.partition)
+        // Readers of different entities never compete: a custom entity's groups are its own.
+        let group = entity.isBuiltIn ? address.consumerGroup.lowercased() : "\(entity.name)/\(address.consumerGroup)".lowercased()
+        let key = PartitionOwnership.Key(consumerGroup: group, partition: address.partition)
         pn_link_set_snd_settle_mode(link, PN_SND_SETTLED)
         let id = allocateLinkID()
-        let stream = PartitionStream(linkID: id, key: key, next: first)
+        let stream = PartitionStream(linkID: id, key: key, next: first, source: reader.source)
         register(link, .partition(stream), id: id)
         let claimed = endpoint.ownership.claim(key, epoch: epoch) { [weak self] condition, reason in
             guard let self else { return }
@@ -94,7 +95,8 @@ extension AMQPHubConnection {
     /// credit (a client may grant 2^31): the rest follows once the socket drained, so the
     /// connection's send queue never nears its limit.
     func pumpPartition(_ stream: PartitionStream) {
-        guard !stream.stopped, stream.waiter == nil, let link = linksByID[stream.linkID], let source = hub.events?.source else { return }
+        guard !stream.stopped, stream.waiter == nil, let link = linksByID[stream.linkID] else { return }
+        let source = stream.source
         // What waits to go out: the socket's queue, and what Proton still holds of the events
         // given to it (it hands transfers over only as the client's session window allows, and
         // its own counters stop at its output buffer's capacity).
@@ -176,7 +178,7 @@ extension AMQPHubConnection {
 
     /// Parks the reader until its partition gets an event after `next - 1`, then sends on.
     private func waitForAppend(_ stream: PartitionStream) {
-        guard let source = hub.events?.source else { return }
+        let source = stream.source
         let partition = stream.partition, after = stream.next - 1, linkID = stream.linkID
         stream.waiter = Task {
             await source.awaitAppend(partition: partition, after: after)
@@ -187,7 +189,7 @@ extension AMQPHubConnection {
     private func appended(linkID: UInt64, after: Int64) {
         guard let link = linksByID[linkID], case .partition(let stream)? = links[link], !stream.stopped else { return }
         stream.waiter = nil
-        let last = (try? hub.events?.source.partitionInfo(stream.partition).lastSequenceNumber) ?? after
+        let last = (try? stream.source.partitionInfo(stream.partition).lastSequenceNumber) ?? after
         guard last > after else {
             // Woken without an event: the log is closing. Wait a little before waiting again.
             stream.waiter = Task {

@@ -97,26 +97,28 @@ extension AMQPHubConnection {
     // MARK: $management
 
     private func managementRead(_ message: AMQPMessage) -> AMQPMessage {
-        let hubPath = hub.eventHubName.lowercased()
-        if authorizedUntil(eventHubPath: hubPath) == nil {
+        // The entity asked for: the built-in endpoint or a routing `eventhub` endpoint (issue #15).
+        let entity = message.property("name")?.text.flatMap { hub.eventHubEntity(named: $0) }
+        let entityName = entity?.name ?? hub.eventHubName
+        if authorizedUntil(eventHubPath: entityName.lowercased()) == nil {
             // The request's own `security_token` (contract §6.4) authorises it too.
             let token = message.property("security_token")?.text
-            let audience = "sb://\(hub.hostName)/\(hub.eventHubName)"
+            let audience = "sb://\(hub.hostName)/\(entityName)"
             guard let token, case .success = endpoint.authorizer.putToken(audience: audience, token: token, type: "servicebus.windows.net:sastoken")
-            else { return status(401, "Unauthorized: no valid token for '\(hub.eventHubName)'.") }
+            else { return status(401, "Unauthorized: no valid token for '\(entityName)'.") }
         }
         guard message.property("operation")?.text == "READ" else {
             return status(400, "Unsupported operation '\(message.property("operation")?.text ?? "")'.")
         }
-        guard let name = message.property("name")?.text, name.lowercased() == hubPath else {
+        guard let entity else {
             return status(404, "The messaging entity '\(message.property("name")?.text ?? "")' could not be found.")
         }
-        guard let source = hub.events?.source else { return status(404, "This hub has no events endpoint.") }
+        let source = entity.reader.source
         switch message.property("type")?.text {
         case "com.microsoft:eventhub":
             let ids = (0..<source.partitionCount).map { AMQPValue.string(String($0)) }
             return status(200, "OK", body: .map([
-                (.string("name"), .string(hub.eventHubName)),
+                (.string("name"), .string(entity.name)),
                 (.string("created_at"), .timestamp(endpoint.createdAt.millisecondsSinceEpoch)),
                 (.string("partition_count"), .int(Int32(source.partitionCount))),
                 (.string("partition_ids"), .array(ids)),
@@ -128,7 +130,7 @@ extension AMQPHubConnection {
                 return status(404, "The partition '\(message.property("partition")?.text ?? "")' could not be found.")
             }
             return status(200, "OK", body: .map([
-                (.string("name"), .string(hub.eventHubName)),
+                (.string("name"), .string(entity.name)),
                 (.string("type"), .string("com.microsoft:partition")),
                 (.string("partition"), .string(String(partition))),
                 (.string("begin_sequence_number"), .long(info.beginSequenceNumber)),

@@ -36,7 +36,8 @@ public final class AMQPHubEndpoint: Sendable {
             guard let policy = registry.policy(named: policy) else { return false }
             return ConstantTime.equals(key.utf8, policy.primaryKey.utf8) || ConstantTime.equals(key.utf8, policy.secondaryKey.utf8)
         }
-        authorizer = CBSAuthorizer(registry: registry, hostName: hub.hostName, eventHubName: hub.eventHubName, clock: hub.clock)
+        authorizer = CBSAuthorizer(registry: registry, hostName: hub.hostName, eventHubName: hub.eventHubName, clock: hub.clock,
+                                   isOtherEventHub: { [hub] entity in hub.eventHubEntity(named: entity) != nil })
         // Readers of a deleted consumer group are detached, as Event Hubs does.
         let ownership = ownership
         _ = hub.consumerGroups.onDelete { group in ownership.evictConsumerGroup(group.name) }

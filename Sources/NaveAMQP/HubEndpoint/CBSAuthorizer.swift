@@ -16,6 +16,9 @@ struct CBSAuthorizer: Sendable {
     let hostName: String
     let eventHubName: String
     let clock: any HubClock
+    /// Whether a lower-cased entity other than `eventHubName` is one of the hub's Event Hubs
+    /// (routing's `eventhub` endpoints, issue #15).
+    var isOtherEventHub: @Sendable (String) -> Bool = { _ in false }
 
     /// A put-token the endpoint refuses: answered with `status` (401 for any credential
     /// problem, so the SDKs raise their authentication errors) and the reason.
@@ -80,7 +83,7 @@ struct CBSAuthorizer: Sendable {
         var path = String(rest[rest.index(after: slash)...])
         while path.hasSuffix("/") { path.removeLast() }
         let entity = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
-        guard entity == eventHubName.lowercased() else { return nil }
+        guard entity == eventHubName.lowercased() || isOtherEventHub(entity) else { return nil }
         return path
     }
 

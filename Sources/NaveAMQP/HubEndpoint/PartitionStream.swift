@@ -1,3 +1,4 @@
+import NaveCore
 /// One Event Hub partition receiver (contract §6.5) as the endpoint keeps it: which partition of
 /// which consumer group, the next sequence number to send, and the wait for the next append
 /// while the reader is caught up. Confined to its connection's actor.
@@ -14,10 +15,14 @@ final class PartitionStream {
     var waiter: Task<Void, Never>?
     var stopped = false
 
-    init(linkID: UInt64, key: PartitionOwnership.Key, next: Int64) {
+    /// The entity's log: the built-in endpoint's, or a routing `eventhub` endpoint's.
+    let source: any EventSource
+
+    init(linkID: UInt64, key: PartitionOwnership.Key, next: Int64, source: any EventSource) {
         self.linkID = linkID
         self.key = key
         self.next = next
+        self.source = source
     }
 
     /// The link is gone: no more waiting, and the partition is free for others.
