@@ -72,6 +72,10 @@ struct RoutingCommandTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         #expect(advertised, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
         try await Self.exerciseRouting(in: scratch.path)
+        // Only a running node checks what it will call: a webhook's host must be an address.
+        let named = try await NaveProcess.run(["endpoint", "create", "--endpoint-name", "w", "--endpoint-type", "webhook",
+                                               "--url", "http://example.com/x"], in: scratch.path)
+        #expect(named.status != 0 && named.standardError.contains("IP address or localhost"), "\(named.standardError)")
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/nave-data/endpoints/hot/events/p1"),
                 "the node opened the eventhub endpoint's log with its two partitions")
         process.terminate()
