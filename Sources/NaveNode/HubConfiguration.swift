@@ -16,6 +16,11 @@ public struct HubConfiguration: Sendable {
     /// The events endpoint's Event Hub-compatible name (`EntityPath=`). Empty: the first label
     /// of `hostName` (`Hub.defaultEventHubName`).
     public var eventHubName = ""
+    /// A fixed routing setup (issue #15): a JSON file in ARM's routing shape
+    /// (`{"routes":[…],"endpoints":[…],"enrichments":[…],"fallbackRoute":{"isEnabled":…}}`)
+    /// that replaces the stored routing configuration at every start. Empty: none (routing is
+    /// what the REST API and CLI stored).
+    public var routingFile = ""
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
     /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
@@ -58,6 +63,7 @@ public struct HubConfiguration: Sendable {
         enabled = hub.bool(forKey: "enabled", default: enabled)
         hostName = hub.string(forKey: "hostName", default: hostName)
         eventHubName = hub.string(forKey: "eventHubName", default: eventHubName)
+        routingFile = hub.string(forKey: "routingFile", default: routingFile)
         if let listeners = hub.stringArray(forKey: "mqttListeners") {
             mqttListeners = try listeners.map(NaveConfiguration.parseListener)
         }

@@ -98,6 +98,10 @@ public final class HubResources: Sendable {
                                                    hubName: Hub.defaultEventHubName(hostName: configuration.hub.hostName), clock: clock)
             let routing = try await MessageRouting.open(store: SQLiteRoutingStore(database: database), sink: routingSink,
                                                         endpointSinks: endpointLogs, clock: clock)
+            if !configuration.hub.routingFile.isEmpty {
+                // A fixed setup replaces what was stored, checked like any change.
+                try await routing.replace(with: RoutingFile.load(configuration.hub.routingFile))
+            }
             _ = HubEvents(registry: registry, sink: routingSink, clock: clock, unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",

@@ -85,4 +85,34 @@ struct RoutingCommandTests {
         let fallback = try await CG.json(["route", "test"], in: scratch.path) as? [String: Any]
         #expect(fallback?["endpoints"] as? [String] == ["events"], "route 'kept' sends everything to events")
     }
+
+    @Test("hub.routingFile: a fixed setup applied at start; one that does not validate stops the start")
+    func routingFile() async throws {
+        let scratch = try await CG.dataDirectory()
+        defer { scratch.remove() }
+        let file = scratch.path + "/routing.json"
+        try #"{"routes":[{"name":"fixed","condition":"level = 'critical'","endpointNames":["hot"]}],"endpoints":[{"name":"hot","endpointType":"eventhub"}],"fallbackRoute":{"isEnabled":false}}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let config = try DataDirectoryCommandTests.loopbackConfig(hubSettings: ["routingFile: \(file)"])
+        defer { config.remove() }
+        let (process, errors, advertised) = try await NaveProcess.startNode(
+            ["--config", config.path + "/nave.yaml", "--port", "0"], in: scratch.path, logsIn: config.path,
+            advertisement: scratch.path + "/nave-data/node.json")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        #expect(advertised, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+        let routes = try await CG.json(["route", "list"], in: scratch.path) as? [[String: Any]]
+        #expect(routes?.map { $0["name"] as? String } == ["fixed"])
+        let tested = try await CG.json(["route", "test"], in: scratch.path) as? [String: Any]
+        #expect(tested?["endpoints"] as? [String] == [], "the file turned the fallback off")
+        process.terminate()
+        #expect(await NaveProcess.waitForExit(process, seconds: 20))
+
+        try #"{"routes":[{"name":"bad","condition":"level = ","endpointNames":["events"]}]}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let (refused, refusedErrors, _) = try await NaveProcess.startNode(
+            ["--config", config.path + "/nave.yaml", "--port", "0"], in: scratch.path, logsIn: config.path,
+            advertisement: scratch.path + "/nave-data/none.json")
+        #expect(await NaveProcess.waitForExit(refused, seconds: 20))
+        #expect(refused.terminationStatus != 0)
+        #expect(((try? String(contentsOfFile: refusedErrors, encoding: .utf8)) ?? "").contains("does not parse"))
+    }
 }
