@@ -15,6 +15,10 @@
 #                        beside 2,000 telemetry publishes/s: devices/s, telemetry p99 with and without;
 #                        ./.build/release/nave-bench hub job-twin --nave-binary ../.build/release/nave
 #                        [--job-rate N] [--job-telemetry-rate R]
+#   query                (alone) 100,000 devices with twins: one-site SELECT pages, GROUP BY and COUNT
+#                        over the fleet, the twin cache's memory (--query-devices, --query-rounds)
+#   upload               (alone) file upload: storage info, Put Blob / Put Block + list, notify,
+#                        read back; MiB/s and node CPU per MiB (--upload-mebibytes, --rounds)
 # 3 rounds of 4 s each (connect storms: a fresh target per round, alternating with Mosquitto).
 # The node runs on CPU 0 with one loop, the harness on CPU 1 (it pins itself with
 # sched_setaffinity and spawns each target with CPU 0's mask, as `taskset -c 0` would). Devices

@@ -51,7 +51,7 @@ struct AMQPSpikeCommand: ParsableCommand {
         let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1), logger: Logger(label: "nave.bench"))
         defer { group.shutdownGracefully(gracePeriod: .seconds(1)) }
         let loop = group.loops[0]
-        let load = try loop.submitAndWait { AMQPSpikeLoad(loop: loop) }
+        let load = loop.submitAndWait { AMQPSpikeLoad(loop: loop) }
         let address = SocketAddress(host: "127.0.0.1", port: port)!
         var result: [String: Any] = ["mode": mode.rawValue, "serverLoops": 1, "serverCPU": serverCPU, "clientCPU": clientCPU,
                                      "messageBodyBytes": 256, "credit": credit]

@@ -11,7 +11,7 @@ import NaveIO
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "Hub scenarios: \(HubScenario.all.joined(separator: ", ")) (or all); or query alone (the query language over a large fleet)."
+        abstract: "Hub scenarios: \(HubScenario.all.joined(separator: ", ")) (or all); or query or upload alone (the query language over a large fleet; file upload through the blob store)."
     )
 
     @Argument(help: "Scenarios to run, in order.")
@@ -43,6 +43,8 @@ struct HubCommand: ParsableCommand {
     var queryDevices = 100_000
     @Option(help: "query: selective queries measured (each reads every page of one site).")
     var queryRounds = 200
+    @Option(help: "upload: MiB per blob (each round uploads one in a single Put Blob and one in 4 MiB blocks).")
+    var uploadMebibytes = 64
     @Option(help: "Devices in each plain connect storm.")
     var connectCount = 10_000
     @Option(help: "Devices in each TLS connect storm (the harness's one core does the client side of every handshake).")
@@ -87,6 +89,7 @@ struct HubCommand: ParsableCommand {
 
     func run() throws {
         if scenarios == ["query"] { return try runQuery() }
+        if scenarios == ["upload"] { return try runUpload() }
         let names = scenarios == ["all"] ? HubScenario.all : scenarios
         let parsed = try names.map { name -> HubScenario in
             guard let scenario = HubScenario.named(name) else { throw ValidationError("unknown scenario \(name); known: \(HubScenario.all.joined(separator: ", "))") }
@@ -185,11 +188,29 @@ struct HubCommand: ParsableCommand {
 
     /// `nave-bench hub query`: QueryBench over `--query-devices` devices with twins.
     private func runQuery() throws {
+        try runStandalone("query", devices: queryDevices, prepare: { try QueryFleet.prepare(dataDirectory: $0, count: queryDevices) }) {
+            try QueryBench(runner: $0, caPath: $2, serviceKey: $3, devices: queryDevices, selectiveQueries: queryRounds,
+                           groupQueries: max(5, queryRounds / 10)).run(loop: $1)
+        }
+    }
+
+    /// `nave-bench hub upload`: UploadBench with `--upload-mebibytes` blobs.
+    private func runUpload() throws {
+        try runStandalone("upload", devices: 1, prepare: { _ in }) { runner, loop, caPath, _ in
+            try UploadBench(runner: runner, caPath: caPath, blobMiB: uploadMebibytes, rounds: max(1, rounds)).run(loop: loop)
+        }
+    }
+
+    /// A benchmark outside the scenario table: devices registered offline, certificates made, a
+    /// harness loop; `body` gets the runner, the loop, the CA path and the service key and returns
+    /// figures, which are printed and written to results/hub-NAME-<time>.json.
+    private func runStandalone(_ name: String, devices: Int, prepare: (String) throws -> Void,
+                               _ body: (HubRunner, EventLoop, String, String) throws -> [String: Double]) throws {
         guard access(naveBinary, X_OK) == 0 else { throw ValidationError("no executable at \(naveBinary)") }
-        let start = try HarnessStart(name: "hub-query", clientCPU: clientCPU, noPin: noPin, logDirectory: self.logDirectory)
+        let start = try HarnessStart(name: "hub-\(name)", clientCPU: clientCPU, noPin: noPin, logDirectory: self.logDirectory)
         let dataDirectory = URL(fileURLWithPath: self.dataDirectory).standardizedFileURL.path
-        let serviceKey = try HubDevices.prepare(dataDirectory: dataDirectory, count: queryDevices)
-        try QueryFleet.prepare(dataDirectory: dataDirectory, count: queryDevices)
+        let serviceKey = try HubDevices.prepare(dataDirectory: dataDirectory, count: devices)
+        try prepare(dataDirectory)
         try Self.runToEnd(naveBinary, ["certs", "init", "--data-dir", dataDirectory])
         let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1))
         defer { group.shutdownGracefully(gracePeriod: .seconds(1)) }
@@ -201,12 +222,10 @@ struct HubCommand: ParsableCommand {
             connectCount: 0, tlsConnectCount: 0, connectWindow: 1, httpConnections: 1, methodTimeoutSeconds: 5,
             sweepRates: [], connectionsPerSource: connectionsPerSource, firstPort: port, serviceKey: serviceKey)
         let runner = HubRunner(settings: settings, loop: group.loops[0])
-        let bench = QueryBench(runner: runner, caPath: dataDirectory + "/certs/ca.pem", serviceKey: serviceKey,
-                               devices: queryDevices, selectiveQueries: queryRounds, groupQueries: max(5, queryRounds / 10))
-        let figures = try bench.run(loop: group.loops[0])
-        for (name, value) in figures.sorted(by: { $0.key < $1.key }) { print("\(name): \(String(format: "%.2f", value))") }
+        let figures = try body(runner, group.loops[0], dataDirectory + "/certs/ca.pem", serviceKey)
+        for (key, value) in figures.sorted(by: { $0.key < $1.key }) { print("\(key): \(String(format: "%.2f", value))") }
         try FileManager.default.createDirectory(atPath: resultsDirectory, withIntermediateDirectories: true)
-        let path = "\(resultsDirectory)/hub-query-\(Int(Date().timeIntervalSince1970)).json"
+        let path = "\(resultsDirectory)/hub-\(name)-\(Int(Date().timeIntervalSince1970)).json"
         try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
         print("\nresult: \(path)")
     }

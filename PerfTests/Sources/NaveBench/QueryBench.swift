@@ -1,5 +1,7 @@
 import Foundation
+import Glibc
 import Histogram
+import NaveAuth
 import NaveIO
 
 /// `nave-bench hub query` (issue #14): the query language over a large fleet, through the REST
@@ -22,12 +24,19 @@ struct QueryBench {
         defer { target.stop() }
         target.waitUntilIdle()
         let idleRSS = target.residentBytes()
-        let caller = try QueryCaller(loop: loop, port: target.ports.https!, tls: try TLSContext(clientTrustingCAPath: caPath),
-                                     serviceKey: serviceKey)
-        defer { caller.close() }
+        let client = try BlockingHTTPS(loop: loop, port: target.ports.https!, tls: try TLSContext(clientTrustingCAPath: caPath))
+        defer { client.close() }
+        let token = try SASToken.serviceToken(hostName: HubDevices.hostName, keyName: "iothubowner", key: serviceKey,
+                                              expiry: Int64(time(nil)) + 3600)
+        let headers = [("Authorization", token), ("Content-Type", "application/json; charset=utf-8")]
+        func query(_ text: String, continuation: String?) throws -> BlockingHTTPS.Answer {
+            try client.request("POST", "/devices/query?api-version=2021-04-12",
+                               headers: headers + (continuation.map { [("x-ms-continuation", $0)] } ?? []),
+                               body: Array("{\"query\":\"\(text)\"}".utf8))
+        }
         var figures: [String: Double] = ["devices": Double(devices), "nodeRSSBeforeFirstQueryBytes": Double(idleRSS)]
 
-        let first = try caller.query("SELECT * FROM devices WHERE tags.site = 'site-0'", continuation: nil)
+        let first = try query("SELECT * FROM devices WHERE tags.site = 'site-0'", continuation: nil)
         guard first.status == 200 else { throw failure(first) }
         figures["firstQueryMillis"] = Double(first.nanos) / 1e6
         target.waitUntilIdle()
@@ -42,16 +51,16 @@ struct QueryBench {
         let cpuBefore = target.cpuNanos()
         for round in 0..<selectiveQueries {
             let text = "SELECT * FROM devices WHERE tags.site = 'site-\((round * 37) % QueryFleet.siteCount)'"
-            var token: String?
+            var continuation: String?
             var total: Int64 = 0
             repeat {
-                let answer = try caller.query(text, continuation: token)
+                let answer = try query(text, continuation: continuation)
                 guard answer.status == 200 else { throw failure(answer) }
                 _ = pages.record(UInt64(answer.nanos))
                 total += answer.nanos
-                rows += answer.rows
-                token = answer.continuation
-            } while token != nil
+                rows += answer.arrayCount
+                continuation = answer.header("x-ms-continuation")
+            } while continuation != nil
             _ = whole.record(UInt64(total))
         }
         let selectiveCPU = target.cpuNanos() - cpuBefore
@@ -67,8 +76,8 @@ struct QueryBench {
                              ("count", "SELECT COUNT() AS total FROM devices")] {
             var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
             for _ in 0..<groupQueries {
-                let answer = try caller.query(text, continuation: nil)
-                guard answer.status == 200, answer.rows >= 1 else { throw failure(answer) }
+                let answer = try query(text, continuation: nil)
+                guard answer.status == 200, answer.arrayCount >= 1 else { throw failure(answer) }
                 _ = latency.record(UInt64(answer.nanos))
             }
             figures["\(name)P50Millis"] = Double(latency.valueAtPercentile(50)) / 1e6
@@ -77,7 +86,7 @@ struct QueryBench {
         return figures
     }
 
-    private func failure(_ answer: QueryCaller.Answer) -> BrokerProcess.Failure {
-        BrokerProcess.Failure(description: "query answered HTTP \(answer.status): \(String(decoding: answer.body.prefix(300), as: UTF8.self))")
+    private func failure(_ answer: BlockingHTTPS.Answer) -> BrokerProcess.Failure {
+        BrokerProcess.Failure(description: "query answered HTTP \(answer.status): \(answer.text)")
     }
 }
