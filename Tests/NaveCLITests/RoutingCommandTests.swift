@@ -51,6 +51,15 @@ struct RoutingCommandTests {
         _ = try await CG.json(["route", "create", "--route-name", "kept", "--endpoint-name", "events"], in: directory)
     }
 
+    /// `nave serve` on `scratch`'s data directory with `config`, once it advertises its REST address.
+    static func startNode(in scratch: ScratchDirectory, config: ScratchDirectory) async throws -> Process {
+        let (process, errors, advertised) = try await NaveProcess.startNode(
+            ["--config", config.path + "/nave.yaml", "--port", "0"], in: scratch.path, logsIn: config.path,
+            advertisement: scratch.path + "/nave-data/node.json")
+        #expect(advertised, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
+        return process
+    }
+
     @Test("without a node: entries stored, tested and refused as a node would")
     func local() async throws {
         let scratch = try await CG.dataDirectory()
@@ -66,11 +75,8 @@ struct RoutingCommandTests {
         defer { scratch.remove() }
         let config = try DataDirectoryCommandTests.loopbackConfig(hubSettings: [])
         defer { config.remove() }
-        let (process, errors, advertised) = try await NaveProcess.startNode(
-            ["--config", config.path + "/nave.yaml", "--port", "0"], in: scratch.path, logsIn: config.path,
-            advertisement: scratch.path + "/nave-data/node.json")
+        let process = try await Self.startNode(in: scratch, config: config)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-        #expect(advertised, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
         try await Self.exerciseRouting(in: scratch.path)
         // Only a running node checks what it will call: a webhook's host must be an address.
         let named = try await NaveProcess.run(["endpoint", "create", "--endpoint-name", "w", "--endpoint-type", "webhook",
@@ -95,11 +101,8 @@ struct RoutingCommandTests {
             .write(toFile: file, atomically: true, encoding: .utf8)
         let config = try DataDirectoryCommandTests.loopbackConfig(hubSettings: ["routingFile: \(file)"])
         defer { config.remove() }
-        let (process, errors, advertised) = try await NaveProcess.startNode(
-            ["--config", config.path + "/nave.yaml", "--port", "0"], in: scratch.path, logsIn: config.path,
-            advertisement: scratch.path + "/nave-data/node.json")
+        let process = try await Self.startNode(in: scratch, config: config)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-        #expect(advertised, "\((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")")
         let routes = try await CG.json(["route", "list"], in: scratch.path) as? [[String: Any]]
         #expect(routes?.map { $0["name"] as? String } == ["fixed"])
         let tested = try await CG.json(["route", "test"], in: scratch.path) as? [String: Any]
