@@ -43,6 +43,8 @@ struct HubCommand: ParsableCommand {
     var queryDevices = 100_000
     @Option(help: "query: selective queries measured (each reads every page of one site).")
     var queryRounds = 200
+    @Option(help: "The node's hub.routingFile (ARM's routing JSON): flows measured with those routes and enrichments.")
+    var routingFile: String?
     @Option(help: "upload: MiB per blob (each round uploads one in a single Put Blob and one in 4 MiB blocks).")
     var uploadMebibytes = 64
     @Option(help: "Devices in each plain connect storm.")
@@ -118,7 +120,7 @@ struct HubCommand: ParsableCommand {
         let settings = HubRunner.Settings(
             target: HubTarget.Settings(naveBinary: naveBinary, mosquittoBinary: mosquittoBinary, dataDirectory: dataDirectory,
                                        loops: targetLoops, targetCPU: pinning ? targetCPU : nil, clientCPU: pinning ? clientCPU : nil,
-                                       logDirectory: logDirectory),
+                                       logDirectory: logDirectory, routingFile: routingFile),
             rounds: max(1, rounds), warmupSeconds: warmup, roundSeconds: duration, devices: devices, inflight: inflight,
             twinInflight: twinInflight, payloadBytes: payloadBytes, connectCount: connectCount, tlsConnectCount: tlsConnectCount,
             connectWindow: connectWindow,

@@ -35,6 +35,8 @@ final class HubTarget {
         var targetCPU: Int?
         var clientCPU: Int?
         var logDirectory: String
+        /// `hub.routingFile` of the node (ARM's routing JSON), for runs with routes; nil: none.
+        var routingFile: String? = nil
     }
 
     /// Starts `kind` on `firstPort` and the five ports after it; returns once every port accepts.
@@ -61,6 +63,7 @@ final class HubTarget {
               httpsListeners: ["127.0.0.1:\(firstPort + 2)"]
               amqpListeners: ["127.0.0.1:\(firstPort + 4)"]
               plainAmqpListeners: ["127.0.0.1:\(firstPort + 5)"]
+            \(settings.routingFile.map { "  routingFile: \"\($0)\"" } ?? "")
 
             """
             let path = "\(directory)/nave-\(firstPort).yaml"
