@@ -13,8 +13,6 @@ struct TwinValueIndex: Sendable {
     let path: QueryPath
     /// Each value's twins, kept in key order (merged lazily), so a page reads them without a sort.
     private var keysByValue: [JSONValue: SortedIdentities] = [:]
-    /// Twins in each bucket (a `SortedIdentities` does not count).
-    private var counts: [JSONValue: Int] = [:]
 
     /// An index of `path` over `twins`.
     init(path: QueryPath, twins: [IdentityKey: CachedTwin]) {
@@ -25,17 +23,12 @@ struct TwinValueIndex: Sendable {
     mutating func add(_ key: IdentityKey, _ twin: Twin) {
         guard let value = indexedValue(of: twin) else { return }
         keysByValue[value, default: SortedIdentities([])].insert(key)
-        counts[value, default: 0] += 1
     }
 
     mutating func remove(_ key: IdentityKey, _ twin: Twin) {
         guard let value = indexedValue(of: twin) else { return }
         keysByValue[value]?.remove(key)
-        counts[value, default: 1] -= 1
-        if counts[value] == 0 {
-            keysByValue[value] = nil
-            counts[value] = nil
-        }
+        if keysByValue[value]?.isEmpty == true { keysByValue[value] = nil }
     }
 
     /// The twins holding one of `values` at the path, ascending.
@@ -55,9 +48,11 @@ struct TwinValueIndex: Sendable {
     /// Whether `path` names twin content an index can serve (tags or a properties section, no
     /// `$version`/`$metadata`): the paths `HubTwinDocument.contentValue` reads from the twin alone.
     static func canIndex(_ path: QueryPath) -> Bool {
-        let probe = Twin(deviceID: "", identityGenerationID: "", createdAt: .never)
-        return HubTwinDocument.contentValue(of: probe, at: path) != nil
+        HubTwinDocument.contentValue(of: emptyTwin, at: path) != nil
     }
+
+    /// Any twin will do for `canIndex`: `contentValue` answers nil by the path's shape alone.
+    private static let emptyTwin = Twin(deviceID: "", identityGenerationID: "", createdAt: .never)
 }
 
 extension JSONValue {

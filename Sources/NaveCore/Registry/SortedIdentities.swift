@@ -22,6 +22,9 @@ struct SortedIdentities: Sendable {
         if removed.remove(key) == nil { added.insert(key) }
     }
 
+    /// True when no key is held (pending changes included).
+    var isEmpty: Bool { ordered.count - removed.count + added.count == 0 }
+
     /// Removes `key`; the caller removes only keys it inserted.
     mutating func remove(_ key: IdentityKey) {
         if added.remove(key) == nil { removed.insert(key) }
