@@ -29,6 +29,8 @@ public final class NaveServer: Sendable {
     /// The general broker's password file, ACL and anonymous rule, when any is configured or
     /// a TLS listener exists: what `reloadSecurityFiles` replaces.
     public let brokerAccess: BrokerAccessControl?
+    /// Starting, ready, draining or stopped: what the health endpoints and `sd_notify` report.
+    public let health = NodeHealth()
     private let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
@@ -109,6 +111,7 @@ public final class NaveServer: Sendable {
             group.shutdownGracefully(gracePeriod: .zero)
             throw error
         }
+        health.markReady()
         logger.info("node started", metadata: [
             "mqttListeners": "\(configuration.listeners)",
             "deviceListeners": "\(deviceMQTTAddresses)",
@@ -159,9 +162,11 @@ public final class NaveServer: Sendable {
     /// stops the loops, then closes the hub (the event log drains its queued appends, the store
     /// and the data directory's lock are released) and returns once all that is done.
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
+        health.beginDraining()
         for socket in sockets { socket.close() }
         group.closeConnections(gracePeriod: gracePeriod)
         await Self.closeHub(hub, resources, stoppingLoopsOf: group)
+        health.markStopped()
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
@@ -169,15 +174,20 @@ public final class NaveServer: Sendable {
     /// this thread: waiting for async work on a cooperative thread can starve the pool). Use
     /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
+        health.beginDraining()
         for socket in sockets { socket.close() }
         guard let resources else {
             group.shutdownGracefully(gracePeriod: gracePeriod)
+            health.markStopped()
             logger.info("node stopped", metadata: stoppedMetadata)
             return
         }
         group.closeConnections(gracePeriod: gracePeriod)
         let (hub, group) = (hub, group)
-        Task { await Self.closeHub(hub, resources, stoppingLoopsOf: group) }
+        Task { [health] in
+            await Self.closeHub(hub, resources, stoppingLoopsOf: group)
+            health.markStopped()
+        }
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
