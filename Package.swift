@@ -40,8 +40,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        // YAML configuration files come through this package's `YAML` trait (it brings Yams).
-        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        // The YAML configuration file, parsed into a node tree: only the tree knows each key's
+        // line, which a refusal names (issue #16), so no flat provider sits in between.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // The embedded store: SQLite (Debian's libsqlite3-dev) for the registry and hub state.
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
@@ -114,7 +115,7 @@ let package = Package(
                 "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTT", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Glibc
 import Logging
 import NaveNode
@@ -10,8 +11,27 @@ struct Nave: AsyncParsableCommand {
         abstract: "A device hub that speaks Azure IoT Hub's protocols, and a general MQTT 3.1.1 broker.",
         subcommands: [Serve.self, CertsCommand.self, StorageCommand.self, HubCommand.self, DeviceCommand.self, TwinCommand.self, QueryCommand.self, MethodCommand.self,
                       CloudToDeviceCommand.self, PolicyCommand.self, MonitorEventsCommand.self, RouteCommand.self,
-                      EndpointCommand.self, MessageEnrichmentCommand.self]
+                      EndpointCommand.self, MessageEnrichmentCommand.self, ConfigCommand.self]
     )
+
+    /// ArgumentParser's own entry, except that a usage mistake exits with 2 (issue #16's
+    /// documented codes: 0 ok, 1 failure, 2 usage) rather than sysexits' 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// `nave serve`: run the broker until SIGINT or SIGTERM; SIGHUP reloads the general broker's
@@ -20,9 +40,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a node: the hub (devices on MQTT/TLS 8883, REST and WebSockets on HTTPS 443) and the plain MQTT broker (127.0.0.1:1883).",
         discussion: """
-        Settings come from, highest priority first: these options, environment variables \
-        (MQTT_MAXIMUM_PACKET_BYTES, IO_LOOPS, …), the --config YAML file, the defaults. \
-        Tuning/reference.yaml lists every key.
+        Settings come from, highest priority first: these options, NAVE_* environment variables \
+        (NAVE_MQTT_MAXIMUM_PACKET_BYTES, NAVE_IO_LOOPS, …), the --config YAML file, the defaults. \
+        Tuning/reference.yaml lists every key. Unknown keys or variables, values that do not \
+        parse and values out of range stop the node before it opens anything.
         """
     )
 
@@ -44,17 +65,14 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Flag(name: .long, help: "Print the configuration in force (every key, its value and where it came from) and exit.")
+    var printConfig = false
+
     func run() async throws {
-        var configuration = try await NaveConfiguration.load(configFile: config)
-        if host != nil || port != nil {
-            let first = configuration.listeners.first ?? .init(host: "127.0.0.1", port: 1883)
-            configuration.listeners = [.init(host: host ?? first.host, port: port ?? first.port)]
-        }
-        if let loops { configuration.engine.loopCount = loops }
-        if let dataDir { configuration.dataDirectory = dataDir }
-        if let logLevel {
-            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
-            configuration.logLevel = level
+        let (configuration, reader) = try ConfigCommand.resolve(configFile: config, options: self)
+        if printConfig {
+            print(reader.effectiveListing)
+            return
         }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in

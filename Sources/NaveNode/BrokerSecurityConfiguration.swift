@@ -1,4 +1,3 @@
-import Configuration
 import NaveLimits
 
 /// Who may use the general broker (its `mqtt.listeners` and `mqtt.tlsListeners`) and what they
@@ -35,13 +34,11 @@ public struct BrokerSecurityConfiguration: Sendable {
     /// cheap, as before (no authenticator call, no ACL checks).
     public var restrictsPlainListeners: Bool { !passwordFile.isEmpty || !aclFile.isEmpty || !admitsAnonymous }
 
-    mutating func read(_ mqtt: ConfigReader) throws {
+    mutating func read(_ mqtt: ConfigurationReader) {
         passwordFile = mqtt.string(forKey: "passwordFile", default: passwordFile)
         aclFile = mqtt.string(forKey: "aclFile", default: aclFile)
         allowAnonymous = mqtt.bool(forKey: "allowAnonymous")
-        if let listeners = mqtt.stringArray(forKey: "tlsListeners") {
-            tlsListeners = try listeners.map(NaveConfiguration.parseListener)
-        }
+        tlsListeners = mqtt.listeners(forKey: "tlsListeners", default: tlsListeners)
         let tls = mqtt.scoped(to: "tls")
         tlsCertificateChainPath = tls.string(forKey: "certificateChain", default: tlsCertificateChainPath)
         tlsPrivateKeyPath = tls.string(forKey: "privateKey", default: tlsPrivateKeyPath)

@@ -1,4 +1,3 @@
-import Configuration
 import NaveAMQP
 import NaveCore
 import NaveLimits
@@ -21,6 +20,9 @@ public struct HubConfiguration: Sendable {
     /// that replaces the stored routing configuration at every start. Empty: none (routing is
     /// what the REST API and CLI stored).
     public var routingFile = ""
+    /// The same, given in the configuration file itself as a `routing:` block (issue #15):
+    /// read whole with Yams and decoded like `routingFile`. Nil: none.
+    public var routing: RoutingConfiguration?
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
     /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
@@ -58,83 +60,41 @@ public struct HubConfiguration: Sendable {
 
     public init() {}
 
-    mutating func read(_ reader: ConfigReader) throws {
+    /// The hub's keys (`hub.*`, `https.*`, `amqp.*`, `jobs.*`, `configurations.*`,
+    /// `importExport.*`, `fileUpload.*`, `events.*`), with the ranges Tuning/reference.yaml states.
+    mutating func read(_ reader: ConfigurationReader) {
         let hub = reader.scoped(to: "hub")
         enabled = hub.bool(forKey: "enabled", default: enabled)
-        hostName = hub.string(forKey: "hostName", default: hostName)
-        eventHubName = hub.string(forKey: "eventHubName", default: eventHubName)
+        hostName = hub.string(forKey: "hostName", default: hostName, expected: "a host name") { !$0.isEmpty && !$0.contains("/") }
+        eventHubName = hub.string(forKey: "eventHubName", default: eventHubName,
+                                  expected: "at most 50 lower-case letters, digits, '-', '_' or '.'", check: Self.isEventHubName)
         routingFile = hub.string(forKey: "routingFile", default: routingFile)
-        if let listeners = hub.stringArray(forKey: "mqttListeners") {
-            mqttListeners = try listeners.map(NaveConfiguration.parseListener)
-        }
-        if let listeners = hub.stringArray(forKey: "plainMqttListeners") {
-            plainMqttListeners = try listeners.map(NaveConfiguration.parseListener)
-        }
-        if let listeners = hub.stringArray(forKey: "amqpListeners") {
-            amqpListeners = try listeners.map(NaveConfiguration.parseListener)
-        }
-        if let listeners = hub.stringArray(forKey: "plainAmqpListeners") {
-            plainAmqpListeners = try listeners.map(NaveConfiguration.parseListener)
-        }
-        if let listeners = hub.stringArray(forKey: "httpsListeners") {
-            httpsListeners = try listeners.map(NaveConfiguration.parseListener)
-        }
+        mqttListeners = hub.listeners(forKey: "mqttListeners", default: mqttListeners)
+        plainMqttListeners = hub.listeners(forKey: "plainMqttListeners", default: plainMqttListeners)
+        amqpListeners = hub.listeners(forKey: "amqpListeners", default: amqpListeners)
+        plainAmqpListeners = hub.listeners(forKey: "plainAmqpListeners", default: plainAmqpListeners)
+        httpsListeners = hub.listeners(forKey: "httpsListeners", default: httpsListeners)
         certificateChainPath = hub.string(forKey: "tls.certificateChain", default: certificateChainPath)
         privateKeyPath = hub.string(forKey: "tls.privateKey", default: privateKeyPath)
         let https = reader.scoped(to: "https")
-        http.requestTimeoutMillis = https.int(forKey: "requestTimeoutMillis", default: http.requestTimeoutMillis)
-        http.idleTimeoutMillis = https.int(forKey: "idleTimeoutMillis", default: http.idleTimeoutMillis)
-        http.requestBodyBytesMax = https.int(forKey: "requestBodyBytesMax", default: http.requestBodyBytesMax)
-        http.headerBytesMax = https.int(forKey: "headerBytesMax", default: http.headerBytesMax)
-        let amqpKeys = reader.scoped(to: "amqp")
-        amqp.idleTimeoutMillis = amqpKeys.int(forKey: "idleTimeoutMillis", default: amqp.idleTimeoutMillis)
-        amqp.frameBytesMax = amqpKeys.int(forKey: "frameBytesMax", default: amqp.frameBytesMax)
-        amqp.channelMax = amqpKeys.int(forKey: "channelMax", default: amqp.channelMax)
-        amqp.linksPerConnectionMax = amqpKeys.int(forKey: "linksPerConnectionMax", default: amqp.linksPerConnectionMax)
-        amqp.messageBytesMax = amqpKeys.int(forKey: "messageBytesMax", default: amqp.messageBytesMax)
-        amqp.receiveCredit = amqpKeys.int(forKey: "receiveCredit", default: amqp.receiveCredit)
-        amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
-        amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
-        amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
-        let jobKeys = reader.scoped(to: "jobs")
-        jobs.deviceOperationsPerSecondMax = jobKeys.int(forKey: "deviceOperationsPerSecondMax", default: jobs.deviceOperationsPerSecondMax)
-        jobs.deviceOperationsInFlightMax = jobKeys.int(forKey: "deviceOperationsInFlightMax", default: jobs.deviceOperationsInFlightMax)
-        jobs.activeJobsMax = jobKeys.int(forKey: "activeJobsMax", default: jobs.activeJobsMax)
-        jobs.jobsMax = jobKeys.int(forKey: "jobsMax", default: jobs.jobsMax)
-        jobs.deviceJobRowsMax = jobKeys.int(forKey: "deviceJobRowsMax", default: jobs.deviceJobRowsMax)
-        jobs.finishedJobRetentionSeconds = Int64(jobKeys.int(forKey: "finishedJobRetentionSeconds",
-                                                             default: Int(jobs.finishedJobRetentionSeconds)))
-        jobs.pacingSliceMillis = Int64(jobKeys.int(forKey: "pacingSliceMillis", default: Int(jobs.pacingSliceMillis)))
+        http.requestTimeoutMillis = https.int(forKey: "requestTimeoutMillis", default: http.requestTimeoutMillis, in: 100...600_000)
+        http.idleTimeoutMillis = https.int(forKey: "idleTimeoutMillis", default: http.idleTimeoutMillis, in: 100...3_600_000)
+        http.requestBodyBytesMax = https.int(forKey: "requestBodyBytesMax", default: http.requestBodyBytesMax, in: 1024...(64 << 20))
+        http.headerBytesMax = https.int(forKey: "headerBytesMax", default: http.headerBytesMax, in: 1024...(1 << 20))
+        amqp.read(reader.scoped(to: "amqp"))
+        jobs.read(reader.scoped(to: "jobs"))
         let configurationKeys = reader.scoped(to: "configurations")
-        configurations.configurationsMax = configurationKeys.int(forKey: "configurationsMax", default: configurations.configurationsMax)
-        let importExportKeys = reader.scoped(to: "importExport")
-        importExport.lineBytesMax = importExportKeys.int(forKey: "lineBytesMax", default: importExport.lineBytesMax)
-        importExport.importLinesMax = importExportKeys.int(forKey: "importLinesMax", default: importExport.importLinesMax)
-        importExport.importErrorLinesMax = importExportKeys.int(forKey: "importErrorLinesMax", default: importExport.importErrorLinesMax)
-        importExport.importBatchDevicesMax = importExportKeys.int(forKey: "importBatchDevicesMax", default: importExport.importBatchDevicesMax)
-        importExport.readChunkBytes = importExportKeys.int(forKey: "readChunkBytes", default: importExport.readChunkBytes)
-        importExport.writeChunkBytes = importExportKeys.int(forKey: "writeChunkBytes", default: importExport.writeChunkBytes)
-        importExport.jobsKeptMax = importExportKeys.int(forKey: "jobsKeptMax", default: importExport.jobsKeptMax)
-        let upload = reader.scoped(to: "fileUpload")
-        fileUpload.containerName = upload.string(forKey: "containerName", default: fileUpload.containerName)
-        fileUpload.sasTTLSeconds = upload.int(forKey: "sasTtlSeconds", default: fileUpload.sasTTLSeconds)
-        fileUpload.notificationsEnabled = upload.bool(forKey: "notifications", default: fileUpload.notificationsEnabled)
-        fileUpload.notificationTTLSeconds = upload.int(forKey: "notificationTtlSeconds", default: fileUpload.notificationTTLSeconds)
-        fileUpload.notificationLockSeconds = upload.int(forKey: "notificationLockSeconds", default: fileUpload.notificationLockSeconds)
-        fileUpload.notificationDeliveryCountMax = upload.int(forKey: "notificationMaxDeliveryCount",
-                                                             default: fileUpload.notificationDeliveryCountMax)
-        fileUpload.notificationsMax = upload.int(forKey: "notificationsMax", default: fileUpload.notificationsMax)
-        fileUpload.quotas.blobBytesMax = Int64(upload.int(forKey: "blobBytesMax", default: Int(fileUpload.quotas.blobBytesMax)))
-        fileUpload.quotas.deviceBytesMax = Int64(upload.int(forKey: "deviceBytesMax", default: Int(fileUpload.quotas.deviceBytesMax)))
-        fileUpload.quotas.totalBytesMax = Int64(upload.int(forKey: "totalBytesMax", default: Int(fileUpload.quotas.totalBytesMax)))
-        let log = reader.scoped(to: "events")
-        events.partitionCount = log.int(forKey: "partitionCount", default: events.partitionCount)
-        events.segmentBytesMax = log.int(forKey: "segmentBytesMax", default: events.segmentBytesMax)
-        events.groupCommitRecordsMax = log.int(forKey: "groupCommitRecordsMax", default: events.groupCommitRecordsMax)
-        events.groupCommitDelayMicros = log.int(forKey: "groupCommitDelayMicros", default: events.groupCommitDelayMicros)
-        events.pendingAppendBytesMax = log.int(forKey: "pendingAppendBytesMax", default: events.pendingAppendBytesMax)
-        events.retentionMillis = Int64(log.int(forKey: "retentionMillis", default: Int(events.retentionMillis)))
-        events.retentionBytesMax = Int64(log.int(forKey: "retentionBytesMax", default: Int(events.retentionBytesMax)))
+        configurations.configurationsMax = configurationKeys.int(forKey: "configurationsMax", default: configurations.configurationsMax, in: 1...1000)
+        importExport.read(reader.scoped(to: "importExport"))
+        fileUpload.read(reader.scoped(to: "fileUpload"))
+        events.read(reader.scoped(to: "events"))
+    }
+
+    /// Event Hubs' entity names as Nave accepts them (the `EntityPath=` of connection strings).
+    static func isEventHubName(_ name: String) -> Bool {
+        name.utf8.count <= 50 && name.utf8.allSatisfy {
+            $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0)
+        }
     }
 
     func validate() throws {
@@ -142,7 +102,7 @@ public struct HubConfiguration: Sendable {
         guard !hostName.isEmpty, !hostName.contains("/") else {
             throw ConfigurationInvalid("hub.hostName must be a host name (is \(hostName))")
         }
-        guard eventHubName.utf8.count <= 50, eventHubName.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
+        guard Self.isEventHubName(eventHubName) else {
             throw ConfigurationInvalid("hub.eventHubName must be at most 50 lower-case letters, digits, '-', '_' or '.' (is \(eventHubName))")
         }
         try http.validate()

@@ -98,8 +98,10 @@ public final class HubResources: Sendable {
                                                    hubName: Hub.defaultEventHubName(hostName: configuration.hub.hostName), clock: clock)
             let routing = try await MessageRouting.open(store: SQLiteRoutingStore(database: database), sink: routingSink,
                                                         endpointSinks: endpointLogs, clock: clock)
-            if !configuration.hub.routingFile.isEmpty {
-                // A fixed setup replaces what was stored, checked like any change.
+            if let fixed = configuration.hub.routing {
+                // A fixed setup (the file's routing: block) replaces what was stored, checked like any change.
+                try await routing.replace(with: fixed)
+            } else if !configuration.hub.routingFile.isEmpty {
                 try await routing.replace(with: RoutingFile.load(configuration.hub.routingFile))
             }
             _ = HubEvents(registry: registry, sink: routingSink, clock: clock, unrecorded: unrecorded)

@@ -1,15 +1,15 @@
-import Configuration
+import Foundation
 import Logging
 import NaveBroker
 import NaveIO
 import NaveLimits
 import NaveMQTTBinding
-import SystemPackage
 
-/// Everything `nave serve` is configured with. Read from a YAML file and environment variables
-/// (which win) through swift-configuration; every key, its default, unit and range is listed in
-/// `Tuning/reference.yaml`. Environment names are the keys upper-cased with `_` at dots and word
-/// boundaries: `mqtt.maximumPacketBytes` → `MQTT_MAXIMUM_PACKET_BYTES`.
+/// Everything `nave serve` is configured with. Read from a YAML file and `NAVE_*` environment
+/// variables (which win) by `ConfigurationReader`, which refuses unknown keys, values that do
+/// not parse and values out of range (issue #16); every key, its default, unit and range is
+/// listed in `Tuning/reference.yaml`. Environment names are `NAVE_` and the key upper-cased with
+/// `_` at dots and word boundaries: `mqtt.maximumPacketBytes` → `NAVE_MQTT_MAXIMUM_PACKET_BYTES`.
 public struct NaveConfiguration: Sendable {
     /// A TCP address MQTT is served on.
     public struct Listener: Sendable, Equatable, CustomStringConvertible {
@@ -34,7 +34,12 @@ public struct NaveConfiguration: Sendable {
     public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
     /// The general broker's password file, ACL file, anonymous clients and TLS listeners.
     public var security = BrokerSecurityConfiguration()
-    public var logLevel: Logger.Level = .info
+    /// The log's level and format (`log.*`).
+    public var log = LogConfiguration()
+    public var logLevel: Logger.Level {
+        get { log.level }
+        set { log.level = newValue }
+    }
     /// The embedded store: the registry database, certificates, event segments. `nil` when
     /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
     /// the node then uses `defaultDataDirectory` only if it exists, and creates a named one
@@ -45,79 +50,54 @@ public struct NaveConfiguration: Sendable {
 
     public init() {}
 
-    /// Reads every key from `reader`, defaulting what is absent.
-    public init(reader: ConfigReader) throws {
-        var c = NaveConfiguration()
-        let io = reader.scoped(to: "io")
-        c.engine.loopCount = io.int(forKey: "loops", default: c.engine.loopCount)
-        if let backend = io.string(forKey: "backend") {
-            guard let choice = EventLoopConfiguration.BackendChoice(rawValue: backend) else {
-                throw ConfigurationInvalid("io.backend must be automatic, io_uring or epoll (is \(backend))")
-            }
-            c.engine.backend = choice
-        }
-        c.engine.pinThreadsToCPUs = io.bool(forKey: "pinThreadsToCPUs", default: c.engine.pinThreadsToCPUs)
-        c.engine.submissionQueueEntries = io.int(forKey: "submissionQueueEntries", default: c.engine.submissionQueueEntries)
-        c.engine.receiveBufferCount = io.int(forKey: "receiveBufferCount", default: c.engine.receiveBufferCount)
-        c.engine.batchWaitMicros = io.int(forKey: "batchWaitMicros", default: c.engine.batchWaitMicros)
-        c.engine.batchWaitCompletions = io.int(forKey: "batchWaitCompletions", default: c.engine.batchWaitCompletions)
-        c.engine.receiveBufferBytes = io.int(forKey: "receiveBufferBytes", default: c.engine.receiveBufferBytes)
-        c.engine.sendChunkBytes = io.int(forKey: "sendChunkBytes", default: c.engine.sendChunkBytes)
-        c.engine.outboundHighWaterBytes = io.int(forKey: "outboundHighWaterBytes", default: c.engine.outboundHighWaterBytes)
-        c.engine.outboundLowWaterBytes = io.int(forKey: "outboundLowWaterBytes", default: c.engine.outboundLowWaterBytes)
-        c.engine.outboundBytesMax = io.int(forKey: "outboundBytesMax", default: c.engine.outboundBytesMax)
-        c.engine.closeFlushTimeoutMillis = io.int(forKey: "closeFlushTimeoutMillis", default: c.engine.closeFlushTimeoutMillis)
-        c.engine.listenBacklog = Int32(io.int(forKey: "listenBacklog", default: Int(c.engine.listenBacklog)))
-        c.engine.inboxCapacity = io.int(forKey: "inboxCapacity", default: c.engine.inboxCapacity)
-
+    /// Reads every key from `reader`, defaulting what is absent; mistakes are recorded in the
+    /// reader (`reader.problems`), not thrown, so one pass finds them all. Each section reads
+    /// its own keys next to its fields, and that reading is the registry of known keys
+    /// (`ConfigurationReader`): a new section adds one call here.
+    public mutating func read(_ reader: ConfigurationReader) {
+        engine.read(reader.scoped(to: "io"))
         let router = reader.scoped(to: "router")
-        c.broker.routerShardCount = router.int(forKey: "shards")
-        c.broker.deliveryMailboxCapacity = router.int(forKey: "deliveryMailboxCapacity", default: c.broker.deliveryMailboxCapacity)
-
+        broker.routerShardCount = router.int(forKey: "shards", in: 1...256)
+        broker.deliveryMailboxCapacity = router.int(forKey: "deliveryMailboxCapacity", default: broker.deliveryMailboxCapacity, in: 16...(1 << 22))
         let mqtt = reader.scoped(to: "mqtt")
-        if let listeners = mqtt.stringArray(forKey: "listeners") {
-            c.listeners = try listeners.map(Self.parseListener)
-        }
-        var b = c.broker.binding
-        b.maximumPacketBytes = mqtt.int(forKey: "maximumPacketBytes", default: b.maximumPacketBytes)
-        b.inflightWindowMessages = mqtt.int(forKey: "inflightWindowMessages", default: b.inflightWindowMessages)
-        b.sessionQueuedMessagesMax = mqtt.int(forKey: "sessionQueuedMessagesMax", default: b.sessionQueuedMessagesMax)
-        b.subscriptionsPerClientMax = mqtt.int(forKey: "subscriptionsPerClientMax", default: b.subscriptionsPerClientMax)
-        b.inboundUnreleasedQoS2Max = mqtt.int(forKey: "inboundUnreleasedQoS2Max", default: b.inboundUnreleasedQoS2Max)
-        b.topicLevelsMax = mqtt.int(forKey: "topicLevelsMax", default: b.topicLevelsMax)
-        c.broker.binding = b
-        c.broker.subscriberOutboundBytesMax = mqtt.int(forKey: "subscriberOutboundBytesMax", default: c.broker.subscriberOutboundBytesMax)
-        c.broker.loopOutboundBytesMax = mqtt.int(forKey: "loopOutboundBytesMax", default: c.broker.loopOutboundBytesMax)
-        c.broker.connectTimeoutMillis = mqtt.int(forKey: "connectTimeoutMillis", default: c.broker.connectTimeoutMillis)
-        c.broker.slowConsumerTimeoutMillis = mqtt.int(forKey: "slowConsumerTimeoutMillis", default: c.broker.slowConsumerTimeoutMillis)
-        c.broker.housekeepingIntervalMillis = mqtt.int(forKey: "housekeepingIntervalMillis", default: c.broker.housekeepingIntervalMillis)
-        c.broker.heldRetryIntervalMillis = mqtt.int(forKey: "heldRetryIntervalMillis", default: c.broker.heldRetryIntervalMillis)
-        c.broker.deviceOperationsInFlightMax = mqtt.int(forKey: "deviceOperationsInFlightMax", default: c.broker.deviceOperationsInFlightMax)
-        c.broker.overloadBackOffMillis = mqtt.int(forKey: "overloadBackOffMillis", default: c.broker.overloadBackOffMillis)
-        c.broker.retainedMessagesMax = mqtt.int(forKey: "retainedMessagesMax", default: c.broker.retainedMessagesMax)
-        c.broker.sessionsMax = mqtt.int(forKey: "sessionsMax", default: c.broker.sessionsMax)
-        try c.security.read(mqtt)
-
-        if let level = reader.string(forKey: "log.level") {
-            guard let parsed = Logger.Level(rawValue: level) else {
-                throw ConfigurationInvalid("log.level must be one of trace, debug, info, notice, warning, error, critical (is \(level))")
-            }
-            c.logLevel = parsed
-        }
-        c.dataDirectory = reader.string(forKey: "dataDirectory") ?? c.dataDirectory
-        try c.hub.read(reader)
-        self = c
+        listeners = mqtt.listeners(forKey: "listeners", default: listeners)
+        broker.read(mqtt)
+        security.read(mqtt)
+        log.read(reader.scoped(to: "log"))
+        dataDirectory = reader.string(forKey: "dataDirectory")
+        hub.read(reader)
     }
 
-    /// Reads environment variables over the YAML file at `configFile` (if any) over defaults.
-    public static func load(configFile: String?, environment: [String: String]? = nil) async throws -> NaveConfiguration {
-        var providers: [any ConfigProvider] = [
-            environment.map { EnvironmentVariablesProvider(environmentVariables: $0) } ?? EnvironmentVariablesProvider()
-        ]
-        if let configFile {
-            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(configFile)))
+    /// The configuration from the YAML file at `configFile` (if any) and the `NAVE_*`
+    /// variables of `environment` (the process's when nil; they win over the file), checked
+    /// key by key and then as a whole. Throws `ConfigurationRefused` listing every mistake.
+    public static func load(configFile: String?, environment: [String: String]? = nil) async throws(ConfigurationRefused) -> NaveConfiguration {
+        try resolve(configFile: configFile, environment: environment).configuration
+    }
+
+    /// `load`, also returning the reader (effective values and their origins, for `--print-config`).
+    public static func resolve(configFile: String?, environment: [String: String]? = nil)
+        throws(ConfigurationRefused) -> (configuration: NaveConfiguration, reader: ConfigurationReader) {
+        try resolve(ConfigurationSource(configFile: configFile, environment: environment ?? ProcessInfo.processInfo.environment))
+    }
+
+    /// Reads and checks everything `source` holds: nothing is opened or bound before this passed.
+    public static func resolve(_ source: ConfigurationSource)
+        throws(ConfigurationRefused) -> (configuration: NaveConfiguration, reader: ConfigurationReader) {
+        let reader = ConfigurationReader(source: source)
+        var configuration = NaveConfiguration()
+        configuration.read(reader)
+        configuration.hub.readRoutingBlock(source, reader: reader)
+        reader.finish()
+        guard reader.problems.isEmpty else { throw ConfigurationRefused(reader.problems) }
+        do {
+            try configuration.validate()
+        } catch let invalid as ConfigurationInvalid {
+            throw ConfigurationRefused(invalid)
+        } catch {
+            throw ConfigurationRefused(ConfigurationInvalid("\(error)"))
         }
-        return try NaveConfiguration(reader: ConfigReader(providers: providers))
+        return (configuration, reader)
     }
 
     /// Parses "host:port" ("[::1]:1883" for IPv6).

@@ -9,9 +9,9 @@ struct BrokerSecurityConfigurationTests {
     @Test("keys are read from environment variables; allowAnonymous follows the password file")
     func environment() async throws {
         let loaded = try await NaveConfiguration.load(configFile: nil, environment: [
-            "MQTT_PASSWORD_FILE": "/etc/nave/passwd", "MQTT_ACL_FILE": "/etc/nave/acl",
-            "MQTT_TLS_LISTENERS": "127.0.0.1:8884", "MQTT_TLS_CA_FILE": "/etc/nave/ca.pem",
-            "MQTT_TLS_REQUIRE_CERTIFICATE": "true", "MQTT_TLS_USE_IDENTITY_AS_USERNAME": "true",
+            "NAVE_MQTT_PASSWORD_FILE": "/etc/nave/passwd", "NAVE_MQTT_ACL_FILE": "/etc/nave/acl",
+            "NAVE_MQTT_TLS_LISTENERS": "127.0.0.1:8884", "NAVE_MQTT_TLS_CA_FILE": "/etc/nave/ca.pem",
+            "NAVE_MQTT_TLS_REQUIRE_CERTIFICATE": "true", "NAVE_MQTT_TLS_USE_IDENTITY_AS_USERNAME": "true",
         ])
         let security = loaded.security
         #expect(security.passwordFile == "/etc/nave/passwd" && security.aclFile == "/etc/nave/acl")
@@ -20,7 +20,7 @@ struct BrokerSecurityConfigurationTests {
         #expect(security.allowAnonymous == nil && !security.admitsAnonymous)
         let open = try await NaveConfiguration.load(configFile: nil, environment: [:]).security
         #expect(open.admitsAnonymous && !open.restrictsPlainListeners)
-        let explicit = try await NaveConfiguration.load(configFile: nil, environment: ["MQTT_ALLOW_ANONYMOUS": "false"]).security
+        let explicit = try await NaveConfiguration.load(configFile: nil, environment: ["NAVE_MQTT_ALLOW_ANONYMOUS": "false"]).security
         #expect(!explicit.admitsAnonymous && explicit.restrictsPlainListeners)
     }
 

@@ -3,7 +3,7 @@ import NaveLimits
 import NaveNode
 import Testing
 
-/// `Tuning/` files load through swift-configuration's YAML provider and pass start-up
+/// `Tuning/` files load through `ConfigurationReader` and pass start-up
 /// validation; environment variables override them; broken relations are refused.
 @Suite("Configuration")
 struct ConfigurationTests {
@@ -47,14 +47,14 @@ struct ConfigurationTests {
         let reference = Self.root.appendingPathComponent("Tuning/reference.yaml").path
         #expect(try await NaveConfiguration.load(configFile: reference, environment: [:]).dataDirectory == nil)
         #expect(NaveConfiguration().dataDirectory == nil && NaveConfiguration.defaultDataDirectory == "./nave-data")
-        let named = try await NaveConfiguration.load(configFile: reference, environment: ["DATA_DIRECTORY": "/srv/nave"])
+        let named = try await NaveConfiguration.load(configFile: reference, environment: ["NAVE_DATA_DIRECTORY": "/srv/nave"])
         #expect(named.dataDirectory == "/srv/nave")
     }
 
     @Test("configurations.configurationsMax is read, and refused outside 1...1000")
     func configurationsMax() async throws {
         let reference = Self.root.appendingPathComponent("Tuning/reference.yaml").path
-        let loaded = try await NaveConfiguration.load(configFile: reference, environment: ["CONFIGURATIONS_CONFIGURATIONS_MAX": "7"])
+        let loaded = try await NaveConfiguration.load(configFile: reference, environment: ["NAVE_CONFIGURATIONS_CONFIGURATIONS_MAX": "7"])
         #expect(loaded.hub.configurations.configurationsMax == 7)
         var refused = loaded
         refused.hub.configurations.configurationsMax = 0
@@ -65,8 +65,8 @@ struct ConfigurationTests {
     func environmentOverrides() async throws {
         let loaded = try await NaveConfiguration.load(
             configFile: Self.root.appendingPathComponent("Tuning/profiles/small-2-core.yaml").path,
-            environment: ["MQTT_MAXIMUM_PACKET_BYTES": "4096", "MQTT_LISTENERS": "127.0.0.1:9999", "IO_LOOPS": "1", "ROUTER_SHARDS": "1",
-                          "HUB_PLAIN_MQTT_LISTENERS": "127.0.0.1:18884"])
+            environment: ["NAVE_MQTT_MAXIMUM_PACKET_BYTES": "4096", "NAVE_MQTT_LISTENERS": "127.0.0.1:9999", "NAVE_IO_LOOPS": "1", "NAVE_ROUTER_SHARDS": "1",
+                          "NAVE_HUB_PLAIN_MQTT_LISTENERS": "127.0.0.1:18884"])
         #expect(loaded.broker.binding.maximumPacketBytes == 4096)
         #expect(loaded.listeners == [.init(host: "127.0.0.1", port: 9999)])
         #expect(loaded.engine.loopCount == 1)

@@ -57,6 +57,8 @@ struct NaveProcess {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
         process.standardInput = FileHandle.nullDevice
+        // The node refuses NAVE_* variables it does not know (NAVE_BIN is the harness's own).
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NAVE_") }
         try process.run()
         return (process, output, errors)
     }

@@ -22,7 +22,7 @@ import time
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from nave_process import stop_process, wait_for_port  # noqa: E402
+from nave_process import node_environment, stop_process, wait_for_port  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 NAVE = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
@@ -69,12 +69,12 @@ class Node:
         self.start()
 
     def start(self):
-        env = dict(os.environ)
-        env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
-        # hub.amqpListeners and hub.plainAmqpListeners, as environment variables (keys upper-cased,
+        env = node_environment()
+        env.setdefault("NAVE_MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        # hub.amqpListeners and hub.plainAmqpListeners, as environment variables (NAVE_ and the keys upper-cased,
         # `_` at dots and word boundaries; arrays comma-separated).
-        env.setdefault("HUB_AMQP_LISTENERS", f"127.0.0.1:{AMQP_PORT},127.0.0.1:{CUSTOM_AMQP_PORT}")
-        env.setdefault("HUB_PLAIN_AMQP_LISTENERS", f"127.0.0.1:{PLAIN_AMQP_PORT}")
+        env.setdefault("NAVE_HUB_AMQP_LISTENERS", f"127.0.0.1:{AMQP_PORT},127.0.0.1:{CUSTOM_AMQP_PORT}")
+        env.setdefault("NAVE_HUB_PLAIN_AMQP_LISTENERS", f"127.0.0.1:{PLAIN_AMQP_PORT}")
         env.update(self.extra_env)
         self.log = open(self.log_path, "a")
         self.process = subprocess.Popen(

@@ -21,7 +21,7 @@ import urllib.parse
 import uuid
 
 import proton
-from nave_process import free_port, stop_process, wait_for_port
+from nave_process import free_port, node_environment, stop_process, wait_for_port
 from proton import Described, Endpoint, Message, symbol, ulong, uint
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ hub:
 amqp:
 {limits}
 """)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "AMQP_", "IO_", "MQTT_"))}
+        env = node_environment()
         self.log_path = self.root / "nave.log"
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(

@@ -16,20 +16,20 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 # The helpers both Python suites share (Tests/support).
 sys.path.insert(0, str(REPO / "Tests" / "support"))
-from nave_process import free_port  # noqa: E402
+from nave_process import free_port, node_environment  # noqa: E402
 
 
 class Broker:
     def __init__(self, extra_env=None):
         self.port = free_port()
         binary = os.environ.get("NAVE_BIN", str(REPO / ".build/debug/nave"))
-        env = dict(os.environ)
+        env = node_environment()
         # Short timeouts keep the timeout tests fast.
-        env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "1000")
-        env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        env.setdefault("NAVE_MQTT_CONNECT_TIMEOUT_MILLIS", "1000")
+        env.setdefault("NAVE_MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
         # The plain broker only: the hub's fixed ports (8883, 443) are Tests/azure's, in their
         # own network namespace.
-        env.setdefault("HUB_ENABLED", "false")
+        env.setdefault("NAVE_HUB_ENABLED", "false")
         env.update(extra_env or {})
         # An explicit, temporary data directory: nothing lands in the working directory even if
         # a test turns the hub on (`nave serve` refuses a missing ./nave-data default anyway).
@@ -68,6 +68,6 @@ class Broker:
 @pytest.fixture(scope="module", params=["shard-per-loop", "one-shard"])
 def broker(request):
     # "one-shard": loop 1 has no router replica, so its publishes hop to loop 0 by mailbox.
-    b = Broker(extra_env={"IO_LOOPS": "2", "ROUTER_SHARDS": "2" if request.param == "shard-per-loop" else "1"})
+    b = Broker(extra_env={"NAVE_IO_LOOPS": "2", "NAVE_ROUTER_SHARDS": "2" if request.param == "shard-per-loop" else "1"})
     yield b
     b.stop()

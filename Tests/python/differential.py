@@ -60,7 +60,7 @@ from mqtt_helpers import mqtt_string, packet, varint
 
 # Runs as a script too (python Tests/python/differential.py): the shared helpers by path.
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
-from nave_process import free_port  # noqa: E402
+from nave_process import free_port, node_environment  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 MOSQUITTO = os.environ.get("MOSQUITTO_BIN", shutil.which("mosquitto") or "/usr/sbin/mosquitto")
@@ -254,9 +254,9 @@ class Nave(Server):
                 "--data-dir", str(self.workdir / "nave-data"), "--log-level", "info"]
 
     def env(self):
-        env = dict(os.environ)
-        env.update({"HUB_ENABLED": "false", "IO_LOOPS": "1", "ROUTER_SHARDS": "1"})
-        env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
+        env = node_environment()
+        env.update({"NAVE_HUB_ENABLED": "false", "NAVE_IO_LOOPS": "1", "NAVE_ROUTER_SHARDS": "1"})
+        env.setdefault("NAVE_MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
         return env
 
 
@@ -431,7 +431,7 @@ def run_steps(port, steps, quiet=QUIET_S, paced=False):
 # in order, so the UNSUBACK comes after every answer to what the script sent before it; the
 # sentinel has no other effect (unsubscribing an unknown filter changes nothing), and its
 # UNSUBACK is taken out of the transcript. Two rounds on every such connection: after the
-# first, both brokers (one thread; Nave runs with IO_LOOPS=1, ROUTER_SHARDS=1) have processed
+# first, both brokers (one thread; Nave runs with NAVE_IO_LOOPS=1, NAVE_ROUTER_SHARDS=1) have processed
 # every packet sent before it, so what that queued for another connection of the script is
 # ahead of that connection's second sentinel. Where a sentinel is not safe (no CONNACK 0 yet,
 # half a packet sent, a DISCONNECT sent) and whenever a connection closed since the last step

@@ -16,9 +16,9 @@ from mqtt_helpers import Client, connect_packet, mqtt_string, packet, publish_pa
 @pytest.fixture(scope="module")
 def tight_broker():
     b = Broker(extra_env={
-        "MQTT_INFLIGHT_WINDOW_MESSAGES": "5",
-        "MQTT_SESSION_QUEUED_MESSAGES_MAX": "20",
-        "MQTT_SLOW_CONSUMER_TIMEOUT_MILLIS": "1000",
+        "NAVE_MQTT_INFLIGHT_WINDOW_MESSAGES": "5",
+        "NAVE_MQTT_SESSION_QUEUED_MESSAGES_MAX": "20",
+        "NAVE_MQTT_SLOW_CONSUMER_TIMEOUT_MILLIS": "1000",
     })
     yield b
     b.stop()
@@ -60,9 +60,9 @@ def test_subscriber_that_never_acknowledges_is_closed_and_publisher_resumes(tigh
 @pytest.fixture(scope="module")
 def small_queue_broker():
     b = Broker(extra_env={
-        "IO_LOOPS": "1",
-        "MQTT_INFLIGHT_WINDOW_MESSAGES": "5",
-        "MQTT_SESSION_QUEUED_MESSAGES_MAX": "20",
+        "NAVE_IO_LOOPS": "1",
+        "NAVE_MQTT_INFLIGHT_WINDOW_MESSAGES": "5",
+        "NAVE_MQTT_SESSION_QUEUED_MESSAGES_MAX": "20",
     })
     yield b
     b.stop()
@@ -138,10 +138,10 @@ def one_slot_broker():
     # One loop, so that a delivery's effect on the queue is seen by the next publish at once;
     # a window and a queue of one message; no slow-consumer close within the test.
     b = Broker(extra_env={
-        "IO_LOOPS": "1",
-        "MQTT_INFLIGHT_WINDOW_MESSAGES": "1",
-        "MQTT_SESSION_QUEUED_MESSAGES_MAX": "1",
-        "MQTT_SLOW_CONSUMER_TIMEOUT_MILLIS": "60000",
+        "NAVE_IO_LOOPS": "1",
+        "NAVE_MQTT_INFLIGHT_WINDOW_MESSAGES": "1",
+        "NAVE_MQTT_SESSION_QUEUED_MESSAGES_MAX": "1",
+        "NAVE_MQTT_SLOW_CONSUMER_TIMEOUT_MILLIS": "60000",
     })
     yield b
     b.stop()

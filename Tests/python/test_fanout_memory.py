@@ -25,7 +25,7 @@ def rss_bytes(pid):
 
 @pytest.fixture()
 def budget_broker():
-    b = Broker(extra_env={"IO_LOOPS": "1", "MQTT_LOOP_OUTBOUND_BYTES_MAX": str(LOOP_BUDGET)})
+    b = Broker(extra_env={"NAVE_IO_LOOPS": "1", "NAVE_MQTT_LOOP_OUTBOUND_BYTES_MAX": str(LOOP_BUDGET)})
     yield b
     b.stop()
 

@@ -17,8 +17,8 @@ PAYLOAD = b"x" * 1024
 @pytest.fixture()
 def small_mark_broker():
     # A low QoS 0 drop mark makes a subscriber that never reads congested after ~64 KiB.
-    b = Broker(extra_env={"IO_LOOPS": "1", "MQTT_MAXIMUM_PACKET_BYTES": "4096",
-                          "MQTT_SUBSCRIBER_OUTBOUND_BYTES_MAX": "65536"})
+    b = Broker(extra_env={"NAVE_IO_LOOPS": "1", "NAVE_MQTT_MAXIMUM_PACKET_BYTES": "4096",
+                          "NAVE_MQTT_SUBSCRIBER_OUTBOUND_BYTES_MAX": "65536"})
     yield b
     b.stop()
 

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import Broker
 from mqtt_helpers import Client, mqtt_string
+from nave_process import node_environment
 
 pytestmark = pytest.mark.skipif(shutil.which("mosquitto_passwd") is None, reason="mosquitto_passwd not installed")
 
@@ -53,7 +54,7 @@ def files():
 def test_connack_codes_match_mosquitto(files):
     passwd = os.path.join(files, "passwd")
     mosquitto_passwd(passwd, "alice", "secret", create=True)
-    broker = Broker(extra_env={"MQTT_PASSWORD_FILE": passwd})
+    broker = Broker(extra_env={"NAVE_MQTT_PASSWORD_FILE": passwd})
     try:
         assert connack_code(broker.port, "c1", "alice", "secret") == 0
         assert connack_code(broker.port, "c2", "alice", "wrong") == 5
@@ -74,7 +75,7 @@ def test_sighup_reloads_files_and_keeps_connections(files):
     mosquitto_passwd(passwd, "alice", "secret", create=True)
     with open(acl, "w") as f:
         f.write("user alice\ntopic readwrite room/#\n")
-    broker = Broker(extra_env={"MQTT_PASSWORD_FILE": passwd, "MQTT_ACL_FILE": acl})
+    broker = Broker(extra_env={"NAVE_MQTT_PASSWORD_FILE": passwd, "NAVE_MQTT_ACL_FILE": acl})
     try:
         held = Client(broker.port, client_id="held", connect=False)
         held.client.username_pw_set("alice", "secret")
@@ -122,7 +123,7 @@ def test_sighup_reloads_files_and_keeps_connections(files):
 def test_missing_password_file_stops_the_node(files):
     binary = os.environ.get("NAVE_BIN", str(Broker.__init__.__globals__["REPO"] / ".build/debug/nave"))
     missing = os.path.join(files, "missing")
-    env = dict(os.environ, HUB_ENABLED="false", MQTT_PASSWORD_FILE=missing)
+    env = node_environment(NAVE_HUB_ENABLED="false", NAVE_MQTT_PASSWORD_FILE=missing)
     run = subprocess.run([binary, "serve", "--port", "0", "--data-dir", os.path.join(files, "data")],
                          env=env, capture_output=True, text=True, timeout=20)
     assert run.returncode != 0

@@ -1,5 +1,6 @@
 """What every Python suite that starts `nave serve` needs (Tests/python, Tests/azure): a free
 loopback port, and waiting until the node listens on one (or has died trying)."""
+import os
 import socket
 import subprocess
 import time
@@ -35,3 +36,12 @@ def stop_process(process):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def node_environment(**config):
+    """The environment a test's `nave serve` runs with: this process's, less every `NAVE_*`
+    variable (the harness's own, NAVE_BIN and friends, which the node would refuse as unknown
+    configuration, and any an operator left set), plus `config` (NAVE_* keys)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAVE_")}
+    env.update(config)
+    return env

@@ -17,7 +17,7 @@ struct BrokerSetup: Codable {
     var clientCPU: Int?
     /// Added to the environment the broker inherits. Nave reads its configuration from
     /// environment variables over its YAML file (Tuning/reference.yaml), so a shard count
-    /// travels as ROUTER_SHARDS; loops go as `--loops`, which wins over both.
+    /// travels as NAVE_ROUTER_SHARDS; loops go as `--loops`, which wins over both.
     var environment: [String: String]
 
     init(label: String, kind: BrokerProcess.Kind, binary: String, loops: Int, routerShards: Int? = nil,
@@ -32,7 +32,7 @@ struct BrokerSetup: Codable {
         // The MQTT scenarios measure the general broker, as Mosquitto is one: the hub (its TLS
         // listeners on the fixed ports 8883 and 443, its data directory) stays off, so two runs
         // never collide and the RSS figures are the broker's.
-        environment = kind == .nave ? ["HUB_ENABLED": "false"].merging(routerShards.map { ["ROUTER_SHARDS": "\($0)"] } ?? [:]) { $1 } : [:]
+        environment = kind == .nave ? ["NAVE_HUB_ENABLED": "false"].merging(routerShards.map { ["NAVE_ROUTER_SHARDS": "\($0)"] } ?? [:]) { $1 } : [:]
     }
 
     /// The shard count Nave should report at start: the configured one, or one per loop.
