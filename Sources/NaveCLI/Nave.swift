@@ -74,12 +74,8 @@ struct Serve: AsyncParsableCommand {
             print(reader.effectiveListing)
             return
         }
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let log = configuration.log
+        LoggingSystem.bootstrap { label in log.makeHandler(label: label) }
         let stop = StopSignal()
         let logger = Logger(label: "nave")
         let hub = configuration.hub.enabled ? try await HubResources.open(configuration, logger: logger) : nil

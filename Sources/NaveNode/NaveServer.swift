@@ -113,6 +113,8 @@ public final class NaveServer: Sendable {
         }
         health.markReady()
         logger.info("node started", metadata: [
+            "version": "\(NaveVersion.version)", "revision": "\(NaveVersion.revision)",
+            "backend": "\(group.backendKind.rawValue)",
             "mqttListeners": "\(configuration.listeners)",
             "deviceListeners": "\(deviceMQTTAddresses)",
             "brokerTLSListeners": "\(brokerTLSAddresses)",

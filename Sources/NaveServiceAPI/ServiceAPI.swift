@@ -19,8 +19,14 @@ public struct ServiceAPI: HTTPResponder {
     let requestCounter = RequestCounter()
     /// The blob store's REST surface, when the hub has one.
     let blobAPI: BlobAPI?
+    /// One line per request (`nave.access`) and per audited change (`nave.audit`).
+    let accessLog: Logger
+    let auditLog: Logger
 
-    public init(hub: Hub, logger: Logger) {
+    public init(hub: Hub, logger: Logger, accessLog: Logger = Logger(label: "nave.access"),
+                auditLog: Logger = Logger(label: "nave.audit")) {
+        self.accessLog = accessLog
+        self.auditLog = auditLog
         self.hub = hub
         self.blobAPI = hub.fileUploads.map { BlobAPI(blobs: $0.blobs, logger: logger, requestCounter: RequestCounter()) }
         self.deviceAuthenticator = DeviceAuthenticator(registry: hub.registry, hostName: hub.hostName, clock: hub.clock)
@@ -32,9 +38,15 @@ public struct ServiceAPI: HTTPResponder {
     var clock: any HubClock { hub.clock }
 
     public func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse {
+        let started = clock.now()
+        var exchange = Exchange()
         do {
-            return try await route(request)
+            let response = try await route(request, &exchange)
+            logAccess(request, status: response.status, started: started, exchange, refusal: nil)
+            if (200..<300).contains(response.status) { audit(request, exchange) }
+            return response
         } catch {
+            logAccess(request, status: error.status, started: started, exchange, refusal: error.message)
             if error.status >= 500 {
                 // The hub's own failure (a full disk, a store error): worth an operator's look.
                 // The message names ids, sizes and reasons, never keys or bodies.
@@ -74,7 +86,7 @@ public struct ServiceAPI: HTTPResponder {
         failure(HTTPRefusals.hubError(for: error))
     }
 
-    private func route(_ request: HTTPRequest) async throws(HubError) -> HTTPResponse {
+    private func route(_ request: HTTPRequest, _ exchange: inout Exchange) async throws(HubError) -> HTTPResponse {
         let head = request.head
         guard let segments = HTTPTarget.pathSegments(head.path) else { throw .routeNotFound() }
         let query = head.query.flatMap { HTTPTarget.queryItems($0) } ?? []
@@ -89,7 +101,8 @@ public struct ServiceAPI: HTTPResponder {
         if route == .query, head.method != "POST" { route = .device("query") }
         guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
         try requireAPIVersion(query)
-        _ = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method))
+        exchange.policy = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method)).name
+        exchange.audited = Self.auditedChange(route, method: head.method)
         if case .methods(let key) = route { return try await invokeMethod(on: key, request) }
         if route == .query { return try await serveQuery(request) }
         return try await serve(route, request, query: query)

@@ -12,8 +12,8 @@ struct ReferenceFileTests {
     @Test("the reference file and the reader know the same keys")
     func sameKeys() throws {
         let text = try String(contentsOf: Self.tuning.appendingPathComponent("reference.yaml"), encoding: .utf8)
-        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.replacingOccurrences(of: "#? ", with: "", options: .anchored, range: line.range(of: #"^\s*#\? "#, options: .regularExpression))
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: #"^(\s*)#\? "#, with: "$1", options: .regularExpression)
         }.joined(separator: "\n")
         let path = try StrictConfigurationTests.file(uncommented)
         let source = ConfigurationSource(configFile: path, environment: [:])

@@ -5,6 +5,7 @@ import NaveCore
 import NaveHTTP
 import NaveTestSupport
 import NaveModel
+import NaveNode
 import NaveServiceAPI
 import Synchronization
 
@@ -68,12 +69,21 @@ struct APIFixture {
     let clock: ManualClock
     let api: ServiceAPI
 
-    static func make() async throws -> APIFixture {
+    /// `logs`, when given, receives every line of the API's loggers (the node's, `nave.access`,
+    /// `nave.audit`) as the node's JSON format writes them, at every level.
+    static func make(logs: CapturedLogLines? = nil) async throws -> APIFixture {
         let clock = ManualClock(Timestamp(secondsSinceEpoch: now))
         let registry = try await IdentityRegistry(store: InMemoryIdentityStore(), clock: clock, random: SeededHubRandom())
         let hub = try await Hub.inMemory(registry: registry, clock: clock, scheduler: ManualScheduler(), random: SeededHubRandom(),
                                          telemetry: InMemoryTelemetrySink(clock: clock))
-        return APIFixture(registry: registry, clock: clock, api: ServiceAPI(hub: hub, logger: quietLogger()))
+        guard let logs else { return APIFixture(registry: registry, clock: clock, api: ServiceAPI(hub: hub, logger: quietLogger())) }
+        func logger(_ label: String) -> Logger {
+            var logger = Logger(label: label) { label in JSONLogHandler(label: label, clock: clock, sink: logs) }
+            logger.logLevel = .trace
+            return logger
+        }
+        return APIFixture(registry: registry, clock: clock,
+                          api: ServiceAPI(hub: hub, logger: logger("nave"), accessLog: logger("nave.access"), auditLog: logger("nave.audit")))
     }
 
     /// An `Authorization` value signed by `policy`'s primary key, as azure-iot-hub signs it.
