@@ -118,4 +118,43 @@ struct RoutingCommandTests {
         #expect(refused.terminationStatus != 0)
         #expect(((try? String(contentsOfFile: refusedErrors, encoding: .utf8)) ?? "").contains("does not parse"))
     }
+
+    @Test("a routing: block in the configuration file: the node starts with its routes and endpoints and routes to them")
+    func routingBlock() async throws {
+        let scratch = try await CG.dataDirectory()
+        defer { scratch.remove() }
+        let config = try DataDirectoryCommandTests.loopbackConfig()
+        defer { config.remove() }
+        let block = """
+            routing:
+              endpoints:
+                - name: hot
+                  endpointType: eventhub
+              routes:
+                - name: everything
+                  condition: "true"
+                  endpointNames: [hot]
+              fallbackRoute:
+                isEnabled: false
+
+            """
+        let file = config.path + "/nave.yaml"
+        try (String(contentsOfFile: file, encoding: .utf8) + block).write(toFile: file, atomically: true, encoding: .utf8)
+        let process = try await Self.startNode(in: scratch, config: config)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        let routes = try await CG.json(["route", "list"], in: scratch.path) as? [[String: Any]]
+        #expect(routes?.map { $0["name"] as? String } == ["everything"])
+        let tested = try await CG.json(["route", "test"], in: scratch.path) as? [String: Any]
+        #expect(tested?["endpoints"] as? [String] == ["hot"], "a message goes to the block's own endpoint")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/nave-data/endpoints/hot/events/p1"),
+                "the node opened the block's eventhub endpoint")
+        process.terminate()
+        #expect(await NaveProcess.waitForExit(process, seconds: 20))
+
+        let typo = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "endpointNames: [hot]", with: "endpointName: [hot]")
+        try typo.write(toFile: file, atomically: true, encoding: .utf8)
+        let refused = try await NaveProcess.run(["serve", "--config", file, "--port", "0"], in: scratch.path, seconds: 20)
+        #expect(refused.status == 1)
+        #expect(refused.standardError.contains("configuration: routing.routes[0].endpointName (nave.yaml:"), "\(refused.standardError)")
+    }
 }
