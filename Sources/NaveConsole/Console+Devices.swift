@@ -3,8 +3,7 @@ import NaveEncoding
 import NaveHTTP
 import NaveModel
 
-/// The device list: search through the query language (`HubQuery`, reference §1.3) by id
-/// prefix, status, connection state and any further condition (a tag), a page of
+/// The device list: search through the query language (`HubQuery`, reference §1.3) by id, status, connection state and any further condition (a tag), a page of
 /// `console.devicePageRowsMax` rows at a time continued with the query's own continuation
 /// token, so 100,000 devices page as the REST API pages them; and device creation.
 extension Console {
@@ -66,13 +65,13 @@ struct DeviceSearch {
     /// Longest search field kept (ids are at most 128 characters; a condition a little more).
     static let fieldCharactersMax = 512
 
-    var idPrefix: String?
+    var deviceID: String?
     var status: String?
     var connection: String?
     var condition: String?
 
     init(_ form: ConsoleForm) {
-        idPrefix = form.text("id").map { String($0.prefix(Self.fieldCharactersMax)) }
+        deviceID = form.text("id").map { String($0.prefix(Self.fieldCharactersMax)) }
         status = ["enabled", "disabled"].contains(form["status"] ?? "") ? form["status"] : nil
         connection = ["Connected", "Disconnected"].contains(form["connection"] ?? "") ? form["connection"] : nil
         condition = form.text("where").map { String($0.prefix(Self.fieldCharactersMax)) }
@@ -80,7 +79,8 @@ struct DeviceSearch {
 
     var queryText: String {
         var conditions: [String] = []
-        if let idPrefix { conditions.append("STARTSWITH(deviceId, \(Self.quoted(idPrefix)))") }
+        // The twin dialect has no string functions (IoT Hub's neither): an id is matched whole.
+        if let deviceID { conditions.append("deviceId = \(Self.quoted(deviceID))") }
         if let status { conditions.append("status = \(Self.quoted(status))") }
         if let connection { conditions.append("connectionState = \(Self.quoted(connection))") }
         if let condition { conditions.append("(\(condition))") }
@@ -92,14 +92,14 @@ struct DeviceSearch {
     }
 
     var context: [String: Any] {
-        ["id": idPrefix ?? "", "where": condition ?? "",
+        ["id": deviceID ?? "", "where": condition ?? "",
          "statusAny": status == nil, "statusEnabled": status == "enabled", "statusDisabled": status == "disabled",
          "connectionAny": connection == nil, "connected": connection == "Connected", "disconnected": connection == "Disconnected"]
     }
 
     func queryString(continuation: String?) -> String {
         var pairs: [(String, String)] = []
-        if let idPrefix { pairs.append(("id", idPrefix)) }
+        if let deviceID { pairs.append(("id", deviceID)) }
         if let status { pairs.append(("status", status)) }
         if let connection { pairs.append(("connection", connection)) }
         if let condition { pairs.append(("where", condition)) }

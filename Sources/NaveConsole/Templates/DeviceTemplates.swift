@@ -4,7 +4,7 @@ extension ConsoleTemplates {
 <p class="muted">{{totalDevices}} devices, {{connectedDevices}} connected.</p>
 <form method="get" action="/console/devices" role="search">
   <div class="row">
-    <div><label for="search-id">Device id starts with</label><input type="text" id="search-id" name="id" value="{{search.id}}"></div>
+    <div><label for="search-id">Device id</label><input type="text" id="search-id" name="id" value="{{search.id}}"></div>
     <div><label for="search-status">Status</label><select id="search-status" name="status">
       <option value=""{{#search.statusAny}} selected{{/search.statusAny}}>any</option>
       <option value="enabled"{{#search.statusEnabled}} selected{{/search.statusEnabled}}>enabled</option>
