@@ -1,3 +1,4 @@
+import NaveCore
 import NaveModel
 
 /// A series drawn as an inline SVG line chart: no script, no image request, readable by a
@@ -36,17 +37,6 @@ enum ConsoleChart {
         return whole % 10 == 0 ? String(whole / 10) : "\(whole / 10).\(abs(whole % 10))"
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    /// XML's five entities, as the blob service escapes its XML (SVG is XML).
+    static func escape(_ text: String) -> String { BlobXML.escaped(text) }
 }
