@@ -142,6 +142,7 @@ extension EventLoop {
         guard !connection.isClosed else { return }
         connection.isClosed = true
         liveConnectionCount -= 1
+        if connection.listenerPort >= 0 { counters.closed(port: Int(connection.listenerPort)) }
         cancelCloseFlushDeadline(connection)
         let handler = connection.handler
         connection.handler = nil

@@ -1,4 +1,5 @@
 import NaveAMQP
+import NaveConsole
 import NaveCore
 import NaveLimits
 import NaveServiceAPI
@@ -37,6 +38,8 @@ public struct HubConfiguration: Sendable {
     public var plainAmqpListeners: [NaveConfiguration.Listener] = []
     /// Limits of each AMQP connection (`amqp.*`).
     public var amqp = AMQPConnectionLimits()
+    /// The console under `/console` on the HTTPS listeners (`console.*`, issue #17).
+    public var console = ConsoleLimits()
     /// HTTPS: the service REST API (and later device HTTP and WebSockets) (the SDKs dial 443).
     public var httpsListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 443)]
     /// PEM certificate chain (leaf first) and private key the TLS listeners present. Empty:
@@ -82,6 +85,7 @@ public struct HubConfiguration: Sendable {
         http.requestBodyBytesMax = https.int(forKey: "requestBodyBytesMax", default: http.requestBodyBytesMax, in: 1024...(64 << 20))
         http.headerBytesMax = https.int(forKey: "headerBytesMax", default: http.headerBytesMax, in: 1024...(1 << 20))
         amqp.read(reader.scoped(to: "amqp"))
+        console.read(reader.scoped(to: "console"))
         jobs.read(reader.scoped(to: "jobs"))
         let configurationKeys = reader.scoped(to: "configurations")
         configurations.configurationsMax = configurationKeys.int(forKey: "configurationsMax", default: configurations.configurationsMax, in: 1...1000)
@@ -107,6 +111,7 @@ public struct HubConfiguration: Sendable {
         }
         try http.validate()
         try amqp.validate()
+        try console.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = configurations.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = importExport.invalidReason { throw ConfigurationInvalid(reason) }

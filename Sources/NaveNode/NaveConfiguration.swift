@@ -34,6 +34,8 @@ public struct NaveConfiguration: Sendable {
     public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
     /// The general broker's password file, ACL file, anonymous clients and TLS listeners.
     public var security = BrokerSecurityConfiguration()
+    /// The admin listener: health and metrics (`admin.*`).
+    public var admin = AdminConfiguration()
     /// The log's level and format (`log.*`).
     public var log = LogConfiguration()
     public var logLevel: Logger.Level {
@@ -66,6 +68,7 @@ public struct NaveConfiguration: Sendable {
         log.read(reader.scoped(to: "log"))
         dataDirectory = reader.string(forKey: "dataDirectory")
         hub.read(reader)
+        admin.read(reader.scoped(to: "admin"))
     }
 
     /// The configuration from the YAML file at `configFile` (if any) and the `NAVE_*`
@@ -120,5 +123,6 @@ public struct NaveConfiguration: Sendable {
         }
         try hub.validate()
         try security.validate(hubEnabled: hub.enabled)
+        try admin.validate()
     }
 }

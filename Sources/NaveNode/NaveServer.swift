@@ -18,6 +18,8 @@ public final class NaveServer: Sendable {
     /// The hub façade, when the node runs one: what an embedder calls.
     public let hub: Hub?
     private let sockets: [ListeningSocket]
+    /// The console's metrics sampling (issue #17), cancelled at shutdown.
+    private let consoleSampling: Task<Void, Never>?
     /// The bound HTTPS addresses (port 0 resolved).
     public let httpsAddresses: [SocketAddress]
     /// The bound AMQP addresses: the TLS ones, then `hub.plainAmqpListeners`.
@@ -31,16 +33,25 @@ public final class NaveServer: Sendable {
     public let brokerAccess: BrokerAccessControl?
     /// Starting, ready, draining or stopped: what the health endpoints and `sd_notify` report.
     public let health = NodeHealth()
+    /// The node's metrics through swift-metrics (`/metrics` on the admin listener).
+    public let metrics: NodeMetrics
+    /// The bound admin addresses (`admin.listeners`, port 0 resolved): health and metrics.
+    public let adminAddresses: [SocketAddress]
+    let admin: AdminListener?
+    let collector: NodeMetricsCollector
     private let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
     /// a listener that cannot bind. `hub` (opened with `HubResources.open`) adds the hub's
-    /// listeners; the node closes it at shutdown.
-    public init(configuration: NaveConfiguration, hub resources: HubResources? = nil, logger: Logger = Logger(label: "nave")) throws {
+    /// listeners; the node closes it at shutdown. `metrics` (default: a swift-prometheus
+    /// registry of the node's own) receives the node's counters at every scrape.
+    public init(configuration: NaveConfiguration, hub resources: HubResources? = nil, logger: Logger = Logger(label: "nave"),
+                metrics: NodeMetrics = NodeMetrics()) throws {
         try configuration.validate()
         self.configuration = configuration
         self.resources = resources
         self.logger = logger
+        self.metrics = metrics
         let group = try EventLoopGroup(configuration: configuration.engine, logger: logger)
         self.group = group
         do {
@@ -64,6 +75,7 @@ public final class NaveServer: Sendable {
             var devices: [ListeningSocket] = []
             var amqp: [ListeningSocket] = []
             var hub: Hub?
+            var sampling: Task<Void, Never>?
             if let resources {
                 let scheduler = LoopScheduler(loop: group.loops[0])
                 let built = resources.makeHub(scheduler: scheduler, placement: LoopShardPlacement(loops: group.loops))
@@ -76,6 +88,9 @@ public final class NaveServer: Sendable {
                 // Webhook endpoints are fed from their logs by calls on the first loop.
                 Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
+                sampling = listeners.console.map { console in
+                    Task { await HubListeners.sampleMetrics(of: console, resources: resources, hub: built, broker: broker, scheduler: scheduler) }
+                }
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {
                     try listeners.listenForDevices(on: $0.socketAddress!, group: group, tls: false)
@@ -104,9 +119,17 @@ public final class NaveServer: Sendable {
             brokerTLSAddresses = brokerTLS.map(\.address)
             self.hub = hub
             self.sockets = sockets
+            consoleSampling = sampling
             httpsAddresses = https.map(\.address)
             deviceMQTTAddresses = devices.map(\.address)
             amqpAddresses = amqp.map(\.address)
+            let mqtt = sockets.filter { socket in !(https + amqp).contains { $0.address == socket.address } }
+            collector = NodeMetricsCollector(
+                loops: group.loops, broker: broker, resources: resources,
+                listeners: Self.metricListeners(["mqtt": mqtt, "https": https, "amqp": amqp]),
+                timeout: .milliseconds(configuration.admin.scrapeLoopTimeoutMillis))
+            admin = try Self.openAdmin(configuration, health: health, collector: collector, metrics: metrics, logger: logger)
+            adminAddresses = admin?.sockets.map(\.address) ?? []
         } catch {
             group.shutdownGracefully(gracePeriod: .zero)
             throw error
@@ -123,6 +146,7 @@ public final class NaveServer: Sendable {
             "allowAnonymous": "\(configuration.security.admitsAnonymous)",
             "httpsListeners": "\(httpsAddresses)",
             "amqpListeners": "\(amqpAddresses)",
+            "adminListeners": "\(adminAddresses)",
             "loops": "\(configuration.engine.loopCount)",
             "routerShards": "\(configuration.broker.routerShardCount ?? configuration.engine.loopCount)",
         ])
@@ -165,10 +189,12 @@ public final class NaveServer: Sendable {
     /// and the data directory's lock are released) and returns once all that is done.
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
         health.beginDraining()
+        consoleSampling?.cancel()
         for socket in sockets { socket.close() }
         group.closeConnections(gracePeriod: gracePeriod)
-        await Self.closeHub(hub, resources, stoppingLoopsOf: group)
+        await Self.closeHub(hub, resources, stoppingLoopsOf: group, collector: collector)
         health.markStopped()
+        admin?.close()
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
@@ -177,30 +203,37 @@ public final class NaveServer: Sendable {
     /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
         health.beginDraining()
+        consoleSampling?.cancel()
         for socket in sockets { socket.close() }
         guard let resources else {
-            group.shutdownGracefully(gracePeriod: gracePeriod)
+            group.closeConnections(gracePeriod: gracePeriod)
+            collector.loopsStopping()
+            group.shutdownGracefully(gracePeriod: .zero)
             health.markStopped()
+            admin?.close()
             logger.info("node stopped", metadata: stoppedMetadata)
             return
         }
         group.closeConnections(gracePeriod: gracePeriod)
-        let (hub, group) = (hub, group)
+        let (hub, group, collector, admin) = (hub, group, collector, admin)
         Task { [health] in
-            await Self.closeHub(hub, resources, stoppingLoopsOf: group)
+            await Self.closeHub(hub, resources, stoppingLoopsOf: group, collector: collector)
             health.markStopped()
+            admin?.close()
         }
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
     /// Once the connections are closed: the hub's last changes reach the store while its shard
     /// actors' loops still run, then the loops stop and the stores close.
-    private static func closeHub(_ hub: Hub?, _ resources: HubResources?, stoppingLoopsOf group: EventLoopGroup) async {
+    private static func closeHub(_ hub: Hub?, _ resources: HubResources?, stoppingLoopsOf group: EventLoopGroup,
+                                 collector: NodeMetricsCollector) async {
         // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
         // the next start) while the shard actors' loops still run.
         await hub?.jobs.stop()
         await hub?.importExport?.stop()
         await hub?.flush()
+        collector.loopsStopping()
         group.shutdownGracefully(gracePeriod: .zero)
         await resources?.close()
     }

@@ -57,8 +57,10 @@ struct NaveProcess {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
         process.standardInput = FileHandle.nullDevice
-        // The node refuses NAVE_* variables it does not know (NAVE_BIN is the harness's own).
+        // The node refuses NAVE_* variables it does not know (NAVE_BIN is the harness's own);
+        // no admin listener, whose fixed 127.0.0.1:9600 parallel tests' nodes would race for.
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("NAVE_") }
+            .merging(["NAVE_ADMIN_LISTENERS": ""]) { $1 }
         try process.run()
         return (process, output, errors)
     }

@@ -69,7 +69,7 @@ hub:
 amqp:
 {limits}
 """)
-        env = node_environment()
+        env = node_environment(NAVE_ADMIN_LISTENERS=f"127.0.0.1:{free_port()}")  # never the fixed 9600
         self.log_path = self.root / "nave.log"
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(

@@ -256,6 +256,7 @@ class Nave(Server):
     def env(self):
         env = node_environment()
         env.update({"NAVE_HUB_ENABLED": "false", "NAVE_IO_LOOPS": "1", "NAVE_ROUTER_SHARDS": "1"})
+        env.setdefault("NAVE_ADMIN_LISTENERS", "")  # no admin listener: the fixed 9600 could be taken
         env.setdefault("NAVE_MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
         return env
 

@@ -61,7 +61,7 @@ def test_json_log_lines_and_the_start_line(tmp_path):
     stderr_path = tmp_path / "stderr"
     with open(stderr_path, "w") as stderr:
         process = subprocess.Popen([NAVE, "serve", "--config", str(config), "--port", str(port)],
-                                   env=node_environment(), stdout=subprocess.DEVNULL, stderr=stderr)
+                                   env=node_environment(NAVE_ADMIN_LISTENERS=""), stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             wait_for_port(port, process)
         finally:
