@@ -16,7 +16,7 @@ from test_grafana_dashboard import documented_metrics
 
 @pytest.fixture(scope="module")
 def node():
-    b = Broker(extra_env={"IO_LOOPS": "2"})
+    b = Broker(extra_env={"NAVE_IO_LOOPS": "2"})
     yield b
     b.stop()
 

@@ -112,7 +112,7 @@ struct HubCommand: ParsableCommand {
         let serviceKey = try HubDevices.prepare(dataDirectory: dataDirectory,
                                                 count: max(devices, connectCount + 1, tlsConnectCount + 1, parsed.contains { $0.kind == .job } ? jobDevices : 0))
         // The node inherits the harness's environment (HubTarget): jobs.* keys as variables.
-        if let jobRate { setenv("JOBS_DEVICE_OPERATIONS_PER_SECOND_MAX", "\(jobRate)", 1) }
+        if let jobRate { setenv("NAVE_JOBS_DEVICE_OPERATIONS_PER_SECOND_MAX", "\(jobRate)", 1) }
         try Self.runToEnd(naveBinary, ["certs", "init", "--data-dir", dataDirectory])
 
         let group = try EventLoopGroup(configuration: EventLoopConfiguration(loopCount: 1))

@@ -10,7 +10,7 @@ struct SweepCommand: ParsableCommand {
         discussion: """
         Every setting runs every scenario; each round starts each setting's broker afresh, in \
         alternating order (A B C, C B A, …), as `compare` alternates brokers. Loops go to \
-        `nave serve --loops`, shards as ROUTER_SHARDS in the broker's environment; each start is \
+        `nave serve --loops`, shards as NAVE_ROUTER_SHARDS in the broker's environment; each start is \
         checked against nave's "node started" log line. A setting with more shards than loops \
         is skipped: nave refuses it (router.shards must be 1...io.loops; each loop holds at most \
         one shard replica).
