@@ -22,6 +22,11 @@ public struct HubConfiguration: Sendable {
     /// that replaces the stored routing configuration at every start. Empty: none (routing is
     /// what the REST API and CLI stored).
     public var routingFile = ""
+    /// How often connection-state events report the devices whose state changed (IoT Hub's
+    /// 60-second snapshot, reference §2.7); 0: an event at every connect and disconnect.
+    public var connectionStateSnapshotSeconds = 60
+    /// The largest `connectionStateSnapshotSeconds`.
+    static let connectionStateSnapshotSecondsMax = 3_600
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
     /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
@@ -67,6 +72,7 @@ public struct HubConfiguration: Sendable {
         hostName = hub.string(forKey: "hostName", default: hostName)
         eventHubName = hub.string(forKey: "eventHubName", default: eventHubName)
         routingFile = hub.string(forKey: "routingFile", default: routingFile)
+        connectionStateSnapshotSeconds = hub.int(forKey: "connectionStateSnapshotSeconds", default: connectionStateSnapshotSeconds)
         if let listeners = hub.stringArray(forKey: "mqttListeners") {
             mqttListeners = try listeners.map(NaveConfiguration.parseListener)
         }
@@ -148,6 +154,9 @@ public struct HubConfiguration: Sendable {
         }
         guard eventHubName.utf8.count <= 50, eventHubName.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
             throw ConfigurationInvalid("hub.eventHubName must be at most 50 lower-case letters, digits, '-', '_' or '.' (is \(eventHubName))")
+        }
+        guard (0...Self.connectionStateSnapshotSecondsMax).contains(connectionStateSnapshotSeconds) else {
+            throw ConfigurationInvalid("hub.connectionStateSnapshotSeconds must be 0…\(Self.connectionStateSnapshotSecondsMax) (is \(connectionStateSnapshotSeconds))")
         }
         try http.validate()
         try amqp.validate()

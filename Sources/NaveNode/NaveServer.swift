@@ -85,6 +85,7 @@ public final class NaveServer: Sendable {
                 Task { await built.jobs.resume() }
                 // Import/export jobs a stop interrupted are marked failed (`ImportExportJobs`).
                 Task { await built.importExport?.resume() }
+                resources.connectionEvents.startSnapshots(scheduler: scheduler)
                 // Webhook endpoints are fed from their logs by calls on the first loop.
                 Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
@@ -228,6 +229,7 @@ public final class NaveServer: Sendable {
                                  collector: NodeMetricsCollector) async {
         // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
         // the next start) while the shard actors' loops still run.
+        resources?.connectionEvents.stopSnapshots()
         await hub?.jobs.stop()
         await hub?.importExport?.stop()
         await hub?.flush()
