@@ -34,6 +34,9 @@ let package = Package(
         // The benchmark harness (PerfTests) registers devices and signs tokens with these.
         .library(name: "NaveAuth", targets: ["NaveAuth"]),
         .library(name: "NaveStore", targets: ["NaveStore"]),
+        // The node to embed: `NaveConfiguration`, `HubResources.open`, `NaveServer` (a
+        // swift-service-lifecycle `Service`) and its `Hub` façade (docs/embedding.md).
+        .library(name: "NaveNode", targets: ["NaveNode"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),
     ],
@@ -44,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
         // The embedded store: SQLite (Debian's libsqlite3-dev) for the registry and hub state.
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // `NaveServer` is a `Service`; `nave serve` runs it in a `ServiceGroup` (issue #16).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
@@ -115,6 +120,7 @@ let package = Package(
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -125,6 +131,7 @@ let package = Package(
                 "NaveNode", "NaveStore", "NaveCore", "NaveModel", "NaveAuth", "NaveEncoding", "CNaveSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
@@ -147,7 +154,8 @@ let package = Package(
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
-        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth",
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
         .testTarget(name: "NaveQueryTests", dependencies: ["NaveQuery", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),

@@ -35,6 +35,8 @@ public struct NaveConfiguration: Sendable {
     /// The general broker's password file, ACL file, anonymous clients and TLS listeners.
     public var security = BrokerSecurityConfiguration()
     public var logLevel: Logger.Level = .info
+    /// The drain's grace period at SIGTERM (`lifecycle.*`).
+    public var lifecycle = LifecycleConfiguration()
     /// The embedded store: the registry database, certificates, event segments. `nil` when
     /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
     /// the node then uses `defaultDataDirectory` only if it exists, and creates a named one
@@ -106,6 +108,7 @@ public struct NaveConfiguration: Sendable {
         }
         c.dataDirectory = reader.string(forKey: "dataDirectory") ?? c.dataDirectory
         try c.hub.read(reader)
+        c.lifecycle.read(reader)
         self = c
     }
 
@@ -140,5 +143,6 @@ public struct NaveConfiguration: Sendable {
         }
         try hub.validate()
         try security.validate(hubEnabled: hub.enabled)
+        try lifecycle.validate()
     }
 }

@@ -27,7 +27,7 @@ final class TLSSession {
     var plaintextBeforeHandshake: [UInt8] = []
 
     init(context: TLSContext) throws(TLSError) {
-        guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed") }
+        guard let ssl = context.makeSSL() else { throw TLSError("SSL_new failed") }
         guard let incoming = BIO_new(BIO_s_mem()), let outgoing = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
             throw TLSError("BIO_new failed")
