@@ -30,6 +30,8 @@ class Broker:
         # The plain broker only: the hub's fixed ports (8883, 443) are Tests/azure's, in their
         # own network namespace.
         env.setdefault("HUB_ENABLED", "false")
+        # Clients a test leaves connected would hold SIGTERM's drain for its 10-s default.
+        env.setdefault("LIFECYCLE_DRAIN_GRACE_SECONDS", "1")
         env.update(extra_env or {})
         # An explicit, temporary data directory: nothing lands in the working directory even if
         # a test turns the hub on (`nave serve` refuses a missing ./nave-data default anyway).
