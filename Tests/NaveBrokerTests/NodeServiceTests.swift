@@ -56,15 +56,21 @@ struct NodeServiceTests {
         #expect(server.health.phase == .stopped)
     }
 
-    @Test("a drain ends as soon as the last client has left")
-    func drainEndsWhenClientsLeave() async throws {
-        let server = try Self.startNode(drainGraceSeconds: LifecycleConfiguration.drainGraceSecondsMax)
+    /// A node on the longest grace, in a group, draining, with one client still connected.
+    static func drainingWithClient(id: String) async throws -> (NaveServer, Task<Void, any Error>, BlockingClient) {
+        let server = try startNode(drainGraceSeconds: LifecycleConfiguration.drainGraceSecondsMax)
         let group = ServiceGroup(services: [server], logger: Logger(label: "nave.test.group"))
         let running = Task { try await group.run() }
-        let client = try Self.connectedClient(server, id: "leaves")
+        let client = try connectedClient(server, id: id)
         await group.triggerGracefulShutdown()
         #expect(eventually { server.health.phase == .draining })
-        #expect(!client.isClosedByPeer(withinMillis: 300))
+        #expect(!client.isClosedByPeer(withinMillis: 300), "a drain must wait for a connected client")
+        return (server, running, client)
+    }
+
+    @Test("a drain ends as soon as the last client has left")
+    func drainEndsWhenClientsLeave() async throws {
+        let (server, running, client) = try await Self.drainingWithClient(id: "leaves")
         var disconnect: [UInt8] = []
         MQTTPacket.disconnect.encode(into: &disconnect)
         client.send(disconnect)
@@ -74,13 +80,7 @@ struct NodeServiceTests {
 
     @Test("stopDrainingNow (a second SIGTERM) closes the remaining clients without waiting out the grace")
     func secondStopEndsDrain() async throws {
-        let server = try Self.startNode(drainGraceSeconds: LifecycleConfiguration.drainGraceSecondsMax)
-        let group = ServiceGroup(services: [server], logger: Logger(label: "nave.test.group"))
-        let running = Task { try await group.run() }
-        let client = try Self.connectedClient(server, id: "stubborn")
-        await group.triggerGracefulShutdown()
-        #expect(eventually { server.health.phase == .draining })
-        #expect(!client.isClosedByPeer(withinMillis: 300))
+        let (server, running, client) = try await Self.drainingWithClient(id: "stubborn")
         server.stopDrainingNow()
         #expect(client.isClosedByPeer(withinMillis: 10_000))
         #expect(eventually(timeout: .seconds(30)) { server.health.phase == .stopped })
