@@ -10,6 +10,7 @@ import time
 import pytest
 from azure.iot.device import Message
 
+from conftest import nave
 from test_routing import client_for, json_message, read, routing
 
 
@@ -125,3 +126,36 @@ def test_restart_and_sigkill_during_delivery_lose_nothing(node, device, unique_i
     assert sorted(set(bodies)) == sorted(expected)
     firsts = sorted(set(bodies), key=bodies.index)
     assert firsts == expected
+
+
+def test_dead_letters_are_readable_with_their_reason(node, device, unique_id):
+    """A webhook that never answers (nothing listens on its port) gives each message up after
+    `maxDeliveryAttempts`; `monitor-events --endpoint NAME --dead-letter` shows them, in order,
+    with why and after how many attempts."""
+    name = "dead" + unique_id[-5:]
+    closed = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    port = closed.server_address[1]
+    closed.server_close()                   # the port is free again: connecting is refused
+    routing(node, "endpoint", "create", "--endpoint-name", name, "--endpoint-type", "webhook",
+            "--url", f"http://127.0.0.1:{port}/", "--max-delivery-attempts", "2")
+    routing(node, "route", "create", "--route-name", name, "--endpoint-name", name,
+            "--condition", f"$connectionDeviceId = '{unique_id}'")
+    try:
+        client = client_for(node, device, unique_id)
+        client.send_message(json_message({"n": 1}, level="critical"))
+        client.send_message("second")
+        client.shutdown()
+        letters = []
+        deadline = time.monotonic() + 30
+        while len(letters) < 2 and time.monotonic() < deadline:
+            letters = read(node, unique_id, "--endpoint", name, "--dead-letter")
+        assert [e["body"] for e in letters] == ['{"n": 1}', "second"]
+        first = letters[0]["applicationProperties"]
+        assert first["level"] == "critical" and first["deliveryAttempts"] == "2"
+        assert first["deadLetterReason"] and "originalEnqueuedTimeUtc" in first
+        missing = nave("monitor-events", "--data-dir", str(node.data_dir), "--endpoint", "nosuch", "--dead-letter",
+                       "--timeout", "1", check=False)
+        assert missing.returncode != 0 and "nosuch" in missing.stderr
+    finally:
+        routing(node, "route", "delete", "--route-name", name, check=False)
+        routing(node, "endpoint", "delete", "--endpoint-name", name, check=False)

@@ -18,6 +18,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many seconds without an event.") var timeout: Int?
     @Option(name: .long, help: "json: one JSON object per line; table (default): indented.") var output = "table"
     @Option(name: .long, help: "Follow this custom eventhub endpoint instead of the built-in events endpoint.") var endpoint: String?
+    @Flag(name: .long, help: "With --endpoint NAME (a webhook, storage or mqtt endpoint): follow its dead-letter log, the messages its delivery gave up on.") var deadLetter = false
 
     func run() async throws {
         try hub.requireDirectory()
@@ -35,6 +36,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
             if let deviceID { query.append(("deviceId", deviceID)) }
             if let consumerGroup { query.append(("consumerGroup", consumerGroup)) }
             if let endpoint { query.append(("endpoint", endpoint)) }
+            if deadLetter { query.append(("deadLetter", "true")) }
             let answer = try await access.events(query: query)
             positions = answer["positions"]?.stringValue
             // Behind the log (reading old events of others): not silence yet.
