@@ -38,8 +38,7 @@ struct EmbeddedHub {
         }
         // 4. The program's own service, talking to the hub through its façade.
         let fleet = try FleetSummaryService(hub: node.hub!, port: Int(value("--http-port") ?? "8080") ?? 8080, logger: logger)
-        print("fleet API on http://127.0.0.1:\(fleet.port)/fleet/summary; devices on MQTT/TLS \(node.deviceMQTTAddresses)")
-        fflush(stdout)
+        logger.notice("fleet API on http://127.0.0.1:\(fleet.port)/fleet/summary", metadata: ["devices": "\(node.deviceMQTTAddresses)"])
 
         // 5. Both in one ServiceGroup: SIGTERM drains the node and stops the API.
         let group = ServiceGroup(configuration: .init(services: [.init(service: node), .init(service: fleet)],

@@ -18,7 +18,8 @@ final class FleetSummaryService: Service, Sendable {
     init(hub: Hub, port: Int, logger: Logger) throws {
         self.hub = hub
         self.logger = logger
-        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
