@@ -14,17 +14,14 @@ struct DeviceCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a device (SAS keys are generated unless given).")
         @OptionGroup var hub: HubOptions
         @Option(name: [.customShort("d"), .long], help: "The device id.") var deviceId: String
-        @Option(name: .long, help: "sas, selfSigned, certificateAuthority or none.") var auth = "sas"
-        @Option(name: .long, help: "Base64 primary key (sas).") var primaryKey: String?
-        @Option(name: .long, help: "Base64 secondary key (sas).") var secondaryKey: String?
-        @Option(name: .long, help: "SHA-1 or SHA-256 thumbprint (selfSigned).") var primaryThumbprint: String?
-        @Option(name: .long, help: "Second thumbprint (selfSigned).") var secondaryThumbprint: String?
+        @OptionGroup var credentials: CredentialOptions
         @Option(name: .long, help: "enabled or disabled.") var status = "enabled"
 
         func run() async throws {
-            let request = try DeviceArguments.request(deviceID: deviceId, auth: auth, primaryKey: primaryKey, secondaryKey: secondaryKey,
-                                                      primaryThumbprint: primaryThumbprint, secondaryThumbprint: secondaryThumbprint,
-                                                      status: status, statusReason: nil)
+            guard let status = DeviceStatus(rawValue: status) else {
+                throw CommandFailure(description: "--status must be enabled or disabled", status: .usage)
+            }
+            let request = DeviceRequest(deviceID: deviceId, status: status, statusReason: nil, authentication: try credentials.authentication())
             try await withHub(hub) { try await $0.createDevice(request) }
         }
     }
@@ -69,8 +66,7 @@ struct DeviceCommand: AsyncParsableCommand {
         @Option(name: [.customShort("d"), .long], help: "The device id.") var deviceId: String
         @Option(name: .long, help: "enabled or disabled.") var status: String?
         @Option(name: .long, help: "Why the status is what it is.") var statusReason: String?
-        @Option(name: .long, help: "Base64 primary key (sas).") var primaryKey: String?
-        @Option(name: .long, help: "Base64 secondary key (sas).") var secondaryKey: String?
+        @OptionGroup var keys: KeyOptions
         @Option(name: .long, help: "Only if the device's etag is still this.") var etag: String?
 
         func run() async throws {
@@ -78,14 +74,13 @@ struct DeviceCommand: AsyncParsableCommand {
                 let current = try DeviceRequest(json: try await access.device(deviceId))
                 var request = current
                 if let status {
-                    guard let parsed = DeviceStatus(rawValue: status) else { throw CommandFailure(description: "--status must be enabled or disabled") }
+                    guard let parsed = DeviceStatus(rawValue: status) else {
+                        throw CommandFailure(description: "--status must be enabled or disabled", status: .usage)
+                    }
                     request.status = parsed
                 }
                 if let statusReason { request.statusReason = statusReason }
-                if primaryKey != nil || secondaryKey != nil {
-                    request.authentication = .sas(primaryKey: primaryKey ?? current.authentication.primaryKey ?? "",
-                                                  secondaryKey: secondaryKey ?? current.authentication.secondaryKey ?? "")
-                }
+                request.authentication = keys.applied(to: current.authentication)
                 return try await access.updateDevice(request, etag: etag)
             }
         }

@@ -20,20 +20,12 @@ struct ModuleCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a module on a device (SAS keys are generated unless given).")
         @OptionGroup var hub: HubOptions
         @OptionGroup var target: Target
-        @Option(name: .long, help: "sas, selfSigned, certificateAuthority or none.") var auth = "sas"
-        @Option(name: .long, help: "Base64 primary key (sas).") var primaryKey: String?
-        @Option(name: .long, help: "Base64 secondary key (sas).") var secondaryKey: String?
-        @Option(name: .long, help: "SHA-1 or SHA-256 thumbprint (selfSigned).") var primaryThumbprint: String?
-        @Option(name: .long, help: "Second thumbprint (selfSigned).") var secondaryThumbprint: String?
+        @OptionGroup var credentials: CredentialOptions
         @Option(name: .long, help: "Who manages the module (free text, e.g. iotEdge).") var managedBy: String?
 
         func run() async throws {
-            guard let kind = Authentication.Kind(rawValue: auth) else {
-                throw CommandFailure(description: "--auth must be sas, selfSigned, certificateAuthority or none", status: .usage)
-            }
-            let authentication = Authentication(kind: kind, primaryKey: primaryKey, secondaryKey: secondaryKey,
-                                                primaryThumbprint: primaryThumbprint, secondaryThumbprint: secondaryThumbprint)
-            let request = ModuleRequest(deviceID: target.deviceId, moduleID: target.moduleId, managedBy: managedBy, authentication: authentication)
+            let request = ModuleRequest(deviceID: target.deviceId, moduleID: target.moduleId, managedBy: managedBy,
+                                        authentication: try credentials.authentication())
             try await withHub(hub) { try await $0.putModule(request, ifMatch: nil) }
         }
     }
@@ -58,8 +50,7 @@ struct ModuleCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change a module's keys or managedBy (what is not given is kept).")
         @OptionGroup var hub: HubOptions
         @OptionGroup var target: Target
-        @Option(name: .long, help: "Base64 primary key (sas).") var primaryKey: String?
-        @Option(name: .long, help: "Base64 secondary key (sas).") var secondaryKey: String?
+        @OptionGroup var keys: KeyOptions
         @Option(name: .long, help: "Who manages the module.") var managedBy: String?
         @Option(name: .long, help: "Only if the module's etag is still this.") var etag: String?
 
@@ -69,10 +60,7 @@ struct ModuleCommand: AsyncParsableCommand {
                 let current = try ModuleRequest(json: try await access.module(deviceID: target.deviceId, moduleID: target.moduleId))
                 var request = current
                 if let managedBy { request.managedBy = managedBy }
-                if primaryKey != nil || secondaryKey != nil {
-                    request.authentication = .sas(primaryKey: primaryKey ?? current.authentication.primaryKey ?? "",
-                                                  secondaryKey: secondaryKey ?? current.authentication.secondaryKey ?? "")
-                }
+                request.authentication = keys.applied(to: current.authentication)
                 return try await access.putModule(request, ifMatch: etag ?? "*")
             }
         }
