@@ -74,7 +74,7 @@ def test_compare_is_nave_against_mosquitto_per_scenario(tmp_path):
         assert [bar.find(f"{SVG}title").text.split(":")[0] for bar in bars] == ["nave", "mosquitto"]
         heights = [float(bar.get("height")) for bar in bars]
         assert heights[0] / heights[1] == pytest.approx(nave / mosquitto, rel=1e-3), "each panel to its own scale"
-    assert "mosquitto vs nave" in root.find(f"{SVG}title").text
+    assert "nave vs mosquitto" in root.find(f"{SVG}title").text
 
 
 def test_flat_figures_are_bars_and_text_is_escaped(tmp_path):

@@ -39,7 +39,8 @@ enum ResultChart {
         }
         if !results.isEmpty {
             let labels = Set(results.map(label))
-            let kind = labels.count > 1 ? labels.sorted().joined(separator: " vs ") : "median per scenario"
+            let ordered = labels.sorted { ($0 == "nave" ? "" : $0) < ($1 == "nave" ? "" : $1) }
+            let kind = labels.count > 1 ? ordered.joined(separator: " vs ") : "median per scenario"
             return SVGChart.barPanels(title: "\(name): \(kind)\(revision)", panels: panels(results))
         }
         let figures = object.compactMap { key, value in number(value).map { SVGChart.Bar(label: key, value: $0) } }

@@ -39,7 +39,9 @@ enum SVGChart {
               let yMinRaw = points.map(\.y).min(), let yMaxRaw = points.map(\.y).max() else {
             return svg + text(width / 2, height / 2, "no data", anchor: "middle") + "</svg>\n"
         }
-        let (xLow, xHigh) = xMin == xMax ? (xMin * 0.9, xMax * 1.1 + 1) : (xMin, xMax)
+        // From zero when every x is positive (a rate): the spacing of the steps stays honest.
+        let xLow = min(0, xMin)
+        let xHigh = xMax > xLow ? xMax : xLow + 1
         let decades = (low: floor(log10(yMinRaw)), high: max(ceil(log10(yMaxRaw)), floor(log10(yMinRaw)) + 1))
         func px(_ x: Double) -> Double { plot.left + (x - xLow) / (xHigh - xLow) * (plot.right - plot.left) }
         func py(_ y: Double) -> Double {
@@ -51,10 +53,14 @@ enum SVGChart {
             let y = py(pow(10, decade))
             svg += line(plot.left, y, plot.right, y, stroke: "#dddddd")
             svg += text(plot.left - 8, y + 4, number(pow(10, decade)), anchor: "end")
+            for minor in [2.0, 5.0] where decade < decades.high {
+                let minorY = py(minor * pow(10, decade))
+                svg += line(plot.left, minorY, plot.right, minorY, stroke: "#f0f0f0")
+                svg += text(plot.left - 8, minorY + 4, number(minor * pow(10, decade)), anchor: "end", size: 10)
+            }
             decade += 1
         }
-        for tick in 0...4 {
-            let value = xLow + (xHigh - xLow) * Double(tick) / 4
+        for value in ticks(from: xLow, to: xHigh) {
             svg += line(px(value), plot.bottom, px(value), plot.bottom + 5, stroke: "#333333")
             svg += text(px(value), plot.bottom + 20, number(value), anchor: "middle")
         }
@@ -73,6 +79,22 @@ enum SVGChart {
             svg += text(plot.right + 40, legendY + 4, entry.name, anchor: "start")
         }
         return svg + "</svg>\n"
+    }
+
+    /// Round tick values (1, 2 or 5 times a power of ten apart, about five of them) within
+    /// `low...high`, so an axis reads 0, 1000, 2000 rather than 250, 1188, 2125.
+    static func ticks(from low: Double, to high: Double) -> [Double] {
+        guard high > low else { return [low] }
+        let rough = (high - low) / 5
+        let power = pow(10, floor(log10(rough)))
+        let step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
+        var values: [Double] = []
+        var value = ceil(low / step) * step
+        while value <= high + step * 1e-9 {
+            values.append(value)
+            value += step
+        }
+        return values
     }
 
     // MARK: Bar panels
