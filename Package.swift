@@ -44,6 +44,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
         // The embedded store: SQLite (Debian's libsqlite3-dev) for the registry and hub state.
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Metrics: the node's counters go through swift-metrics, so an embedder may bootstrap its
+        // own backend; swift-prometheus renders `/metrics` on the admin listener by default.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
@@ -115,6 +119,8 @@ let package = Package(
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 

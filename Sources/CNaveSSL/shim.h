@@ -20,6 +20,14 @@ static inline long cnave_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version
 static inline long cnave_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 static inline size_t cnave_BIO_pending(BIO *bio) { return BIO_pending(bio); }
 static inline long cnave_BIO_set_mem_eof_return(BIO *bio, long v) { return BIO_set_mem_eof_return(bio, v); }
+// A client's expected server: SNI, and the name (or IP address) its certificate must carry.
+static inline int cnave_SSL_expect_server(SSL *ssl, const char *name, int is_ip_address) {
+    if (is_ip_address) {
+        return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name);
+    }
+    if (SSL_set_tlsext_host_name(ssl, name) != 1) return 0;
+    return SSL_set1_host(ssl, name);
+}
 static inline const char *cnave_SSL_cipher_name(const SSL *ssl) {
     return SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
 }

@@ -127,4 +127,18 @@ public final class Broker: Sendable {
         total.retainedMessages = retained.withLock { $0.count }
         return total
     }
+
+    /// PUBLISH packets received and written since start, by QoS (index 0, 1, 2), summed over
+    /// the loops that counted them (`nave_messages_in_total`, `nave_messages_out_total`).
+    public var messagesByQoS: (received: [Int], delivered: [Int]) {
+        var received = [0, 0, 0], delivered = [0, 0, 0]
+        for brokerLoop in loops {
+            let counts = brokerLoop.counters.byQoS
+            for qos in 0..<3 {
+                received[qos] += counts.received[qos]
+                delivered[qos] += counts.delivered[qos]
+            }
+        }
+        return (received, delivered)
+    }
 }

@@ -83,7 +83,7 @@ actor BrokerLoop {
 
     /// Routes a client's publish; what must wait (back-pressure) comes back in the outcome.
     func route(_ publish: MQTTPublish) -> RouteOutcome {
-        counters.messagesReceived.bump()
+        counters.received(publish.qos)
         routedQoS0 = (0, 0)
         var outcome = RouteOutcome()
         if trie != nil {
@@ -201,7 +201,7 @@ actor BrokerLoop {
                 }
                 return (true, handler.isQoS0Congested)
             }
-            if sent { counters.messagesDelivered.bump() } else { counters.qos0Dropped.bump() }
+            if sent { counters.delivered(.atMostOnce) } else { counters.qos0Dropped.bump() }
             if congested { routedQoS0.congested += 1 } else { routedQoS0.flowing += 1 }
             return
         }
@@ -211,7 +211,7 @@ actor BrokerLoop {
         switch offer {
         case .send(let numbered):
             if let handler = session.handler { loop.runIsolated(handler, numbered) { $0.send(.publish($1)) } }
-            counters.messagesDelivered.bump()
+            counters.delivered(numbered.qos)
         case .queued:
             session.publishQueueState()
             if session.state.isQueueFull, let handler = session.handler { loop.runIsolated(handler) { $0.watchForSlowConsumer() } }

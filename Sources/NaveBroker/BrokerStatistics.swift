@@ -1,3 +1,4 @@
+import NaveMQTT
 import Synchronization
 
 /// What the broker has done, for logs, health and tests.
@@ -51,6 +52,36 @@ final class BrokerCounters: Sendable {
     let publisherPauses = Atomic<Int>(0)
     let congestionBackOffs = Atomic<Int>(0)
     let connectionsClosedForErrors = Atomic<Int>(0)
+    /// PUBLISH packets received and written, by QoS (0, 1, 2): `nave_messages_in_total` and
+    /// `nave_messages_out_total`, read at scrape time.
+    let receivedQoS0 = Atomic<Int>(0), receivedQoS1 = Atomic<Int>(0), receivedQoS2 = Atomic<Int>(0)
+    let deliveredQoS0 = Atomic<Int>(0), deliveredQoS1 = Atomic<Int>(0), deliveredQoS2 = Atomic<Int>(0)
+
+    @inline(__always)
+    func received(_ qos: MQTTQoS) {
+        messagesReceived.bump()
+        switch qos {
+        case .atMostOnce: receivedQoS0.bump()
+        case .atLeastOnce: receivedQoS1.bump()
+        case .exactlyOnce: receivedQoS2.bump()
+        }
+    }
+
+    @inline(__always)
+    func delivered(_ qos: MQTTQoS) {
+        messagesDelivered.bump()
+        switch qos {
+        case .atMostOnce: deliveredQoS0.bump()
+        case .atLeastOnce: deliveredQoS1.bump()
+        case .exactlyOnce: deliveredQoS2.bump()
+        }
+    }
+
+    /// Messages by QoS, received then delivered.
+    var byQoS: (received: [Int], delivered: [Int]) {
+        ([receivedQoS0.load(ordering: .relaxed), receivedQoS1.load(ordering: .relaxed), receivedQoS2.load(ordering: .relaxed)],
+         [deliveredQoS0.load(ordering: .relaxed), deliveredQoS1.load(ordering: .relaxed), deliveredQoS2.load(ordering: .relaxed)])
+    }
 
     var snapshot: BrokerStatistics {
         var s = BrokerStatistics()

@@ -11,6 +11,7 @@ extension MQTTConnectionHandler {
     /// A PUBLISH from a hub device. `ack` is its PUBACK (QoS 1), sent when the hub is done:
     /// for telemetry, only once the event is durable.
     func hubPublish(_ publish: MQTTPublish, ack: MQTTPacket?, device: HubDevice, hub: Hub) {
+        home.counters.received(publish.qos)
         performHub(device.channel.published(publish, ack: ack), device: device, hub: hub)
     }
 
@@ -107,6 +108,7 @@ extension MQTTConnectionHandler {
     /// A packet to the device unless the connection ended (answers that arrive late are dropped).
     func sendToDevice(_ packet: MQTTPacket) {
         guard !finished else { return }
+        if case .publish(let publish) = packet { home.counters.delivered(publish.qos) }
         send(packet)
     }
 

@@ -27,6 +27,7 @@ extension MQTTConnectionHandler {
         }
         guard let decision else {
             logger.warning("connect refused: sessionsMax reached", metadata: logContext(["limit": "\(sessionsMax)"]))
+            countRefusal(.serverUnavailable)
             return perform(machine.connectRefused(.serverUnavailable))
         }
         sessionGeneration = decision.generation
@@ -88,7 +89,13 @@ extension MQTTConnectionHandler {
 
     private func refuse(_ code: MQTTConnectReturnCode, reason: String) {
         logger.notice("connect refused", metadata: logContext(["returnCode": "\(code.rawValue)", "reason": "\(reason)"]))
+        countRefusal(code)
         perform(machine.connectRefused(code))
+    }
+
+    /// `nave_connect_refusals_total{protocol="mqtt",reason}`, on this loop's counters.
+    private func countRefusal(_ code: MQTTConnectReturnCode) {
+        home.loop.count(LoopCounterKey("nave_connect_refusals_total", [.init("protocol", "mqtt"), .init("reason", code.metricReason)]))
     }
 
     /// The session is ours: CONNACK, then resend what was in flight and what queued (§4.4).
@@ -100,6 +107,7 @@ extension MQTTConnectionHandler {
             return
         }
         self.session = session
+        home.loop.count(MQTTConnectionHandler.connectAccepted)
         var present = present
         if !present, restoreHubSession(session) { present = true }
         // The will counts from CONNACK 0 on: a refused or abandoned CONNECT has none (§3.1.2.5).
@@ -254,6 +262,25 @@ struct SessionTransfer: Sendable {
             newLoop.loop.runIsolated(newHandler, (session, present)) { $0.sessionReady($1.0, present: $1.1) }
         } else {
             newHandler.onLoop { $0.sessionReady(session, present: present) }
+        }
+    }
+}
+
+extension MQTTConnectionHandler {
+    /// `nave_connects_total{protocol="mqtt"}`: CONNACK 0 sent.
+    static let connectAccepted = LoopCounterKey("nave_connects_total", [.init("protocol", "mqtt")])
+}
+
+extension MQTTConnectReturnCode {
+    /// The `reason` label of a refused CONNECT (docs/metrics.md).
+    var metricReason: String {
+        switch self {
+        case .accepted: "accepted"
+        case .unacceptableProtocolVersion: "protocol_version"
+        case .identifierRejected: "identifier_rejected"
+        case .serverUnavailable: "server_unavailable"
+        case .badUsernameOrPassword: "bad_credentials"
+        case .notAuthorized: "not_authorized"
         }
     }
 }

@@ -258,7 +258,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
         guard let session else { return }
         while let next = session.state.nextToSend() {
             send(.publish(next))
-            home.counters.messagesDelivered.bump()
+            home.counters.delivered(next.qos)
         }
         session.publishQueueState()
     }

@@ -13,6 +13,8 @@ public final class Connection: @unchecked Sendable {  // @unchecked: confined to
     let slot: Int32
     let generation: UInt32
     var handler: (any ConnectionHandler)?
+    /// The local port of the listener that accepted this connection; -1 for outgoing ones.
+    var listenerPort: Int32 = -1
     var outbound = OutboundQueue()
     /// Set on TLS connections: bytes pass through it both ways.
     var tls: TLSSession?

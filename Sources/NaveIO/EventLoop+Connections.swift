@@ -33,8 +33,9 @@ extension EventLoop {
     /// Opens an outgoing TCP connection from this loop. `handler` hears `connectionActive` when
     /// it is established, or `connectionDidClose(.connectFailed)`. `source` binds the local
     /// address first (spreading many client sockets over 127.0.0.2… beats the port limit).
+    /// `serverName` is the TLS server's expected name (SNI and certificate check).
     public func connect(to address: SocketAddress, from source: SocketAddress? = nil, tls: TLSContext? = nil,
-                        handler: any ConnectionHandler) {
+                        serverName: String? = nil, handler: any ConnectionHandler) {
         assertInLoop()
         let fd: Int32
         do throws(Errno) {
@@ -60,7 +61,7 @@ extension EventLoop {
         connection.isConnecting = true
         if let tls {
             do {
-                connection.tls = try TLSSession(context: tls)
+                connection.tls = try TLSSession(context: tls, serverName: serverName)
             } catch {
                 closeConnection(connection, reason: .tlsFailed(error.description))
                 return
@@ -141,6 +142,7 @@ extension EventLoop {
         guard !connection.isClosed else { return }
         connection.isClosed = true
         liveConnectionCount -= 1
+        if connection.listenerPort >= 0 { counters.closed(port: Int(connection.listenerPort)) }
         cancelCloseFlushDeadline(connection)
         let handler = connection.handler
         connection.handler = nil

@@ -9,6 +9,8 @@ extension EventLoop {
         }
         Socket.configureStream(fd)
         let connection = registerConnection(fd: fd, handler: nil)
+        connection.listenerPort = Int32(listener.port)
+        counters.accepted(port: listener.port)
         let handler = listener.makeHandler(connection)
         connection.handler = handler
         if let context = listener.tls {

@@ -46,6 +46,10 @@ public final class EventLoop: @unchecked Sendable {  // @unchecked: loop-thread 
     var listeners: [Listener?] = []
     var flushQueue: [Connection] = []
     var liveConnectionCount = 0
+    /// Loop-local counters (`LoopCounters`): accepts per port, `count(_:by:)` series.
+    var counters = LoopCounters()
+    var tlsHandshakesFull = 0
+    var tlsHandshakesResumed = 0
     /// Monotonic time of the current turn, read from the loop's clock when the turn began.
     public private(set) var nowNanos: Int64
     /// The injected clock, nil when it is the system's: the default path then reads

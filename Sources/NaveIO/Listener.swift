@@ -9,6 +9,8 @@ final class Listener {
     unowned(unsafe) let loop: EventLoop
     let fd: Int32
     let slot: Int32
+    /// The bound local port (connections accepted here are counted under it).
+    let port: Int
     let makeHandler: ConnectionHandlerFactory
     /// Set on TLS listeners: every accepted connection gets a server-side session.
     let tls: TLSContext?
@@ -16,10 +18,11 @@ final class Listener {
     /// io_uring: the multishot accept is armed.
     var acceptArmed = false
 
-    init(loop: EventLoop, fd: Int32, slot: Int32, tls: TLSContext?, makeHandler: @escaping ConnectionHandlerFactory) {
+    init(loop: EventLoop, fd: Int32, slot: Int32, port: Int, tls: TLSContext?, makeHandler: @escaping ConnectionHandlerFactory) {
         self.loop = loop
         self.fd = fd
         self.slot = slot
+        self.port = port
         self.tls = tls
         self.makeHandler = makeHandler
     }
@@ -32,10 +35,11 @@ extension EventLoop {
         assertInLoop()
         let fd = try Socket.listen(at: address, backlog: configuration.listenBacklog,
                                    nonBlocking: backend.usesNonBlockingSockets)
-        let listener = Listener(loop: self, fd: fd, slot: Int32(listeners.count), tls: tls, makeHandler: makeHandler)
+        let bound = Socket.localAddress(fd) ?? address
+        let listener = Listener(loop: self, fd: fd, slot: Int32(listeners.count), port: bound.port, tls: tls, makeHandler: makeHandler)
         listeners.append(listener)
         backend.startAccepting(listener)
-        return Socket.localAddress(fd) ?? address
+        return bound
     }
 
     func closeListener(_ listener: Listener) {

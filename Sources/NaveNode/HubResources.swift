@@ -95,7 +95,8 @@ public final class HubResources: Sendable {
             let unrecorded = Self.logUnrecordedEvent(logger)
             let endpointLogs = EventLogEndpointSinks(dataDirectory: directory.path, configuration: configuration.hub.events, clock: clock)
             let routingSink = RoutingTelemetrySink(builtIn: EventLogTelemetrySink(log: events),
-                                                   hubName: Hub.defaultEventHubName(hostName: configuration.hub.hostName), clock: clock)
+                                                   hubName: Hub.defaultEventHubName(hostName: configuration.hub.hostName), clock: clock,
+                                                   problems: Self.logRoutingProblem(logger))
             let routing = try await MessageRouting.open(store: SQLiteRoutingStore(database: database), sink: routingSink,
                                                         endpointSinks: endpointLogs, clock: clock)
             if !configuration.hub.routingFile.isEmpty {
@@ -119,6 +120,20 @@ public final class HubResources: Sendable {
         } catch {
             directory.close()
             throw error
+        }
+    }
+
+    /// Routing's errors (reference §2.2, §2.5), at most once a minute per route or endpoint.
+    private static func logRoutingProblem(_ logger: Logger) -> RoutingProblemLog.Report {
+        { problem, occurrences in
+            switch problem {
+            case .conditionUndefined(let route):
+                logger.warning("routing: a condition was neither true nor false (undefined or null); the route did not match",
+                               metadata: ["route": "\(route)", "occurrences": "\(occurrences)"])
+            case .enrichedTooLarge(let endpoint, let bytes):
+                logger.warning("routing: a message with its enrichments is over 256 KB; dropped for this endpoint",
+                               metadata: ["endpoint": "\(endpoint)", "bytes": "\(bytes)", "occurrences": "\(occurrences)"])
+            }
         }
     }
 

@@ -34,6 +34,8 @@ public struct NaveConfiguration: Sendable {
     public var listeners = [Listener(host: "127.0.0.1", port: 1883)]
     /// The general broker's password file, ACL file, anonymous clients and TLS listeners.
     public var security = BrokerSecurityConfiguration()
+    /// The admin listener: health and metrics (`admin.*`).
+    public var admin = AdminConfiguration()
     public var logLevel: Logger.Level = .info
     /// The embedded store: the registry database, certificates, event segments. `nil` when
     /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
@@ -106,6 +108,7 @@ public struct NaveConfiguration: Sendable {
         }
         c.dataDirectory = reader.string(forKey: "dataDirectory") ?? c.dataDirectory
         try c.hub.read(reader)
+        c.admin = try AdminConfiguration(reader: reader)
         self = c
     }
 
@@ -140,5 +143,6 @@ public struct NaveConfiguration: Sendable {
         }
         try hub.validate()
         try security.validate(hubEnabled: hub.enabled)
+        try admin.validate()
     }
 }

@@ -31,16 +31,25 @@ public final class NaveServer: Sendable {
     public let brokerAccess: BrokerAccessControl?
     /// Starting, ready, draining or stopped: what the health endpoints and `sd_notify` report.
     public let health = NodeHealth()
+    /// The node's metrics through swift-metrics (`/metrics` on the admin listener).
+    public let metrics: NodeMetrics
+    /// The bound admin addresses (`admin.listeners`, port 0 resolved): health and metrics.
+    public let adminAddresses: [SocketAddress]
+    let admin: AdminListener?
+    let collector: NodeMetricsCollector
     private let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
     /// a listener that cannot bind. `hub` (opened with `HubResources.open`) adds the hub's
-    /// listeners; the node closes it at shutdown.
-    public init(configuration: NaveConfiguration, hub resources: HubResources? = nil, logger: Logger = Logger(label: "nave")) throws {
+    /// listeners; the node closes it at shutdown. `metrics` (default: a swift-prometheus
+    /// registry of the node's own) receives the node's counters at every scrape.
+    public init(configuration: NaveConfiguration, hub resources: HubResources? = nil, logger: Logger = Logger(label: "nave"),
+                metrics: NodeMetrics = NodeMetrics()) throws {
         try configuration.validate()
         self.configuration = configuration
         self.resources = resources
         self.logger = logger
+        self.metrics = metrics
         let group = try EventLoopGroup(configuration: configuration.engine, logger: logger)
         self.group = group
         do {
@@ -107,6 +116,13 @@ public final class NaveServer: Sendable {
             httpsAddresses = https.map(\.address)
             deviceMQTTAddresses = devices.map(\.address)
             amqpAddresses = amqp.map(\.address)
+            let mqtt = sockets.filter { socket in !(https + amqp).contains { $0.address == socket.address } }
+            collector = NodeMetricsCollector(
+                loops: group.loops, broker: broker, resources: resources,
+                listeners: Self.metricListeners(["mqtt": mqtt, "https": https, "amqp": amqp]),
+                timeout: .milliseconds(configuration.admin.scrapeLoopTimeoutMillis))
+            admin = try Self.openAdmin(configuration, health: health, collector: collector, metrics: metrics, logger: logger)
+            adminAddresses = admin?.sockets.map(\.address) ?? []
         } catch {
             group.shutdownGracefully(gracePeriod: .zero)
             throw error
@@ -121,6 +137,7 @@ public final class NaveServer: Sendable {
             "allowAnonymous": "\(configuration.security.admitsAnonymous)",
             "httpsListeners": "\(httpsAddresses)",
             "amqpListeners": "\(amqpAddresses)",
+            "adminListeners": "\(adminAddresses)",
             "loops": "\(configuration.engine.loopCount)",
             "routerShards": "\(configuration.broker.routerShardCount ?? configuration.engine.loopCount)",
         ])
@@ -165,8 +182,9 @@ public final class NaveServer: Sendable {
         health.beginDraining()
         for socket in sockets { socket.close() }
         group.closeConnections(gracePeriod: gracePeriod)
-        await Self.closeHub(hub, resources, stoppingLoopsOf: group)
+        await Self.closeHub(hub, resources, stoppingLoopsOf: group, collector: collector)
         health.markStopped()
+        admin?.close()
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
@@ -177,28 +195,34 @@ public final class NaveServer: Sendable {
         health.beginDraining()
         for socket in sockets { socket.close() }
         guard let resources else {
-            group.shutdownGracefully(gracePeriod: gracePeriod)
+            group.closeConnections(gracePeriod: gracePeriod)
+            collector.loopsStopping()
+            group.shutdownGracefully(gracePeriod: .zero)
             health.markStopped()
+            admin?.close()
             logger.info("node stopped", metadata: stoppedMetadata)
             return
         }
         group.closeConnections(gracePeriod: gracePeriod)
-        let (hub, group) = (hub, group)
+        let (hub, group, collector, admin) = (hub, group, collector, admin)
         Task { [health] in
-            await Self.closeHub(hub, resources, stoppingLoopsOf: group)
+            await Self.closeHub(hub, resources, stoppingLoopsOf: group, collector: collector)
             health.markStopped()
+            admin?.close()
         }
         logger.info("node stopped", metadata: stoppedMetadata)
     }
 
     /// Once the connections are closed: the hub's last changes reach the store while its shard
     /// actors' loops still run, then the loops stop and the stores close.
-    private static func closeHub(_ hub: Hub?, _ resources: HubResources?, stoppingLoopsOf group: EventLoopGroup) async {
+    private static func closeHub(_ hub: Hub?, _ resources: HubResources?, stoppingLoopsOf group: EventLoopGroup,
+                                 collector: NodeMetricsCollector) async {
         // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
         // the next start) while the shard actors' loops still run.
         await hub?.jobs.stop()
         await hub?.importExport?.stop()
         await hub?.flush()
+        collector.loopsStopping()
         group.shutdownGracefully(gracePeriod: .zero)
         await resources?.close()
     }

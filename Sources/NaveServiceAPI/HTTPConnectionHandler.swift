@@ -149,9 +149,10 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
                 upload = nil
                 busy = true
                 connection.pauseReading()
+                let route = responder.metricRoute(for: head)
                 Task(executorPreference: connection.loop.taskExecutor) { [self] in
                     let reply = await sink.finish()
-                    await answered(reply, keepAlive: head.keepAlive)
+                    await answered(reply, keepAlive: head.keepAlive, route: route)
                 }
             }
         }
@@ -162,13 +163,18 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         connection.pauseReading()
         let peer = peer
         let responder = responder
+        let route = responder.metricRoute(for: request.head)
         Task(executorPreference: connection.loop.taskExecutor) { [self] in
             let reply = await responder.reply(to: request, from: peer)
-            await answered(reply, keepAlive: request.head.keepAlive)
+            await answered(reply, keepAlive: request.head.keepAlive, route: route)
         }
     }
 
-    private func answered(_ reply: HTTPReply, keepAlive: Bool) {
+    private func answered(_ reply: HTTPReply, keepAlive: Bool, route: String?) {
+        if let route {
+            connection.loop.count(LoopCounterKey("nave_rest_requests_total",
+                                                 [.init("route", route), .init("status", String(reply.response.status))]))
+        }
         guard !closing else {
             if case .streamed(let source, _) = reply.body { source.close() }
             return

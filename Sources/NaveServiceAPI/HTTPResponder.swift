@@ -16,10 +16,14 @@ public protocol HTTPResponder: Sendable {
     func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart
     /// The answer, possibly with a streamed body. Defaults to `respond`.
     func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply
+    /// The `route` label under which the request is counted in `nave_rest_requests_total`
+    /// (a word per kind of resource, never an id); nil (the default): not counted.
+    func metricRoute(for head: HTTPRequestHead) -> String?
 }
 
 extension HTTPResponder {
     public func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int? { nil }
+    public func metricRoute(for head: HTTPRequestHead) -> String? { nil }
     public func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart {
         .refuse(HTTPResponse(status: 501))
     }

@@ -4,15 +4,18 @@ import NaveHTTP
 import NaveModel
 
 /// `GET /events`: follows the built-in events endpoint (or, with `endpoint=NAME`, a custom
-/// `eventhub` endpoint) over REST for `nave monitor-events`.
+/// `eventhub` endpoint; adding `deadLetter=true`, an external endpoint's dead-letter log) over
+/// REST for `nave monitor-events`.
 /// Long polling: the answer waits up to `waitMillis` for a first event, then returns what is
 /// there with the positions to continue from (also stored as the consumer group's checkpoint).
 extension ServiceAPI {
     func serveEvents(_ query: [(name: String, value: String)]) async throws(HubError) -> HTTPResponse {
         let request = try EventsQuery(query).request
         let endpoint = query.first { $0.name == "endpoint" }?.value
+        let deadLetter = query.first { $0.name == "deadLetter" }?.value == "true"
+        guard !deadLetter || endpoint != nil else { throw .argumentInvalid("deadLetter=true needs endpoint=NAME.") }
         let result = if let endpoint {
-            try await hub.readEvents(request, endpoint: endpoint)
+            try await hub.readEvents(request, endpoint: endpoint, deadLetter: deadLetter)
         } else {
             try await hub.readEvents(request)
         }

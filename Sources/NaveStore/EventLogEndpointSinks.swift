@@ -76,7 +76,7 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
         for endpoint in external where context.running[endpoint.name]?.endpoint != endpoint {
             let deliverer = try context.factory(endpoint)
             let source = try log(named: endpoint.name, partitionCount: endpoint.partitionCount)
-            let deadLetters = EventLogTelemetrySink(log: try log(named: endpoint.name + "/deadletter", partitionCount: 1))
+            let deadLetters = EventLogTelemetrySink(log: try log(named: RoutingEndpoint.deadLetterLogName(of: endpoint.name), partitionCount: 1))
             let settings = EndpointDeliverySettings(attemptsMax: endpoint.deliveryAttemptsMax)
             starting.append((endpoint, EndpointDelivery(endpoint: endpoint.name, source: source, checkpoints: context.checkpoints,
                                                         deliverer: deliverer, deadLetters: deadLetters, settings: settings,

@@ -12,6 +12,7 @@ struct HubEventsTests {
         let registry = try await makeRegistry(clock: clock)
         let sink = InMemoryTelemetrySink()
         let events = HubEvents(registry: registry, sink: sink, clock: clock)
+        let twins = DeviceTwins(store: InMemoryTwinStore(), registry: registry, clock: clock, telemetry: sink)
         _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         _ = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
         let connection = RecordingConnection()
@@ -34,7 +35,30 @@ struct HubEventsTests {
             try #require(JSONValue(parsing: event.message.body)["sequenceNumber"]?.stringValue)
         }
         #expect(sequence.count == 2 && sequence.allSatisfy { $0.count == 64 && $0.allSatisfy(\.isHexDigit) })
-        _ = events
+        _ = (events, twins)
+    }
+
+    @Test("a lifecycle event's body is the identity's twin: empty at creation, as it was at deletion")
+    func lifecycleBodyIsTheTwin() async throws {
+        let clock = ManualClock()
+        let registry = try await makeRegistry(clock: clock)
+        let sink = InMemoryTelemetrySink()
+        let twins = DeviceTwins(store: InMemoryTwinStore(), registry: registry, clock: clock, telemetry: sink)
+        _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
+        _ = try await registry.putModule(ModuleRequest(deviceID: "dev1", moduleID: "m1"), ifMatch: nil)
+        _ = try await twins.updateTwin(IdentityKey(deviceID: "dev1"), TwinUpdate(tags: ["site": "north"]), ifMatch: nil)
+        try await registry.deleteDevice("dev1", ifMatch: nil)
+        let lifecycle = try sink.appended.filter { $0.source == .deviceLifecycleEvents }.map { try JSONValue(parsing: $0.message.body) }
+        #expect(lifecycle.count == 3)
+        let created = try #require(lifecycle.first)
+        #expect(created["deviceId"] == "dev1" && created["moduleId"] == nil)
+        #expect(created["etag"] == "AAAAAAAAAAE=" && created["version"] == 1 && created["tags"] == .object([:]))
+        #expect(created["properties"]?["desired"]?["$version"] == 1)
+        #expect(created["properties"]?["reported"]?["$metadata"]?["$lastUpdated"]?.stringValue?.hasSuffix("Z") == true)
+        #expect(lifecycle[1]["moduleId"] == "m1")
+        let deleted = lifecycle[2]
+        #expect(deleted["tags"]?["site"] == "north" && deleted["version"] == 2, "the twin as it was when deleted")
+        #expect(sink.appended.last?.message.applicationProperties.contains(MessageProperty("opType", "deleteDeviceIdentity")) == true)
     }
 
     @Test("an event the sink refuses is reported with its kind and device; the identity stays")
@@ -43,6 +67,8 @@ struct HubEventsTests {
         let registry = try await makeRegistry(clock: clock)
         let reported = UnrecordedEvents()
         let events = HubEvents(registry: registry, sink: RefusingSink(), clock: clock, unrecorded: reported.record)
+        let twins = DeviceTwins(store: InMemoryTwinStore(), registry: registry, clock: clock, telemetry: RefusingSink(),
+                                unrecorded: reported.record)
         _ = try await registry.createDevice(DeviceRequest(deviceID: "dev1"))
         #expect(reported.entries == ["deviceLifecycleEvents dev1 503"])
         let connection = RecordingConnection()
@@ -51,7 +77,7 @@ struct HubEventsTests {
         for _ in 0..<200 where reported.entries.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(reported.entries.last == "deviceConnectionStateEvents dev1 503")
         #expect(registry.device("dev1") != nil)
-        _ = events
+        _ = (events, twins)
     }
 }
 

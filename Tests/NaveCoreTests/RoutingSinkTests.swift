@@ -1,5 +1,6 @@
 import NaveCore
 import NaveModel
+import Synchronization
 import Testing
 
 /// The routing sink in process: the pass-through before any configuration, every endpoint's
@@ -45,6 +46,36 @@ struct RoutingSinkTests {
         #expect(sink.droppedCount == 1)
     }
 
+    @Test("undefined conditions and oversized enriched messages are reported once a minute per route or endpoint, with counts")
+    func problems() async throws {
+        let clock = ManualClock()
+        let reports = Reports()
+        let builtIn = InMemoryTelemetrySink()
+        let hot = InMemoryTelemetrySink()
+        let sink = RoutingTelemetrySink(builtIn: builtIn, hubName: "h", clock: clock, problems: reports.record)
+        var configuration = RoutingTableTests.oneRoute("nothere = 'x'")
+        configuration.routes.append(Route(name: "big", condition: "level = 'big'", endpointNames: ["hot"]))
+        configuration.enrichments = [MessageEnrichment(key: "pad", value: String(repeating: "p", count: 1_000), endpointNames: ["hot"])]
+        try sink.apply(RoutingTable(configuration), endpointSinks: ["hot": hot])
+        for _ in 0..<3 { try await sink.append(RoutingTableTests.message()) }
+        #expect(reports.entries == ["conditionUndefined(route: \"r\") 1"], "the first at once, the next two held back")
+        #expect(builtIn.appended.count == 3, "an undefined condition is no match: the fallback takes the message")
+        clock.advance(seconds: 61)
+        try await sink.append(RoutingTableTests.message())
+        #expect(reports.entries.last == "conditionUndefined(route: \"r\") 3", "held-back ones are counted in the next report")
+
+        var big = RoutingTableTests.message()
+        big.message.applicationProperties = [MessageProperty("level", "big")]
+        big.message.body = Array(repeating: 0x61, count: RoutingLimits.enrichedMessageBytesMax - 500)
+        try await sink.append(big)
+        #expect(hot.appended.isEmpty, "over 256 KB with its enrichment: dropped for that endpoint")
+        #expect(reports.entries.last?.hasPrefix("enrichedTooLarge(endpoint: \"hot\"") == true)
+        big.message.body.removeLast(1_000)
+        try await sink.append(big)
+        #expect(hot.appended.count == 1)
+        #expect(sink.problems.count == 7, "6 undefined conditions (every message meets route r), 1 oversized")
+    }
+
     @Test("a table with an endpoint that has no sink is not applied")
     func missingSink() throws {
         let sink = RoutingTelemetrySink(builtIn: InMemoryTelemetrySink(), hubName: "h", clock: ManualClock())
@@ -79,5 +110,15 @@ struct RoutingSinkTests {
         let ids = lifecycle.appended.compactMap { $0.message.systemProperty("$.cid") }
         #expect(ids.count == 2 && ids[0] < ids[1] && ids[0].count == 32, "unique, increasing: \(ids)")
         #expect(builtIn.appended.last?.message == event(.telemetry).message, "telemetry is not stamped")
+    }
+}
+
+/// What a `RoutingProblemLog` reported: "problem occurrences" per report.
+final class Reports: Sendable {
+    private let state = Mutex<[String]>([])
+    var entries: [String] { state.withLock { $0 } }
+
+    @Sendable func record(_ problem: RoutingProblem, _ occurrences: Int) {
+        state.withLock { $0.append("\(problem) \(occurrences)") }
     }
 }

@@ -134,13 +134,13 @@ struct RoutingTableTests {
         let table = try RoutingTable(configuration)
         #expect(table.readsTwin(.deviceMessages))
         let event = Self.message()
-        let hot = table.enriched(event, for: 1, hubName: "myhub", twin: Self.twin).message.applicationProperties
+        let hot = try #require(table.enriched(event, for: 1, hubName: "myhub", twin: Self.twin)).message.applicationProperties
         #expect(hot == [MessageProperty("level", "overridden"), MessageProperty("severity", "2"),
                         MessageProperty("region", "eu-west"), MessageProperty("hub", "myhub"),
                         MessageProperty("site", "north"), MessageProperty("floor", "3"), MessageProperty("mode", "eco"),
                         MessageProperty("where", "$twin.tags.location")])
         #expect(table.enriched(event, for: 0, hubName: "myhub", twin: Self.twin) == event, "events has no enrichment")
-        let noTwin = table.enriched(event, for: 1, hubName: "myhub", twin: nil).message.applicationProperties
+        let noTwin = try #require(table.enriched(event, for: 1, hubName: "myhub", twin: nil)).message.applicationProperties
         #expect(noTwin.contains(MessageProperty("site", "$twin.tags.site")), "no twin: the literal text")
     }
 

@@ -4,20 +4,23 @@ fails then recovers, and nothing lost when the node restarts or is killed mid-de
 import base64
 import http.server
 import json
+import ssl
 import threading
 import time
 
 import pytest
 from azure.iot.device import Message
 
+from conftest import nave
 from test_routing import client_for, json_message, read, routing
 
 
 class Receiver:
     """An HTTP server on 127.0.0.1: answers `status()` (503 while failing, else 204) and keeps
-    the envelopes it accepted, in arrival order."""
+    the envelopes it accepted, in arrival order. With `tls` (certificate, key) it serves HTTPS on
+    every loopback address."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.accepted = []
         self.refused = 0
         self.failing = False
@@ -40,8 +43,13 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?x=1"
+        self.server = http.server.ThreadingHTTPServer(("" if tls else "127.0.0.1", 0), Handler)
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook?x=1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def bodies(self, device_id):
@@ -125,3 +133,70 @@ def test_restart_and_sigkill_during_delivery_lose_nothing(node, device, unique_i
     assert sorted(set(bodies)) == sorted(expected)
     firsts = sorted(set(bodies), key=bodies.index)
     assert firsts == expected
+
+
+def test_dead_letters_are_readable_with_their_reason(node, device, unique_id):
+    """A webhook that never answers (nothing listens on its port) gives each message up after
+    `maxDeliveryAttempts`; `monitor-events --endpoint NAME --dead-letter` shows them, in order,
+    with why and after how many attempts."""
+    name = "dead" + unique_id[-5:]
+    closed = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    port = closed.server_address[1]
+    closed.server_close()                   # the port is free again: connecting is refused
+    routing(node, "endpoint", "create", "--endpoint-name", name, "--endpoint-type", "webhook",
+            "--url", f"http://127.0.0.1:{port}/", "--max-delivery-attempts", "2")
+    routing(node, "route", "create", "--route-name", name, "--endpoint-name", name,
+            "--condition", f"$connectionDeviceId = '{unique_id}'")
+    try:
+        client = client_for(node, device, unique_id)
+        client.send_message(json_message({"n": 1}, level="critical"))
+        client.send_message("second")
+        client.shutdown()
+        letters = []
+        deadline = time.monotonic() + 30
+        while len(letters) < 2 and time.monotonic() < deadline:
+            letters = read(node, unique_id, "--endpoint", name, "--dead-letter")
+        assert [e["body"] for e in letters] == ['{"n": 1}', "second"]
+        first = letters[0]["applicationProperties"]
+        assert first["level"] == "critical" and first["deliveryAttempts"] == "2"
+        assert first["deadLetterReason"] and "originalEnqueuedTimeUtc" in first
+        missing = nave("monitor-events", "--data-dir", str(node.data_dir), "--endpoint", "nosuch", "--dead-letter",
+                       "--timeout", "1", check=False)
+        assert missing.returncode != 0 and "nosuch" in missing.stderr
+    finally:
+        routing(node, "route", "delete", "--route-name", name, check=False)
+        routing(node, "endpoint", "delete", "--endpoint-name", name, check=False)
+
+
+def test_webhook_by_name_over_https_checks_the_certificate_name(node, device, unique_id):
+    """`https://localhost:PORT` is resolved by name and its certificate (the node's own, SAN
+    localhost and 127.0.0.1) verified against `--ca-file`; the same server reached as
+    127.0.0.2, an address the certificate does not name, is refused and dead-lettered."""
+    certs = node.data_dir / "certs"
+    receiver = Receiver(tls=(str(certs / "server.pem"), str(certs / "server.key")))
+    good, bad = "tls" + unique_id[-5:], "badname" + unique_id[-5:]
+    routing(node, "endpoint", "create", "--endpoint-name", good, "--endpoint-type", "webhook",
+            "--url", f"https://localhost:{receiver.port}/in", "--ca-file", node.ca_path)
+    routing(node, "endpoint", "create", "--endpoint-name", bad, "--endpoint-type", "webhook",
+            "--url", f"https://127.0.0.2:{receiver.port}/in", "--ca-file", node.ca_path, "--max-delivery-attempts", "1")
+    for name in (good, bad):
+        routing(node, "route", "create", "--route-name", name, "--endpoint-name", name,
+                "--condition", f"$connectionDeviceId = '{unique_id}'")
+    try:
+        client = client_for(node, device, unique_id)
+        client.send_message("over tls")
+        client.shutdown()
+        assert receiver.wait_for(unique_id, 1) == ["over tls"]
+        letters = []
+        deadline = time.monotonic() + 30
+        while not letters and time.monotonic() < deadline:
+            letters = read(node, unique_id, "--endpoint", bad, "--dead-letter")
+        assert [e["body"] for e in letters] == ["over tls"]
+        reason = letters[0]["applicationProperties"]["deadLetterReason"]
+        assert "certificate verify failed" in reason or "tls" in reason.lower(), reason  # the name check, not the network
+        assert len(receiver.bodies(unique_id)) == 1, "the server with the wrong name got nothing"
+    finally:
+        for name in (good, bad):
+            routing(node, "route", "delete", "--route-name", name, check=False)
+            routing(node, "endpoint", "delete", "--endpoint-name", name, check=False)
+        receiver.server.shutdown()

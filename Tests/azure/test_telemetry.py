@@ -89,3 +89,8 @@ def test_lifecycle_and_connection_state_events_are_recorded(node, registry, uniq
     assert ("deviceLifecycleEvents", "createDeviceIdentity") in kinds
     assert ("deviceConnectionStateEvents", "deviceConnected") in kinds
     assert ("deviceConnectionStateEvents", "deviceDisconnected") in kinds
+    # §2.7: a lifecycle event's body is the identity's twin.
+    created = next(e for e in events if e["applicationProperties"].get("opType") == "createDeviceIdentity")
+    twin = json.loads(created["body"])
+    assert twin["deviceId"] == unique_id and twin["etag"] == "AAAAAAAAAAE=" and twin["version"] == 1
+    assert twin["properties"]["desired"]["$version"] == 1 and "$metadata" in twin["properties"]["reported"]

@@ -70,6 +70,7 @@ amqp:
 {limits}
 """)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "AMQP_", "IO_", "MQTT_"))}
+        env["ADMIN_LISTENERS"] = f"127.0.0.1:{free_port()}"  # never the fixed 9600
         self.log_path = self.root / "nave.log"
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(

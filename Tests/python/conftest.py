@@ -30,6 +30,10 @@ class Broker:
         # The plain broker only: the hub's fixed ports (8883, 443) are Tests/azure's, in their
         # own network namespace.
         env.setdefault("HUB_ENABLED", "false")
+        # The admin listener (health, metrics) on a free port of its own, not the fixed 9600,
+        # so nodes of parallel runs never collide.
+        self.admin_port = free_port()
+        env.setdefault("ADMIN_LISTENERS", f"127.0.0.1:{self.admin_port}")
         env.update(extra_env or {})
         # An explicit, temporary data directory: nothing lands in the working directory even if
         # a test turns the hub on (`nave serve` refuses a missing ./nave-data default anyway).

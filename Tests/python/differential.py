@@ -256,6 +256,7 @@ class Nave(Server):
     def env(self):
         env = dict(os.environ)
         env.update({"HUB_ENABLED": "false", "IO_LOOPS": "1", "ROUTER_SHARDS": "1"})
+        env.setdefault("ADMIN_LISTENERS", "")  # no admin listener: the fixed 9600 could be taken
         env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
         return env
 

@@ -122,7 +122,7 @@ def test_sighup_reloads_files_and_keeps_connections(files):
 def test_missing_password_file_stops_the_node(files):
     binary = os.environ.get("NAVE_BIN", str(Broker.__init__.__globals__["REPO"] / ".build/debug/nave"))
     missing = os.path.join(files, "missing")
-    env = dict(os.environ, HUB_ENABLED="false", MQTT_PASSWORD_FILE=missing)
+    env = dict(os.environ, HUB_ENABLED="false", MQTT_PASSWORD_FILE=missing, ADMIN_LISTENERS="")
     run = subprocess.run([binary, "serve", "--port", "0", "--data-dir", os.path.join(files, "data")],
                          env=env, capture_output=True, text=True, timeout=20)
     assert run.returncode != 0

@@ -17,6 +17,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop after this many events.") var messageCount: Int?
     @Option(name: .long, help: "Stop after this many seconds without an event.") var timeout: Int?
     @Option(name: .long, help: "Follow this custom eventhub endpoint instead of the built-in events endpoint.") var endpoint: String?
+    @Flag(name: .long, help: "With --endpoint NAME (a webhook, storage or mqtt endpoint): follow its dead-letter log, the messages its delivery gave up on.") var deadLetter = false
 
     func run() async throws {
         if hub.login == nil {
@@ -39,6 +40,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
             if let deviceID { query.append(("deviceId", deviceID)) }
             if let consumerGroup { query.append(("consumerGroup", consumerGroup)) }
             if let endpoint { query.append(("endpoint", endpoint)) }
+            if deadLetter { query.append(("deadLetter", "true")) }
             let answer = try await access.events(query: query)
             if positions == nil { announce(partitionCount: answer["positions"]?.stringValue?.split(separator: ",").count) }
             positions = answer["positions"]?.stringValue

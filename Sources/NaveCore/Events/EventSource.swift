@@ -12,4 +12,11 @@ public protocol EventSource: Sendable {
     func records(partition: Int, from start: EventStartPosition, maxCount: Int) throws(HubError) -> [EventRecord]
     /// Returns once `partition` holds a record after `sequenceNumber` (or the task is cancelled).
     func awaitAppend(partition: Int, after sequenceNumber: Int64) async
+    /// A reader that must see every record (an endpoint's delivery) still needs `partition`
+    /// from `sequenceNumber` on: time retention keeps those records until it moves on.
+    func retainRecords(partition: Int, from sequenceNumber: Int64)
+}
+
+extension EventSource {
+    public func retainRecords(partition: Int, from sequenceNumber: Int64) {}
 }

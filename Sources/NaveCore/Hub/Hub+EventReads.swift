@@ -19,9 +19,19 @@ extension Hub {
     /// A read of custom `eventhub` endpoint `endpoint` (`GET /events?endpoint=NAME`): the same
     /// positions and waiting as the built-in endpoint; consumer groups and their checkpoints
     /// belong to the built-in endpoint only, so the reader gives positions back instead.
-    public func readEvents(_ request: EventReadRequest, endpoint: String) async throws(HubError) -> EventReadResult {
-        if endpoint == RoutingConfiguration.builtInEndpointName { return try await readEvents(request) }
-        guard let source = routing?.eventSource(ofEndpoint: endpoint) else { throw .routingEntryNotFound("eventhub endpoint", endpoint) }
+    /// With `deadLetter`, the read is of external endpoint `endpoint`'s dead-letter log instead.
+    public func readEvents(_ request: EventReadRequest, endpoint: String, deadLetter: Bool = false) async throws(HubError) -> EventReadResult {
+        let source: any EventSource
+        if deadLetter {
+            guard let log = routing?.deadLetterSource(ofEndpoint: endpoint) else {
+                throw .routingEntryNotFound("webhook, storage or mqtt endpoint", endpoint)
+            }
+            source = log
+        } else {
+            if endpoint == RoutingConfiguration.builtInEndpointName { return try await readEvents(request) }
+            guard let log = routing?.eventSource(ofEndpoint: endpoint) else { throw .routingEntryNotFound("eventhub endpoint", endpoint) }
+            source = log
+        }
         var request = request
         request.consumerGroup = nil
         return try await EventReader(source: source, checkpoints: nil, scheduler: scheduler).read(request)

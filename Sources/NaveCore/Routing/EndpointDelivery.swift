@@ -122,6 +122,7 @@ public final class EndpointDelivery: Sendable {
 
     private func run() async {
         var positions = await startPositions()
+        retain(positions)
         while !Task.isCancelled {
             let request = EventReadRequest(positions: positions, maxCount: settings.batchMessagesMax, waitMillis: settings.pollMillis)
             guard let batch = try? await reader.read(request) else {
@@ -137,7 +138,10 @@ public final class EndpointDelivery: Sendable {
                 await scheduler.sleep(millis: settings.backoffMaxMillis)
                 continue
             }
-            if !batch.events.isEmpty { try? await checkpoints.save(batch.positions, for: Self.checkpointKey(endpoint)) }
+            if !batch.events.isEmpty {
+                try? await checkpoints.save(batch.positions, for: Self.checkpointKey(endpoint))
+                retain(batch.positions)
+            }
             positions = batch.positions
         }
     }
@@ -181,6 +185,12 @@ public final class EndpointDelivery: Sendable {
         EventSystemProperty.messageID: "$.mid", EventSystemProperty.correlationID: "$.cid", EventSystemProperty.userID: "$.uid",
         EventSystemProperty.contentType: "$.ct", EventSystemProperty.contentEncoding: "$.ce",
     ]
+
+    /// What is not delivered yet stays in the endpoint's log past its retention time: a stalled
+    /// endpoint loses nothing while it is down (only the log's byte cap can).
+    private func retain(_ positions: [Int: Int64]) {
+        for (partition, next) in positions { reader.source.retainRecords(partition: partition, from: next) }
+    }
 
     private func startPositions() async -> [Int: Int64] {
         let stored = (try? await checkpoints.checkpoints(of: Self.checkpointKey(endpoint))) ?? [:]

@@ -84,6 +84,14 @@ public final class MessageRouting: Sendable {
         return endpointSinks.eventSource(named: name)
     }
 
+    /// The dead-letter log of external endpoint `name` (`webhook`, `storage`, `mqtt`): the
+    /// messages its delivery gave up on, with `deadLetterReason` and `deliveryAttempts`
+    /// (`GET /events?endpoint=NAME&deadLetter=true`). Nil when no such endpoint is configured.
+    public func deadLetterSource(ofEndpoint name: String) -> (any EventSource)? {
+        guard let endpoint = configuration.endpoint(named: name), endpoint.kind != .eventHub else { return nil }
+        return endpointSinks.eventSource(named: RoutingEndpoint.deadLetterLogName(of: endpoint.name))
+    }
+
     /// Tests `event` against the configuration in force (`route test`): what each route
     /// decides and where the message would go. `twin` is the sender's twin when known.
     public func test(_ event: TelemetryEvent, twin: Twin?) -> RouteTestResult {

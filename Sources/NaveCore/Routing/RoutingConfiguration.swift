@@ -81,6 +81,10 @@ public struct RoutingEndpoint: Sendable, Hashable {
         self.kind = kind
         self.settings = settings
     }
+
+    /// The log an external endpoint's delivery puts what it gave up on: beside the endpoint's
+    /// own log (a route name cannot hold `/`, so no endpoint can be named so).
+    public static func deadLetterLogName(of endpoint: String) -> String { endpoint + "/deadletter" }
 }
 
 /// A message enrichment (reference §2.5): application property `key` set to `value` — static

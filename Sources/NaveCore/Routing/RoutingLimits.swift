@@ -14,6 +14,9 @@ public enum RoutingLimits {
     /// Nesting of a `$body` a condition may walk; a deeper body is treated as not JSON, so
     /// `$body` is undefined for it (the message is still routed, §2.3).
     public static let bodyDepthMax = 32
+    /// Bytes of a message with its enrichments (body, system and application properties); a
+    /// larger one is dropped for the endpoint whose enrichments made it so (§2.5: 256 KB).
+    public static let enrichedMessageBytesMax = 256 * 1024
     /// Custom endpoints plus the built-in one: what a routing decision's bit set must hold.
     static let endpointSlotsMax = endpointsMax + 1
 }

@@ -86,17 +86,25 @@ public struct RoutingTable: Sendable {
     /// source whose condition is exactly `true`, once each; when none matched, `events` if the
     /// fallback is on and the message is device telemetry (the fallback route's source is
     /// `DeviceMessages`; other sources reach only what their routes name).
-    public func endpoints(for event: TelemetryEvent, enqueuedTime: Timestamp, twin: Twin?) -> EndpointSet {
+    /// A condition that is neither true nor false (`undefined`, `null`) counts as not matched
+    /// and goes to `problems` (§2.2: "logs a routing error").
+    public func endpoints(for event: TelemetryEvent, enqueuedTime: Timestamp, twin: Twin?,
+                          problems: RoutingProblemLog? = nil) -> EndpointSet {
         if isPassThrough { return EndpointSet(slots: [0]) }
-        return endpoints(for: document(for: event, enqueuedTime: enqueuedTime, twin: twin))
+        return endpoints(for: document(for: event, enqueuedTime: enqueuedTime, twin: twin), problems: problems)
     }
 
-    func endpoints(for document: RoutingMessageDocument) -> EndpointSet {
+    func endpoints(for document: RoutingMessageDocument, problems: RoutingProblemLog? = nil) -> EndpointSet {
         var matched = false
         var result = EndpointSet()
-        for route in sources[RouteSource(document.event.source)]?.routes ?? [] where route.condition.isSatisfied(by: document) {
-            matched = true
-            result.formUnion(route.endpoints)
+        for route in sources[RouteSource(document.event.source)]?.routes ?? [] {
+            switch route.condition.evaluate(in: document) {
+            case .value(.bool(true)):
+                matched = true
+                result.formUnion(route.endpoints)
+            case .value(.bool(false)): continue
+            case .undefined, .value: problems?.record(.conditionUndefined(route: route.name))
+            }
         }
         if !matched, configuration.fallbackEnabled, document.event.source == .telemetry { result.insert(0) }
         return result
@@ -104,8 +112,10 @@ public struct RoutingTable: Sendable {
 
     /// `event` as endpoint `slot` receives it: with that endpoint's enrichments as application
     /// properties (§2.5; an enrichment replaces a property of the same name). Without
-    /// enrichments the event is returned as it is, no copy.
-    public func enriched(_ event: TelemetryEvent, for slot: Int, hubName: String, twin: Twin?) -> TelemetryEvent {
+    /// enrichments the event is returned as it is, no copy. Nil when the enriched message is
+    /// over `RoutingLimits.enrichedMessageBytesMax` (§2.5: dropped; told to `problems`).
+    public func enriched(_ event: TelemetryEvent, for slot: Int, hubName: String, twin: Twin?,
+                         problems: RoutingProblemLog? = nil) -> TelemetryEvent? {
         let stamps = enrichments[slot]
         guard !stamps.isEmpty else { return event }
         var copy = event
@@ -116,6 +126,11 @@ public struct RoutingTable: Sendable {
             } else {
                 copy.message.applicationProperties.append(MessageProperty(key, text))
             }
+        }
+        let bytes = copy.message.sizeBytes
+        guard bytes <= RoutingLimits.enrichedMessageBytesMax else {
+            problems?.record(.enrichedTooLarge(endpoint: endpointNames[slot], bytes: bytes))
+            return nil
         }
         return copy
     }

@@ -30,13 +30,18 @@ public final class RoutingTelemetrySink: TelemetrySink {
     private let twinSource: Mutex<(any RoutingTwinSource)?>
     private let dropped = Atomic<Int>(0)
     private let stamp: HubEventStamp
+    /// Undefined conditions and oversized enriched messages (throttled reports).
+    public let problems: RoutingProblemLog
 
     /// Routes to `builtIn` alone until a configuration is applied. `hubName` is what
-    /// `$iothubname` stamps.
-    public init(builtIn: any TelemetrySink, hubName: String, clock: any HubClock) {
+    /// `$iothubname` stamps; `problems` hears, at most once a minute per route or endpoint, of
+    /// conditions that were neither true nor false and of enriched messages that were dropped.
+    public init(builtIn: any TelemetrySink, hubName: String, clock: any HubClock,
+                problems: @escaping RoutingProblemLog.Report = { _, _ in }) {
         self.builtIn = builtIn
         self.hubName = hubName
         self.clock = clock
+        self.problems = RoutingProblemLog(clock: clock, report: problems)
         stamp = HubEventStamp(hubName: hubName, clock: clock)
         state = Mutex(Snapshot(table: .passThrough, sinks: [builtIn]))
         twinSource = Mutex(nil)
@@ -71,13 +76,14 @@ public final class RoutingTelemetrySink: TelemetrySink {
         let table = snapshot.table
         let key = IdentityKey(deviceID: event.deviceID, moduleID: event.moduleID)
         let twin = table.readsTwin(RouteSource(event.source)) ? await twinSource.withLock({ $0 })?.routingTwin(of: key) : nil
-        let slots = table.endpoints(for: event, enqueuedTime: clock.now(), twin: twin)
+        let slots = table.endpoints(for: event, enqueuedTime: clock.now(), twin: twin, problems: problems)
         if slots.isEmpty {
             dropped.add(1, ordering: .relaxed)
             return
         }
         if slots.count == 1, let slot = slots.first(where: { _ in true }) {
-            return try await snapshot.sinks[slot].append(table.enriched(event, for: slot, hubName: hubName, twin: twin))
+            guard let enriched = table.enriched(event, for: slot, hubName: hubName, twin: twin, problems: problems) else { return }
+            return try await snapshot.sinks[slot].append(enriched)
         }
         try await appendConcurrently(event, to: slots, snapshot, twin: twin)
     }
@@ -85,10 +91,10 @@ public final class RoutingTelemetrySink: TelemetrySink {
     /// Appends to several endpoints at once (each log's group commit runs in parallel) and
     /// waits for all; the first refusal is thrown after every append finished.
     private func appendConcurrently(_ event: TelemetryEvent, to slots: EndpointSet, _ snapshot: Snapshot, twin: Twin?) async throws(HubError) {
-        let hubName = hubName
+        let (hubName, problems) = (hubName, problems)
         let failure = await withTaskGroup(of: HubError?.self) { group in
             for slot in slots {
-                let enriched = snapshot.table.enriched(event, for: slot, hubName: hubName, twin: twin)
+                guard let enriched = snapshot.table.enriched(event, for: slot, hubName: hubName, twin: twin, problems: problems) else { continue }
                 let sink = snapshot.sinks[slot]
                 group.addTask {
                     do throws(HubError) { try await sink.append(enriched) } catch { return error }

@@ -69,13 +69,3 @@ extension DeviceTwins: RoutingTwinSource {
         try? await cache.twin(key, filling: store)
     }
 }
-
-extension DeviceTwins: IdentityDeletionObserver {
-    public func identityDeleted(deviceID: String, moduleID: String?) async {
-        if let moduleID {
-            await deleteTwin(IdentityKey(deviceID: deviceID, moduleID: moduleID))
-        } else {
-            await deleteTwins(deviceID: deviceID)
-        }
-    }
-}

@@ -22,7 +22,7 @@ public final class DeviceTwins: Sendable {
     let telemetry: any TelemetrySink
     private let gates: [WriteGate]
     private let unrecordedEvents = Atomic<Int>(0)
-    private let unrecorded: UnrecordedEventHandler
+    let unrecorded: UnrecordedEventHandler
     /// Every stored twin in memory, for queries (`queryableTwins()`).
     let cache = TwinCache()
     /// Told when a twin's tags or reported properties changed (`TwinContentObserver`).
@@ -60,6 +60,8 @@ public final class DeviceTwins: Sendable {
     /// Twin change events the telemetry sink refused since start. The change itself was stored
     /// and acknowledged; only its event is missing.
     public var unrecordedEventCount: Int { unrecordedEvents.load(ordering: .relaxed) }
+
+    func countUnrecordedEvent() { unrecordedEvents.add(1, ordering: .relaxed) }
 
     // MARK: The device side (through `Hub`)
 
@@ -207,23 +209,16 @@ public final class DeviceTwins: Sendable {
                                                                                        body: notification.body))
         }
         if await !telemetry.appendRecord(Self.changeEvent(change, of: key, at: time), unrecorded: unrecorded) {
-            unrecordedEvents.add(1, ordering: .relaxed)
+            countUnrecordedEvent()
         }
     }
 
     /// A twin change event (IoT Hub's `twinChangeEvents` source): the change as its body, and
     /// the application properties IoT Hub's twin change notifications carry.
     static func changeEvent(_ change: TwinChange, of key: IdentityKey, at time: Timestamp) -> TelemetryEvent {
-        var application = [MessageProperty("deviceId", key.deviceID)]
-        if let moduleID = key.moduleID { application.append(MessageProperty("moduleId", moduleID)) }
-        application += [
-            MessageProperty("opType", change.operation.opType),
-            MessageProperty("iothub-message-schema", "twinChangeNotification"),
-            MessageProperty("operationTimestamp", time.iso8601),
-        ]
-        let message = DeviceMessage(body: change.eventBody.serialized(),
-                                    systemProperties: [MessageProperty("$.ct", "application/json"), MessageProperty("$.ce", "utf-8")],
-                                    applicationProperties: application)
-        return TelemetryEvent(source: .twinChangeEvents, deviceID: key.deviceID, moduleID: key.moduleID, message: message)
+        var leading = [MessageProperty("deviceId", key.deviceID)]
+        if let moduleID = key.moduleID { leading.append(MessageProperty("moduleId", moduleID)) }
+        leading.append(MessageProperty("iothub-message-schema", "twinChangeNotification"))
+        return .hubEvent(.twinChangeEvents, of: key, operation: change.operation.opType, body: change.eventBody, at: time, leading: leading)
     }
 }

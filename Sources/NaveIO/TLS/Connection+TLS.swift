@@ -43,6 +43,7 @@ extension EventLoop {
     /// Ciphertext arrived on a TLS connection.
     func didReceiveCiphertext(_ connection: Connection, _ tls: TLSSession, _ bytes: UnsafeRawBufferPointer) {
         let outcome = tls.receive(bytes, scratch: tlsScratch, established: {
+            if tls.isResumed { self.tlsHandshakesResumed += 1 } else { self.tlsHandshakesFull += 1 }
             connection.handler?.connectionActive(connection)
             if !tls.plaintextBeforeHandshake.isEmpty, !connection.isClosed {
                 let held = tls.plaintextBeforeHandshake

@@ -26,8 +26,17 @@ final class TLSSession {
     /// Plaintext written before the handshake finished (a client may write first).
     var plaintextBeforeHandshake: [UInt8] = []
 
-    init(context: TLSContext) throws(TLSError) {
+    /// `serverName` (a client's): sent as SNI and required in the server's certificate (a DNS
+    /// name, or an IP address in its IP SANs) when the context verifies the server.
+    init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed") }
+        if let serverName, context.role == .client {
+            let isIPAddress = SocketAddress(host: serverName, port: 0) != nil
+            guard cnave_SSL_expect_server(ssl, serverName, isIPAddress ? 1 : 0) == 1 else {
+                SSL_free(ssl)
+                throw TLSError("cannot expect server name \(serverName)")
+            }
+        }
         guard let incoming = BIO_new(BIO_s_mem()), let outgoing = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
             throw TLSError("BIO_new failed")

@@ -29,6 +29,15 @@ public struct DeviceMessage: Sendable, Hashable {
         systemProperties.first { $0.name == key }?.value ?? nil
     }
 
+    /// The message's size as IoT Hub counts it against its limits: body, and every property's
+    /// name and value, in bytes.
+    public var sizeBytes: Int {
+        var total = body.count
+        for property in systemProperties { total += property.name.utf8.count + (property.value?.utf8.count ?? 0) }
+        for property in applicationProperties { total += property.name.utf8.count + (property.value?.utf8.count ?? 0) }
+        return total
+    }
+
     /// Largest telemetry body IoT Hub accepts (contract §8).
     public static let telemetryBodyBytesMax = 256 * 1024
     /// Largest cloud-to-device body (contract §8).

@@ -45,6 +45,23 @@ extension Twin {
         return .object(object)
     }
 
+    /// The body of a device lifecycle event (reference §2.7: "twin of the identity"):
+    /// `deviceId`, [`moduleId`], `etag`, `version`, `tags` and `properties` with `$metadata` and
+    /// `$version`, without the identity's registry fields.
+    public var lifecycleEventJSON: JSONValue {
+        var object = JSONObject()
+        object["deviceId"] = .string(deviceID)
+        if let moduleID { object["moduleId"] = .string(moduleID) }
+        object["etag"] = .string(etag)
+        object["version"] = .integer(version)
+        object["tags"] = .object(tags)
+        object["properties"] = .object(JSONObject([
+            ("desired", Self.sectionJSON(desired, metadata: .withVersions)),
+            ("reported", Self.sectionJSON(reported, metadata: .timesOnly)),
+        ]))
+        return .object(object)
+    }
+
     private enum MetadataStyle { case withVersions, timesOnly }
 
     /// A section's properties, then `$metadata` (when asked for), then `$version`.

@@ -19,7 +19,7 @@ extension HubResources {
             case .mqtt: return try MQTTRepublishDeliverer(endpoint: endpoint, broker: broker)
             case .webhook, .eventHub: break
             }
-            return try Self.deliverer(for: endpoint, loop: loop)
+            return try Self.deliverer(for: endpoint, loop: loop, clock: clock)
         }
         do {
             try await endpointLogs.startDeliveries(factory, endpoints: routing.configuration.endpoints, scheduler: scheduler,
@@ -38,13 +38,13 @@ extension HubResources {
     static let systemCABundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
 
     /// The deliverer of an external endpoint, from its settings: `url` (http or https, the host
-    /// an IP literal or `localhost`), `timeoutSeconds`, `caFile` for https.
-    static func deliverer(for endpoint: RoutingEndpoint, loop: EventLoop) throws(HubError) -> any EndpointDeliverer {
+    /// a DNS name or an IP address), `timeoutSeconds`, `caFile` for https.
+    static func deliverer(for endpoint: RoutingEndpoint, loop: EventLoop, clock: any HubClock) throws(HubError) -> any EndpointDeliverer {
         guard endpoint.kind == .webhook else {
             throw .argumentInvalid("Endpoint '\(endpoint.name)': \(endpoint.kind.rawValue) endpoints are not supported by this node yet.")
         }
         guard let url = endpoint.settings["url"].flatMap(WebhookURL.init) else {
-            throw .argumentInvalid("Endpoint '\(endpoint.name)': the url must be http(s)://<IP address or localhost>[:port][/path].")
+            throw .argumentInvalid("Endpoint '\(endpoint.name)': the url must be http(s)://<host name or IP address>[:port][/path].")
         }
         let seconds = endpoint.settings["timeoutSeconds"].flatMap(Int.init) ?? WebhookDeliverer.timeoutSecondsDefault
         guard (1...WebhookDeliverer.timeoutSecondsMax).contains(seconds) else {
@@ -59,6 +59,6 @@ extension HubResources {
                 throw .argumentInvalid("Endpoint '\(endpoint.name)': \(error)")
             }
         }
-        return WebhookDeliverer(url: url, loop: loop, tls: tls, timeoutMillis: seconds * 1_000)
+        return WebhookDeliverer(url: url, loop: loop, tls: tls, timeoutMillis: seconds * 1_000, clock: clock)
     }
 }

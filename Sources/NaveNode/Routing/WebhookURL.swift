@@ -1,12 +1,13 @@
 import NaveIO
 
-/// A webhook endpoint's `url` setting taken apart: scheme, numeric host, port and path. Nave
-/// resolves no names (a node resolves nothing at run time): the host is an IP literal or
-/// `localhost` (127.0.0.1).
+/// A webhook endpoint's `url` setting taken apart: scheme, host (a name, or an IPv4 or
+/// bracketed IPv6 address), port and path. Names are resolved when delivering
+/// (`WebhookDeliverer`), so a service that moves is followed.
 struct WebhookURL: Sendable, Equatable {
     let isTLS: Bool
+    /// The host as written (IPv6 without brackets): the `Host` header, TLS's expected name.
     let host: String
-    let address: SocketAddress
+    let port: Int
     /// Path and query, `/` when the URL has none.
     let target: String
 
@@ -37,7 +38,24 @@ struct WebhookURL: Sendable, Equatable {
             hostPart = hostPart[..<colon]
         }
         host = String(hostPart)
-        guard let address = SocketAddress(host: host == "localhost" ? "127.0.0.1" : host, port: port) else { return nil }
-        self.address = address
+        self.port = port
+        guard (1...65535).contains(port), !host.isEmpty, host.utf8.count <= HostNameResolution.hostNameBytesMax,
+              host.utf8.allSatisfy(Self.isHostByte) else { return nil }
+    }
+
+    /// Letters, digits, `-`, `.`, and `:` for IPv6: what a DNS name or an address is made of
+    /// (nothing that could end the request line or a header).
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ":"), UInt8(ascii: "_"): true
+        default: false
+        }
+    }
+
+    /// The `Host` header's value: the host (bracketed when IPv6) and a port that is not the scheme's.
+    var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == (isTLS ? 443 : 80) ? name : "\(name):\(port)"
     }
 }

@@ -17,6 +17,10 @@ extension EventLog: EventSource {
         try? await partition.waitForAppend(after: sequenceNumber)
     }
 
+    public func retainRecords(partition: Int, from sequenceNumber: Int64) {
+        (try? self.partition(partition))?.retainedFrom.store(sequenceNumber, ordering: .relaxed)
+    }
+
     private static func hubError(_ error: EventLogError) -> HubError {
         if case .partitionOutOfRange = error { return .argumentInvalid("\(error)") }
         return .serverError("The events endpoint could not be read: \(error)")

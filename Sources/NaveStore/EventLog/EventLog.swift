@@ -101,6 +101,8 @@ public final class EventLog: Sendable {
 
     /// Group commit counters since the log was opened.
     public var statistics: EventLogStatistics { counters.snapshot }
+    /// Records per group commit and fdatasync seconds, since the log opened (`/metrics`).
+    public var histograms: (groupCommitRecords: EventLogHistogram, fsyncSeconds: EventLogHistogram) { counters.histogramSnapshot }
 
     /// Bytes queued for `partition`'s writer and not yet taken into a batch.
     public func pendingAppendBytes(partition: Int) throws(EventLogError) -> Int {

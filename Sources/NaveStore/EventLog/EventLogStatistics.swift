@@ -24,11 +24,23 @@ final class EventLogCounters: Sendable {
     private let recordsCommitted = Atomic<Int>(0)
     private let largestGroupCommit = Atomic<Int>(0)
     private let refusedForSpace = Atomic<Int>(0)
+    /// Group-commit sizes and fdatasync latencies. A lock taken once per commit (not per record)
+    /// by one of the partitions' writers, and by a scrape.
+    private let histograms = Mutex((records: EventLogHistogram.groupCommitRecords, fsync: EventLogHistogram.fsyncSeconds))
 
-    func groupCommitted(records: Int) {
+    func groupCommitted(records: Int, syncNanos: UInt64) {
         groupCommits.add(1, ordering: .relaxed)
         recordsCommitted.add(records, ordering: .relaxed)
         largestGroupCommit.max(records, ordering: .relaxed)
+        histograms.withLock {
+            $0.records.observe(Double(records))
+            $0.fsync.observe(Double(syncNanos) / 1e9)
+        }
+    }
+
+    /// Copies of both histograms.
+    var histogramSnapshot: (groupCommitRecords: EventLogHistogram, fsyncSeconds: EventLogHistogram) {
+        histograms.withLock { ($0.records, $0.fsync) }
     }
 
     func refusedForSpace(records: Int) {

@@ -37,6 +37,11 @@ public final class EventPartition: Sendable {
     let configuration: EventLogConfiguration
     let state: Mutex<PartitionState>
     let queue: AppendQueue
+    /// The first sequence number a reader that must see everything still needs (an external
+    /// endpoint's cursor, `EventSource.retainRecords`): time retention removes no segment
+    /// holding it or later records. `Int64.max` when no such reader exists. The byte cap
+    /// (`retentionBytesMax`) still applies: it protects the disk.
+    let retainedFrom = Atomic<Int64>(Int64.max)
 
     init(id: Int, directory: String, configuration: EventLogConfiguration, segments: [Segment]) {
         self.id = id

@@ -221,7 +221,7 @@ final class PartitionWriter: @unchecked Sendable {  // @unchecked: mutable state
         let syncStart = ConditionLock.nowNanos()
         try cursor.file.sync(with: syncer)
         lastSyncNanos = ConditionLock.nowNanos() - syncStart
-        counters.groupCommitted(records: run.count)
+        counters.groupCommitted(records: run.count, syncNanos: lastSyncNanos)
         publishedRecords += run.count
         let interval = configuration.indexIntervalBytes
         let entries = partition.state.withLock { state in

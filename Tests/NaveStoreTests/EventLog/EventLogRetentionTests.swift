@@ -43,6 +43,29 @@ struct EventLogRetentionTests {
         }
     }
 
+    @Test("time retention keeps what a cursor still needs (retainRecords) and removes it once the cursor moved on")
+    func retainedForACursor() async throws {
+        try await withTemporaryDirectory { directory in
+            let clock = ManualClock()
+            var configuration = EventLogConfiguration.small()
+            configuration.retentionMillis = 1000
+            configuration.retentionCheckIntervalMillis = 5
+            let log = try EventLog(directory: directory, configuration: configuration, clock: clock)
+            for number in 0..<100 { _ = try await log.append(event("dev1", number, bodyBytes: 60)) }
+            let segments = try segmentFiles(directory).count
+            #expect(segments > 2)
+            log.retainRecords(partition: 0, from: 10)   // a stalled endpoint delivered 0…9
+            clock.advance(seconds: 10)
+            try await Task.sleep(for: .milliseconds(100)) // many retention checks
+            #expect(try log.read(partition: 0, from: .earliest, maxCount: 1)[0].sequenceNumber <= 10,
+                    "record 10 on is kept past the retention time")
+            log.retainRecords(partition: 0, from: 100)  // it caught up
+            for _ in 0..<400 where try segmentFiles(directory).count > 1 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(try segmentFiles(directory).count == 1)
+            await log.close()
+        }
+    }
+
     @Test("the timer applies time retention without any append, never to the active segment")
     func retentionTimer() async throws {
         try await withTemporaryDirectory { directory in

@@ -1,0 +1,53 @@
+import NaveHTTP
+
+/// The `route` label of `nave_rest_requests_total` (issue #16, docs/metrics.md): one word per
+/// kind of resource, never an id from the path, so the series stay few.
+extension ServiceAPI {
+    public func metricRoute(for head: HTTPRequestHead) -> String? {
+        if blobAPI != nil, (try? BlobRoute(head: head)) ?? nil != nil { return "blob" }
+        guard let segments = HTTPTarget.pathSegments(head.path) else { return "unknown" }
+        if let route = DeviceRoute(segments: segments) { return route.metricName }
+        guard let route = ServiceRoute(segments: segments) else { return "unknown" }
+        return route.metricName
+    }
+}
+
+extension DeviceRoute {
+    var metricName: String {
+        switch self {
+        case .telemetry: "device.telemetry"
+        case .receive: "device.receive"
+        case .settle: "device.settle"
+        case .abandon: "device.abandon"
+        case .startUpload: "device.startUpload"
+        case .notifyUpload: "device.notifyUpload"
+        }
+    }
+}
+
+extension ServiceRoute {
+    var metricName: String {
+        switch self {
+        case .devices: "devices"
+        case .query: "query"
+        case .device: "device"
+        case .modules: "modules"
+        case .module: "module"
+        case .deviceStatistics: "statistics.devices"
+        case .serviceStatistics: "statistics.service"
+        case .twin: "twin"
+        case .moduleTwin: "moduleTwin"
+        case .methods: "methods"
+        case .policies: "policies"
+        case .policy: "policy"
+        case .policyKey: "policyKey"
+        case .events: "events"
+        case .consumerGroups: "consumerGroups"
+        case .consumerGroup: "consumerGroup"
+        case .cloudToDevice: "cloudToDevice"
+        case .jobs: "jobs"
+        case .configurations: "configurations"
+        case .routing: "routing"
+        }
+    }
+}
