@@ -66,7 +66,7 @@ struct MonitorEventsCommand: AsyncParsableCommand {
     /// What `az iot hub monitor-events` says before the first event, on standard error (the
     /// events go to standard output): where it reads, as whom, from where, and how to stop.
     func announce(partitionCount: Int?) {
-        let source = endpoint.map { "endpoint '\($0)'" } ?? "the built-in events endpoint"
+        let source = endpoint.map { "endpoint '\($0)'" + (deadLetter ? "'s dead-letter log" : "") } ?? "the built-in events endpoint"
         let group = consumerGroup ?? "$Default"
         let where_ = hub.login.flatMap { try? RemoteHub.Login(parsing: $0) }.map { "\($0.dialHost):\($0.port)" } ?? hub.dataDir
         let partitions = partitionCount.map { "\($0) partition\($0 == 1 ? "" : "s")" } ?? "all partitions"
