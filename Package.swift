@@ -48,6 +48,8 @@ let package = Package(
         // own backend; swift-prometheus renders `/metrics` on the admin listener by default.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The console's HTML templates (logic-less Mustache, escaped by default).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
@@ -110,12 +112,20 @@ let package = Package(
             dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // The console (issue #17): the hub in a browser under `/console`, server-rendered from
+        // Mustache templates compiled into the binary, over the same hub façade and policies.
+        .target(
+            name: "NaveConsole",
+            dependencies: ["NaveHTTP", "NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveCore",
+                           .product(name: "Mustache", package: "swift-mustache"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
 
         // Layer 7: composition root: configuration, listeners, lifecycle.
         .target(
             name: "NaveNode",
             dependencies: [
-                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTT", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
+                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTT", "NaveMQTTBinding", "NaveServiceAPI", "NaveConsole", "NaveStore", "NaveCore", "NaveAuth",
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -163,6 +173,7 @@ let package = Package(
         .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveSocketTestSupport", "NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
         // Runs the built `nave` executable as a child process; no module dependency, since what it
         // checks (exit statuses, messages, files left behind) only the real binary shows.
+        .testTarget(name: "NaveConsoleTests", dependencies: ["NaveTestSupport", "NaveConsole", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth"]),
         .testTarget(name: "NaveCLITests"),
         .testTarget(name: "ArchitectureTests"),
     ],

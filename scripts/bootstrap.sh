@@ -5,7 +5,8 @@
 #                    Proton-C's connection driver), openssl and iproute2 (test certificates,
 #                    private network namespaces), mosquitto-clients and mosquitto (third-party
 #                    clients in tests, the benchmark peer), gcc and python3-dev (python-qpid-proton,
-#                    the second AMQP peer in Tests/python, has no wheel here: pip builds its C core)
+#                    the second AMQP peer in Tests/python, has no wheel here: pip builds its C core),
+#                    chromium and chromium-driver (the console's browser tests in Tests/azure)
 #   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt 2, pytest, …)
 #   a Python virtualenv at .venv-azure with Tests/azure/requirements.txt (the unmodified Azure
 #   IoT SDKs; azure-iot-device pins paho-mqtt < 2, so it cannot share .venv)
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev openssl iproute2 mosquitto-clients mosquitto python3-venv gcc python3-dev)
+packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev openssl iproute2 mosquitto-clients mosquitto python3-venv gcc python3-dev chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -1,5 +1,6 @@
 import Configuration
 import NaveAMQP
+import NaveConsole
 import NaveCore
 import NaveLimits
 import NaveServiceAPI
@@ -35,6 +36,8 @@ public struct HubConfiguration: Sendable {
     public var plainAmqpListeners: [NaveConfiguration.Listener] = []
     /// Limits of each AMQP connection (`amqp.*`).
     public var amqp = AMQPConnectionLimits()
+    /// The console under `/console` on the HTTPS listeners (`console.*`, issue #17).
+    public var console = ConsoleLimits()
     /// HTTPS: the service REST API (and later device HTTP and WebSockets) (the SDKs dial 443).
     public var httpsListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 443)]
     /// PEM certificate chain (leaf first) and private key the TLS listeners present. Empty:
@@ -96,6 +99,7 @@ public struct HubConfiguration: Sendable {
         amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
         amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
         amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
+        console.read(reader)
         let jobKeys = reader.scoped(to: "jobs")
         jobs.deviceOperationsPerSecondMax = jobKeys.int(forKey: "deviceOperationsPerSecondMax", default: jobs.deviceOperationsPerSecondMax)
         jobs.deviceOperationsInFlightMax = jobKeys.int(forKey: "deviceOperationsInFlightMax", default: jobs.deviceOperationsInFlightMax)
@@ -147,6 +151,7 @@ public struct HubConfiguration: Sendable {
         }
         try http.validate()
         try amqp.validate()
+        try console.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = configurations.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = importExport.invalidReason { throw ConfigurationInvalid(reason) }

@@ -18,6 +18,8 @@ public final class NaveServer: Sendable {
     /// The hub façade, when the node runs one: what an embedder calls.
     public let hub: Hub?
     private let sockets: [ListeningSocket]
+    /// The console's metrics sampling (issue #17), cancelled at shutdown.
+    private let consoleSampling: Task<Void, Never>?
     /// The bound HTTPS addresses (port 0 resolved).
     public let httpsAddresses: [SocketAddress]
     /// The bound AMQP addresses: the TLS ones, then `hub.plainAmqpListeners`.
@@ -73,6 +75,7 @@ public final class NaveServer: Sendable {
             var devices: [ListeningSocket] = []
             var amqp: [ListeningSocket] = []
             var hub: Hub?
+            var sampling: Task<Void, Never>?
             if let resources {
                 let scheduler = LoopScheduler(loop: group.loops[0])
                 let built = resources.makeHub(scheduler: scheduler, placement: LoopShardPlacement(loops: group.loops))
@@ -85,6 +88,9 @@ public final class NaveServer: Sendable {
                 // Webhook endpoints are fed from their logs by calls on the first loop.
                 Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
+                sampling = listeners.console.map { console in
+                    Task { await HubListeners.sampleMetrics(of: console, resources: resources, hub: built, broker: broker, scheduler: scheduler) }
+                }
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {
                     try listeners.listenForDevices(on: $0.socketAddress!, group: group, tls: false)
@@ -113,6 +119,7 @@ public final class NaveServer: Sendable {
             brokerTLSAddresses = brokerTLS.map(\.address)
             self.hub = hub
             self.sockets = sockets
+            consoleSampling = sampling
             httpsAddresses = https.map(\.address)
             deviceMQTTAddresses = devices.map(\.address)
             amqpAddresses = amqp.map(\.address)
@@ -180,6 +187,7 @@ public final class NaveServer: Sendable {
     /// and the data directory's lock are released) and returns once all that is done.
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
         health.beginDraining()
+        consoleSampling?.cancel()
         for socket in sockets { socket.close() }
         group.closeConnections(gracePeriod: gracePeriod)
         await Self.closeHub(hub, resources, stoppingLoopsOf: group, collector: collector)
@@ -193,6 +201,7 @@ public final class NaveServer: Sendable {
     /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
         health.beginDraining()
+        consoleSampling?.cancel()
         for socket in sockets { socket.close() }
         guard let resources else {
             group.closeConnections(gracePeriod: gracePeriod)

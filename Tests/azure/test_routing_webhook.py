@@ -163,6 +163,11 @@ def test_dead_letters_are_readable_with_their_reason(node, device, unique_id):
         missing = nave("monitor-events", "--data-dir", str(node.data_dir), "--endpoint", "nosuch", "--dead-letter",
                        "--timeout", "1", check=False)
         assert missing.returncode != 0 and "nosuch" in missing.stderr
+        folder = node.data_dir / "endpoints" / name
+        assert (folder / "deadletter").is_dir()
+        routing(node, "route", "delete", "--route-name", name)
+        routing(node, "endpoint", "delete", "--endpoint-name", name)
+        assert not folder.exists(), "a deleted endpoint's log and dead letters go with it"
     finally:
         routing(node, "route", "delete", "--route-name", name, check=False)
         routing(node, "endpoint", "delete", "--endpoint-name", name, check=False)
