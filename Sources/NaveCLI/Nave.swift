@@ -8,7 +8,10 @@ struct Nave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nave",
         abstract: "A device hub that speaks Azure IoT Hub's protocols, and a general MQTT 3.1.1 broker.",
-        subcommands: [Serve.self, CertsCommand.self, StorageCommand.self, HubCommand.self, DeviceCommand.self, TwinCommand.self, QueryCommand.self, MethodCommand.self,
+        discussion: ExitStatus.helpTable,
+        version: NaveVersion.text,
+        subcommands: [Serve.self, CertsCommand.self, StorageCommand.self, HubCommand.self, DeviceCommand.self, ModuleCommand.self,
+                      TwinCommand.self, QueryCommand.self, MethodCommand.self,
                       CloudToDeviceCommand.self, PolicyCommand.self, MonitorEventsCommand.self, RouteCommand.self,
                       EndpointCommand.self, MessageEnrichmentCommand.self]
     )
