@@ -34,6 +34,9 @@ let package = Package(
         // The benchmark harness (PerfTests) registers devices and signs tokens with these.
         .library(name: "NaveAuth", targets: ["NaveAuth"]),
         .library(name: "NaveStore", targets: ["NaveStore"]),
+        // The node to embed: `NaveConfiguration`, `HubResources.open`, `NaveServer` (a
+        // swift-service-lifecycle `Service`) and its `Hub` façade (docs/embedding.md).
+        .library(name: "NaveNode", targets: ["NaveNode"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),
     ],
@@ -51,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The console's HTML templates (logic-less Mustache, escaped by default).
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // `NaveServer` is a `Service`; `nave serve` runs it in a `ServiceGroup` (issue #16).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
@@ -132,6 +137,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -142,6 +148,7 @@ let package = Package(
                 "NaveNode", "NaveStore", "NaveCore", "NaveModel", "NaveAuth", "NaveEncoding", "CNaveSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
@@ -164,7 +171,8 @@ let package = Package(
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
-        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth",
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
         .testTarget(name: "NaveQueryTests", dependencies: ["NaveQuery", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),

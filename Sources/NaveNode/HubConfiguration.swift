@@ -24,6 +24,11 @@ public struct HubConfiguration: Sendable {
     /// The same, given in the configuration file itself as a `routing:` block (issue #15):
     /// read whole with Yams and decoded like `routingFile`. Nil: none.
     public var routing: RoutingConfiguration?
+    /// How often connection-state events report the devices whose state changed (IoT Hub's
+    /// 60-second snapshot, reference §2.7); 0: an event at every connect and disconnect.
+    public var connectionStateSnapshotSeconds = 60
+    /// The largest `connectionStateSnapshotSeconds`.
+    static let connectionStateSnapshotSecondsMax = 3_600
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
     /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
@@ -77,6 +82,8 @@ public struct HubConfiguration: Sendable {
         amqpListeners = hub.listeners(forKey: "amqpListeners", default: amqpListeners)
         plainAmqpListeners = hub.listeners(forKey: "plainAmqpListeners", default: plainAmqpListeners)
         httpsListeners = hub.listeners(forKey: "httpsListeners", default: httpsListeners)
+        connectionStateSnapshotSeconds = hub.int(forKey: "connectionStateSnapshotSeconds", default: connectionStateSnapshotSeconds,
+                                                 in: 0...Self.connectionStateSnapshotSecondsMax)
         certificateChainPath = hub.string(forKey: "tls.certificateChain", default: certificateChainPath)
         privateKeyPath = hub.string(forKey: "tls.privateKey", default: privateKeyPath)
         let https = reader.scoped(to: "https")
@@ -108,6 +115,9 @@ public struct HubConfiguration: Sendable {
         }
         guard Self.isEventHubName(eventHubName) else {
             throw ConfigurationInvalid("hub.eventHubName must be at most 50 lower-case letters, digits, '-', '_' or '.' (is \(eventHubName))")
+        }
+        guard (0...Self.connectionStateSnapshotSecondsMax).contains(connectionStateSnapshotSeconds) else {
+            throw ConfigurationInvalid("hub.connectionStateSnapshotSeconds must be 0…\(Self.connectionStateSnapshotSecondsMax) (is \(connectionStateSnapshotSeconds))")
         }
         try http.validate()
         try amqp.validate()

@@ -42,6 +42,8 @@ public struct NaveConfiguration: Sendable {
         get { log.level }
         set { log.level = newValue }
     }
+    /// The drain's grace period at SIGTERM (`lifecycle.*`).
+    public var lifecycle = LifecycleConfiguration()
     /// The embedded store: the registry database, certificates, event segments. `nil` when
     /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
     /// the node then uses `defaultDataDirectory` only if it exists, and creates a named one
@@ -69,6 +71,7 @@ public struct NaveConfiguration: Sendable {
         dataDirectory = reader.string(forKey: "dataDirectory")
         hub.read(reader)
         admin.read(reader.scoped(to: "admin"))
+        lifecycle.read(reader.scoped(to: "lifecycle"))
     }
 
     /// The configuration from the YAML file at `configFile` (if any) and the `NAVE_*`
@@ -124,5 +127,6 @@ public struct NaveConfiguration: Sendable {
         try hub.validate()
         try security.validate(hubEnabled: hub.enabled)
         try admin.validate()
+        try lifecycle.validate()
     }
 }

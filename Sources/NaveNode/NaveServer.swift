@@ -5,6 +5,7 @@ import NaveIO
 import NaveLimits
 import NaveServiceAPI
 import NaveStore
+import Synchronization
 
 /// The running node: event loops, the MQTT broker and its listeners, and — with a hub — the
 /// device listeners (MQTT over TLS), the HTTPS listeners (REST service API, MQTT over
@@ -17,7 +18,7 @@ public final class NaveServer: Sendable {
     public let resources: HubResources?
     /// The hub façade, when the node runs one: what an embedder calls.
     public let hub: Hub?
-    private let sockets: [ListeningSocket]
+    let sockets: [ListeningSocket]
     /// The console's metrics sampling (issue #17), cancelled at shutdown.
     private let consoleSampling: Task<Void, Never>?
     /// The bound HTTPS addresses (port 0 resolved).
@@ -31,6 +32,11 @@ public final class NaveServer: Sendable {
     /// The general broker's password file, ACL and anonymous rule, when any is configured or
     /// a TLS listener exists: what `reloadSecurityFiles` replaces.
     public let brokerAccess: BrokerAccessControl?
+    /// The TLS identity of `mqtt.tlsListeners`, when there are any: what `reloadTLSIdentities`
+    /// rebuilds beside the hub's.
+    let brokerTLS: TLSContext?
+    /// Set by `stopDrainingNow()` (a second SIGTERM): a drain in progress stops waiting.
+    let drainCutShort = Atomic<Bool>(false)
     /// Starting, ready, draining or stopped: what the health endpoints and `sd_notify` report.
     public let health = NodeHealth()
     /// The node's metrics through swift-metrics (`/metrics` on the admin listener).
@@ -39,7 +45,7 @@ public final class NaveServer: Sendable {
     public let adminAddresses: [SocketAddress]
     let admin: AdminListener?
     let collector: NodeMetricsCollector
-    private let logger: Logger
+    let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
     /// a listener that cannot bind. `hub` (opened with `HubResources.open`) adds the hub's
@@ -85,6 +91,7 @@ public final class NaveServer: Sendable {
                 Task { await built.jobs.resume() }
                 // Import/export jobs a stop interrupted are marked failed (`ImportExportJobs`).
                 Task { await built.importExport?.resume() }
+                resources.connectionEvents.startSnapshots(scheduler: scheduler)
                 // Webhook endpoints are fed from their logs by calls on the first loop.
                 Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
@@ -107,8 +114,10 @@ public final class NaveServer: Sendable {
                 }
             }
             var brokerTLS: [ListeningSocket] = []
+            var brokerTLSContext: TLSContext?
             if let access, !security.tlsListeners.isEmpty {
                 let tls = try Self.brokerTLSContext(security, hub: resources)
+                brokerTLSContext = tls
                 let gate = ListenerGate(authenticator: BrokerClientAuthenticator(control: access, useIdentityAsUsername: security.useIdentityAsUsername),
                                         access: access)
                 brokerTLS = try security.tlsListeners.map { listener in
@@ -117,6 +126,7 @@ public final class NaveServer: Sendable {
                 sockets += brokerTLS
             }
             brokerTLSAddresses = brokerTLS.map(\.address)
+            self.brokerTLS = brokerTLSContext
             self.hub = hub
             self.sockets = sockets
             consoleSampling = sampling
@@ -136,7 +146,7 @@ public final class NaveServer: Sendable {
         }
         health.markReady()
         logger.info("node started", metadata: [
-            "version": "\(NaveVersion.version)", "revision": "\(NaveVersion.revision)",
+            "version": "\(NaveVersion.number)", "revision": "\(NaveVersion.revision)",
             "backend": "\(group.backendKind.rawValue)",
             "mqttListeners": "\(configuration.listeners)",
             "deviceListeners": "\(deviceMQTTAddresses)",
@@ -230,6 +240,7 @@ public final class NaveServer: Sendable {
                                  collector: NodeMetricsCollector) async {
         // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
         // the next start) while the shard actors' loops still run.
+        resources?.connectionEvents.stopSnapshots()
         await hub?.jobs.stop()
         await hub?.importExport?.stop()
         await hub?.flush()

@@ -1,21 +1,70 @@
 import Foundation
 
-/// What the start line says this node is (issue #16): the release version, a constant here,
-/// and the git revision it was built from, read at start from a `nave-revision` file beside
-/// the executable that `scripts/serve` (and packaging) write after building. Nothing is
-/// generated into the sources, so a bare `swift build` still works: its revision is "unknown".
+/// What this node is, for `nave --version` and the start line (issue #16): the release
+/// number, a constant here, and the git revision it was built from: the first line of a
+/// `nave-revision` file beside the executable (`scripts/serve` and `scripts/install` write
+/// it), else HEAD of the checkout the executable sits in (`.build*/debug/nave`), else
+/// "unknown". Nothing is generated into the sources: a bare `swift build` still works.
 public enum NaveVersion {
-    public static let version = "0.1.0"
+    /// The release this source tree is; raised by whoever tags a release.
+    public static let number = "0.1.0"
 
-    /// The first line of `nave-revision` beside the executable, else "unknown".
+    /// `0.1.0`, or `0.1.0 (revision 1a2b3c4d5e6f)` when the revision is known.
+    public static var text: String {
+        let revision = revision
+        return revision == "unknown" ? number : "\(number) (revision \(revision.prefix(12)))"
+    }
+
+    /// The revision built, or "unknown".
     public static var revision: String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let file = executable.deletingLastPathComponent().appendingPathComponent("nave-revision")
-        guard let data = FileManager.default.contents(atPath: file.path), data.count <= revisionBytesMax,
-              let line = String(data: data, encoding: .utf8)?.split(separator: "\n").first else { return "unknown" }
-        return String(line)
+        let executable = CommandLine.arguments.first ?? ""
+        return revisionFile(beside: executable) ?? checkoutRevision(executable: executable) ?? "unknown"
     }
 
     /// Longest revision file read (a `git describe` line is far shorter).
     static let revisionBytesMax = 256
+
+    static func revisionFile(beside executable: String) -> String? {
+        let file = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("nave-revision")
+        guard let data = FileManager.default.contents(atPath: file.path), data.count <= revisionBytesMax,
+              let line = String(data: data, encoding: .utf8)?.split(separator: "\n").first else { return nil }
+        return String(line)
+    }
+
+    /// The commit at HEAD of the checkout that holds the executable, or nil (an installed
+    /// binary). Reads `.git` files only: the CLI does not depend on a `git` executable.
+    static func checkoutRevision(executable: String) -> String? {
+        var folder = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            folder = folder.deletingLastPathComponent()
+            if let gitDirectory = gitDirectory(in: folder) { return head(of: gitDirectory) }
+        }
+        return nil
+    }
+
+    /// `folder/.git`, or the directory a worktree's `.git` file points to.
+    private static func gitDirectory(in folder: URL) -> String? {
+        let dotGit = folder.appendingPathComponent(".git").path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dotGit, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue { return dotGit }
+        guard let text = try? String(contentsOfFile: dotGit, encoding: .utf8), text.hasPrefix("gitdir: ") else { return nil }
+        return text.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// HEAD's commit: detached, a loose ref (here or in a worktree's common directory) or a packed one.
+    private static func head(of gitDirectory: String) -> String? {
+        func read(_ path: String) -> String? {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let head = read(gitDirectory + "/HEAD") else { return nil }
+        guard head.hasPrefix("ref: ") else { return head }
+        let ref = String(head.dropFirst("ref: ".count))
+        let common = read(gitDirectory + "/commondir").map { $0.hasPrefix("/") ? $0 : gitDirectory + "/" + $0 } ?? gitDirectory
+        for directory in [gitDirectory, common] {
+            if let commit = read(directory + "/" + ref) { return commit }
+        }
+        let packed = read(common + "/packed-refs") ?? ""
+        return packed.split(separator: "\n").first { $0.hasSuffix(" " + ref) }.map { String($0.prefix { $0 != " " }) }
+    }
 }

@@ -181,7 +181,7 @@ def test_telemetry_appears_live_and_pauses(browser, owner_device):
     assert browser.find_element(By.ID, "pause").get_attribute("aria-pressed") == "true"
 
 
-def test_node_and_routing_pages_render(browser):
+def test_node_and_routing_pages_render(browser, owner_device):  # signed in as the owner
     browser.get(BASE + "/node")
     assert browser.find_element(By.ID, "connected-devices").text.isdigit()
     assert browser.find_elements(By.CSS_SELECTOR, ".charts svg")

@@ -258,6 +258,7 @@ class Nave(Server):
         env.update({"NAVE_HUB_ENABLED": "false", "NAVE_IO_LOOPS": "1", "NAVE_ROUTER_SHARDS": "1"})
         env.setdefault("NAVE_ADMIN_LISTENERS", "")  # no admin listener: the fixed 9600 could be taken
         env.setdefault("NAVE_MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
+        env.setdefault("NAVE_LIFECYCLE_DRAIN_GRACE_SECONDS", "1")
         return env
 
 

@@ -121,7 +121,7 @@ extension SoakRun {
             "flood": "\(plan.floodSeconds) s every \(plan.floodEverySeconds) s, \(SoakFleet.floodOutboundBytes) bytes queued",
             "garbageEverySeconds": "\(plan.garbageEverySeconds)", "silentKeepAliveSeconds": "\(plan.silentKeepAliveSeconds)",
             "drainSecondsMax": "\(command.drainSeconds)", "sampleEverySeconds": "\(command.sampleEvery)",
-            "brokerLoops": "\(setup.loops)", "placement": setup.placement, "broker": "nave serve, HUB_ENABLED=false",
+            "brokerLoops": "\(setup.loops)", "placement": setup.placement, "broker": "nave serve, NAVE_HUB_ENABLED=false",
         ]
     }
 }

@@ -93,17 +93,18 @@ public final class CapturedLogLines: LogLineSink {
 }
 
 extension LogConfiguration {
-    /// The handler factory for `LoggingSystem.bootstrap`: this configuration's level and format.
-    public func makeHandler(label: String) -> any LogHandler {
+    /// The handler factory for `LoggingSystem.bootstrap`: this configuration's format, the
+    /// level `control` decides (SIGHUP may change it).
+    public func makeHandler(label: String, control: RuntimeLogLevel) -> any LogHandler {
         switch format {
         case .text:
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            handler.logLevel = .trace
+            return LevelControlledLogHandler(handler, control: control)
         case .json:
             var handler = JSONLogHandler(label: label)
-            handler.logLevel = level
-            return handler
+            handler.logLevel = .trace
+            return LevelControlledLogHandler(handler, control: control)
         }
     }
 }
