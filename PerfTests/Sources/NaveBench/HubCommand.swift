@@ -11,7 +11,7 @@ import NaveIO
 struct HubCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hub",
-        abstract: "Hub scenarios: \(HubScenario.all.joined(separator: ", ")) (or all); or query or upload alone (the query language over a large fleet; file upload through the blob store)."
+        abstract: "Hub scenarios: \(HubScenario.all.joined(separator: ", ")) (or all); or query, upload or webhook alone (the query language over a large fleet; file upload through the blob store; a webhook endpoint draining its log)."
     )
 
     @Argument(help: "Scenarios to run, in order.")
@@ -45,6 +45,8 @@ struct HubCommand: ParsableCommand {
     var queryRounds = 200
     @Option(help: "The node's hub.routingFile (ARM's routing JSON): flows measured with those routes and enrichments.")
     var routingFile: String?
+    @Option(help: "webhook: telemetry messages routed to the webhook endpoint, then delivered to a local service.")
+    var webhookMessages = 20_000
     @Option(help: "upload: MiB per blob (each round uploads one in a single Put Blob and one in 4 MiB blocks).")
     var uploadMebibytes = 64
     @Option(help: "Devices in each plain connect storm.")
@@ -92,6 +94,7 @@ struct HubCommand: ParsableCommand {
     func run() throws {
         if scenarios == ["query"] { return try runQuery() }
         if scenarios == ["upload"] { return try runUpload() }
+        if scenarios == ["webhook"] { return try runWebhook() }
         let names = scenarios == ["all"] ? HubScenario.all : scenarios
         let parsed = try names.map { name -> HubScenario in
             guard let scenario = HubScenario.named(name) else { throw ValidationError("unknown scenario \(name); known: \(HubScenario.all.joined(separator: ", "))") }
@@ -206,7 +209,16 @@ struct HubCommand: ParsableCommand {
     /// A benchmark outside the scenario table: devices registered offline, certificates made, a
     /// harness loop; `body` gets the runner, the loop, the CA path and the service key and returns
     /// figures, which are printed and written to results/hub-NAME-<time>.json.
-    private func runStandalone(_ name: String, devices: Int, prepare: (String) throws -> Void,
+    /// `nave-bench hub webhook`: WebhookBench with `--webhook-messages` messages.
+    private func runWebhook() throws {
+        let sinkPort = port + 900
+        let routes = try WebhookBench.routingFile(sinkPort: sinkPort, directory: NSTemporaryDirectory())
+        try runStandalone("webhook", devices: 1, routingFile: routes, prepare: { _ in }) { runner, loop, caPath, _ in
+            try WebhookBench(runner: runner, caPath: caPath, messages: webhookMessages, sinkPort: sinkPort).run(loop: loop)
+        }
+    }
+
+    private func runStandalone(_ name: String, devices: Int, routingFile: String? = nil, prepare: (String) throws -> Void,
                                _ body: (HubRunner, EventLoop, String, String) throws -> [String: Double]) throws {
         guard access(naveBinary, X_OK) == 0 else { throw ValidationError("no executable at \(naveBinary)") }
         let start = try HarnessStart(name: "hub-\(name)", clientCPU: clientCPU, noPin: noPin, logDirectory: self.logDirectory)
@@ -219,7 +231,8 @@ struct HubCommand: ParsableCommand {
         let settings = HubRunner.Settings(
             target: HubTarget.Settings(naveBinary: naveBinary, mosquittoBinary: mosquittoBinary, dataDirectory: dataDirectory,
                                        loops: targetLoops, targetCPU: start.pinning ? targetCPU : nil,
-                                       clientCPU: start.pinning ? clientCPU : nil, logDirectory: start.logDirectory),
+                                       clientCPU: start.pinning ? clientCPU : nil, logDirectory: start.logDirectory,
+                                       routingFile: routingFile),
             rounds: 1, warmupSeconds: 0, roundSeconds: 0, devices: 0, inflight: 1, twinInflight: 1, payloadBytes: 8,
             connectCount: 0, tlsConnectCount: 0, connectWindow: 1, httpConnections: 1, methodTimeoutSeconds: 5,
             sweepRates: [], connectionsPerSource: connectionsPerSource, firstPort: port, serviceKey: serviceKey)
