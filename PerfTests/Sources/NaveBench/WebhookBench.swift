@@ -18,7 +18,7 @@ struct WebhookBench {
         let path = directory + "/webhook-routes.json"
         let json = """
         {"routes":[{"name":"all","source":"DeviceMessages","condition":"true","endpointNames":["sink"],"isEnabled":true}],
-         "endpoints":[{"name":"sink","endpointType":"webhook","url":"http://127.0.0.1:\(sinkPort)/in","maxDeliveryAttempts":"1000"}],
+         "endpoints":[{"name":"sink","endpointType":"webhook","settings":{"url":"http://127.0.0.1:\(sinkPort)/in","maxDeliveryAttempts":"1000"}}],
          "fallbackRoute":{"isEnabled":false}}
         """
         try json.write(toFile: path, atomically: true, encoding: .utf8)
