@@ -34,6 +34,9 @@ let package = Package(
         // The benchmark harness (PerfTests) registers devices and signs tokens with these.
         .library(name: "NaveAuth", targets: ["NaveAuth"]),
         .library(name: "NaveStore", targets: ["NaveStore"]),
+        // The node to embed: `NaveConfiguration`, `HubResources.open`, `NaveServer` (a
+        // swift-service-lifecycle `Service`) and its `Hub` façade (docs/embedding.md).
+        .library(name: "NaveNode", targets: ["NaveNode"]),
         .executable(name: "nave-echo", targets: ["NaveEchoDemo"]),
         .executable(name: "nave", targets: ["NaveCLI"]),
     ],
@@ -48,6 +51,10 @@ let package = Package(
         // own backend; swift-prometheus renders `/metrics` on the admin listener by default.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The console's HTML templates (logic-less Mustache, escaped by default).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // `NaveServer` is a `Service`; `nave serve` runs it in a `ServiceGroup` (issue #16).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Layer 0: C shims over Debian's liburing and OpenSSL 3.
@@ -110,17 +117,26 @@ let package = Package(
             dependencies: ["NaveIO", "NaveHTTP", "NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveCore", "NaveStore",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        // The console (issue #17): the hub in a browser under `/console`, server-rendered from
+        // Mustache templates compiled into the binary, over the same hub façade and policies.
+        .target(
+            name: "NaveConsole",
+            dependencies: ["NaveHTTP", "NaveEncoding", "NaveLimits", "NaveModel", "NaveAuth", "NaveCore",
+                           .product(name: "Mustache", package: "swift-mustache"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
 
         // Layer 7: composition root: configuration, listeners, lifecycle.
         .target(
             name: "NaveNode",
             dependencies: [
-                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTT", "NaveMQTTBinding", "NaveServiceAPI", "NaveStore", "NaveCore", "NaveAuth",
+                "NaveIO", "NaveBroker", "NaveAMQP", "NaveMQTT", "NaveMQTTBinding", "NaveServiceAPI", "NaveConsole", "NaveStore", "NaveCore", "NaveAuth",
                 "NaveModel", "NaveLimits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -131,6 +147,7 @@ let package = Package(
                 "NaveNode", "NaveStore", "NaveCore", "NaveModel", "NaveAuth", "NaveEncoding", "CNaveSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
@@ -153,7 +170,8 @@ let package = Package(
         .testTarget(name: "NaveMQTTTests", dependencies: ["NaveMQTT", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveHTTPTests", dependencies: ["NaveHTTP", "NaveEncoding", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveMQTTBindingTests", dependencies: ["NaveMQTTBinding", "NaveMQTT", "NaveModel", "NaveCodecTestSupport"]),
-        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth"]),
+        .testTarget(name: "NaveBrokerTests", dependencies: ["NaveSocketTestSupport", "NaveBroker", "NaveNode", "NaveIO", "NaveLimits", "NaveMQTT", "NaveCore", "NaveModel", "NaveAuth",
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "NaveModelTests", dependencies: ["NaveModel", "NaveCodecTestSupport", "NaveTestSupport"]),
         .testTarget(name: "NaveQueryTests", dependencies: ["NaveQuery", "NaveModel", "NaveCodecTestSupport"]),
         .testTarget(name: "NaveAuthTests", dependencies: ["NaveAuth", "NaveEncoding", "NaveModel", "NaveCodecTestSupport"]),
@@ -163,6 +181,7 @@ let package = Package(
         .testTarget(name: "NaveServiceAPITests", dependencies: ["NaveSocketTestSupport", "NaveTestSupport", "NaveServiceAPI", "NaveNode", "NaveIO", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth", "CNaveSSL"]),
         // Runs the built `nave` executable as a child process; no module dependency, since what it
         // checks (exit statuses, messages, files left behind) only the real binary shows.
+        .testTarget(name: "NaveConsoleTests", dependencies: ["NaveTestSupport", "NaveConsole", "NaveHTTP", "NaveCore", "NaveModel", "NaveAuth"]),
         .testTarget(name: "NaveCLITests"),
         .testTarget(name: "ArchitectureTests"),
     ],

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs what building and testing Nave needs, only when it is missing:
+# Installs what building and testing Nave needs, only when it is missing. `--serve` installs
+# only what building and running the node needs (scripts/serve, scripts/install):
 #   Debian packages: liburing-dev, libssl-dev, libjemalloc-dev (the engine, TLS, the allocator),
 #                    libsqlite3-dev (the embedded store), libqpid-proton11-dev (the AMQP engine,
-#                    Proton-C's connection driver), openssl and iproute2 (test certificates,
-#                    private network namespaces), mosquitto-clients and mosquitto (third-party
-#                    clients in tests, the benchmark peer), gcc and python3-dev (python-qpid-proton,
-#                    the second AMQP peer in Tests/python, has no wheel here: pip builds its C core)
+#                    Proton-C's connection driver)
+# and, for testing (the default), also:
+#                    openssl and iproute2 (test certificates, private network namespaces),
+#                    mosquitto-clients and mosquitto (third-party clients in tests, the benchmark
+#                    peer), gcc and python3-dev (python-qpid-proton, the second AMQP peer in
+#                    Tests/python, has no wheel here: pip builds its C core), systemd
+#                    (`systemd-analyze verify` of packaging/systemd/nave.service), chromium and
+#                    chromium-driver (the console's browser tests in Tests/azure)
 #   a Python virtualenv at .venv with Tests/python/requirements.txt (paho-mqtt 2, pytest, …)
 #   a Python virtualenv at .venv-azure with Tests/azure/requirements.txt (the unmodified Azure
 #   IoT SDKs; azure-iot-device pins paho-mqtt < 2, so it cannot share .venv)
@@ -13,7 +18,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev openssl iproute2 mosquitto-clients mosquitto python3-venv gcc python3-dev)
+serve_only=false
+[[ ${1-} == --serve ]] && serve_only=true
+
+packages=(liburing-dev libssl-dev libjemalloc-dev libsqlite3-dev libqpid-proton11-dev)
+$serve_only || packages+=(openssl iproute2 mosquitto-clients mosquitto python3-venv gcc python3-dev systemd chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -53,5 +62,6 @@ prepare_venv() {
     fi
 }
 
+$serve_only && exit 0
 prepare_venv .venv Tests/python/requirements.txt
 prepare_venv .venv-azure Tests/azure/requirements.txt

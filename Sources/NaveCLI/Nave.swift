@@ -8,14 +8,17 @@ struct Nave: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nave",
         abstract: "A device hub that speaks Azure IoT Hub's protocols, and a general MQTT 3.1.1 broker.",
-        subcommands: [Serve.self, CertsCommand.self, StorageCommand.self, HubCommand.self, DeviceCommand.self, TwinCommand.self, QueryCommand.self, MethodCommand.self,
+        discussion: ExitStatus.helpTable,
+        version: NaveVersion.text,
+        subcommands: [Serve.self, CertsCommand.self, StorageCommand.self, HubCommand.self, DeviceCommand.self, ModuleCommand.self,
+                      TwinCommand.self, QueryCommand.self, MethodCommand.self,
                       CloudToDeviceCommand.self, PolicyCommand.self, MonitorEventsCommand.self, RouteCommand.self,
                       EndpointCommand.self, MessageEnrichmentCommand.self]
     )
 }
 
-/// `nave serve`: run the broker until SIGINT or SIGTERM; SIGHUP reloads the general broker's
-/// password and ACL files.
+/// `nave serve`: run the node until SIGTERM or SIGINT, which drain it (`ServeLifecycle`); SIGHUP
+/// reloads the general broker's password and ACL files, the TLS certificates and the log level.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a node: the hub (devices on MQTT/TLS 8883, REST and WebSockets on HTTPS 443) and the plain MQTT broker (127.0.0.1:1883).",
@@ -45,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        // First of all: a SIGHUP or SIGTERM that comes while the node starts is queued, not fatal.
+        let signals = ServeSignals()
         var configuration = try await NaveConfiguration.load(configFile: config)
         if host != nil || port != nil {
             let first = configuration.listeners.first ?? .init(host: "127.0.0.1", port: 1883)
@@ -56,13 +61,12 @@ struct Serve: AsyncParsableCommand {
             guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
             configuration.logLevel = level
         }
-        let level = configuration.logLevel
+        let level = RuntimeLogLevel(configuration.logLevel)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            handler.logLevel = .trace  // `level` decides, and SIGHUP may change it
+            return LevelControlledLogHandler(handler, control: level)
         }
-        let stop = StopSignal()
         let logger = Logger(label: "nave")
         let hub = configuration.hub.enabled ? try await HubResources.open(configuration, logger: logger) : nil
         let server: NaveServer
@@ -72,45 +76,24 @@ struct Serve: AsyncParsableCommand {
             await hub?.close()
             throw error
         }
-        stop.wait(onReload: { server.reloadSecurityFiles() })
-        await server.shutdown()
+        let lifecycle = ServeLifecycle(server: server, signals: signals, logger: logger) { [config, logLevel] in
+            await Self.reloadLogLevel(into: level, configFile: config, fixedByOption: logLevel != nil, logger: logger)
+        }
+        try await lifecycle.run()
     }
-}
 
-/// Blocks until SIGINT or SIGTERM, running the reload action at each SIGHUP (as Mosquitto
-/// reloads its password and ACL files). The handlers write one byte to a pipe this thread reads
-/// (the only async-signal-safe hand-off): the byte says which signal came, and the reload runs
-/// here, on the composition root's thread, never in the handler.
-final class StopSignal {
-    nonisolated(unsafe) static var writeFD: Int32 = -1
-    private let readFD: Int32
-    private static let stopByte: UInt8 = 1
-    private static let reloadByte: UInt8 = 2
-
-    init() {
-        var fds: [Int32] = [0, 0]
-        precondition(pipe(&fds) == 0, "pipe failed")
-        readFD = fds[0]
-        Self.writeFD = fds[1]
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber) { _ in
-                var byte = StopSignal.stopByte
-                _ = Glibc.write(StopSignal.writeFD, &byte, 1)
+    /// SIGHUP's log level: `log.level` read again from the file and the environment, unless
+    /// `--log-level` fixed it. A file that no longer loads keeps the level in force.
+    static func reloadLogLevel(into level: RuntimeLogLevel, configFile: String?, fixedByOption: Bool, logger: Logger) async {
+        guard !fixedByOption else { return }
+        do {
+            let fresh = try await NaveConfiguration.load(configFile: configFile).logLevel
+            if fresh != level.level {
+                level.level = fresh
+                logger.notice("log level reloaded", metadata: ["level": "\(fresh)"])
             }
-        }
-        signal(SIGHUP) { _ in
-            var byte = StopSignal.reloadByte
-            _ = Glibc.write(StopSignal.writeFD, &byte, 1)
-        }
-    }
-
-    func wait(onReload reload: () -> Void) {
-        while true {
-            var byte: UInt8 = 0
-            let count = Glibc.read(readFD, &byte, 1)
-            if count < 0 && errno == EINTR { continue }
-            guard count == 1, byte == Self.reloadByte else { return }
-            reload()
+        } catch {
+            logger.error("log level not reloaded; the configuration does not load", metadata: ["reason": "\(error)"])
         }
     }
 }

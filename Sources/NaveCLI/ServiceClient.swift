@@ -2,8 +2,9 @@ import CNaveSSL
 import Glibc
 
 /// A blocking HTTPS/1.1 client for the CLI's calls to a running node's REST API: one request
-/// per connection, the server verified against the node's CA (and host name), the response
-/// read to its Content-Length. Small on purpose: the CLI talks only to Nave.
+/// per connection, the server verified against the node's CA (or the system's trust store) and
+/// its host name or address, the response read to its Content-Length. Small on purpose: the CLI
+/// talks only to Nave, and is not a hot path.
 struct ServiceClient {
     struct Response {
         var status: Int
@@ -19,12 +20,13 @@ struct ServiceClient {
         let description: String
     }
 
-    /// Numeric address to dial ("127.0.0.1"), port, the host name the certificate must carry,
-    /// and the CA that signed it.
+    /// Address or host name to dial ("127.0.0.1", "localhost"), port, the host name (or IP
+    /// address) the certificate must carry, and the CA that signed it (nil: the system's trust
+    /// store, for a node whose certificate a public CA issued).
     let address: String
     let port: Int
     let hostName: String
-    let caPath: String
+    let caPath: String?
     /// How long a send or a read may block (a method call waits for the device).
     var timeoutSeconds = 30
 
@@ -33,18 +35,27 @@ struct ServiceClient {
         defer { close(fd) }
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw Failure(description: "SSL_CTX_new failed") }
         defer { SSL_CTX_free(context) }
-        guard SSL_CTX_load_verify_locations(context, caPath, nil) == 1 else {
-            throw Failure(description: "cannot load the CA certificate \(caPath)")
+        if let caPath {
+            guard SSL_CTX_load_verify_locations(context, caPath, nil) == 1 else {
+                throw Failure(description: "cannot load the CA certificate \(caPath)")
+            }
+        } else {
+            _ = SSL_CTX_set_default_verify_paths(context)
         }
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
         guard let ssl = SSL_new(context) else { throw Failure(description: "SSL_new failed") }
         defer { SSL_free(ssl) }
         _ = SSL_set_fd(ssl, fd)
-        _ = SSL_set1_host(ssl, hostName)
+        // An IP literal is matched against the certificate's IP SANs, a name against its DNS ones.
+        if Self.isAddressLiteral(hostName) {
+            _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), hostName)
+        } else {
+            _ = SSL_set1_host(ssl, hostName)
+        }
         // SNI: OpenSSL copies the name, so the C string need live only for the call.
         _ = hostName.withCString { SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: $0)) }
         guard SSL_connect(ssl) == 1 else {
-            throw Failure(description: "TLS handshake with \(address):\(port) failed (is the CA \(caPath) the node's?)")
+            throw Failure(description: "TLS handshake with \(address):\(port) failed (is the CA \(caPath ?? "in the system's trust store") the node's? --ca-file names another)")
         }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: \(hostName)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
@@ -66,10 +77,9 @@ struct ServiceClient {
     private func connectSocket() throws(Failure) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICHOST
         var result: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(address, String(port), &hints, &result) == 0, let info = result else {
-            throw Failure(description: "\(address) is not a numeric address")
+            throw Failure(description: "cannot resolve the node's address \(address)")
         }
         defer { freeaddrinfo(result) }
         let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
@@ -82,6 +92,12 @@ struct ServiceClient {
             throw Failure(description: "cannot connect to the node at \(address):\(port) (errno \(errno))")
         }
         return fd
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 literal rather than a DNS name.
+    static func isAddressLiteral(_ host: String) -> Bool {
+        var buffer = in6_addr()
+        return inet_pton(AF_INET, host, &buffer) == 1 || inet_pton(AF_INET6, host, &buffer) == 1
     }
 
     /// A complete response (head + Content-Length body), or nil while more is needed.

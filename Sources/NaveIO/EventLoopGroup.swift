@@ -72,6 +72,14 @@ public final class EventLoopGroup: Sendable {
         return ListeningSocket(address: bound, group: self)
     }
 
+    /// Open connections on every loop, counted on each loop's own thread (one hop per loop):
+    /// what a drain polls to end early once clients have left. Not for a loop thread.
+    public func openConnectionCount() async -> Int {
+        var total = 0
+        for loop in loops { total += await loop.submit { loop.connectionCount } }
+        return total
+    }
+
     /// The first half of `shutdownGracefully`: listeners close, connections get `gracePeriod` to
     /// send what they queued and are closed, but the loops keep running the work posted to them
     /// (actors pinned to them, mailboxes, timers) until `shutdownGracefully`. A hub flushes its

@@ -1,5 +1,6 @@
 import Configuration
 import NaveAMQP
+import NaveConsole
 import NaveCore
 import NaveLimits
 import NaveServiceAPI
@@ -21,6 +22,11 @@ public struct HubConfiguration: Sendable {
     /// that replaces the stored routing configuration at every start. Empty: none (routing is
     /// what the REST API and CLI stored).
     public var routingFile = ""
+    /// How often connection-state events report the devices whose state changed (IoT Hub's
+    /// 60-second snapshot, reference §2.7); 0: an event at every connect and disconnect.
+    public var connectionStateSnapshotSeconds = 60
+    /// The largest `connectionStateSnapshotSeconds`.
+    static let connectionStateSnapshotSecondsMax = 3_600
     /// MQTT over TLS for devices (the device SDK dials 8883, contract §0.1).
     public var mqttListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 8883)]
     /// MQTT without TLS for devices, with the same authentication (SAS tokens only: no client
@@ -35,6 +41,8 @@ public struct HubConfiguration: Sendable {
     public var plainAmqpListeners: [NaveConfiguration.Listener] = []
     /// Limits of each AMQP connection (`amqp.*`).
     public var amqp = AMQPConnectionLimits()
+    /// The console under `/console` on the HTTPS listeners (`console.*`, issue #17).
+    public var console = ConsoleLimits()
     /// HTTPS: the service REST API (and later device HTTP and WebSockets) (the SDKs dial 443).
     public var httpsListeners = [NaveConfiguration.Listener(host: "127.0.0.1", port: 443)]
     /// PEM certificate chain (leaf first) and private key the TLS listeners present. Empty:
@@ -64,6 +72,7 @@ public struct HubConfiguration: Sendable {
         hostName = hub.string(forKey: "hostName", default: hostName)
         eventHubName = hub.string(forKey: "eventHubName", default: eventHubName)
         routingFile = hub.string(forKey: "routingFile", default: routingFile)
+        connectionStateSnapshotSeconds = hub.int(forKey: "connectionStateSnapshotSeconds", default: connectionStateSnapshotSeconds)
         if let listeners = hub.stringArray(forKey: "mqttListeners") {
             mqttListeners = try listeners.map(NaveConfiguration.parseListener)
         }
@@ -96,6 +105,7 @@ public struct HubConfiguration: Sendable {
         amqp.openTimeoutMillis = amqpKeys.int(forKey: "openTimeoutMillis", default: amqp.openTimeoutMillis)
         amqp.eventBatchMax = amqpKeys.int(forKey: "eventBatchMax", default: amqp.eventBatchMax)
         amqp.outboundBytesHighWater = amqpKeys.int(forKey: "outboundBytesHighWater", default: amqp.outboundBytesHighWater)
+        console.read(reader)
         let jobKeys = reader.scoped(to: "jobs")
         jobs.deviceOperationsPerSecondMax = jobKeys.int(forKey: "deviceOperationsPerSecondMax", default: jobs.deviceOperationsPerSecondMax)
         jobs.deviceOperationsInFlightMax = jobKeys.int(forKey: "deviceOperationsInFlightMax", default: jobs.deviceOperationsInFlightMax)
@@ -145,8 +155,12 @@ public struct HubConfiguration: Sendable {
         guard eventHubName.utf8.count <= 50, eventHubName.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) }) else {
             throw ConfigurationInvalid("hub.eventHubName must be at most 50 lower-case letters, digits, '-', '_' or '.' (is \(eventHubName))")
         }
+        guard (0...Self.connectionStateSnapshotSecondsMax).contains(connectionStateSnapshotSeconds) else {
+            throw ConfigurationInvalid("hub.connectionStateSnapshotSeconds must be 0…\(Self.connectionStateSnapshotSecondsMax) (is \(connectionStateSnapshotSeconds))")
+        }
         try http.validate()
         try amqp.validate()
+        try console.validate()
         if let reason = jobs.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = configurations.invalidReason { throw ConfigurationInvalid(reason) }
         if let reason = importExport.invalidReason { throw ConfigurationInvalid(reason) }

@@ -1,6 +1,7 @@
 import Logging
 import NaveAMQP
 import NaveBroker
+import NaveConsole
 import NaveCore
 import NaveIO
 import NaveServiceAPI
@@ -19,6 +20,8 @@ struct HubListeners {
     /// The AMQP endpoint every AMQP listener and `/$servicebus/websocket` share (one set of
     /// partition owners for the epoch rules).
     let amqp: AMQPHubEndpoint
+    /// The console under `/console` (issue #17), shared by every HTTPS listener; nil when off.
+    let console: Console?
 
     init(resources: HubResources, hub: Hub, broker: Broker, logger: Logger) {
         self.resources = resources
@@ -26,6 +29,7 @@ struct HubListeners {
         self.broker = broker
         self.logger = logger
         amqp = AMQPHubEndpoint(hub: hub, limits: resources.configuration.amqp, logger: logger)
+        console = Self.makeConsole(resources: resources, hub: hub, broker: broker, logger: logger)
     }
 
     private var deviceGate: ListenerGate {
@@ -57,7 +61,8 @@ struct HubListeners {
         let amqpOverWebSocket = WebSocketEndpoint(subprotocol: "AMQPWSB10", frameBytesMax: resources.configuration.amqp.frameBytesMax + 16) {
             amqp.makeHandler(for: $0)
         }
-        let responder = ServiceAPI(hub: hub, logger: logger)
+        let api = ServiceAPI(hub: hub, logger: logger)
+        let responder: any HTTPResponder = console.map { ConsoleMount(console: $0, api: api) } ?? api
         let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
                                   webSockets: ["/$iothub/websocket": mqtt, "/$servicebus/websocket": amqpOverWebSocket])
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }

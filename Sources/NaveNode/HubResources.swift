@@ -54,6 +54,8 @@ public final class HubResources: Sendable {
     /// File notifications loaded at open, and their store.
     let fileNotificationStore: SQLiteFileNotificationStore
     let fileNotifications: [FileNotification]
+    /// Connection-state events: snapshots start once the node's loops run (`NaveServer`).
+    public let connectionEvents: HubEvents
 
     /// Opens the data directory and its store, loads the registry, and makes a development CA
     /// and server certificate when none is configured or present. A named data directory is
@@ -103,7 +105,9 @@ public final class HubResources: Sendable {
                 // A fixed setup replaces what was stored, checked like any change.
                 try await routing.replace(with: RoutingFile.load(configuration.hub.routingFile))
             }
-            _ = HubEvents(registry: registry, sink: routingSink, clock: clock, unrecorded: unrecorded)
+            let connectionEvents = HubEvents(registry: registry, sink: routingSink, clock: clock,
+                                             snapshotMillis: Int64(configuration.hub.connectionStateSnapshotSeconds) * 1_000,
+                                             unrecorded: unrecorded)
             logger.info("hub opened", metadata: [
                 "dataDirectory": "\(directory.path)", "hostName": "\(configuration.hub.hostName)",
                 "devices": "\(registry.statistics.totalDeviceCount)", "certificate": "\(certificates.chainPath)",
@@ -116,7 +120,8 @@ public final class HubResources: Sendable {
                                 jobStore: jobStore, jobSnapshot: jobSnapshot, configurationStore: configurationStore,
                                 configurationSnapshot: configurationSnapshot, importExportStore: importExportStore,
                                 importExportSnapshot: importExportSnapshot, unrecorded: unrecorded, blobs: blobs,
-                                fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications)
+                                fileNotificationStore: fileNotificationStore, fileNotifications: fileNotifications,
+                                connectionEvents: connectionEvents)
         } catch {
             directory.close()
             throw error
@@ -147,7 +152,9 @@ public final class HubResources: Sendable {
                  jobStore: SQLiteJobStore, jobSnapshot: [StoredJob], configurationStore: SQLiteConfigurationStore,
                  configurationSnapshot: [DeviceConfiguration], importExportStore: SQLiteImportExportJobStore,
                  importExportSnapshot: [ImportExportJob], unrecorded: @escaping UnrecordedEventHandler, blobs: BlobService,
-                 fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification]) {
+                 fileNotificationStore: SQLiteFileNotificationStore, fileNotifications: [FileNotification],
+                 connectionEvents: HubEvents) {
+        self.connectionEvents = connectionEvents
         self.importExportStore = importExportStore
         self.importExportSnapshot = importExportSnapshot
         self.jobStore = jobStore

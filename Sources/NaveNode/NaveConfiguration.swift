@@ -37,6 +37,8 @@ public struct NaveConfiguration: Sendable {
     /// The admin listener: health and metrics (`admin.*`).
     public var admin = AdminConfiguration()
     public var logLevel: Logger.Level = .info
+    /// The drain's grace period at SIGTERM (`lifecycle.*`).
+    public var lifecycle = LifecycleConfiguration()
     /// The embedded store: the registry database, certificates, event segments. `nil` when
     /// nobody named one (no `--data-dir`, no `dataDirectory` in the file or the environment):
     /// the node then uses `defaultDataDirectory` only if it exists, and creates a named one
@@ -109,6 +111,7 @@ public struct NaveConfiguration: Sendable {
         c.dataDirectory = reader.string(forKey: "dataDirectory") ?? c.dataDirectory
         try c.hub.read(reader)
         c.admin = try AdminConfiguration(reader: reader)
+        c.lifecycle.read(reader)
         self = c
     }
 
@@ -144,5 +147,6 @@ public struct NaveConfiguration: Sendable {
         try hub.validate()
         try security.validate(hubEnabled: hub.enabled)
         try admin.validate()
+        try lifecycle.validate()
     }
 }

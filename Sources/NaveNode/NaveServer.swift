@@ -5,6 +5,7 @@ import NaveIO
 import NaveLimits
 import NaveServiceAPI
 import NaveStore
+import Synchronization
 
 /// The running node: event loops, the MQTT broker and its listeners, and — with a hub — the
 /// device listeners (MQTT over TLS), the HTTPS listeners (REST service API, MQTT over
@@ -17,7 +18,9 @@ public final class NaveServer: Sendable {
     public let resources: HubResources?
     /// The hub façade, when the node runs one: what an embedder calls.
     public let hub: Hub?
-    private let sockets: [ListeningSocket]
+    let sockets: [ListeningSocket]
+    /// The console's metrics sampling (issue #17), cancelled at shutdown.
+    private let consoleSampling: Task<Void, Never>?
     /// The bound HTTPS addresses (port 0 resolved).
     public let httpsAddresses: [SocketAddress]
     /// The bound AMQP addresses: the TLS ones, then `hub.plainAmqpListeners`.
@@ -29,6 +32,11 @@ public final class NaveServer: Sendable {
     /// The general broker's password file, ACL and anonymous rule, when any is configured or
     /// a TLS listener exists: what `reloadSecurityFiles` replaces.
     public let brokerAccess: BrokerAccessControl?
+    /// The TLS identity of `mqtt.tlsListeners`, when there are any: what `reloadTLSIdentities`
+    /// rebuilds beside the hub's.
+    let brokerTLS: TLSContext?
+    /// Set by `stopDrainingNow()` (a second SIGTERM): a drain in progress stops waiting.
+    let drainCutShort = Atomic<Bool>(false)
     /// Starting, ready, draining or stopped: what the health endpoints and `sd_notify` report.
     public let health = NodeHealth()
     /// The node's metrics through swift-metrics (`/metrics` on the admin listener).
@@ -37,7 +45,7 @@ public final class NaveServer: Sendable {
     public let adminAddresses: [SocketAddress]
     let admin: AdminListener?
     let collector: NodeMetricsCollector
-    private let logger: Logger
+    let logger: Logger
 
     /// Validates the configuration, starts the loops and listens. Throws on any invalid limit or
     /// a listener that cannot bind. `hub` (opened with `HubResources.open`) adds the hub's
@@ -73,6 +81,7 @@ public final class NaveServer: Sendable {
             var devices: [ListeningSocket] = []
             var amqp: [ListeningSocket] = []
             var hub: Hub?
+            var sampling: Task<Void, Never>?
             if let resources {
                 let scheduler = LoopScheduler(loop: group.loops[0])
                 let built = resources.makeHub(scheduler: scheduler, placement: LoopShardPlacement(loops: group.loops))
@@ -82,9 +91,13 @@ public final class NaveServer: Sendable {
                 Task { await built.jobs.resume() }
                 // Import/export jobs a stop interrupted are marked failed (`ImportExportJobs`).
                 Task { await built.importExport?.resume() }
+                resources.connectionEvents.startSnapshots(scheduler: scheduler)
                 // Webhook endpoints are fed from their logs by calls on the first loop.
                 Task { [logger] in await resources.startRoutingDeliveries(loop: group.loops[0], broker: broker, scheduler: scheduler, logger: logger) }
                 let listeners = HubListeners(resources: resources, hub: built, broker: broker, logger: logger)
+                sampling = listeners.console.map { console in
+                    Task { await HubListeners.sampleMetrics(of: console, resources: resources, hub: built, broker: broker, scheduler: scheduler) }
+                }
                 devices = try resources.configuration.mqttListeners.map { try listeners.listenForDevices(on: $0.socketAddress!, group: group) }
                 devices += try resources.configuration.plainMqttListeners.map {
                     try listeners.listenForDevices(on: $0.socketAddress!, group: group, tls: false)
@@ -101,8 +114,10 @@ public final class NaveServer: Sendable {
                 }
             }
             var brokerTLS: [ListeningSocket] = []
+            var brokerTLSContext: TLSContext?
             if let access, !security.tlsListeners.isEmpty {
                 let tls = try Self.brokerTLSContext(security, hub: resources)
+                brokerTLSContext = tls
                 let gate = ListenerGate(authenticator: BrokerClientAuthenticator(control: access, useIdentityAsUsername: security.useIdentityAsUsername),
                                         access: access)
                 brokerTLS = try security.tlsListeners.map { listener in
@@ -111,8 +126,10 @@ public final class NaveServer: Sendable {
                 sockets += brokerTLS
             }
             brokerTLSAddresses = brokerTLS.map(\.address)
+            self.brokerTLS = brokerTLSContext
             self.hub = hub
             self.sockets = sockets
+            consoleSampling = sampling
             httpsAddresses = https.map(\.address)
             deviceMQTTAddresses = devices.map(\.address)
             amqpAddresses = amqp.map(\.address)
@@ -180,6 +197,7 @@ public final class NaveServer: Sendable {
     /// and the data directory's lock are released) and returns once all that is done.
     public func shutdown(gracePeriod: Duration = .seconds(2)) async {
         health.beginDraining()
+        consoleSampling?.cancel()
         for socket in sockets { socket.close() }
         group.closeConnections(gracePeriod: gracePeriod)
         await Self.closeHub(hub, resources, stoppingLoopsOf: group, collector: collector)
@@ -193,6 +211,7 @@ public final class NaveServer: Sendable {
     /// the async `shutdown` to reopen the same data directory at once.
     public func shutdown(gracePeriod: Duration = .seconds(2)) {
         health.beginDraining()
+        consoleSampling?.cancel()
         for socket in sockets { socket.close() }
         guard let resources else {
             group.closeConnections(gracePeriod: gracePeriod)
@@ -219,6 +238,7 @@ public final class NaveServer: Sendable {
                                  collector: NodeMetricsCollector) async {
         // Jobs stop first: their in-flight twin patches land (or their devices stay pending for
         // the next start) while the shard actors' loops still run.
+        resources?.connectionEvents.stopSnapshots()
         await hub?.jobs.stop()
         await hub?.importExport?.stop()
         await hub?.flush()

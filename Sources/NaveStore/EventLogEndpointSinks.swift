@@ -1,3 +1,4 @@
+import Foundation
 import NaveCore
 import NaveModel
 import Synchronization
@@ -54,6 +55,12 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
                                 checkpoints: any CheckpointStore) async throws(HubError) {
         deliveries.withLock { $0 = Deliveries(factory: factory, scheduler: scheduler, checkpoints: checkpoints) }
         _ = try await sinks(for: endpoints)
+        // Endpoints deleted while the node was stopped (through the store) leave their folder.
+        let kept = Set(endpoints.map(\.name))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where !kept.contains(name) {
+            try? await checkpoints.deleteCheckpoints(of: EndpointDelivery.checkpointKey(name))
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
     }
 
     /// The open log of endpoint `name`, if it was configured since the node started.
@@ -116,6 +123,30 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
         } catch {
             throw .serverError("The log of endpoint '\(name)' could not be opened: \(error)")
         }
+    }
+
+    /// Closes and deletes the logs (and dead-letter logs) of endpoints no longer configured, and
+    /// their delivery cursors. Their deliveries were stopped when the configuration changed.
+    public func retire(keeping endpoints: [RoutingEndpoint]) async {
+        let kept = Set(endpoints.map(\.name))
+        let retired = logs.withLock { logs -> [(name: String, log: EventLog)] in
+            let gone = logs.filter { !kept.contains(Self.endpointName(ofLog: $0.key)) }
+            for name in gone.keys { logs[name] = nil }
+            return gone.map { ($0.key, $0.value) }
+        }
+        guard !retired.isEmpty else { return }
+        for (_, log) in retired { await log.close() }
+        let checkpoints = deliveries.withLock { $0?.checkpoints }
+        for name in Set(retired.map { Self.endpointName(ofLog: $0.name) }) {
+            try? await checkpoints?.deleteCheckpoints(of: EndpointDelivery.checkpointKey(name))
+            // The dead-letter log is under the endpoint's directory: one removal takes both.
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
+
+    /// The endpoint a log belongs to: `NAME` for `NAME` and for its dead letters `NAME/deadletter`.
+    private static func endpointName(ofLog log: String) -> String {
+        String(log.prefix { $0 != "/" })
     }
 
     /// Stops every delivery and closes every endpoint log (the node is stopping).

@@ -11,7 +11,9 @@ struct ConfigurationTests {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     static let files = ["Tuning/reference.yaml", "Tuning/profiles/development.yaml",
-                        "Tuning/profiles/small-2-core.yaml", "Tuning/profiles/large-host.yaml"]
+                        "Tuning/profiles/small-2-core.yaml", "Tuning/profiles/large-host.yaml",
+                        // What scripts/install puts in /etc/nave/nave.yaml.
+                        "packaging/nave.yaml"]
 
     @Test("every Tuning file loads and validates", arguments: files)
     func tuningFileValidates(_ file: String) async throws {
@@ -40,6 +42,7 @@ struct ConfigurationTests {
         #expect(loaded.hub.jobs == defaults.hub.jobs)
         #expect(loaded.hub.configurations == defaults.hub.configurations)
         #expect(loaded.hub.importExport == defaults.hub.importExport)
+        #expect(loaded.lifecycle == defaults.lifecycle)
     }
 
     @Test("the data directory is unset unless the file or the environment names one")

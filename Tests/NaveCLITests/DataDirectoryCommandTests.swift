@@ -112,7 +112,8 @@ struct DataDirectoryCommandTests {
     }
 
     /// A YAML file (in its own scratch directory) that puts every listener on a free loopback
-    /// port, so the node never fights another test or a real node for 1883, 8883 or 443.
+    /// port, so the node never fights another test or a real node for 1883, 8883 or 443, and
+    /// turns the admin listener off (two nodes of parallel tests would both want 9600).
     /// `hubSettings` are more `hub:` lines, indented as they go.
     static func loopbackConfig(hubSettings: [String] = []) throws -> ScratchDirectory {
         let directory = try ScratchDirectory()
@@ -121,6 +122,8 @@ struct DataDirectoryCommandTests {
               loops: 1
             log:
               level: info
+            admin:
+              listeners: []
             hub:
               mqttListeners: ["127.0.0.1:0"]
               httpsListeners: ["127.0.0.1:0"]

@@ -38,6 +38,35 @@ struct HubEventsTests {
         _ = (events, twins)
     }
 
+    @Test("with a snapshot interval, one event per identity whose state changed since the last report; a blip makes none")
+    func snapshots() async throws {
+        let clock = ManualClock()
+        let registry = try await makeRegistry(clock: clock)
+        let sink = InMemoryTelemetrySink()
+        let scheduler = ManualScheduler()
+        let events = HubEvents(registry: registry, sink: sink, clock: clock, snapshotMillis: 60_000)
+        events.startSnapshots(scheduler: scheduler)
+        let (one, two) = (RecordingConnection(), RecordingConnection())
+        registry.connections.register(one, as: IdentityKey(deviceID: "dev1"), at: clock.now())
+        registry.connections.register(two, as: IdentityKey(deviceID: "dev2"), at: clock.now())
+        registry.connections.unregister(two, as: IdentityKey(deviceID: "dev2"), at: clock.now())
+        #expect(sink.appended.isEmpty, "nothing before the snapshot")
+        func reported() -> [String] {
+            sink.appended.map { "\($0.deviceID):\($0.message.applicationProperties.first { $0.name == "opType" }?.value ?? "")" }
+        }
+        await events.takeSnapshot()
+        #expect(reported() == ["dev1:deviceConnected"], "dev2 connected and left between two snapshots")
+        registry.connections.unregister(one, as: IdentityKey(deviceID: "dev1"), at: clock.now())
+        registry.connections.register(one, as: IdentityKey(deviceID: "dev1"), at: clock.now())
+        await events.takeSnapshot()
+        #expect(reported().count == 1, "dev1 is connected again, as last reported")
+        registry.connections.unregister(one, as: IdentityKey(deviceID: "dev1"), at: clock.now())
+        scheduler.advance(millis: 60_000)   // the timer takes it
+        for _ in 0..<200 where sink.appended.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(reported() == ["dev1:deviceConnected", "dev1:deviceDisconnected"])
+        events.stopSnapshots()
+    }
+
     @Test("a lifecycle event's body is the identity's twin: empty at creation, as it was at deletion")
     func lifecycleBodyIsTheTwin() async throws {
         let clock = ManualClock()

@@ -71,6 +71,11 @@ class Node:
     def start(self):
         env = dict(os.environ)
         env.setdefault("MQTT_HOUSEKEEPING_INTERVAL_MILLIS", "200")
+        # Connection-state events are IoT Hub's 60-second snapshot; 1 s keeps the tests short.
+        env.setdefault("HUB_CONNECTION_STATE_SNAPSHOT_SECONDS", "1")
+        # SDK clients still connected at a restart would hold SIGTERM's drain for its 10-s
+        # default, past stop_process's patience.
+        env.setdefault("LIFECYCLE_DRAIN_GRACE_SECONDS", "1")
         # hub.amqpListeners and hub.plainAmqpListeners, as environment variables (keys upper-cased,
         # `_` at dots and word boundaries; arrays comma-separated).
         env.setdefault("HUB_AMQP_LISTENERS", f"127.0.0.1:{AMQP_PORT},127.0.0.1:{CUSTOM_AMQP_PORT}")

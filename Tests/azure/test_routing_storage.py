@@ -33,6 +33,7 @@ def test_twin_and_connection_events_to_storage(node, registry, device, unique_id
         registry.update_twin(unique_id, Twin(properties=TwinProperties(desired={"mode": "eco"})), "*")
         client = client_for(node, device, unique_id)
         client.send_message("telemetry is not routed here")
+        time.sleep(1.5)   # connection state is a snapshot (1 s in these tests): let one see the device connected
         client.shutdown()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and len(lines(directory, ".json.tmp")) < 3:

@@ -163,6 +163,11 @@ def test_dead_letters_are_readable_with_their_reason(node, device, unique_id):
         missing = nave("monitor-events", "--data-dir", str(node.data_dir), "--endpoint", "nosuch", "--dead-letter",
                        "--timeout", "1", check=False)
         assert missing.returncode != 0 and "nosuch" in missing.stderr
+        folder = node.data_dir / "endpoints" / name
+        assert (folder / "deadletter").is_dir()
+        routing(node, "route", "delete", "--route-name", name)
+        routing(node, "endpoint", "delete", "--endpoint-name", name)
+        assert not folder.exists(), "a deleted endpoint's log and dead letters go with it"
     finally:
         routing(node, "route", "delete", "--route-name", name, check=False)
         routing(node, "endpoint", "delete", "--endpoint-name", name, check=False)
@@ -176,9 +181,9 @@ def test_webhook_by_name_over_https_checks_the_certificate_name(node, device, un
     receiver = Receiver(tls=(str(certs / "server.pem"), str(certs / "server.key")))
     good, bad = "tls" + unique_id[-5:], "badname" + unique_id[-5:]
     routing(node, "endpoint", "create", "--endpoint-name", good, "--endpoint-type", "webhook",
-            "--url", f"https://localhost:{receiver.port}/in", "--ca-file", node.ca_path)
+            "--url", f"https://localhost:{receiver.port}/in", "--webhook-ca-file", node.ca_path)
     routing(node, "endpoint", "create", "--endpoint-name", bad, "--endpoint-type", "webhook",
-            "--url", f"https://127.0.0.2:{receiver.port}/in", "--ca-file", node.ca_path, "--max-delivery-attempts", "1")
+            "--url", f"https://127.0.0.2:{receiver.port}/in", "--webhook-ca-file", node.ca_path, "--max-delivery-attempts", "1")
     for name in (good, bad):
         routing(node, "route", "create", "--route-name", name, "--endpoint-name", name,
                 "--condition", f"$connectionDeviceId = '{unique_id}'")

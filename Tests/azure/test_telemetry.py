@@ -81,7 +81,9 @@ def test_lifecycle_and_connection_state_events_are_recorded(node, registry, uniq
     device = registry.create_device_with_sas(unique_id, None, None, "enabled")
     client = node.device_client(unique_id, device.authentication.symmetric_key.primary_key)
     client.connect()
+    time.sleep(1.5)   # connection state is a snapshot (1 s in these tests): one sees it connected,
     client.shutdown()
+    time.sleep(1.5)   # the next one disconnected
     watcher = monitor(node, "--device", unique_id, "--from", "earliest", "--timeout", "3")
     out, _ = watcher.communicate(timeout=30)
     events = [json.loads(line) for line in out.splitlines()]

@@ -34,6 +34,8 @@ class Broker:
         # so nodes of parallel runs never collide.
         self.admin_port = free_port()
         env.setdefault("ADMIN_LISTENERS", f"127.0.0.1:{self.admin_port}")
+        # Clients a test leaves connected would hold SIGTERM's drain for its 10-s default.
+        env.setdefault("LIFECYCLE_DRAIN_GRACE_SECONDS", "1")
         env.update(extra_env or {})
         # An explicit, temporary data directory: nothing lands in the working directory even if
         # a test turns the hub on (`nave serve` refuses a missing ./nave-data default anyway).

@@ -258,6 +258,7 @@ class Nave(Server):
         env.update({"HUB_ENABLED": "false", "IO_LOOPS": "1", "ROUTER_SHARDS": "1"})
         env.setdefault("ADMIN_LISTENERS", "")  # no admin listener: the fixed 9600 could be taken
         env.setdefault("MQTT_CONNECT_TIMEOUT_MILLIS", "10000")
+        env.setdefault("LIFECYCLE_DRAIN_GRACE_SECONDS", "1")
         return env
 
 

@@ -158,6 +158,7 @@ struct AMQPCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         return path
     }
 }

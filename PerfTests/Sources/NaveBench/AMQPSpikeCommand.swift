@@ -193,6 +193,7 @@ struct AMQPSpikeCommand: ParsableCommand {
         let path = "\(resultsDirectory)/amqp-spike-\(mode.rawValue)-\(formatter.string(from: Date())).json"
         let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         print("result: \(path)")
     }
 }

@@ -187,6 +187,7 @@ struct EchoCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         return path
     }
 }

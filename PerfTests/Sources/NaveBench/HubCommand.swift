@@ -229,6 +229,7 @@ struct HubCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: resultsDirectory, withIntermediateDirectories: true)
         let path = "\(resultsDirectory)/hub-\(name)-\(Int(Date().timeIntervalSince1970)).json"
         try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         print("\nresult: \(path)")
     }
 
@@ -241,6 +242,7 @@ struct HubCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         return path
     }
 }

@@ -132,6 +132,7 @@ struct MQTTSession {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(result).write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         return path
     }
 }

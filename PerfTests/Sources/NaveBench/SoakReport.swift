@@ -189,6 +189,7 @@ struct SoakRunResult: Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+        ResultChart.writeBeside(path)
         return path
     }
 }

@@ -56,6 +56,13 @@ protocol HubAccess {
     func setRoutingFallback(enabled: Bool) async throws -> JSONValue
     /// `route test`: a sample message (`TelemetryEvent(routingSample:)`) against the routes.
     func testRoutes(_ sample: JSONValue) async throws -> JSONValue
+    /// The modules of a device (`GET /devices/{id}/modules`).
+    func modules(deviceID: String) async throws -> JSONValue
+    /// One module (`GET /devices/{id}/modules/{mid}`).
+    func module(deviceID: String, moduleID: String) async throws -> JSONValue
+    /// Creates a module (`ifMatch` nil) or updates it if its etag is still `ifMatch` ("*": any).
+    func putModule(_ request: ModuleRequest, ifMatch: String?) async throws -> JSONValue
+    func deleteModule(deviceID: String, moduleID: String, etag: String?) async throws
     func close() async
 }
 
@@ -112,59 +119,17 @@ struct MethodCall {
     }
 }
 
-/// Options every admin command takes: where the hub is.
-struct HubOptions: ParsableArguments {
-    @Option(name: .long, help: "The node's data directory; it must exist (default ./nave-data).")
-    var dataDir = "./nave-data"
-
-    @Option(name: .long, help: "A service connection string (HostName=…;SharedAccessKeyName=…;SharedAccessKey=…) to use instead of the data directory's iothubowner key.")
-    var login: String?
-
-    @Option(name: .long, help: "The hub host name for printed connection strings (default: the running node's, else localhost).")
-    var hostName: String?
-
-    /// `--host-name`, else the running node's (node.json), else localhost.
-    var resolvedHostName: String {
-        hostName ?? (try? DataDirectory.readAdvertisement(in: dataDir))??.hostName ?? "localhost"
-    }
-
-    /// Fails with `DataDirectoryError.missing` unless `dataDir` exists. An admin command never
-    /// creates one: a misspelt `--data-dir` would otherwise answer from a new, empty hub.
-    func requireDirectory() throws {
-        try DataDirectory.prepare(dataDir, .requireExisting)
-    }
-
-    /// A running node's REST API when the data directory is held by one, else the store.
-    func open() async throws -> any HubAccess {
-        try requireDirectory()
-        if DataDirectory.isLocked(dataDir) {
-            return try await RemoteHub(dataDirectory: dataDir, login: login)
-        }
-        return try await LocalHub(dataDirectory: dataDir)
-    }
-}
-
-/// A failure the CLI reports as one line and a non-zero exit.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-}
-
-extension HubError {
-    /// `DeviceNotFound (404001): Device 'x' was not found.` — how the CLI shows a hub failure.
-    var commandLine: String { "\(name) (\(code)): \(message)" }
-}
-
-/// Opens the hub, runs `body`, prints its JSON result (indented), closes. Hub failures become
-/// one line on standard error and exit status 1.
+/// Opens the hub, runs `body`, prints its JSON result in the `--output` format, closes. Hub
+/// failures become one line on standard error and exit status 1, or 3 for "not found".
 func withHub(_ options: HubOptions, printing: Bool = true, _ body: (any HubAccess) async throws -> JSONValue?) async throws {
     let access = try await options.open()
     do {
         let result = try await body(access)
         await access.close()
-        if printing, let result { print(result.prettyPrinted) }
+        if printing, let result { options.format.print(result) }
     } catch let error as HubError {
         await access.close()
-        throw CommandFailure(description: error.commandLine)
+        throw error.commandFailure
     } catch {
         await access.close()
         throw error

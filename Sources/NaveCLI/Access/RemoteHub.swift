@@ -4,33 +4,58 @@ import NaveEncoding
 import NaveModel
 import NaveStore
 
-/// A running node reached through its REST API: the address and host name come from the data
-/// directory's `node.json`, trust from its development CA, and the credentials from `--login`
-/// or the data directory's iothubowner policy.
+/// A running node reached through its REST API over HTTPS: either the one a `--login`
+/// connection string names (its `HostName`, or `GatewayHostName` when given, contract §3), or
+/// the one holding a data directory, whose address and host name come from `node.json`, trust
+/// from its development CA and credentials from its iothubowner policy.
 struct RemoteHub: HubAccess {
     let client: ServiceClient
     let hostName: String
     let keyName: String
     let key: String
 
-    init(dataDirectory path: String, login: String?) async throws {
+    /// What a `--login` service connection string gives: the host name tokens are signed for,
+    /// where to dial, and the policy's key.
+    struct Login {
+        var hostName: String
+        var dialHost: String
+        var port: Int
+        var keyName: String
+        var key: String
+
+        /// IoT Hub's REST API is HTTPS on 443 unless `HostName` (or `GatewayHostName`) says otherwise.
+        static let defaultPort = 443
+
+        init(parsing text: String) throws {
+            let parsed = try ConnectionString(parsing: text)
+            guard let name = parsed.sharedAccessKeyName, let secret = parsed.sharedAccessKey else {
+                throw CommandFailure(description: "--login needs SharedAccessKeyName and SharedAccessKey", status: .usage)
+            }
+            let (host, port) = try RemoteHub.split(parsed.hostName, defaultPort: Self.defaultPort)
+            let gateway = try parsed.gatewayHostName.map { try RemoteHub.split($0, defaultPort: port) }
+            (hostName, keyName, key) = (parsed.hostName, name, secret)
+            (dialHost, self.port) = gateway ?? (host, port)
+        }
+    }
+
+    /// The node `login` names; its certificate must chain to `caPath` (nil: the system's CAs).
+    init(login: Login, caPath: String?) {
+        client = ServiceClient(address: login.dialHost, port: login.port, hostName: login.dialHost, caPath: caPath)
+        (hostName, keyName, key) = (login.hostName, login.keyName, login.key)
+    }
+
+    /// The node running on the data directory at `path`, as its iothubowner.
+    init(dataDirectory path: String) async throws {
         guard let advertisement = try DataDirectory.readAdvertisement(in: path) else {
             throw CommandFailure(description: "a node holds \(path) but has not published node.json yet; try again")
         }
-        let (address, port) = try Self.split(advertisement.restAddress)
+        var (address, port) = try Self.split(advertisement.restAddress, defaultPort: nil)
+        if address == "0.0.0.0" { address = "127.0.0.1" }
+        if address == "::" { address = "::1" }
         hostName = advertisement.hostName
-        client = ServiceClient(address: address, port: port, hostName: hostName == "localhost" ? "localhost" : hostName,
-                               caPath: path + "/certs/ca.pem")
-        if let login {
-            let parsed = try ConnectionString(parsing: login)
-            guard let name = parsed.sharedAccessKeyName, let secret = parsed.sharedAccessKey else {
-                throw CommandFailure(description: "--login needs SharedAccessKeyName and SharedAccessKey")
-            }
-            (keyName, key) = (name, secret)
-        } else {
-            let policy = try await StoredPolicies.policy(named: "iothubowner", in: path)
-            (keyName, key) = (policy.name, policy.primaryKey)
-        }
+        client = ServiceClient(address: address, port: port, hostName: hostName, caPath: path + "/certs/ca.pem")
+        let policy = try await StoredPolicies.policy(named: "iothubowner", in: path)
+        (keyName, key) = (policy.name, policy.primaryKey)
     }
 
     func createDevice(_ request: DeviceRequest) async throws -> JSONValue {
@@ -125,7 +150,8 @@ struct RemoteHub: HubAccess {
                                        headers: headers, body: body?.serialized() ?? [])
         let json = response.body.isEmpty ? JSONValue.null : (try? JSONValue(parsing: response.body)) ?? .null
         guard (200..<300).contains(response.status) else {
-            throw CommandFailure(description: Self.describeFailure(status: response.status, json: json))
+            throw CommandFailure(description: Self.describeFailure(status: response.status, json: json),
+                                 status: response.status == 404 ? .notFound : .failure)
         }
         return json
     }
@@ -141,14 +167,18 @@ struct RemoteHub: HubAccess {
 
     func escaped(_ segment: String) -> String { PercentEncoding.encode(segment, safe: "") }
 
-    private static func split(_ address: String) throws -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw CommandFailure(description: "node.json names an unusable REST address \(address)")
+    /// `host:port`, `[v6]:port` or (with a default port) a bare host, as host and port.
+    static func split(_ address: String, defaultPort: Int?) throws -> (String, Int) {
+        let bracketed = address.hasPrefix("[")
+        let colon = bracketed ? address.range(of: "]:")?.upperBound : address.lastIndex(of: ":").map { address.index(after: $0) }
+        guard let colon, let port = Int(address[colon...]), (1...65_535).contains(port) else {
+            guard let defaultPort, !address.isEmpty, !address.contains(":") || bracketed else {
+                throw CommandFailure(description: "\(address) is not a usable host:port")
+            }
+            return (bracketed ? String(address.dropFirst().dropLast()) : address, defaultPort)
         }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
-        if host == "0.0.0.0" { host = "127.0.0.1" }
-        if host == "::" { host = "::1" }
+        var host = String(address[..<address.index(before: colon)])
+        if bracketed { host = String(host.dropFirst().dropLast()) }
         return (host, port)
     }
 }

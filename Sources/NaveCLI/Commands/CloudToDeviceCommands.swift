@@ -20,7 +20,7 @@ struct CloudToDeviceCommand: AsyncParsableCommand {
             """
         )
         @OptionGroup var hub: HubOptions
-        @Option(name: .long, help: "The device id.") var deviceId: String
+        @Option(name: [.customShort("d"), .long], help: "The device id.") var deviceId: String
         @Option(name: .customLong("prop"), help: "A property name=value (repeatable).") var properties: [String] = []
         @Option(name: .long, help: "Feedback wanted: none, positive, negative or full.") var ack: String?
         @Option(name: .long, help: "Time to live in seconds (default 3600, at most 172800).") var ttl: Int?
@@ -52,7 +52,7 @@ struct CloudToDeviceCommand: AsyncParsableCommand {
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete every message queued for a device; prints how many.")
         @OptionGroup var hub: HubOptions
-        @Option(name: .long, help: "The device id.") var deviceId: String
+        @Option(name: [.customShort("d"), .long], help: "The device id.") var deviceId: String
 
         func run() async throws { try await withHub(hub) { try await $0.purgeCloudToDevice(deviceID: deviceId) } }
     }

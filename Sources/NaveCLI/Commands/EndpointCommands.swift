@@ -26,7 +26,7 @@ struct EndpointCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-delivery-attempts"), help: "webhook, storage, mqtt: attempts before a message goes to the dead-letter log (default 10).")
         var maxDeliveryAttempts: Int?
         @Option(name: .customLong("timeout-seconds"), help: "webhook: seconds to wait for an answer (default 10).") var timeoutSeconds: Int?
-        @Option(name: .customLong("ca-file"), help: "webhook over https: the CA bundle to verify the server with.") var caFile: String?
+        @Option(name: .customLong("webhook-ca-file"), help: "webhook over https: the CA bundle to verify the server with.") var caFile: String?
         @Option(help: "mqtt: 0 or 1 (default 1).") var qos: Int?
 
         func run() async throws {

@@ -8,7 +8,7 @@ import NaveStore
 struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "hub", abstract: "The hub's own settings.",
                                                     subcommands: [ShowConnectionString.self, ShowEventHubConnectionString.self,
-                                                                  ConsumerGroupCommand.self])
+                                                                  GenerateSASToken.self, ConsumerGroupCommand.self])
 
     struct ShowConnectionString: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -63,7 +63,7 @@ enum ImportExportRun {
                 job = try await access.importExportJob(id)
             }
             guard job["status"] == "completed" else {
-                print(job.prettyPrinted)
+                hub.format.print(job)
                 throw CommandFailure(description: "job \(id) \(job["status"]?.stringValue ?? "?"): \(job["failureReason"]?.stringValue ?? "")")
             }
             return job

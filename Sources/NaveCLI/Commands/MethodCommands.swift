@@ -21,8 +21,8 @@ struct MethodCommand: AsyncParsableCommand {
             """
         )
         @OptionGroup var hub: HubOptions
-        @Option(name: .long, help: "The device id.") var deviceId: String
-        @Option(name: .long, help: "A module of the device, to call the module's method.") var moduleId: String?
+        @Option(name: [.customShort("d"), .long], help: "The device id.") var deviceId: String
+        @Option(name: [.customShort("m"), .long], help: "A module of the device, to call the module's method.") var moduleId: String?
         @Option(name: .long, help: "The method name.") var methodName: String
         @Option(name: .long, help: "The payload, as JSON.") var methodPayload = "{}"
         @Option(name: .long, help: "Seconds to wait for the answer (5...300).") var timeout = 30

@@ -8,7 +8,8 @@ struct QueryCommand: AsyncParsableCommand {
         commandName: "query",
         abstract: "Run a query (SELECT … FROM devices | devices.modules | devices.jobs [WHERE …] [GROUP BY …]).",
         discussion: """
-            Prints one JSON object per row. Examples:
+            With -o json (the default for a pipe): one JSON object per line, printed as pages arrive;
+            with -o table or tsv, the rows as a table once all pages are read. Examples:
               nave query "SELECT * FROM devices WHERE tags.site = 'b1'"
               nave query "SELECT properties.reported.status AS status, COUNT() AS n FROM devices GROUP BY properties.reported.status"
             """
@@ -23,14 +24,22 @@ struct QueryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let format = hub.format
         try await withHub(hub, printing: false) { access in
+            // Kept only for a table, whose column widths need every row; JSON streams.
+            var rows: [JSONValue] = []
             var printed = 0
             var continuation: String?
+            defer { if format == .table || format == .tsv { format.print(.array(rows)) } }
             repeat {
                 let page = try await access.query(text, continuation: continuation)
                 for row in page.rows {
                     if let top, printed >= top { return nil }
-                    print(row.serializedString())
+                    switch format {
+                    case .json: print(row.serializedString())
+                    case .jsonc: format.print(row)
+                    case .table, .tsv: rows.append(row)
+                    }
                     printed += 1
                 }
                 continuation = page.continuation

@@ -99,8 +99,8 @@ struct RouteCommand: AsyncParsableCommand {
         @Option(name: .customLong("content-type")) var contentType: String?
         @Option(name: .customLong("content-encoding")) var contentEncoding: String?
         @Option(name: .customLong("app-property"), help: "key=value; repeat for several.") var appProperties: [String] = []
-        @Option(name: .customLong("device-id")) var deviceID: String?
-        @Option(name: .customLong("module-id")) var moduleID: String?
+        @Option(name: [.customShort("d"), .customLong("device-id")]) var deviceID: String?
+        @Option(name: [.customShort("m"), .customLong("module-id")]) var moduleID: String?
 
         func run() async throws {
             var properties = JSONObject()

@@ -11,8 +11,8 @@ struct TwinCommand: AsyncParsableCommand {
 
     /// Which twin: a device's, or one of its modules'.
     struct Target: ParsableArguments {
-        @Option(name: .long, help: "The device id.") var deviceId: String
-        @Option(name: .long, help: "The module id, for a module twin.") var moduleId: String?
+        @Option(name: [.customShort("d"), .long], help: "The device id.") var deviceId: String
+        @Option(name: [.customShort("m"), .long], help: "The module id, for a module twin.") var moduleId: String?
     }
 
     /// What to write: JSON objects for the two sections the back end owns.
@@ -31,7 +31,7 @@ struct TwinCommand: AsyncParsableCommand {
         private static func object(_ text: String?, _ option: String) throws -> JSONObject? {
             guard let text else { return nil }
             guard let object = (try? JSONValue(parsing: text))?.objectValue else {
-                throw CommandFailure(description: "\(option) must be a JSON object")
+                throw CommandFailure(description: "\(option) must be a JSON object", status: .usage)
             }
             return object
         }
@@ -42,9 +42,7 @@ struct TwinCommand: AsyncParsableCommand {
         @OptionGroup var hub: HubOptions
         @OptionGroup var target: Target
 
-        func run() async throws {
-            try await withHub(hub) { try await $0.twin(deviceID: target.deviceId, moduleID: target.moduleId) }
-        }
+        func run() async throws { try await TwinCommand.show(hub, target.deviceId, target.moduleId) }
     }
 
     struct Update: AsyncParsableCommand {
@@ -54,13 +52,7 @@ struct TwinCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @OptionGroup var sections: Sections
 
-        func run() async throws {
-            let update = try sections.update()
-            guard update.tags != nil || update.desired != nil else { throw CommandFailure(description: "give --desired or --tags") }
-            try await withHub(hub) {
-                try await $0.updateTwin(deviceID: target.deviceId, moduleID: target.moduleId, update, etag: sections.etag)
-            }
-        }
+        func run() async throws { try await TwinCommand.update(hub, target.deviceId, target.moduleId, sections) }
     }
 
     struct Replace: AsyncParsableCommand {
@@ -70,11 +62,23 @@ struct TwinCommand: AsyncParsableCommand {
         @OptionGroup var target: Target
         @OptionGroup var sections: Sections
 
-        func run() async throws {
-            let update = try sections.update()
-            try await withHub(hub) {
-                try await $0.replaceTwin(deviceID: target.deviceId, moduleID: target.moduleId, update, etag: sections.etag)
-            }
-        }
+        func run() async throws { try await TwinCommand.replace(hub, target.deviceId, target.moduleId, sections) }
+    }
+
+    // What `nave twin …` and `nave module twin …` both do.
+
+    static func show(_ hub: HubOptions, _ deviceID: String, _ moduleID: String?) async throws {
+        try await withHub(hub) { try await $0.twin(deviceID: deviceID, moduleID: moduleID) }
+    }
+
+    static func update(_ hub: HubOptions, _ deviceID: String, _ moduleID: String?, _ sections: Sections) async throws {
+        let update = try sections.update()
+        guard update.tags != nil || update.desired != nil else { throw CommandFailure(description: "give --desired or --tags", status: .usage) }
+        try await withHub(hub) { try await $0.updateTwin(deviceID: deviceID, moduleID: moduleID, update, etag: sections.etag) }
+    }
+
+    static func replace(_ hub: HubOptions, _ deviceID: String, _ moduleID: String?, _ sections: Sections) async throws {
+        let update = try sections.update()
+        try await withHub(hub) { try await $0.replaceTwin(deviceID: deviceID, moduleID: moduleID, update, etag: sections.etag) }
     }
 }

@@ -74,6 +74,8 @@ public final class MessageRouting: Sendable {
         }
         try sink.apply(table, endpointSinks: sinks)
         current.withLock { $0 = next }
+        // Messages now go only where the new table says: what no endpoint uses any more goes.
+        await endpointSinks.retire(keeping: next.endpoints)
         return next
     }
 

@@ -11,10 +11,15 @@ public protocol RoutingEndpointSinks: Sendable {
     func sinks(for endpoints: [RoutingEndpoint]) async throws(HubError) -> [String: any TelemetrySink]
     /// The readable log behind endpoint `name` (an `eventhub` endpoint), if it has one.
     func eventSource(named name: String) -> (any EventSource)?
+    /// Called once a configuration without some endpoints is in force: their logs, dead
+    /// letters and cursors go (an endpoint created again under the same name starts empty,
+    /// as on IoT Hub).
+    func retire(keeping endpoints: [RoutingEndpoint]) async
 }
 
 extension RoutingEndpointSinks {
     public func eventSource(named name: String) -> (any EventSource)? { nil }
+    public func retire(keeping endpoints: [RoutingEndpoint]) async {}
 }
 
 /// Endpoint sinks in memory: one `InMemoryTelemetrySink` per endpoint name, kept across changes.

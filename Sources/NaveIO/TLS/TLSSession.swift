@@ -29,7 +29,7 @@ final class TLSSession {
     /// `serverName` (a client's): sent as SNI and required in the server's certificate (a DNS
     /// name, or an IP address in its IP SANs) when the context verifies the server.
     init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
-        guard let ssl = SSL_new(context.context) else { throw TLSError("SSL_new failed") }
+        guard let ssl = context.makeSSL() else { throw TLSError("SSL_new failed") }
         if let serverName, context.role == .client {
             let isIPAddress = SocketAddress(host: serverName, port: 0) != nil
             guard cnave_SSL_expect_server(ssl, serverName, isIPAddress ? 1 : 0) == 1 else {
