@@ -1,3 +1,4 @@
+import CNaveURing
 import Glibc
 
 /// Host names to socket addresses, through the C library's resolver (`/etc/hosts`, then DNS
