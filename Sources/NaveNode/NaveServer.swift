@@ -135,7 +135,7 @@ public final class NaveServer: Sendable {
             amqpAddresses = amqp.map(\.address)
             let mqtt = sockets.filter { socket in !(https + amqp).contains { $0.address == socket.address } }
             collector = NodeMetricsCollector(
-                loops: group.loops, broker: broker, resources: resources,
+                loops: group.loops, broker: broker, resources: resources, hub: hub,
                 listeners: Self.metricListeners(["mqtt": mqtt, "https": https, "amqp": amqp]),
                 timeout: .milliseconds(configuration.admin.scrapeLoopTimeoutMillis))
             admin = try Self.openAdmin(configuration, health: health, collector: collector, metrics: metrics, logger: logger)

@@ -73,6 +73,12 @@ public final class EventLogEndpointSinks: RoutingEndpointSinks {
         deliveries.withLock { $0?.running[name]?.delivery.counts }
     }
 
+    /// Every running delivery's counts and backlog, by endpoint name (a metrics scrape).
+    public func deliveryStatistics() -> [String: (counts: EndpointDelivery.Counters, backlog: Int)] {
+        let running = deliveries.withLock { $0?.running ?? [:] }
+        return running.mapValues { ($0.delivery.counts, $0.delivery.backlog) }
+    }
+
     /// Starts the deliveries of new external endpoints (and of changed ones, with their new
     /// settings) and stops those of endpoints no longer configured.
     private func reconcileDeliveries(_ endpoints: [RoutingEndpoint]) async throws(HubError) {

@@ -1,5 +1,6 @@
 import CNaveProton
 import NaveCore
+import NaveIO
 import NaveModel
 
 /// The service side of C2D (contract §5.3, §5.4): messages sent to `/messages/devicebound` are
@@ -48,6 +49,7 @@ extension AMQPHubConnection {
     }
 
     private func finishSettlement(_ id: UInt64, condition: (name: String, description: String)?) {
+        if condition == nil { loop.count(Self.messagesIn) }
         guard let delivery = awaitingSettlement.removeValue(forKey: id), !closed else { return }
         settle(delivery, state: condition == nil ? cnave_PN_ACCEPTED : cnave_PN_REJECTED, condition: condition)
         flushEngine()

@@ -1,5 +1,6 @@
 import CNaveProton
 import NaveCore
+import NaveIO
 import NaveModel
 
 /// Partition receivers of the Event Hub-compatible endpoint (contract §6.5, §6.6): the client's
@@ -134,12 +135,15 @@ extension AMQPHubConnection {
                 lastEnqueuedTime: info.lastEnqueuedTime ?? Timestamp(millisecondsSinceEpoch: 0), retrievalTime: hub.clock.now())
             metricBuffer.removeAll(keepingCapacity: true)
             AMQPEventEncoder.encodeDeliveryAnnotations(metric, into: &metricBuffer)
+            var sent = 0
             for record in records where budget > 0 {
                 let bytes = send(record, on: link)
                 budget -= bytes
                 eventBytesSent += bytes
                 stream.next = record.sequenceNumber + 1
+                sent += 1
             }
+            loop.count(Self.messagesOut, by: sent)
             credit = Int(pn_link_credit(link))
         }
     }

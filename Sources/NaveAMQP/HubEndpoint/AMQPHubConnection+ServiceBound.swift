@@ -1,5 +1,6 @@
 import CNaveProton
 import NaveCore
+import NaveIO
 
 /// Service-bound links (contract §5.4, reference §5.2): the hub sends one locked message per
 /// credit from a `ServiceBoundQueue` — C2D feedback batches, file-upload notifications — and
@@ -35,6 +36,7 @@ extension AMQPHubConnection {
             }
             if let delivery = message.send(on: link, tag: deliveryTag()) {
                 stream.lockTokens[delivery] = lockToken
+                loop.count(Self.messagesOut)
             }
         }
     }

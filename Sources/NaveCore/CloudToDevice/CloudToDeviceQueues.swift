@@ -147,6 +147,14 @@ public final class CloudToDeviceQueues: Sendable {
         }
     }
 
+    /// Messages queued now and their outcomes since start, summed over the shards (one actor
+    /// hop each: what a metrics scrape reads, never per message).
+    public func statistics() async -> CloudToDeviceStatistics {
+        var total = CloudToDeviceStatistics()
+        for shard in shards { total.add(await shard.statistics) }
+        return total
+    }
+
     /// Store batches that failed since start; each failure also failed the calls waiting on it.
     public var failedStoreWriteCount: Int { writer.failedBatchCount }
 

@@ -53,6 +53,8 @@ struct CloudToDeviceRules: Sendable {
         var deliveries: [(connection: any LiveConnection, delivery: CloudToDeviceDelivery)] = []
         var changes: [CloudToDeviceChange] = []
         var feedback: [FeedbackRecord] = []
+        /// Messages that left the queue, by outcome (the shard adds them to its statistics).
+        var settled = CloudToDeviceStatistics()
     }
 
     /// What a transition reads from outside the queue, taken as it starts.
@@ -145,6 +147,7 @@ struct CloudToDeviceRules: Sendable {
         entry.lock?.timer.cancel()
         entry.expiryTimer?.cancel()
         outcome.changes.append(.remove(sequenceNumber: entry.message.sequenceNumber))
+        outcome.settled.settled(status)
         if let status, entry.message.ack.wantsFeedback(for: status) {
             let record = feedback.makeRecord(originalMessageID: entry.message.messageID, deviceID: entry.message.deviceID,
                                              deviceGenerationID: entry.message.deviceGenerationID, statusCode: status,

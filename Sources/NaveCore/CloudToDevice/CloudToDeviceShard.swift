@@ -41,6 +41,9 @@ actor CloudToDeviceShard {
     private let writer: CloudToDeviceStoreWriter
     private let home: ShardExecutor
     private var devices: [String: DeviceQueue] = [:]
+    /// Messages held now and outcomes since start: plain integers of this actor, kept up by
+    /// `update` (a subtraction and an addition per transition), read by `statistics`.
+    private(set) var statistics = CloudToDeviceStatistics()
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { home.executor }
 
@@ -59,6 +62,7 @@ actor CloudToDeviceShard {
             rules.insert(message, into: &devices[message.deviceID, default: DeviceQueue()], now: now, armingExpiry: false)
         }
         self.devices = devices
+        statistics.queued = loaded.count
         rules.inbox.bind(self) { shard, event in shard.handle(event) }
         if !loaded.isEmpty { rules.inbox.send(.armLoadedExpiries) }
     }
@@ -84,6 +88,7 @@ actor CloudToDeviceShard {
         update(deviceID) { queue, outcome, context in
             queue.sendsInProgress -= 1
             guard let stored else { return }
+            statistics.sent += 1
             rules.insert(stored, into: &queue, now: context.now)
             rules.pump(&queue, &outcome, context)
         }
@@ -124,6 +129,7 @@ actor CloudToDeviceShard {
             rules.release(&queue, at: index, counted: true, &outcome, context)
             rules.pump(&queue, &outcome, context)
         }
+        statistics.abandoned += 1
     }
 
     // MARK: Device events and timers
@@ -244,7 +250,10 @@ actor CloudToDeviceShard {
         var outcome = Outcome()
         var queue = devices.removeValue(forKey: deviceID) ?? DeviceQueue()
         defer { if !queue.isIdle { devices[deviceID] = queue } }
+        let held = queue.entries.count
         let value = try transition(&queue, &outcome, context)
+        statistics.queued += queue.entries.count - held
+        statistics.add(outcome.settled)
         var stored: CloudToDeviceStoreWriter.Done?
         if let done {
             stored = { failure in done(failure.map { .failure($0) } ?? .success(value)) }

@@ -36,6 +36,7 @@ public final class DirectMethods: Sendable {
     private struct State {
         var calls: [String: PendingMethodCall] = [:]
         var requestCount: UInt64 = 0
+        var outcomes = MethodCallOutcomes()
     }
 
     public init(registry: IdentityRegistry, scheduler: any HubScheduler, random: any HubRandom,
@@ -82,12 +83,16 @@ public final class DirectMethods: Sendable {
     /// Calls waiting for a device or its answer.
     public var pendingCallCount: Int { state.withLock { $0.calls.count } }
 
+    /// How calls ended since start (what a metrics scrape reads).
+    public var outcomes: MethodCallOutcomes { state.withLock { $0.outcomes } }
+
     // MARK: The device side (through `Hub`)
 
     public func deviceAnswered(_ key: IdentityKey, requestID: String, status: Int, payload: [UInt8]) {
         let outcome = limits.normalizedAnswer(payload).map { MethodResult(status: status, payload: $0) }
         let answered = state.withLock { state -> PendingMethodCall? in
             guard let call = state.calls[requestID], call.key == key, call.phase == .delivered else { return nil }
+            state.outcomes.answered += 1
             return state.calls.removeValue(forKey: requestID)
         }
         guard let answered else { return } // late (timed out), duplicated, or not this identity's call
@@ -99,7 +104,10 @@ public final class DirectMethods: Sendable {
         let failed = state.withLock { state -> PendingMethodCall? in
             guard var call = state.calls[requestID], call.key == key, call.phase == .delivered else { return nil }
             call.timer?.cancel()
-            guard call.connectWaitLeftMillis > 0 else { return state.calls.removeValue(forKey: requestID) }
+            guard call.connectWaitLeftMillis > 0 else {
+                state.outcomes.unreachable += 1
+                return state.calls.removeValue(forKey: requestID)
+            }
             // Still inside the connect timeout: the device may be about to subscribe.
             call.phase = .awaitingDevice
             call.epoch += 1
@@ -121,9 +129,12 @@ public final class DirectMethods: Sendable {
         // Looked up outside our lock: the connection table has its own.
         let connection = registry.connections.connection(of: call.key)
         let first = state.withLock { state -> Step? in
-            guard state.calls.count < limits.pendingCallsMax else { return nil }
+            guard state.calls.count < limits.pendingCallsMax else {
+                state.outcomes.throttled += 1
+                return nil
+            }
             let step = advance(&call, connection: connection)
-            if step != .notOnline { state.calls[requestID] = call }
+            if step != .notOnline { state.calls[requestID] = call } else { state.outcomes.unreachable += 1 }
             return step
         }
         guard let first else {
@@ -142,6 +153,7 @@ public final class DirectMethods: Sendable {
             guard var call = state.calls[requestID], call.phase == .awaitingDevice, call.epoch == epoch else { return nil }
             let step = advance(&call, connection: connection)
             state.calls[requestID] = step == .notOnline ? nil : call
+            if step == .notOnline { state.outcomes.unreachable += 1 }
             return (step, call)
         }
         if let (step, call) = next { carryOut(step, call, connection) }
@@ -196,6 +208,7 @@ public final class DirectMethods: Sendable {
     private func responseTimedOut(_ requestID: String, epoch: UInt64) {
         let expired = state.withLock { state -> PendingMethodCall? in
             guard let call = state.calls[requestID], call.phase == .delivered, call.epoch == epoch else { return nil }
+            state.outcomes.timeout += 1
             return state.calls.removeValue(forKey: requestID)
         }
         guard let expired else { return }
@@ -205,7 +218,12 @@ public final class DirectMethods: Sendable {
 
     /// Ends a call with `outcome` if it is still waiting (cancellation).
     private func finish(_ requestID: String, _ outcome: Result<MethodResult, HubError>) {
-        guard let call = state.withLock({ $0.calls.removeValue(forKey: requestID) }) else { return }
+        let removed = state.withLock { state -> PendingMethodCall? in
+            guard let call = state.calls.removeValue(forKey: requestID) else { return nil }
+            state.outcomes.cancelled += 1
+            return call
+        }
+        guard let call = removed else { return }
         call.timer?.cancel()
         call.continuation.resume(returning: outcome)
     }

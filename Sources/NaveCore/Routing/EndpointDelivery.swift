@@ -70,6 +70,9 @@ public final class EndpointDelivery: Sendable {
     private let scheduler: any HubScheduler
     private let task = Mutex<Task<Void, Never>?>(nil)
     private let counters = Mutex(Counters())
+    /// The next sequence number to deliver per partition (the checkpointed cursor), set at
+    /// start and after each delivered batch; empty until the delivery has started.
+    private let cursor = Mutex<[Int: Int64]>([:])
 
     /// What the delivery did since start (tests, statistics).
     public struct Counters: Sendable, Equatable {
@@ -100,6 +103,21 @@ public final class EndpointDelivery: Sendable {
     }
 
     public var counts: Counters { counters.withLock { $0 } }
+
+    /// Records in the endpoint's log not delivered yet: per partition the last sequence number
+    /// + 1 − the cursor, summed (issue #16's `nave_routing_endpoint_backlog`). Records of the
+    /// batch in flight count until it is checkpointed; before the delivery has read its
+    /// checkpoint, every retained record counts.
+    public var backlog: Int {
+        let cursor = cursor.withLock { $0 }
+        var total: Int64 = 0
+        for partition in 0..<reader.source.partitionCount {
+            guard let info = try? reader.source.partitionInfo(partition) else { continue }
+            let next = cursor[partition] ?? info.beginSequenceNumber
+            total += max(0, info.lastSequenceNumber + 1 - next)
+        }
+        return Int(total)
+    }
 
     /// Starts delivering from the stored checkpoint (the log's start for a new endpoint).
     public func start() {
@@ -189,6 +207,7 @@ public final class EndpointDelivery: Sendable {
     /// What is not delivered yet stays in the endpoint's log past its retention time: a stalled
     /// endpoint loses nothing while it is down (only the log's byte cap can).
     private func retain(_ positions: [Int: Int64]) {
+        cursor.withLock { $0 = positions }
         for (partition, next) in positions { reader.source.retainRecords(partition: partition, from: next) }
     }
 

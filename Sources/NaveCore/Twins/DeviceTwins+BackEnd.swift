@@ -7,21 +7,30 @@ extension DeviceTwins {
     /// identities the registry does not have. A twin read for the first time is created empty.
     public func twin(_ key: IdentityKey) async throws(HubError) -> Twin {
         // Most reads find the twin stored: no gate needed, a stored twin is a whole value.
-        if let twin = try await storedTwin(key, generation: try identityGeneration(key)) { return twin }
-        return try await serialized(key) { () async throws(HubError) -> Twin in try await loadOrCreate(key) }
+        let twin = if let stored = try await storedTwin(key, generation: try identityGeneration(key)) {
+            stored
+        } else {
+            try await serialized(key) { () async throws(HubError) -> Twin in try await loadOrCreate(key) }
+        }
+        operations.count(.get)
+        return twin
     }
 
     /// Deep-merges `update`'s tags and desired properties (`PATCH`, contract §4.4) when
     /// `ifMatch` allows it (nil or `*`: always; else the twin's etag, quotes and `W/` ignored;
     /// PreconditionFailed otherwise). A desired change is pushed to the connected device.
     public func updateTwin(_ key: IdentityKey, _ update: TwinUpdate, ifMatch: String?) async throws(HubError) -> Twin {
-        try await change(key, ifMatch: ifMatch) { twin, now throws(HubError) in try twin.update(update, at: now) }
+        let twin = try await change(key, ifMatch: ifMatch) { twin, now throws(HubError) in try twin.update(update, at: now) }
+        operations.count(.update)
+        return twin
     }
 
     /// Replaces tags and desired properties with `update`'s (`PUT`, contract §4.4); reported
     /// properties stay. `ifMatch` as for `updateTwin`. The device is told the difference.
     public func replaceTwin(_ key: IdentityKey, _ update: TwinUpdate, ifMatch: String?) async throws(HubError) -> Twin {
-        try await change(key, ifMatch: ifMatch) { twin, now throws(HubError) in try twin.replace(update, at: now) }
+        let twin = try await change(key, ifMatch: ifMatch) { twin, now throws(HubError) in try twin.replace(update, at: now) }
+        operations.count(.replace)
+        return twin
     }
 
     /// IoT Hub's REST `Twin` for `twin`, with its identity's current fields and presence.

@@ -22,6 +22,7 @@ public final class DeviceTwins: Sendable {
     let telemetry: any TelemetrySink
     private let gates: [WriteGate]
     private let unrecordedEvents = Atomic<Int>(0)
+    let operations = TwinOperationCounters()
     let unrecorded: UnrecordedEventHandler
     /// Every stored twin in memory, for queries (`queryableTwins()`).
     let cache = TwinCache()
@@ -63,10 +64,13 @@ public final class DeviceTwins: Sendable {
 
     func countUnrecordedEvent() { unrecordedEvents.add(1, ordering: .relaxed) }
 
+    /// Twin operations that succeeded since start, by kind (what a metrics scrape reads).
+    public var operationCounts: TwinOperationCounts { operations.snapshot }
+
     // MARK: The device side (through `Hub`)
 
     public func deviceGetTwin(_ key: IdentityKey) async throws(HubError) -> [UInt8] {
-        try await twin(key).deviceJSON.serialized()
+        try await twin(key).deviceJSON.serialized()  // counted by `twin`
     }
 
     public func deviceUpdateReported(_ key: IdentityKey, patch: [UInt8]) async throws(HubError) -> Int64 {
@@ -81,6 +85,7 @@ public final class DeviceTwins: Sendable {
             throw .argumentInvalid("The reported properties patch must be a JSON object.")
         }
         let twin = try await change(key, ifMatch: nil) { twin, now throws(HubError) in try twin.updateReported(object, at: now) }
+        operations.count(.reported)
         return twin.reported.version
     }
 

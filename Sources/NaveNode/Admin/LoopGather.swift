@@ -19,6 +19,19 @@ enum LoopGather {
             timerLoop.execute { _ = timerLoop.schedule(after: timeout) { state.expire() } }
         }
     }
+
+    /// `work`'s value, or nil when it did not finish within `timeout`: for reads that hop onto
+    /// actors living on the loops (the hub's shards), which a stopped loop would never run.
+    static func within<Value: Sendable>(_ timeout: Duration, timerLoop: EventLoop,
+                                        _ work: @escaping @Sendable () async -> Value) async -> Value? {
+        let state = GatherState<Value>(count: 1)
+        let values = await withCheckedContinuation { continuation in
+            state.begin(continuation)
+            Task { state.deliver(await work(), at: 0) }
+            timerLoop.execute { _ = timerLoop.schedule(after: timeout) { state.expire() } }
+        }
+        return values?.first
+    }
 }
 
 /// One gather's answers so far; whichever of the last answer and the timer comes first resumes

@@ -1,4 +1,5 @@
 import NaveBroker
+import NaveCore
 import NaveIO
 import Synchronization
 
@@ -9,15 +10,18 @@ final class NodeMetricsCollector: Sendable {
     private let loops: [EventLoop]
     private let broker: Broker
     private let resources: HubResources?
+    private let hub: Hub?
     private let listeners: [Int: MetricListener]
     private let timeout: Duration
     /// False once the node's loops are stopping: they will not answer a hop again.
     private let loopsRunning = Atomic<Bool>(true)
 
-    init(loops: [EventLoop], broker: Broker, resources: HubResources?, listeners: [Int: MetricListener], timeout: Duration) {
+    init(loops: [EventLoop], broker: Broker, resources: HubResources?, hub: Hub?, listeners: [Int: MetricListener],
+         timeout: Duration) {
         self.loops = loops
         self.broker = broker
         self.resources = resources
+        self.hub = hub
         self.listeners = listeners
         self.timeout = timeout
     }
@@ -27,11 +31,20 @@ final class NodeMetricsCollector: Sendable {
 
     /// The node's metrics now, or nil when a loop did not hand over its counters within the
     /// timeout (or the loops are stopping). `timerLoop` runs the timeout: a loop of its own.
+    /// The hub's services (C2D shards, methods, twins, routing) are read after the loops, under
+    /// the same timeout: the C2D shards are actors on those loops.
     func collect(timerLoop: EventLoop) async -> NodeMetricsSnapshot? {
         guard loopsRunning.load(ordering: .acquiring),
               let perLoop = await LoopGather.gather(loops, timeout: timeout, timerLoop: timerLoop, read: { $0.counterValues })
         else { return nil }
-        return snapshot(summing: perLoop)
+        var snapshot = snapshot(summing: perLoop)
+        if let hub, let resources {
+            guard loopsRunning.load(ordering: .acquiring),
+                  let statistics = await LoopGather.within(timeout, timerLoop: timerLoop, { await HubStatistics.read(hub, resources) })
+            else { return nil }
+            snapshot.add(hub: statistics)
+        }
+        return snapshot
     }
 
     /// The snapshot from the loops' copies (separate from the gather so tests can feed it).
