@@ -96,7 +96,9 @@ def owner_device(node, browser):
 def test_a_bad_policy_string_is_refused_and_a_good_one_signs_in(node, browser):
     good = node.service_connection_string("iothubowner")
     sign_in(browser, good.split("SharedAccessKey=")[0] + "SharedAccessKey=" + base64.b64encode(b"not the key" * 3).decode())
-    assert "signature does not match" in browser.find_element(By.ID, "error").text
+    # The answer is a new page: wait for it rather than read the one being left.
+    error = wait_for(browser, lambda d: d.find_elements(By.ID, "error"), "no sign-in error shown")[0]
+    assert "signature does not match" in error.text
     assert browser.get_cookie("nave-console") is None
     shot(browser, "signin-refused")
     sign_in(browser, good)
