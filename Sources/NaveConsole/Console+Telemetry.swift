@@ -25,13 +25,7 @@ extension Console {
         var request = EventReadRequest(deviceID: form.text("deviceId"), maxCount: Self.telemetryEventsPerPollMax,
                                        waitMillis: limits.telemetryWaitMillisMax)
         do {
-            switch form.text("from") ?? "latest" {
-            case "latest": request.start = .latest
-            case "earliest": request.start = .earliest
-            case let text:
-                guard let time = Timestamp(iso8601: text) else { throw HubError.argumentInvalid("from is latest, earliest or an ISO 8601 time.") }
-                request.start = .enqueuedTime(time)
-            }
+            request.start = try Self.start(form.text("from") ?? "latest")
             if let text = form.text("positions") { request.positions = try Self.positions(text) }
             let result = try await hub.readEvents(request)
             let body: JSONValue = [
@@ -40,11 +34,20 @@ extension Console {
             ]
             return HTTPResponse(status: 200, headers: ["Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"],
                                 body: body.serialized())
-        } catch let error as HubError {
+        } catch {
             return HTTPResponse(status: error.status, headers: ["Content-Type": "application/json; charset=utf-8"],
                                 body: JSONValue.object(JSONObject([("message", .string(error.message))])).serialized())
-        } catch {
-            return HTTPResponse(status: 500)
+        }
+    }
+
+    /// Where a read starts: `latest`, `earliest` or an ISO 8601 enqueued time (the page's "From").
+    static func start(_ from: String) throws(HubError) -> EventStartPosition {
+        switch from {
+        case "latest": return .latest
+        case "earliest": return .earliest
+        case let text:
+            guard let time = Timestamp(iso8601: text) else { throw .argumentInvalid("from is latest, earliest or an ISO 8601 time.") }
+            return .enqueuedTime(time)
         }
     }
 

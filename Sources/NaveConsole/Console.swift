@@ -81,12 +81,20 @@ public struct Console: Sendable {
     /// The session's rights now: nil when its policy is gone or the key it signed in with was
     /// regenerated since (the session then ends, as SAS tokens signed with that key do).
     func access(for session: ConsoleSession) -> ConsoleAccess? {
+        guard let rights = rights(of: session) else { return nil }
+        return ConsoleAccess(session: session, rights: rights, flash: sessions.takeFlash(id: session.id))
+    }
+
+    /// The rights of the session's policy now, or nil (and the session ends) when the policy is
+    /// gone or its key was regenerated since the sign-in. Takes no flash note, so the live
+    /// telemetry socket can ask again before every read.
+    func rights(of session: ConsoleSession) -> AccessRights? {
         guard let policy = hub.registry.policy(named: session.policyName),
               policy.primaryKey == session.key || policy.secondaryKey == session.key else {
             sessions.close(id: session.id)
             return nil
         }
-        return ConsoleAccess(session: session, rights: policy.rights, flash: sessions.takeFlash(id: session.id))
+        return policy.rights
     }
 
     private func serve(_ route: ConsoleRoute, isPost: Bool, form: ConsoleForm, page: ConsolePage) async -> HTTPResponse {

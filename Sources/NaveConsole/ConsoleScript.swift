@@ -1,5 +1,5 @@
 /// The console's one script (plain JavaScript, no framework): copy buttons, confirmations,
-/// the live telemetry page's polling loop (pausable, from a chosen position) and the node
+/// the live telemetry page's WebSocket, with the long poll as its fallback (pausable, from a chosen position) and the node
 /// page's refresh. Everything else works without it.
 enum ConsoleScript {
     static let javaScript = #"""
@@ -26,20 +26,31 @@ document.addEventListener("submit", function (event) {
   var toggle = document.getElementById("pause");
   var deviceId = table.getAttribute("data-device-id") || "";
   var from = table.getAttribute("data-from") || "latest";
+  var csrf = document.querySelector("input[name=csrf]");
   var positions = "";
   var paused = false;
   var rowsMax = 500;
+  // Events that came over the WebSocket while paused, shown on resume (as the long poll
+  // shows them then), the oldest dropped beyond what the table keeps.
+  var held = [];
   toggle.addEventListener("click", function () {
     paused = !paused;
     toggle.textContent = paused ? "Resume" : "Pause";
     toggle.setAttribute("aria-pressed", paused ? "true" : "false");
     status.textContent = paused ? "Paused." : "Listening…";
-    if (!paused) { poll(); }
+    if (paused) { return; }
+    if (table.getAttribute("data-transport") === "websocket") {
+      held.splice(0).forEach(show);
+      shown();
+    } else {
+      poll();
+    }
   });
   function cell(row, text) { var td = document.createElement("td"); td.textContent = text; row.appendChild(td); return td; }
   function properties(bag) {
     return Object.keys(bag || {}).map(function (key) { return key + "=" + bag[key]; }).join("; ");
   }
+  function shown() { status.textContent = "Listening… (" + body.rows.length + " shown)"; }
   function show(event) {
     var row = document.createElement("tr");
     row.className = "event";
@@ -53,6 +64,44 @@ document.addEventListener("submit", function (event) {
     body.insertBefore(row, body.firstChild);
     while (body.rows.length > rowsMax) { body.deleteRow(body.rows.length - 1); }
   }
+  // The node's WebSocket: the opening names the session by its CSRF token, then every binary
+  // frame is one event. A socket that cannot open falls back to the long poll.
+  function listen() {
+    var socket;
+    try {
+      if (!window.WebSocket || !csrf) { throw new Error("no WebSocket"); }
+      socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/console/telemetry/socket",
+                             "nave.console.v1");
+    } catch (error) {
+      return fallBack();
+    }
+    var opened = false;
+    var decoder = new TextDecoder();
+    socket.binaryType = "arraybuffer";
+    socket.onopen = function () {
+      opened = true;
+      table.setAttribute("data-transport", "websocket");
+      socket.send(new TextEncoder().encode(JSON.stringify({ csrf: csrf.value, device: deviceId, from: from })));
+    };
+    socket.onmessage = function (message) {
+      var event = JSON.parse(decoder.decode(message.data));
+      if (paused) {
+        held.push(event);
+        if (held.length > rowsMax) { held.shift(); }
+        return;
+      }
+      show(event);
+      shown();
+    };
+    socket.onclose = function (event) {
+      if (!opened) { return fallBack(); }
+      status.textContent = "Stopped: " + (event.reason || "the connection closed (" + event.code + ")") + ". Reload to listen again.";
+    };
+  }
+  function fallBack() {
+    table.setAttribute("data-transport", "long-poll");
+    poll();
+  }
   function poll() {
     if (paused) { return; }
     var url = "/console/telemetry/events?from=" + encodeURIComponent(from);
@@ -65,7 +114,7 @@ document.addEventListener("submit", function (event) {
       positions = page.positions;
       if (!paused) {
         page.events.forEach(show);
-        status.textContent = "Listening… (" + body.rows.length + " shown)";
+        shown();
       }
       setTimeout(poll, page.events.length ? 0 : 200);
     }).catch(function (error) {
@@ -74,7 +123,7 @@ document.addEventListener("submit", function (event) {
     });
   }
   status.textContent = "Listening…";
-  poll();
+  listen();
 })();
 
 (function refreshNode() {

@@ -69,6 +69,24 @@ public final class ConsoleSessions: Sendable {
         }
     }
 
+    /// The live session whose CSRF token is `token`, or nil (unknown, expired). The live
+    /// telemetry WebSocket's opening message carries the token because its handler never sees
+    /// the upgrade request's cookie; every session's token is compared, each in constant time,
+    /// so how long the lookup takes says nothing about how much of a guess matched.
+    public func session(csrfToken token: String) -> ConsoleSession? {
+        let now = clock.now()
+        return sessions.withLock { sessions in
+            var found: ConsoleSession?
+            for session in sessions.values where constantTimeEqual(token, session.csrfToken) { found = session }
+            guard let session = found else { return nil }
+            guard session.expiry > now else {
+                sessions[session.id] = nil
+                return nil
+            }
+            return session
+        }
+    }
+
     func close(id: String) {
         _ = sessions.withLock { $0.removeValue(forKey: id) }
         _ = flashes.withLock { $0.removeValue(forKey: id) }

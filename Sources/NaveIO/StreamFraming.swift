@@ -26,6 +26,15 @@ extension Connection {
         }
     }
 
+    /// Bytes that pass the framing untouched, as its own control frames do: a handler that
+    /// speaks the framing's protocol ends it in its own words (a WebSocket close with a code and
+    /// a reason, RFC 6455 §5.5.1). Without a framing, the same as `write`. Ignored after close.
+    public func writeUnframed(_ bytes: UnsafeRawBufferPointer) {
+        loop.assertInLoop()
+        guard !isClosed, !writeShutdownRequested else { return }
+        writeTransport(bytes)
+    }
+
     /// Received transport bytes (after TLS) to the handler, through the framing if any.
     @inline(__always)
     func deliverReceived(_ bytes: UnsafeRawBufferPointer) {

@@ -63,8 +63,15 @@ struct HubListeners {
         }
         let api = ServiceAPI(hub: hub, logger: logger)
         let responder: any HTTPResponder = console.map { ConsoleMount(console: $0, api: api) } ?? api
-        let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger,
-                                  webSockets: ["/$iothub/websocket": mqtt, "/$servicebus/websocket": amqpOverWebSocket])
+        var webSockets = ["/$iothub/websocket": mqtt, "/$servicebus/websocket": amqpOverWebSocket]
+        if let console {
+            // The console's live telemetry (issue #17); only the opening message comes from the browser.
+            webSockets[ConsoleTelemetrySocket.path] = WebSocketEndpoint(
+                subprotocol: ConsoleTelemetrySocket.subprotocol, frameBytesMax: ConsoleTelemetrySocket.openingBytesMax) {
+                ConsoleTelemetrySocketHandler(console: console, connection: $0)
+            }
+        }
+        let service = HTTPService(responder: responder, limits: resources.configuration.http, logger: logger, webSockets: webSockets)
         return try group.listen(on: address, tls: resources.tls) { service.makeHandler(for: $0) }
     }
 }

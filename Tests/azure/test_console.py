@@ -178,6 +178,8 @@ def test_telemetry_appears_live_and_pauses(browser, owner_device):
     client.send_message(message)
     row = wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#events tbody tr.event"), "no event appeared")[0]
     assert "21.5" in row.text and "level=info" in row.text
+    # The event came over the node's WebSocket, not the long poll kept as its fallback.
+    assert browser.find_element(By.ID, "events").get_attribute("data-transport") == "websocket"
     shot(browser, "telemetry")
     browser.find_element(By.ID, "pause").click()
     assert browser.find_element(By.ID, "pause").get_attribute("aria-pressed") == "true"
