@@ -181,6 +181,14 @@ def test_telemetry_appears_live_and_pauses(browser, owner_device):
     # The event came over the node's WebSocket, not the long poll kept as its fallback.
     assert browser.find_element(By.ID, "events").get_attribute("data-transport") == "websocket"
     shot(browser, "telemetry")
+    # A socket opened with a token no session has is closed with 1008 and a reason.
+    refused = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const socket = new WebSocket("wss://" + location.host + "/console/telemetry/socket", "nave.console.v1");
+        socket.onopen = () => socket.send(new TextEncoder().encode(JSON.stringify({csrf: "0".repeat(64), device: "", from: "latest"})));
+        socket.onclose = (event) => done([event.code, event.reason]);
+    """)
+    assert refused[0] == 1008 and "CSRF token" in refused[1], refused
     browser.find_element(By.ID, "pause").click()
     assert browser.find_element(By.ID, "pause").get_attribute("aria-pressed") == "true"
 
