@@ -45,13 +45,7 @@ struct EventLogRetentionTests {
 
     @Test("time retention keeps what a cursor still needs (retainRecords) and removes it once the cursor moved on")
     func retainedForACursor() async throws {
-        try await withTemporaryDirectory { directory in
-            let clock = ManualClock()
-            var configuration = EventLogConfiguration.small()
-            configuration.retentionMillis = 1000
-            configuration.retentionCheckIntervalMillis = 5
-            let log = try EventLog(directory: directory, configuration: configuration, clock: clock)
-            for number in 0..<100 { _ = try await log.append(event("dev1", number, bodyBytes: 60)) }
+        try await withTimerRetainedLog { directory, clock, log in
             let segments = try segmentFiles(directory).count
             #expect(segments > 2)
             log.retainRecords(partition: 0, from: 10)   // a stalled endpoint delivered 0…9
@@ -68,13 +62,7 @@ struct EventLogRetentionTests {
 
     @Test("the timer applies time retention without any append, never to the active segment")
     func retentionTimer() async throws {
-        try await withTemporaryDirectory { directory in
-            let clock = ManualClock()
-            var configuration = EventLogConfiguration.small()
-            configuration.retentionMillis = 1000
-            configuration.retentionCheckIntervalMillis = 5
-            let log = try EventLog(directory: directory, configuration: configuration, clock: clock)
-            for number in 0..<100 { _ = try await log.append(event("dev1", number, bodyBytes: 60)) }
+        try await withTimerRetainedLog { directory, clock, log in
             #expect(try segmentFiles(directory).count > 1)
             clock.advance(seconds: 10)
             for _ in 0..<400 where try segmentFiles(directory).count > 1 { try await Task.sleep(for: .milliseconds(5)) }
@@ -82,6 +70,19 @@ struct EventLogRetentionTests {
             let remaining = try log.read(partition: 0, from: .earliest, maxCount: 1000)
             #expect(remaining.last?.sequenceNumber == 99, "the active segment keeps its events")
             await log.close()
+        }
+    }
+
+    /// A log of 100 records over several segments, retention 1 s checked every 5 ms by its timer.
+    private func withTimerRetainedLog(_ body: (String, ManualClock, EventLog) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
+            let clock = ManualClock()
+            var configuration = EventLogConfiguration.small()
+            configuration.retentionMillis = 1000
+            configuration.retentionCheckIntervalMillis = 5
+            let log = try EventLog(directory: directory, configuration: configuration, clock: clock)
+            for number in 0..<100 { _ = try await log.append(event("dev1", number, bodyBytes: 60)) }
+            try await body(directory, clock, log)
         }
     }
 
