@@ -71,8 +71,9 @@ public final class RoutingTelemetrySink: TelemetrySink {
 
     public func append(_ event: TelemetryEvent) async throws(HubError) {
         let event = event.source == .telemetry ? event : stamp.stamped(event)
-        let snapshot = state.withLock { $0 }
-        if snapshot.table.isPassThrough { return try await builtIn.append(event) }
+        // The common case reads one flag under the lock: copying the snapshot out would retain
+        // and release every field of the table per message.
+        guard let snapshot = state.withLock({ $0.table.isPassThrough ? nil : $0 }) else { return try await builtIn.append(event) }
         let table = snapshot.table
         let key = IdentityKey(deviceID: event.deviceID, moduleID: event.moduleID)
         let twin = table.readsTwin(RouteSource(event.source)) ? await twinSource.withLock({ $0 })?.routingTwin(of: key) : nil
