@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import NaveBroker
 import NaveConsole
 import NaveCore
@@ -59,22 +60,42 @@ extension HubListeners {
         return Console(hub: hub, random: resources.random, limits: limits, node: node, logger: logger)
     }
 
-    /// Samples what the node counts today (issue #17's node page): connected devices, the MQTT
-    /// broker's messages in and out, the event log's records and group commits (one fdatasync
-    /// each) and the C2D feedback queue's depth. Runs until the task is cancelled at shutdown.
+    /// Samples what the node counts (issue #17's node page): connected devices, the MQTT
+    /// broker's messages in and out, the event log's records, group commits (one fdatasync
+    /// each) and their mean fdatasync time, and the C2D queue's and feedback queue's depths.
+    /// Runs until the task is cancelled at shutdown.
     static func sampleMetrics(of console: Console, resources: HubResources, hub: Hub, broker: Broker, scheduler: any HubScheduler) async {
+        let fsync = MeanSinceLastSample()
         await console.node.metrics.run(every: resources.configuration.console.sampleIntervalSeconds, clock: hub.clock, scheduler: scheduler) {
             let statistics = broker.statistics
             let log = resources.events.statistics
+            let syncs = resources.events.histograms.fsyncSeconds
+            let cloudToDevice = await hub.cloudToDevice.statistics()
             return [
                 .init(name: "Connected devices", value: Double(hub.connections.connectedDeviceCount), isCounter: false),
                 .init(name: "Telemetry records stored", value: Double(log.recordsCommitted), isCounter: true),
                 .init(name: "Event log fsyncs (group commits)", value: Double(log.groupCommits), isCounter: true),
+                .init(name: "Event log fsync, mean ms", value: fsync.next(sum: syncs.sum * 1_000, count: syncs.count), isCounter: false),
+                .init(name: "C2D messages queued", value: Double(cloudToDevice.queued), isCounter: false),
                 .init(name: "MQTT messages received", value: Double(statistics.messagesReceived), isCounter: true),
                 .init(name: "MQTT messages delivered", value: Double(statistics.messagesDelivered), isCounter: true),
                 .init(name: "MQTT sessions", value: Double(statistics.sessions), isCounter: false),
                 .init(name: "C2D feedback queued", value: Double(hub.cloudToDevice.feedback.count), isCounter: false),
             ]
+        }
+    }
+}
+
+/// The mean of what a cumulative sum and count gained since the previous call (the fdatasync
+/// time per group commit over one sample interval); 0 when nothing was observed.
+final class MeanSinceLastSample: Sendable {
+    private let previous = Mutex((sum: 0.0, count: 0))
+
+    func next(sum: Double, count: Int) -> Double {
+        previous.withLock { last in
+            defer { last = (sum, count) }
+            let observed = count - last.count
+            return observed > 0 ? (sum - last.sum) / Double(observed) : 0
         }
     }
 }
