@@ -51,20 +51,21 @@ extension ServiceAPI {
 /// lock token, a job id) becomes `{id}`, so a line never carries an identifier it need not
 /// and the routes stay few.
 enum RouteTemplate {
-    /// Fixed segments of the routes (`ServiceRoute` and its sub-routes, `DeviceRoute`).
-    static let words: Set<String> = [
+    /// Fixed segments of the routes (`ServiceRoute` and its sub-routes, `DeviceRoute`), lower-cased.
+    static let words: Set<String> = Set([
         "abandon", "applyConfigurationContent", "cancel", "commands", "configurations", "consumergroups", "consumerGroups",
         "create", "devicebound", "devices", "endpoints", "enrichments", "eventHub", "eventhub", "events", "fallback",
         "feedback", "filenotifications", "files", "jobs", "messages", "methods", "modules", "notifications", "policies",
         "query", "regenerateKey", "routes", "routing", "service", "servicebound", "statistics", "test", "testQueries",
         "twins", "v2",
-    ]
+    ].map { $0.lowercased() })
     /// Segments rendered at most; a longer path ends in `/…`.
     static let segmentsMax = 8
 
     static func of(_ path: Substring) -> String {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        var template = segments.prefix(segmentsMax).map { words.contains(String($0)) ? String($0) : "{id}" }
+        // Routes match their words case-insensitively (the device SDK writes `deviceBound`).
+        var template = segments.prefix(segmentsMax).map { words.contains($0.lowercased()) ? String($0) : "{id}" }
         if segments.count > segmentsMax { template.append("…") }
         return "/" + template.joined(separator: "/")
     }

@@ -66,5 +66,7 @@ struct AccessLogTests {
         #expect(RouteTemplate.of("/devices/dev1/modules/m1") == "/devices/{id}/modules/{id}")
         #expect(RouteTemplate.of("/twins/dev1/methods") == "/twins/{id}/methods")
         #expect(RouteTemplate.of("/messages/devicebound/abc/abandon") == "/messages/devicebound/{id}/abandon")
+        #expect(RouteTemplate.of("/devices/dev1/messages/deviceBound/tok") == "/devices/{id}/messages/deviceBound/{id}",
+                "words match whatever their case")
     }
 }
