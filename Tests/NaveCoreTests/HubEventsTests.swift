@@ -65,6 +65,11 @@ struct HubEventsTests {
         for _ in 0..<200 where sink.appended.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
         #expect(reported() == ["dev1:deviceConnected", "dev1:deviceDisconnected"])
         events.stopSnapshots()
+        events.startSnapshots(scheduler: scheduler) // what a snapshot running at the stop does when it ends
+        registry.connections.register(one, as: IdentityKey(deviceID: "dev1"), at: clock.now())
+        scheduler.advance(millis: 120_000)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(sink.appended.count == 2, "stopped: no snapshot is taken any more")
     }
 
     @Test("a lifecycle event's body is the identity's twin: empty at creation, as it was at deletion")

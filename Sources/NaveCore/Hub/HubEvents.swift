@@ -23,7 +23,8 @@ public final class HubEvents: Sendable {
     private let unrecorded: UnrecordedEventHandler
     private let snapshotMillis: Int64
     private let snapshot = Mutex(Snapshot())
-    private let timer = Mutex<ScheduledAction?>(nil)
+    /// The next snapshot's timer; once stopped, none is armed again.
+    private let timer = Mutex<(next: ScheduledAction?, stopped: Bool)>((nil, false))
     /// Orders connection-state events within one millisecond (their `sequenceNumber`).
     private let connectionSequence = Atomic<UInt64>(0)
 
@@ -59,11 +60,21 @@ public final class HubEvents: Sendable {
                 self.startSnapshots(scheduler: scheduler)
             }
         }
-        timer.withLock { $0 = next }
+        // A snapshot that was running when the node stopped does not arm another.
+        let stopped = timer.withLock { timer in
+            guard !timer.stopped else { return true }
+            timer.next = next
+            return false
+        }
+        if stopped { next.cancel() }
     }
 
     public func stopSnapshots() {
-        _ = timer.withLock { $0?.cancel() }
+        let pending = timer.withLock { timer in
+            timer.stopped = true
+            return timer.next
+        }
+        pending?.cancel()
     }
 
     /// One event per identity whose state now differs from the one last reported.

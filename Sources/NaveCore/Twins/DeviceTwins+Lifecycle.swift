@@ -15,8 +15,9 @@ extension DeviceTwins: IdentityDeletionObserver {
     public func identityDeleted(deviceID: String, moduleID: String?) async {
         let key = IdentityKey(deviceID: deviceID, moduleID: moduleID)
         let now = clock.now()
-        // The twin as it was: stored (of this identity or, never used since, an older one's
-        // leftovers count as none) or the empty one it had.
+        // The twin as it was: the stored one, or the empty one it had if it was never used. (The
+        // identity's generation is gone with it, so a twin left by an earlier identity of the
+        // same id that this one never read would be shown: `loadOrCreate` replaces those.)
         let stored = try? await store.loadTwin(key)
         let twin = stored ?? Twin(deviceID: deviceID, moduleID: moduleID, identityGenerationID: "", createdAt: now)
         await recordLifecycle(moduleID == nil ? "deleteDeviceIdentity" : "deleteModuleIdentity", of: key, twin: twin, at: now)
