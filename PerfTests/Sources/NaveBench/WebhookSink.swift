@@ -1,17 +1,15 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// A local web service for `nave-bench hub webhook`: answers every POST with 204 and counts
 /// them, on a thread of its own with blocking sockets (the node's webhook deliverer sends
 /// `Connection: close`, one request per connection). Not listening until `open()`, so a node
 /// can fill its endpoint log first.
-final class WebhookSink: @unchecked Sendable { // counters behind `lock`; the fd is set once by open()
+final class WebhookSink: Sendable {
     let port: Int
-    private var listener: Int32 = -1
-    private let lock = NSLock()
-    private var received = 0
-    private var firstAt: UInt64 = 0
-    private var lastAt: UInt64 = 0
+    /// POSTs answered, and when the first and the last were (monotonic nanoseconds).
+    private let answered = Mutex((count: 0, firstAt: UInt64(0), lastAt: UInt64(0)))
 
     init(port: Int) { self.port = port }
 
@@ -28,18 +26,15 @@ final class WebhookSink: @unchecked Sendable { // counters behind `lock`; the fd
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, listen(fd, 512) == 0 else { throw BrokerProcess.Failure(description: "the webhook sink cannot listen on \(port)") }
-        listener = fd
-        Thread.detachNewThread { [self] in serve() }
+        Thread.detachNewThread { [self] in serve(listener: fd) }
     }
 
     /// Requests answered, and the seconds from the first to the last.
     var counts: (received: Int, seconds: Double) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (received, Double(lastAt &- firstAt) / 1e9)
+        answered.withLock { ($0.count, Double($0.lastAt &- $0.firstAt) / 1e9) }
     }
 
-    private func serve() {
+    private func serve(listener: Int32) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         let answer = Array("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
         while true {
@@ -56,11 +51,11 @@ final class WebhookSink: @unchecked Sendable { // counters behind `lock`; the fd
             _ = answer.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
             close(client)
             let now = UInt64(DispatchTime.now().uptimeNanoseconds)
-            lock.lock()
-            if received == 0 { firstAt = now }
-            received += 1
-            lastAt = now
-            lock.unlock()
+            answered.withLock { answered in
+                if answered.count == 0 { answered.firstAt = now }
+                answered.count += 1
+                answered.lastAt = now
+            }
         }
     }
 
