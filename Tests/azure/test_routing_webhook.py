@@ -175,7 +175,7 @@ def test_dead_letters_are_readable_with_their_reason(node, device, unique_id):
 
 def test_webhook_by_name_over_https_checks_the_certificate_name(node, device, unique_id):
     """`https://localhost:PORT` is resolved by name and its certificate (the node's own, SAN
-    localhost and 127.0.0.1) verified against `--ca-file`; the same server reached as
+    localhost and 127.0.0.1) verified against `--webhook-ca-file`; the same server reached as
     127.0.0.2, an address the certificate does not name, is refused and dead-lettered."""
     certs = node.data_dir / "certs"
     receiver = Receiver(tls=(str(certs / "server.pem"), str(certs / "server.key")))
