@@ -32,6 +32,7 @@ struct CloudToDeviceSendTests {
     func refusalsAnswered() async throws {
         var limits = CloudToDeviceLimits()
         limits.queueDepthMax = 1
+        limits.inFlightPerDeviceMax = 1
         let hub = try await CloudToDeviceFixture.make(limits: limits)
         try await hub.send("first")
         let answers = AnswerBox()
@@ -51,6 +52,7 @@ struct CloudToDeviceSendTests {
     func storeFailure() async throws {
         var limits = CloudToDeviceLimits()
         limits.queueDepthMax = 1
+        limits.inFlightPerDeviceMax = 1
         let store = GatedCloudToDeviceStore()
         let hub = try await CloudToDeviceFixture.make(limits: limits, store: store)
         store.refuseNext()
