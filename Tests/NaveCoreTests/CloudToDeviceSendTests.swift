@@ -30,10 +30,7 @@ struct CloudToDeviceSendTests {
 
     @Test("refusals reach the answer: unknown device 404001, a module 400004, a full queue 403004")
     func refusalsAnswered() async throws {
-        var limits = CloudToDeviceLimits()
-        limits.queueDepthMax = 1
-        limits.inFlightPerDeviceMax = 1
-        let hub = try await CloudToDeviceFixture.make(limits: limits)
+        let hub = try await CloudToDeviceFixture.make(queueDepthMax: 1)
         try await hub.send("first")
         let answers = AnswerBox()
         let message = DeviceMessage(body: [1])
@@ -50,11 +47,8 @@ struct CloudToDeviceSendTests {
 
     @Test("a refused store write fails the send, queues nothing and frees its place in the queue")
     func storeFailure() async throws {
-        var limits = CloudToDeviceLimits()
-        limits.queueDepthMax = 1
-        limits.inFlightPerDeviceMax = 1
         let store = GatedCloudToDeviceStore()
-        let hub = try await CloudToDeviceFixture.make(limits: limits, store: store)
+        let hub = try await CloudToDeviceFixture.make(queueDepthMax: 1, store: store)
         store.refuseNext()
         let answers = AnswerBox()
         hub.queues.send(to: hub.device, message: DeviceMessage(body: [1]), answer: answers.record)
