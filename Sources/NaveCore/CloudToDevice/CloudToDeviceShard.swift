@@ -2,8 +2,9 @@ import NaveModel
 
 /// One shard of the C2D queues: the queues of the devices whose ids hash to it
 /// (`ShardHash`), owned by an actor that lives on one event loop in a node. Back-end calls
-/// (send, purge, HTTP receive and settlement) reach it with an actor hop; device events and
-/// timers arrive through its inbox, in order, without a task each.
+/// (purge, HTTP receive and settlement) reach it with an actor hop; sends, device events and
+/// timers arrive through its inbox, in order, without a task each (a send is answered by
+/// callback, `CloudToDeviceShard+Send.swift`).
 ///
 /// Every change is posted to the store writer from inside the shard, so the store sees one
 /// device's changes in the order the shard made them; deliveries are handed to connections
