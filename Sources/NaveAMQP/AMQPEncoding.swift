@@ -76,8 +76,13 @@ extension Array where Element == UInt8 {
     }
 
     /// `binary` (§1.6.19).
-    mutating func appendAMQPBinary(_ bytes: some Collection<UInt8>) {
-        appendAMQPVariable(bytes, codes: (AMQPFormatCode.vbin8, AMQPFormatCode.vbin32))
+    mutating func appendAMQPBinary(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { appendAMQPVariable($0, codes: (AMQPFormatCode.vbin8, AMQPFormatCode.vbin32)) }
+    }
+
+    /// `binary` (§1.6.19) holding `text`'s UTF-8 (the properties section's `user-id`, §3.2.4).
+    mutating func appendAMQPBinary(utf8Of text: String) {
+        appendAMQPText(text, codes: (AMQPFormatCode.vbin8, AMQPFormatCode.vbin32))
     }
 
     /// `value` as a `string` of its decimal digits (Event Hubs' offsets are strings that the
@@ -142,7 +147,9 @@ extension Array where Element == UInt8 {
         text.withUTF8 { appendAMQPVariable(UnsafeRawBufferPointer($0), codes: codes) }
     }
 
-    private mutating func appendAMQPVariable(_ bytes: some Collection<UInt8>, codes: (small: UInt8, large: UInt8)) {
+    /// Over raw bytes, not `some Collection<UInt8>`: the generic form was called unspecialized
+    /// from the event encoder, a witness call per byte.
+    private mutating func appendAMQPVariable(_ bytes: UnsafeRawBufferPointer, codes: (small: UInt8, large: UInt8)) {
         let length = bytes.count
         if length <= Int(UInt8.max) {
             append(codes.small)
