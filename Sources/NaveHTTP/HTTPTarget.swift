@@ -46,6 +46,13 @@ public enum HTTPTarget {
     /// segment (RFC 3986 §2.2); nil if any segment fails `percentDecoded`.
     /// "/devices/d%2F1/messages" gives ["devices", "d/1", "messages"].
     public static func pathSegments(_ path: some StringProtocol) -> [String]? {
+        pathSegments(String(path)[...])
+    }
+
+    /// `pathSegments` for a `Substring` (what `HTTPRequestHead.path` is). Concrete, so a caller
+    /// in another module runs code specialised for it, not the generic version (which, per
+    /// request, cost as much again as the splitting itself).
+    public static func pathSegments(_ path: Substring) -> [String]? {
         let utf8 = path.utf8
         // What precedes the first "/" is not a segment (an origin-form path has nothing there).
         guard var start = utf8.firstIndex(of: slash) else { return [] }
@@ -63,6 +70,12 @@ public enum HTTPTarget {
     /// The query's "name=value" pairs split on "&", each side percent-decoded; a pair without
     /// "=" has an empty value, empty pairs are skipped. Nil if any part fails to decode.
     public static func queryItems(_ query: some StringProtocol) -> [(name: String, value: String)]? {
+        queryItems(String(query)[...])
+    }
+
+    /// `queryItems` for a `Substring` (what `HTTPRequestHead.query` is), concrete for the same
+    /// reason as `pathSegments(_:)`.
+    public static func queryItems(_ query: Substring) -> [(name: String, value: String)]? {
         var items: [(name: String, value: String)] = []
         let utf8 = query.utf8
         var start = utf8.startIndex
