@@ -52,9 +52,12 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
     var awaitingDrain = false
     var heldRetryTimer: TimerID?
-    /// Reading is paused because this publisher's last QoS 0 message reached nobody: every
-    /// subscriber it matched was at its drop mark (`backOffFromCongestion`).
+    /// Reading is paused because this publisher's last QoS 0 message reached only, or mostly,
+    /// congested subscribers (`backOff(from:)`).
     var congestionBackOff = false
+    /// Publishes routed since the last congestion back-off ended, saturating: a back-off for
+    /// mostly congested subscribers waits for `partialCongestionGracePublishes` of them.
+    var publishesSinceBackOff = UInt8.max
     var housekeepingTimer: TimerID?
     /// When the planned housekeeping check runs (monotonic nanoseconds).
     var housekeepingDueNanos: Int64 = .max
@@ -270,7 +273,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
             held.append(contentsOf: outcome.held)
             startHolding()
         }
-        if outcome.onlyCongested, broker.configuration.overloadBackOffMillis > 0 { backOffFromCongestion() }
+        if outcome.congestion != .none || publishesSinceBackOff < .max { backOff(from: outcome.congestion) }
     }
 
     func retain(_ publish: MQTTPublish) {
