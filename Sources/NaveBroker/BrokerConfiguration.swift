@@ -44,8 +44,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// has no in-flight window, and nothing obliges a client to wait for PUBACK, so without it
     /// a device could pile up unbounded work (operations).
     public var deviceOperationsInFlightMax = 64
-    /// How long a QoS 0 publisher is not read after a message of its reached mostly congested
-    /// subscribers (`MQTTConnectionHandler.backOff(from:)`) (milliseconds; 0 turns it off).
+    /// How long a QoS 0 publisher is not read after a message of its reached none of the
+    /// subscribers it matched, all being at their drop mark (milliseconds; 0 turns it off).
     public var overloadBackOffMillis = 10
 
     public init() {}

@@ -21,29 +21,14 @@ enum HeldDelivery: Sendable {
     }
 }
 
-/// How congested the subscribers a QoS 0 publish reached are: a congested delivery was dropped
-/// or queued behind more than `BrokerConfiguration.congestedSubscriberOutboundBytes`.
-enum QoS0Congestion: Sendable, Equatable {
-    /// Most deliveries (or none was QoS 0) flowed.
-    case none
-    /// More than half of the deliveries were congested, the rest flowed: a fan-out outrunning
-    /// most of its subscribers, or a few healthy subscribers beside stuck ones.
-    case mostly
-    /// Every delivery was congested: nobody keeps up.
-    case only
-
-    init(flowing: Int, congested: Int) {
-        self = congested == 0 || congested <= flowing ? .none : flowing == 0 ? .only : .mostly
-    }
-}
-
 /// What routing one publish left for its publisher.
 struct RouteOutcome: Sendable {
     /// Deliveries that must wait (back-pressure); the publisher stops reading until they went out.
     var held: [HeldDelivery] = []
-    /// The QoS 0 subscribers' congestion: the publisher may be told to back off
-    /// (`MQTTConnectionHandler.backOff(from:)`).
-    var congestion = QoS0Congestion.none
+    /// Every QoS 0 delivery was dropped or queued behind more than
+    /// `congestedSubscriberOutboundBytes`: the publisher is told to back off
+    /// (`MQTTConnectionHandler.backOffFromCongestion`).
+    var onlyCongested = false
 }
 
 /// The broker on one loop, an actor pinned to it: its router shard (the subscription trie's
@@ -107,7 +92,7 @@ actor BrokerLoop {
             let shard = broker.shardLoop(loop.index % broker.shardCount)
             if !shard.mailbox.send(.route(publish)) { holdOrDrop(.shard(publish), publish.qos) { outcome.held.append($0) } }
         }
-        outcome.congestion = QoS0Congestion(flowing: routedQoS0.flowing, congested: routedQoS0.congested)
+        outcome.onlyCongested = routedQoS0.congested > 0 && routedQoS0.flowing == 0
         return outcome
     }
 

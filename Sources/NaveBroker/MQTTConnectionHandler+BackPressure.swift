@@ -90,41 +90,13 @@ extension MQTTConnectionHandler {
 /// so a publisher that outruns its subscribers would be read at full speed only for its
 /// messages to queue behind (and then be dropped at) the subscribers' drop marks: the node
 /// spends its CPU reading and discarding while the subscribers starve. A publisher whose
-/// message reached mostly congested subscribers (more than half of them queued past
-/// `congestedSubscriberOutboundBytes`, or dropped) is not read for `overloadBackOffMillis`, so
-/// TCP pushes back on it instead and the subscribers drain what they already hold: a fan-out
-/// to 1,000 subscribers of one reader spent its core dropping (issue #18) while each of its
-/// subscribers was congested only part of the time, so "every one congested" never held.
-///
-/// The healthy subscribers of the same publisher are not starved by stuck ones beside them:
-/// after a back-off for *mostly* congested subscribers the publisher routes at least
-/// `partialCongestionGracePublishes` before it backs off again for that reason, so they get
-/// that many per back-off at least, and only until the stuck ones are closed as slow consumers
-/// (`slowConsumerTimeoutMillis`). A publisher whose message reached only congested subscribers
-/// backs off at once, as nobody is starved by it; one whose messages mostly flow is never paused.
+/// message reached only congested subscribers (queued past `congestedSubscriberOutboundBytes`,
+/// or dropped) is not read for `overloadBackOffMillis`, so TCP pushes back on it instead; one
+/// that still reaches a subscriber that keeps up is never paused, so that one does not starve.
 extension MQTTConnectionHandler {
-    /// Publishes a publisher routes after a back-off before mostly (not only) congested
-    /// subscribers may pause it again: with a 10 ms back-off, 1,600 messages a second at least
-    /// reach a healthy subscriber beside stuck ones; a fan-out whose subscribers drain takes
-    /// these without drops (each drains more than 16 messages in a back-off).
-    static let partialCongestionGracePublishes: UInt8 = 16
-
-    /// Counts the routed publish and backs off if `congestion` calls for it.
-    func backOff(from congestion: QoS0Congestion) {
-        if publishesSinceBackOff < .max { publishesSinceBackOff += 1 }
-        guard broker.configuration.overloadBackOffMillis > 0 else { return }
-        switch congestion {
-        case .none: return
-        case .mostly: guard publishesSinceBackOff > Self.partialCongestionGracePublishes else { return }
-        case .only: break
-        }
-        backOffFromCongestion()
-    }
-
-    private func backOffFromCongestion() {
+    func backOffFromCongestion() {
         guard !congestionBackOff, !finished else { return }
         congestionBackOff = true
-        publishesSinceBackOff = 0
         home.counters.congestionBackOffs.bump()
         connection.pauseReading()
         _ = connection.loop.schedule(after: .milliseconds(broker.configuration.overloadBackOffMillis), handler: self,

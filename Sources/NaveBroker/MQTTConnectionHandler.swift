@@ -60,12 +60,9 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     var heldRetryScheduled = false
     /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
     var awaitingDrain = false
-    /// Reading is paused because this publisher's last QoS 0 message reached only, or mostly,
-    /// congested subscribers (`backOff(from:)`).
+    /// Reading is paused because this publisher's last QoS 0 message reached nobody: every
+    /// subscriber it matched was at its drop mark (`backOffFromCongestion`).
     var congestionBackOff = false
-    /// Publishes routed since the last congestion back-off ended, saturating: a back-off for
-    /// mostly congested subscribers waits for `partialCongestionGracePublishes` of them.
-    var publishesSinceBackOff = UInt8.max
     /// The planned check is a quiet one: nothing was held or backed up, so it waits for the
     /// keep-alive or token deadline instead of the housekeeping interval.
     var housekeepingIsQuiet = false
@@ -275,7 +272,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
             held.append(contentsOf: outcome.held)
             startHolding()
         }
-        if outcome.congestion != .none || publishesSinceBackOff < .max { backOff(from: outcome.congestion) }
+        if outcome.onlyCongested, broker.configuration.overloadBackOffMillis > 0 { backOffFromCongestion() }
     }
 
     func retain(_ publish: MQTTPublish) {

@@ -1,7 +1,6 @@
-"""Overload push-back (PERF.md G10): a QoS 0 publisher whose messages reach mostly congested
-subscribers (more than half at their drop mark) is not read for a while, so TCP pushes back on
-it; healthy subscribers beside stuck ones still get every message, and a publisher whose
-messages mostly flow is never paused."""
+"""Overload push-back (PERF.md G10): a QoS 0 publisher whose messages reach none of the
+subscribers it matched (all at their drop mark) is not read for a while, so TCP pushes back on
+it; a publisher that still reaches a healthy subscriber is never paused."""
 import re
 import socket
 import struct
@@ -24,10 +23,10 @@ def small_mark_broker():
     b.stop()
 
 
-def stuck_subscriber(port, topic, client_id="stuck"):
+def stuck_subscriber(port, topic):
     s = raw_socket(port)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.sendall(connect_packet(client_id, clean=True))
+    s.sendall(connect_packet("stuck", clean=True))
     assert s.recv(4) == b"\x20\x02\x00\x00"
     t = topic.encode()
     s.sendall(bytes([0x82, 5 + len(t)]) + struct.pack("!HH", 1, len(t)) + t + b"\x00")
@@ -74,24 +73,3 @@ def test_publisher_reaching_a_healthy_subscriber_is_not_paused(small_mark_broker
         healthy.receive(20)   # keeps the healthy subscriber far below its drop mark
     publisher.close(); stuck.close(); healthy.close()
     assert back_offs(small_mark_broker) == 0
-
-
-def test_publisher_reaching_mostly_stuck_subscribers_is_pushed_back_and_the_healthy_one_gets_all(small_mark_broker):
-    # Two stuck subscribers and one healthy: two thirds of each message's deliveries are
-    # congested, so the publisher is paused (a fan-out outrunning most of its subscribers),
-    # but only after each 16 messages, and the healthy subscriber still gets every message.
-    port, topic = small_mark_broker.port, "over/load"
-    stuck = [stuck_subscriber(port, topic, f"stuck{i}") for i in range(2)]
-    healthy = Client(port)
-    healthy.subscribe(topic, 0)
-    publisher = raw_socket(port)
-    publisher.sendall(connect_packet("mostly", clean=True))
-    assert publisher.recv(4) == b"\x20\x02\x00\x00"
-    packet = publish_packet(topic, PAYLOAD)
-    for batch in range(30):
-        publisher.sendall(packet * 20)
-        assert len(healthy.receive(20)) == 20
-    publisher.close(); healthy.close()
-    for s in stuck:
-        s.close()
-    assert back_offs(small_mark_broker) > 0
