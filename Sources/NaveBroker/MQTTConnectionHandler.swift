@@ -45,10 +45,6 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     var logger: Logger { broker.logger }
     /// Deliveries waiting for room (back-pressure); reading is paused while any are held.
     var held: [HeldDelivery] = []
-    /// Failed retries in a row; the retry interval doubles with each, up to 32× the configured
-    /// one, so thousands of publishers held behind one full subscriber do not poll it every
-    /// few milliseconds (that polling cost ~250 µs of broker CPU per delivery at 10 k held).
-    var heldRetryFailures = 0
     var heldRetryTimer: TimerID?
     var housekeepingTimer: TimerID?
     /// When the planned housekeeping check runs (monotonic nanoseconds).
@@ -60,6 +56,11 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     var heldRetryScheduled = false
     /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
     var awaitingDrain = false
+    /// Failed retries in a row (saturating; only up to 5 matter); the retry interval doubles
+    /// with each, up to 32× the configured one, so thousands of publishers held behind one
+    /// full subscriber do not poll it every few milliseconds (that polling cost ~250 µs of
+    /// broker CPU per delivery at 10 k held). One byte beside the flags (PERF.md G2).
+    var heldRetryFailures: UInt8 = 0
     /// Reading is paused because this publisher's last QoS 0 message reached nobody: every
     /// subscriber it matched was at its drop mark (`backOffFromCongestion`).
     var congestionBackOff = false
