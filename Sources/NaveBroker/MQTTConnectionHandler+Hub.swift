@@ -135,7 +135,7 @@ extension MQTTConnectionHandler {
     /// `deviceOperationsInFlightMax` run at once: at the limit the connection stops reading
     /// (TCP then pushes back on the device) and handles no more packets until one finishes.
     func runForDevice(_ work: @escaping @Sendable (isolated MQTTConnectionHandler) async -> Void) {
-        deviceOperationsInFlight += 1
+        hubDevice?.operationsInFlight += 1
         if deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax {
             home.counters.publisherPauses.bump()
             connection.pauseReading()
@@ -152,7 +152,7 @@ extension MQTTConnectionHandler {
     /// reads and handles packets again.
     private func deviceOperationFinished() {
         let wasFull = deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax
-        deviceOperationsInFlight -= 1
+        hubDevice?.operationsInFlight -= 1
         if wasFull { resumeIfUnblocked() }
     }
 }
@@ -162,6 +162,11 @@ extension MQTTConnectionHandler {
 final class HubDevice {
     let grant: HubGrant
     var channel: IoTHubDeviceChannel
+    /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
+    var tokenDeadlineNanos = Int64.max
+    /// Hub operations of this device under way (`runForDevice`), at most
+    /// `deviceOperationsInFlightMax`.
+    var operationsInFlight = 0
 
     init(grant: HubGrant) {
         self.grant = grant
