@@ -4,16 +4,21 @@ import NaveModel
 
 /// The embedded default `TwinStore`: one row per twin in the node's SQLite database (schema:
 /// `Schema.v2Twins`), the versions in columns and the rest as one JSON document
-/// (`SQLiteTwinStore+Document.swift`). A save is one version check and upsert in its own write
-/// transaction, made durable by the database's `synchronous = FULL` before it returns. Errors are
+/// (`SQLiteTwinStore+Document.swift`). A save is one version check and upsert in a write
+/// transaction shared with the saves that arrived meanwhile (`SQLiteTwinWriter`), made durable
+/// by the database's `synchronous = FULL` before it returns. Errors are
 /// `TwinStoreError`, like every other twin store's.
 public final class SQLiteTwinStore: TwinStore {
     /// The database the table lives in; shared with the node's other SQLite stores.
     public let database: SQLiteDatabase
 
+    /// Saves from many twins' writers share transactions (`SQLiteTwinWriter`).
+    private let writer: SQLiteTwinWriter
+
     /// A store over `database`, whose schema is already migrated (by `SQLiteDatabase.init`).
     public init(database: SQLiteDatabase) {
         self.database = database
+        writer = SQLiteTwinWriter(database: database)
     }
 
     public func loadTwin(_ key: IdentityKey) async throws -> Twin? {
@@ -58,23 +63,9 @@ public final class SQLiteTwinStore: TwinStore {
         guard !twin.deviceID.utf8.contains(0), !(twin.moduleID?.utf8.contains(0) ?? false) else {
             throw TwinStoreError.storage("the twin's id contains U+0000, which this store cannot keep")
         }
-        let document = Self.document(of: twin)
-        try await storageAccess {
-            try await database.pool.write { db in
-                // The check and the write are one transaction: SQLite has one writer at a time.
-                if let expected {
-                    let stored = try Int64.fetchOne(
-                        db.cachedStatement(sql: "SELECT version FROM twins WHERE deviceID = ? AND moduleID = ?"),
-                        arguments: [twin.deviceID, twin.moduleID ?? ""])
-                    guard (stored.map(StoredTwinVersion.version) ?? .none) == expected else {
-                        throw TwinStoreError.conflict(deviceID: twin.deviceID, moduleID: twin.moduleID)
-                    }
-                }
-                try db.cachedStatement(sql: Self.upsert)
-                    .execute(arguments: [twin.deviceID, twin.moduleID ?? "", twin.version, twin.desired.version,
-                                         twin.reported.version, document])
-            }
-        }
+        try await writer.save(SQLiteTwinWriter.Row(
+            deviceID: twin.deviceID, moduleID: twin.moduleID ?? "", version: twin.version, desiredVersion: twin.desired.version,
+            reportedVersion: twin.reported.version, document: Self.document(of: twin), expected: expected))
     }
 
     /// Stores `twins` unconditionally in one transaction (one sync for all): for setting up a
@@ -114,7 +105,7 @@ public final class SQLiteTwinStore: TwinStore {
     }
 
     /// Inserts a twin or replaces the one of its (device, module).
-    private static let upsert = """
+    static let upsert = """
         INSERT INTO twins (deviceID, moduleID, version, desiredVersion, reportedVersion, document)
         VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (deviceID, moduleID) DO UPDATE SET version = excluded.version,

@@ -104,6 +104,37 @@ struct TwinStoreConformance {
         }
     }
 
+    @Test("concurrent versioned saves of many twins: each conflict fails alone, every other save is stored",
+          arguments: TwinStoreFactory.all)
+    func concurrentSaves(factory: TwinStoreFactory) async throws {
+        try await factory.withStore { store in
+            let count = 40
+            for n in 0..<count { try await store.saveTwin(TwinSample.twin("c\(n)"), expecting: StoredTwinVersion.none) }
+            // Saves posted together (SQLite writes such a burst in one transaction); every third
+            // expects a version that is not stored.
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for n in 0..<count {
+                    group.addTask {
+                        var twin = TwinSample.twin("c\(n)")
+                        _ = try? twin.updateReported(["n": .integer(Int64(n))], at: TwinSample.time)
+                        do {
+                            try await store.saveTwin(twin, expecting: .version(n % 3 == 0 ? 7 : 1))
+                            return (n, true)
+                        } catch {
+                            return (n, false)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            for n in 0..<count {
+                #expect(outcomes[n] == (n % 3 != 0), "save \(n)")
+                let stored = try #require(try await store.loadTwin(IdentityKey(deviceID: "c\(n)")))
+                #expect(stored.reported.values["n"] == (n % 3 == 0 ? nil : .integer(Int64(n))), "twin \(n)")
+            }
+        }
+    }
+
     @Test("versioned saves: stored only over the expected version (or none); another writer's change is a conflict that stores nothing",
           arguments: TwinStoreFactory.all)
     func versionedSaves(factory: TwinStoreFactory) async throws {

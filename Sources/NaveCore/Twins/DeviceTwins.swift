@@ -30,8 +30,11 @@ public final class DeviceTwins: Sendable {
     let contentObserver = Mutex<WeakTwinContentObserver?>(nil)
 
     /// Twin shards (write gates) twins are spread over, round-robin over the placement's homes
-    /// (a power of two is not needed: the index is a modulo).
-    public static let gateCount = 64
+    /// (a power of two is not needed: the index is a modulo). Each gate has one change in flight,
+    /// so the gates bound how many changes share a store commit (`SQLiteTwinWriter`) and an
+    /// event-log group commit: at 64, 1,000 devices patching made groups of 6 records and the
+    /// syncs a third of the node's CPU (issue #18). A gate is an idle actor, about 100 bytes.
+    public static let gateCount = 1024
     /// Largest reported-properties patch a device may send, bytes: room for a full 32 KB
     /// section plus deletions of what it replaces (contract §8 limits the section, not the patch).
     public static let reportedPatchBytesMax = 64 * 1024
@@ -133,8 +136,8 @@ public final class DeviceTwins: Sendable {
                 _ body: (inout Twin, Timestamp) throws(HubError) -> TwinChange?) async throws(HubError) -> Twin {
         var contentChanged = false
         let changed = try await serialized(key) { () async throws(HubError) -> Twin in
-            for _ in 0..<Self.conflictRetriesMax {
-                var twin = try await loadOrCreate(key)
+            for attempt in 0..<Self.conflictRetriesMax {
+                var twin = try await loadOrCreate(key, fromCache: attempt == 0)
                 guard ETag.matches(ifMatch: ifMatch, current: twin.etag) else { throw .preconditionFailed() }
                 let read = StoredTwinVersion(twin)
                 let recorded = twin.configurations
@@ -158,8 +161,14 @@ public final class DeviceTwins: Sendable {
     }
 
     /// The twin of `key`, created and stored when it has none yet. Runs under the gate.
-    func loadOrCreate(_ key: IdentityKey) async throws(HubError) -> Twin {
+    ///
+    /// `fromCache`: the cached twin when the cache holds one of the identity's generation. The
+    /// cache has every twin this node stored since start, as stored, so a patch skips the
+    /// store's read and the document's parse (issue #18); should another writer have changed
+    /// the twin meanwhile, the versioned save finds a conflict and the retry reads the store.
+    func loadOrCreate(_ key: IdentityKey, fromCache: Bool = false) async throws(HubError) -> Twin {
         let generation = try identityGeneration(key)
+        if fromCache, let cached = cache.twin(key), cached.identityGenerationID == generation { return cached }
         for _ in 0..<Self.conflictRetriesMax {
             let stored = try await loadStored(key)
             if let stored, stored.identityGenerationID == generation { return stored }
