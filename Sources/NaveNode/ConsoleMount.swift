@@ -32,6 +32,10 @@ struct ConsoleMount: HTTPResponder {
     func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart {
         api.beginStream(head, from: peer)
     }
+
+    func metricRoute(for head: HTTPRequestHead) -> String? {
+        Console.serves(head.path) ? nil : api.metricRoute(for: head)
+    }
 }
 
 extension HubListeners {

@@ -174,10 +174,9 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         connection.pauseReading()
         let peer = peer
         let responder = responder
-        let route = responder.metricRoute(for: request.head)
         Task(executorPreference: connection.loop.taskExecutor) { [self] in
             let reply = await responder.reply(to: request, from: peer)
-            await answered(reply, keepAlive: request.head.keepAlive, route: route)
+            await answered(reply, keepAlive: request.head.keepAlive, route: reply.metricRoute)
         }
     }
 

@@ -17,8 +17,9 @@ public protocol HTTPResponder: Sendable {
     func beginStream(_ head: HTTPRequestHead, from peer: HTTPPeer) -> HTTPBodyStreamStart
     /// The answer, possibly with a streamed body. Defaults to `respond`.
     func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply
-    /// The `route` label under which the request is counted in `nave_rest_requests_total`
-    /// (a word per kind of resource, never an id); nil (the default): not counted.
+    /// The `route` label under which a streamed request is counted in `nave_rest_requests_total`
+    /// (a word per kind of resource, never an id); nil (the default): not counted. Other
+    /// answers carry their label in `HTTPReply.metricRoute`.
     func metricRoute(for head: HTTPRequestHead) -> String?
 }
 

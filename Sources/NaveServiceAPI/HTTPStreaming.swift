@@ -14,6 +14,9 @@ public struct HTTPReply: Sendable {
 
     public var response: HTTPResponse
     public var body: Body
+    /// The `route` label under which the answer is counted in `nave_rest_requests_total`;
+    /// nil: not counted (the console, a responder without routes).
+    public var metricRoute: String?
 
     public init(_ response: HTTPResponse, body: Body = .inline) {
         self.response = response

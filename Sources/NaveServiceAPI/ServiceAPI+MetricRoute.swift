@@ -3,9 +3,17 @@ import NaveHTTP
 /// The `route` label of `nave_rest_requests_total` (issue #16, docs/metrics.md): one word per
 /// kind of resource, never an id from the path, so the series stay few.
 extension ServiceAPI {
+    /// The label of a streamed request (an upload), known before its body; `reply` labels
+    /// every other answer itself, from the path it has already split.
     public func metricRoute(for head: HTTPRequestHead) -> String? {
-        if blobAPI != nil, (try? BlobRoute(head: head)) ?? nil != nil { return "blob" }
-        guard let segments = HTTPTarget.pathSegments(head.path) else { return "unknown" }
+        if blobAPI != nil, (try? BlobRoute(head: head)) ?? nil != nil { return Self.blobMetricRoute }
+        return Self.metricRoute(segments: HTTPTarget.pathSegments(head.path))
+    }
+
+    static let blobMetricRoute = "blob"
+
+    static func metricRoute(segments: [String]?) -> String {
+        guard let segments else { return "unknown" }
         if let route = DeviceRoute(segments: segments) { return route.metricName }
         guard let route = ServiceRoute(segments: segments) else { return "unknown" }
         return route.metricName

@@ -69,16 +69,24 @@ public struct ServiceAPI: HTTPResponder {
         }
     }
 
+    /// The answer, labelled with its `nave_rest_requests_total` route from the path split once here.
     public func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply {
         let segments = HTTPTarget.pathSegments(request.head.path)
         if let blobAPI {
+            var reply: HTTPReply?
             do throws(BlobError) {
-                if let route = try BlobRoute(head: request.head, segments: segments) { return await blobAPI.reply(to: request, route) }
+                if let route = try BlobRoute(head: request.head, segments: segments) { reply = await blobAPI.reply(to: request, route) }
             } catch {
-                return blobAPI.failure(error, request.head)
+                reply = blobAPI.failure(error, request.head)
+            }
+            if var reply {
+                reply.metricRoute = Self.blobMetricRoute
+                return reply
             }
         }
-        return HTTPReply(await respond(to: request, segments: segments, from: peer))
+        var reply = HTTPReply(await respond(to: request, segments: segments, from: peer))
+        reply.metricRoute = Self.metricRoute(segments: segments)
+        return reply
     }
 
     public func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int? {

@@ -78,6 +78,9 @@ def test_method_outcomes(node, registry, device):
     assert moved(before, after, "nave_method_calls_total", outcome="unreachable") == 1
     assert moved(before, after, "nave_method_calls_total", outcome="answered") == 1
     assert moved(before, after, "nave_method_calls_total", outcome="timeout") == 0
+    # The console is mounted on the same listener (its default): REST requests still count.
+    assert moved(before, after, "nave_rest_requests_total", route="methods", status="404") == 1
+    assert moved(before, after, "nave_rest_requests_total", route="methods", status="200") == 1
 
 
 def test_twin_operations(node, registry, device):
