@@ -7,6 +7,9 @@ import Synchronization
 /// the caller's array.
 final class AppendCompletion: Sendable {
     private struct State {
+        /// Positions gathered from the parts; empty for a call that went to one partition, whose
+        /// part's positions are the answer as they are (no array of optionals per telemetry
+        /// message, no second array mapped from it).
         var positions: [EventPosition?]
         var partsLeft: Int
         var continuation: CheckedContinuation<[EventPosition], any Error>?
@@ -15,13 +18,19 @@ final class AppendCompletion: Sendable {
     private let state: Mutex<State>
 
     init(eventCount: Int, parts: Int, continuation: CheckedContinuation<[EventPosition], any Error>) {
-        state = Mutex(State(positions: Array(repeating: nil, count: eventCount), partsLeft: parts,
+        state = Mutex(State(positions: parts == 1 ? [] : Array(repeating: nil, count: eventCount), partsLeft: parts,
                             continuation: continuation))
     }
 
     /// One part is durable: `positions[i]` belongs at `indices[i]` (or at `i` without indices).
     func complete(indices: [Int]?, positions: [EventPosition]) {
         let finished: (CheckedContinuation<[EventPosition], any Error>, [EventPosition])? = state.withLock { state in
+            if state.positions.isEmpty {
+                // The only part: it holds every event in the call's order, whatever its indices say.
+                state.partsLeft = 0
+                defer { state.continuation = nil }
+                return state.continuation.map { ($0, positions) }
+            }
             for (number, position) in positions.enumerated() {
                 state.positions[indices?[number] ?? number] = position
             }
