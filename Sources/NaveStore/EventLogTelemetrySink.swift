@@ -12,12 +12,34 @@ public struct EventLogTelemetrySink: TelemetrySink {
     public func append(_ event: TelemetryEvent) async throws(HubError) {
         do {
             _ = try await log.append(Self.eventData(event))
-        } catch EventLogError.storageFull(let partition, _) {
-            // The cause names a path: it stays in the log's own words, not in the reply.
-            throw .storageFull("the event (partition \(partition))")
         } catch {
-            throw .serverError("The event could not be stored: \(error)")
+            throw Self.refusal(error)
         }
+    }
+
+    /// Queued on the log now; `completion` runs on the partition's writer thread after the
+    /// group commit's fdatasync (or with the refusal).
+    public func appendNow(_ event: TelemetryEvent, completion: @escaping TelemetryCompletion) -> Bool {
+        do {
+            try log.append([Self.eventData(event)]) { result in
+                switch result {
+                case .success: completion(nil)
+                case .failure(let error): completion(Self.refusal(error))
+                }
+            }
+        } catch {
+            completion(Self.refusal(error))
+        }
+        return true
+    }
+
+    /// The log's error as the hub's: a full disk is `storageFull`, anything else a server error.
+    static func refusal(_ error: any Error) -> HubError {
+        if case EventLogError.storageFull(let partition, _) = error {
+            // The cause names a path: it stays in the log's own words, not in the reply.
+            return .storageFull("the event (partition \(partition))")
+        }
+        return .serverError("The event could not be stored: \(error)")
     }
 
     /// Bag keys (`$.mid`) → the names the events endpoint uses (`message-id`).
