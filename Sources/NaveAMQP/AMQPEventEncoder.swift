@@ -22,13 +22,8 @@ public enum AMQPEventEncoder {
     public static func encode(_ event: EventRecord, runtimeMetric: EventHubRuntimeMetric? = nil,
                               into buffer: inout [UInt8]) {
         if let runtimeMetric { appendDeliveryAnnotations(runtimeMetric, to: &buffer) }
-        appendMessageAnnotations(event, to: &buffer)
         var properties = EventMessageProperties()
-        for property in event.systemProperties {
-            if case .propertiesField(let field) = EventSystemPropertyPlacement(key: property.key) {
-                properties.take(field, property.value)
-            }
-        }
+        appendMessageAnnotations(event, collecting: &properties, to: &buffer)
         properties.appendSection(to: &buffer)
         appendApplicationProperties(event.applicationProperties, to: &buffer)
         buffer.appendAMQPDescriptor(SectionCode.data)
@@ -91,8 +86,11 @@ public enum AMQPEventEncoder {
 
     /// Contract §6.6's message-annotations, symbol keys. The SDK reads `x-opt-offset` with
     /// `.decode()`, so it is a string; the enqueued time is sent twice, as Event Hubs'
-    /// `x-opt-enqueued-time` and IoT Hub's `iothub-enqueuedtime`.
-    private static func appendMessageAnnotations(_ event: EventRecord, to buffer: inout [UInt8]) {
+    /// `x-opt-enqueued-time` and IoT Hub's `iothub-enqueuedtime`. The system properties that
+    /// belong in the properties section are taken into `properties` on the same pass: each
+    /// key's placement is looked up once.
+    private static func appendMessageAnnotations(_ event: EventRecord, collecting properties: inout EventMessageProperties,
+                                                 to buffer: inout [UInt8]) {
         buffer.appendAMQPDescriptor(SectionCode.messageAnnotations)
         let map = buffer.beginAMQPCompound()
         var pairs = 5
@@ -114,11 +112,17 @@ public enum AMQPEventEncoder {
         // to repeat it in its bag); finding those would cost a pass per key.
         var sent = EventSystemPropertyPlacement.KnownAnnotations()
         for property in event.systemProperties {
-            guard case .messageAnnotation(let known) = EventSystemPropertyPlacement(key: property.key),
-                  sent.insert(known) else { continue }
-            buffer.appendAMQPSymbol(property.key)
-            buffer.appendAMQPString(property.value)
-            pairs += 1
+            switch EventSystemPropertyPlacement(key: property.key) {
+            case .propertiesField(let field):
+                properties.take(field, property.value)
+            case .messageAnnotation(let known):
+                guard sent.insert(known) else { continue }
+                buffer.appendAMQPSymbol(property.key)
+                buffer.appendAMQPString(property.value)
+                pairs += 1
+            case .notSent:
+                continue
+            }
         }
         buffer.appendAMQPSymbol(EventAnnotation.iotHubEnqueuedTime)
         buffer.appendAMQPTimestamp(milliseconds: event.enqueuedTime.millisecondsSinceEpoch)

@@ -48,6 +48,22 @@ struct AMQPPerformativePadding {
         }
     }
 
+    /// Appends the encodings of fields `present..<full` of `descriptor`'s performative. Every transfer of the events drain passes here (Proton ends a settled
+    /// transfer after its 5th field), so the nulls are appended as they are, without building
+    /// an array per frame; only `open` and `begin` have non-null defaults.
+    private static func appendMissingFields(descriptor: UInt8, present: Int, full: Int, to output: inout [UInt8]) {
+        guard descriptor == 0x10 || descriptor == 0x11 else {
+            return output.append(contentsOf: repeatElement(AMQPFormatCode.null, count: full - present))
+        }
+        for index in present..<full { output.append(contentsOf: missingField(descriptor: descriptor, index: index)) }
+    }
+
+    /// The byte count `appendMissingFields` will append.
+    private static func missingFieldBytes(descriptor: UInt8, present: Int, full: Int) -> Int {
+        guard descriptor == 0x10 || descriptor == 0x11 else { return full - present }
+        return (present..<full).reduce(0) { $0 + missingField(descriptor: descriptor, index: $1).count }
+    }
+
     /// Appends `input`'s complete frames, padded, to `output`; keeps a trailing partial frame.
     /// `frameBytesMax` is the peer's `max-frame-size` (0: none announced yet).
     mutating func pad(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], frameBytesMax: Int = 0) {
@@ -109,8 +125,7 @@ struct AMQPPerformativePadding {
             return
         }
         let descriptor = frame[bodyStart + 2]
-        let missing = (count..<full).flatMap { missingField(descriptor: descriptor, index: $0) }
-        let items = itemsEnd - itemsAt + missing.count
+        let items = itemsEnd - itemsAt + missingFieldBytes(descriptor: descriptor, present: count, full: full)
         // list8 holds size (count byte + items) up to 255; beyond it, list32.
         let list8 = items + 1 <= 255
         let listHeader = list8 ? 3 : 9
@@ -120,25 +135,29 @@ struct AMQPPerformativePadding {
             return
         }
         output.reserveCapacity(output.count + newSize)
-        output.append(contentsOf: [UInt8(truncatingIfNeeded: newSize >> 24), UInt8(truncatingIfNeeded: newSize >> 16),
-                                   UInt8(truncatingIfNeeded: newSize >> 8), UInt8(truncatingIfNeeded: newSize)])
+        appendUInt32(newSize, to: &output)
         output.append(contentsOf: frame[4..<listAt])
         if list8 {
-            output.append(contentsOf: [0xC0, UInt8(items + 1), UInt8(full)])
+            output.append(AMQPFormatCode.list8)
+            output.append(UInt8(items + 1))
+            output.append(UInt8(full))
         } else {
             appendList32Header(size: items + 4, count: full, to: &output)
         }
         output.append(contentsOf: frame[itemsAt..<itemsEnd])
-        output.append(contentsOf: missing)
+        appendMissingFields(descriptor: descriptor, present: count, full: full, to: &output)
         output.append(contentsOf: frame[itemsEnd...])
     }
 
     private static func appendList32Header(size: Int, count: Int, to output: inout [UInt8]) {
-        output.append(0xD0)
-        for value in [size, count] {
-            output.append(contentsOf: [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-                                       UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)])
-        }
+        output.append(AMQPFormatCode.list32)
+        appendUInt32(size, to: &output)
+        appendUInt32(count, to: &output)
+    }
+
+    /// Four bytes, big-endian (frame sizes and list headers, §2.3.1, §1.6.22).
+    private static func appendUInt32(_ value: Int, to output: inout [UInt8]) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { output.append(contentsOf: $0) }
     }
 
     private static func readUInt32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> Int {

@@ -53,7 +53,7 @@ struct EventMessageProperties {
             // message-id and correlation-id are `*` fields (§3.2.4: message-id-string among
             // others); IoT Hub's are strings.
             case .messageID: append(messageID, to: &buffer) { $0.appendAMQPString($1) }
-            case .userID: append(userID, to: &buffer) { $0.appendAMQPBinary($1.utf8) }
+            case .userID: append(userID, to: &buffer) { $0.appendAMQPBinary(utf8Of: $1) }
             case .correlationID: append(correlationID, to: &buffer) { $0.appendAMQPString($1) }
             case .contentType: append(contentType, to: &buffer) { $0.appendAMQPSymbol($1) }
             case .contentEncoding: append(contentEncoding, to: &buffer) { $0.appendAMQPSymbol($1) }

@@ -31,6 +31,8 @@ import Synchronization
 public final class Broker: Sendable {
     let group: EventLoopGroup
     let configuration: BrokerConfiguration
+    /// `configuration.binding`, the one instance every session refers to.
+    let sessionLimits: MQTTSharedLimits
     let logger: Logger
     let loops: [BrokerLoop]
     let shardCount: Int
@@ -48,6 +50,7 @@ public final class Broker: Sendable {
         try configuration.validate(loopCount: group.loops.count, engineOutboundBytesMax: engineOutboundBytesMax)
         self.group = group
         self.configuration = configuration
+        sessionLimits = MQTTSharedLimits(configuration.binding)
         self.logger = logger
         shardCount = configuration.routerShardCount ?? group.loops.count
         let shardCount = shardCount

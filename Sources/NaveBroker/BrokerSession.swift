@@ -36,10 +36,10 @@ final class BrokerSession: @unchecked Sendable, Hashable {  // @unchecked: state
     /// the next wake counts them instead of waking more for the same places.
     private let wokenNotRetried = Atomic<Int>(0)
 
-    init(key: MQTTSessionKey, cleanSession: Bool, limits: MQTTBindingLimits, ownerLoopIndex: Int) {
+    init(key: MQTTSessionKey, cleanSession: Bool, limits: MQTTSharedLimits, ownerLoopIndex: Int) {
         self.key = key
         self.cleanSession = cleanSession
-        state = MQTTSessionState(limits: limits)
+        state = MQTTSessionState(sharedLimits: limits)
         self.ownerLoopIndex = Atomic(ownerLoopIndex)
     }
 

@@ -19,7 +19,7 @@ extension MQTTConnectionHandler {
             session.awaitDrain(self)
         }
         let interval = awaitingDrain ? Self.drainFallbackRetryMillis
-            : broker.configuration.heldRetryIntervalMillis << min(heldRetryFailures, 5)
+            : broker.configuration.heldRetryIntervalMillis << min(Int(heldRetryFailures), 5)
         heldRetryTimer = connection.loop.schedule(after: .milliseconds(interval), handler: self, token: Self.heldRetryToken)
     }
 
@@ -80,7 +80,7 @@ extension MQTTConnectionHandler {
             heldRetryFailures = 0
             resumeIfUnblocked()
         } else {
-            heldRetryFailures += 1
+            if heldRetryFailures < .max { heldRetryFailures += 1 }
             scheduleHeldRetry()
         }
     }

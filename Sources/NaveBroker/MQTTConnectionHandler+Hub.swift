@@ -183,7 +183,7 @@ extension MQTTConnectionHandler {
 
     /// One more of this device's hub operations: at the limit the connection stops reading.
     private func beginDeviceOperation() {
-        deviceOperationsInFlight += 1
+        hubDevice?.operationsInFlight += 1
         if deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax {
             home.counters.publisherPauses.bump()
             connection.pauseReading()
@@ -194,7 +194,7 @@ extension MQTTConnectionHandler {
     /// reads and handles packets again.
     private func deviceOperationFinished() {
         let wasFull = deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax
-        deviceOperationsInFlight -= 1
+        hubDevice?.operationsInFlight -= 1
         if wasFull { resumeIfUnblocked() }
     }
 }
@@ -204,8 +204,13 @@ extension MQTTConnectionHandler {
 final class HubDevice {
     let grant: HubGrant
     var channel: IoTHubDeviceChannel
-    /// This device's hub operations running as tasks (`runForDevice`): while any is, telemetry
-    /// goes as a task too, behind them, so the device's messages keep their order.
+    /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
+    var tokenDeadlineNanos = Int64.max
+    /// Hub operations of this device under way (tasks of `runForDevice` and telemetry on the
+    /// callback path), at most `deviceOperationsInFlightMax`.
+    var operationsInFlight = 0
+    /// Those of them running as tasks: while any is, telemetry goes as a task too, behind
+    /// them, so the device's messages keep their order.
     var tasksInFlight = 0
 
     init(grant: HubGrant) {

@@ -25,10 +25,10 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     /// otherwise (nothing is checked).
     var aclSubject: ACLSubject?
     /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
-    var tokenDeadlineNanos = Int64.max
+    var tokenDeadlineNanos: Int64 { hubDevice?.tokenDeadlineNanos ?? .max }
     /// Hub operations of this device under way (`runForDevice`), at most
     /// `deviceOperationsInFlightMax`.
-    var deviceOperationsInFlight = 0
+    var deviceOperationsInFlight: Int { hubDevice?.operationsInFlight ?? 0 }
     var connection: Connection!
     var machine: MQTTConnectionStateMachine
     var decoder: MQTTFrameDecoder
@@ -36,34 +36,37 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
     var session: BrokerSession?
     var sessionGeneration: UInt64 = 0
     var clientID: String?
-    var will: MQTTWill?
-    var pendingWill: MQTTWill?
+    /// The will from CONNECT, boxed: most clients have none, and an idle connection's memory is
+    /// a goal (PERF.md G2).
+    var will: ConnectionWill?
     /// The broker's logger, shared: per-connection metadata would copy its handler and a
     /// metadata dictionary into every connection (hundreds of bytes each while idle), so the
     /// client id is added at each log call instead (`logContext`), only when the level is on.
     var logger: Logger { broker.logger }
     /// Deliveries waiting for room (back-pressure); reading is paused while any are held.
     var held: [HeldDelivery] = []
-    var heldRetryScheduled = false
-    /// Failed retries in a row; the retry interval doubles with each, up to 32× the configured
-    /// one, so thousands of publishers held behind one full subscriber do not poll it every
-    /// few milliseconds (that polling cost ~250 µs of broker CPU per delivery at 10 k held).
-    var heldRetryFailures = 0
-    /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
-    var awaitingDrain = false
     var heldRetryTimer: TimerID?
-    /// Reading is paused because this publisher's last QoS 0 message reached nobody: every
-    /// subscriber it matched was at its drop mark (`backOffFromCongestion`).
-    var congestionBackOff = false
     var housekeepingTimer: TimerID?
     /// When the planned housekeeping check runs (monotonic nanoseconds).
     var housekeepingDueNanos: Int64 = .max
-    /// The planned check is a quiet one: nothing was held or backed up, so it waits for the
-    /// keep-alive or token deadline instead of the housekeeping interval.
-    var housekeepingIsQuiet = false
     /// Last time the subscriber side made progress (an acknowledgement, or a send buffer below
     /// the QoS 0 drop mark) — for the slow-consumer timeout.
     var lastDrainNanos: Int64
+    // The flags sit together so they share one word instead of padding one each (PERF.md G2).
+    var heldRetryScheduled = false
+    /// Registered with a full session's drain waiters (woken by it; polling only as a fallback).
+    var awaitingDrain = false
+    /// Failed retries in a row (saturating; only up to 5 matter); the retry interval doubles
+    /// with each, up to 32× the configured one, so thousands of publishers held behind one
+    /// full subscriber do not poll it every few milliseconds (that polling cost ~250 µs of
+    /// broker CPU per delivery at 10 k held). One byte beside the flags (PERF.md G2).
+    var heldRetryFailures: UInt8 = 0
+    /// Reading is paused because this publisher's last QoS 0 message reached nobody: every
+    /// subscriber it matched was at its drop mark (`backOffFromCongestion`).
+    var congestionBackOff = false
+    /// The planned check is a quiet one: nothing was held or backed up, so it waits for the
+    /// keep-alive or token deadline instead of the housekeeping interval.
+    var housekeepingIsQuiet = false
     var finished = false
 
     /// Called on the connection's loop when it is accepted (or upgraded from WebSocket). The
@@ -196,7 +199,7 @@ actor MQTTConnectionHandler: ConnectionHandler, TimerHandler {
             // Only CONNECT is handled before a session exists, and what it leaves in this state
             // is not kept: a throwaway costs nothing (empty collections do not allocate), while
             // a stored one would cost every connection its size for life.
-            var noSession = MQTTSessionState(limits: broker.configuration.binding)
+            var noSession = MQTTSessionState(sharedLimits: broker.sessionLimits)
             action = machine.receive(packet, session: &noSession, nowNanos: connection.loop.nowNanos)
         }
         perform(action)

@@ -61,6 +61,12 @@ struct Serve: AsyncParsableCommand {
         }
         let level = RuntimeLogLevel(configuration.logLevel)
         let log = configuration.log
+        // The text format's timestamps are local time (swift-log's strftime), and glibc's
+        // strftime calls tzset(), which stats /etc/localtime for every line while TZ is unset:
+        // a path lookup per access-log line, on the loop thread. ":/etc/localtime" names the
+        // same zone and is read once; an operator's own TZ is kept. (Changing the host's zone
+        // then needs a restart to show in the logs.)
+        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         LoggingSystem.bootstrap { label in log.makeHandler(label: label, control: level) }
         let logger = Logger(label: "nave")
         let hub = configuration.hub.enabled ? try await HubResources.open(configuration, logger: logger) : nil

@@ -26,8 +26,7 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// Removes every field line named `name` (any case).
     public mutating func remove(name: String) {
-        let lowered = name.lowercased()
-        for index in names.indices.reversed() where names[index].lowercased() == lowered {
+        for index in names.indices.reversed() where Self.sameName(names[index], name) {
             names.remove(at: index)
             values.remove(at: index)
         }
@@ -35,14 +34,19 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// The first value of `name` (any case), or nil.
     public subscript(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return names.firstIndex { $0.lowercased() == lowered }.map { values[$0] }
+        names.firstIndex { Self.sameName($0, name) }.map { values[$0] }
     }
 
     /// Every value of `name` (any case), in order.
     public func values(_ name: String) -> [String] {
-        let lowered = name.lowercased()
-        return names.indices.filter { names[$0].lowercased() == lowered }.map { values[$0] }
+        names.indices.filter { Self.sameName(names[$0], name) }.map { values[$0] }
+    }
+
+    /// Field names compared ignoring ASCII case, byte by byte: names are tokens (RFC 9110
+    /// §5.1, §5.6.2), ASCII only, so no lowercased copy of each is needed per lookup.
+    private static func sameName(_ left: String, _ right: String) -> Bool {
+        left.utf8.count == right.utf8.count
+            && zip(left.utf8, right.utf8).allSatisfy { HTTPSyntax.lowercased($0) == HTTPSyntax.lowercased($1) }
     }
 
     /// Whether any value of `name` is a comma-separated list (RFC 9110 §5.6.1) containing

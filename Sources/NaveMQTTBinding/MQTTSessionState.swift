@@ -37,10 +37,17 @@ public struct MQTTSessionState: Sendable {
     /// (§4.3.3 method B: a repeat PUBLISH with one of them is not routed again).
     public private(set) var inboundUnreleased: Set<UInt16> = []
     private var lastPacketID: UInt16 = 0
-    public let limits: MQTTBindingLimits
+    /// Shared by reference: a copy in every session cost each one 40 bytes more (PERF.md G2).
+    private let sharedLimits: MQTTSharedLimits
+    public var limits: MQTTBindingLimits { sharedLimits.limits }
 
     public init(limits: MQTTBindingLimits) {
-        self.limits = limits
+        self.init(sharedLimits: MQTTSharedLimits(limits))
+    }
+
+    /// A session with limits that many sessions share (the broker's one instance).
+    public init(sharedLimits: MQTTSharedLimits) {
+        self.sharedLimits = sharedLimits
     }
 
     /// Messages waiting behind the in-flight window.
@@ -222,5 +229,15 @@ public struct MQTTSessionState: Sendable {
             // The window is far smaller than 65,535, so this ends within window + 1 steps.
             if !inflight.contains(where: { $0.publish.packetID == candidate }) { return candidate }
         }
+    }
+}
+
+/// Binding limits in one instance that every session of a broker refers to, instead of each
+/// holding its own copy (PERF.md G2: memory per idle connection).
+public final class MQTTSharedLimits: Sendable {
+    public let limits: MQTTBindingLimits
+
+    public init(_ limits: MQTTBindingLimits) {
+        self.limits = limits
     }
 }

@@ -17,7 +17,12 @@ struct BlobRoute {
     /// The route, nil when the path is not a blob's (the hub's routes then answer); a blob
     /// path with bad names throws.
     init?(head: HTTPRequestHead) throws(BlobError) {
-        guard let segments = HTTPTarget.pathSegments(head.path), segments.count >= 2,
+        try self.init(head: head, segments: HTTPTarget.pathSegments(head.path))
+    }
+
+    /// The same, with the path already split into decoded segments (nil: it does not decode).
+    init?(head: HTTPRequestHead, segments: [String]?) throws(BlobError) {
+        guard let segments, segments.count >= 2,
               BlobAddress.isValidContainerName(segments[0]),
               !BlobAddress.reservedContainerNames.contains(segments[0]) else { return nil }
         address = try BlobAddress(container: segments[0], name: segments.dropFirst().joined(separator: "/"))

@@ -106,8 +106,16 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
         download = nil
     }
 
+    /// Made at the first request (after the TLS handshake, so the client certificate is known)
+    /// and kept: the address needs a system call, and the peer carries the connection's
+    /// `ServiceTokenCache`.
+    private var knownPeer: HTTPPeer?
+
     private var peer: HTTPPeer {
-        HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
+        if let knownPeer { return knownPeer }
+        let peer = HTTPPeer(certificateDER: connection.peerCertificateDER, address: connection.remoteAddress.map { "\($0)" })
+        knownPeer = peer
+        return peer
     }
 
     /// Takes parts out of the decoder until a request is being answered: whole requests go to
@@ -129,7 +137,10 @@ actor HTTPConnectionHandler: ConnectionHandler, TimerHandler {
             case .request(let request):
                 // What follows a complete request is the start of the next one (pipelining).
                 requestStarted = decoder.bufferedByteCount > 0
-                if let endpoint = service.webSockets[String(request.head.path)] {
+                // Compared in place: a String made of every request's path only to look it up
+                // among one or two endpoints was a heap allocation per request.
+                let path = request.head.path
+                if let endpoint = service.webSockets.first(where: { $0.key == path })?.value {
                     return upgrade(request, to: endpoint)
                 }
                 respond(to: request)

@@ -1,4 +1,5 @@
 import Logging
+import NaveCore
 import NaveHTTP
 import NaveIO
 import NaveLimits
@@ -32,15 +33,20 @@ extension HTTPResponder {
     }
 }
 
-/// What the transport knows about the requester.
+/// What the transport knows about the requester. One value per connection: every request of
+/// a keep-alive connection comes with the same peer.
 public struct HTTPPeer: Sendable {
     /// The client certificate (DER) from the TLS handshake, if one was presented.
     public var certificateDER: [UInt8]?
     public var address: String?
+    /// The service token this connection last proved (`ServiceAuthorizer`): shared by the
+    /// connection's requests, never by two connections.
+    public let serviceTokens: ServiceTokenCache
 
-    public init(certificateDER: [UInt8]? = nil, address: String? = nil) {
+    public init(certificateDER: [UInt8]? = nil, address: String? = nil, serviceTokens: ServiceTokenCache = ServiceTokenCache()) {
         self.certificateDER = certificateDER
         self.address = address
+        self.serviceTokens = serviceTokens
     }
 }
 

@@ -62,11 +62,41 @@ enum RouteTemplate {
     /// Segments rendered at most; a longer path ends in `/…`.
     static let segmentsMax = 8
 
+    /// Walks the path's bytes once (one line per request: splitting and lower-casing copies of
+    /// every segment cost more than the rest of the line's fields).
     static func of(_ path: Substring) -> String {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        // Routes match their words case-insensitively (the device SDK writes `deviceBound`).
-        var template = segments.prefix(segmentsMax).map { words.contains($0.lowercased()) ? String($0) : "{id}" }
-        if segments.count > segmentsMax { template.append("…") }
-        return "/" + template.joined(separator: "/")
+        let utf8 = path.utf8
+        var template = ""
+        template.reserveCapacity(utf8.count + 8)
+        var rendered = 0
+        var start = utf8.startIndex
+        while start != utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+            if start != end {
+                guard rendered < segmentsMax else {
+                    template += "/…"
+                    break
+                }
+                let segment = path[start..<end]
+                template += "/"
+                template += isWord(segment.utf8) ? segment : "{id}"
+                rendered += 1
+            }
+            start = end == utf8.endIndex ? end : utf8.index(after: end)
+        }
+        return template.isEmpty ? "/" : template
+    }
+
+    /// Routes match their words case-insensitively (the device SDK writes `deviceBound`).
+    private static func isWord(_ segment: Substring.UTF8View) -> Bool {
+        lowercasedWords.contains { word in
+            word.count == segment.count && zip(word, segment).allSatisfy { $0 == asciiLowercased($1) }
+        }
+    }
+
+    private static let lowercasedWords: [[UInt8]] = words.map { Array($0.utf8) }
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
     }
 }

@@ -26,12 +26,8 @@ extension ServiceAPI {
                 throw .argumentInvalid("The request body is not a cloud-to-device message.")
             }
             let key = IdentityKey(deviceID: deviceID)
-            let queued = try await queues.send(to: key, message: send.message, ttlSeconds: send.ttlSeconds)
-            return json(.object(JSONObject([
-                ("deviceId", .string(deviceID)), ("messageId", .string(queued.messageID)),
-                ("expiryTimeUtc", .string(queued.expiryTime.iso8601)),
-                ("cloudToDeviceMessageCount", .integer(Int64(await queues.pendingCount(key)))),
-            ])))
+            let sent = try await queues.sendCounted(to: key, message: send.message, ttlSeconds: send.ttlSeconds)
+            return json(sent.json)
         case .receiveFeedback:
             guard let batch = queues.feedback.receive() else { return HTTPResponse(status: 204) }
             // The lock token goes in ETag, quoted, where the .NET SDK reads it (§5.4).

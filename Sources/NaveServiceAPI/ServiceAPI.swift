@@ -38,10 +38,16 @@ public struct ServiceAPI: HTTPResponder {
     var clock: any HubClock { hub.clock }
 
     public func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse {
+        await respond(to: request, segments: HTTPTarget.pathSegments(request.head.path), from: peer)
+    }
+
+    /// `respond` with the path already split into decoded segments (nil: it does not decode):
+    /// `reply` splits it once for the blob store's routes and the hub's.
+    private func respond(to request: HTTPRequest, segments: [String]?, from peer: HTTPPeer) async -> HTTPResponse {
         let started = clock.now()
         var exchange = Exchange()
         do {
-            let response = try await route(request, &exchange)
+            let response = try await route(request, segments, peer, &exchange)
             logAccess(request, status: response.status, started: started, exchange, refusal: nil)
             if (200..<300).contains(response.status) { audit(request, exchange) }
             return response
@@ -64,14 +70,15 @@ public struct ServiceAPI: HTTPResponder {
     }
 
     public func reply(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPReply {
+        let segments = HTTPTarget.pathSegments(request.head.path)
         if let blobAPI {
             do throws(BlobError) {
-                if let route = try BlobRoute(head: request.head) { return await blobAPI.reply(to: request, route) }
+                if let route = try BlobRoute(head: request.head, segments: segments) { return await blobAPI.reply(to: request, route) }
             } catch {
                 return blobAPI.failure(error, request.head)
             }
         }
-        return HTTPReply(await respond(to: request, from: peer))
+        return HTTPReply(await respond(to: request, segments: segments, from: peer))
     }
 
     public func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int? {
@@ -86,9 +93,10 @@ public struct ServiceAPI: HTTPResponder {
         failure(HTTPRefusals.hubError(for: error))
     }
 
-    private func route(_ request: HTTPRequest, _ exchange: inout Exchange) async throws(HubError) -> HTTPResponse {
+    private func route(_ request: HTTPRequest, _ segments: [String]?, _ peer: HTTPPeer,
+                       _ exchange: inout Exchange) async throws(HubError) -> HTTPResponse {
         let head = request.head
-        guard let segments = HTTPTarget.pathSegments(head.path) else { throw .routeNotFound() }
+        guard let segments else { throw .routeNotFound() }
         let query = head.query.flatMap { HTTPTarget.queryItems($0) } ?? []
         // Device routes authenticate the device itself, never a policy (contract §2).
         if let route = DeviceRoute(segments: segments) {
@@ -101,7 +109,8 @@ public struct ServiceAPI: HTTPResponder {
         if route == .query, head.method != "POST" { route = .device("query") }
         guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
         try requireAPIVersion(query)
-        exchange.policy = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method)).name
+        exchange.policy = try authorizer.authorize(head.headers["Authorization"], requiring: route.requiredRights(for: head.method),
+                                                   cache: peer.serviceTokens).name
         exchange.audited = Self.auditedChange(route, method: head.method)
         if case .methods(let key) = route { return try await invokeMethod(on: key, request) }
         if route == .query { return try await serveQuery(request) }

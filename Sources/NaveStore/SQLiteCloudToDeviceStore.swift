@@ -44,20 +44,21 @@ public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
         switch change {
         case .enqueue(let message):
             try refuseNUL([message.deviceID, message.deviceGenerationID], in: "message")
-            try refuseDuplicate(message.sequenceNumber, in: "cloudToDeviceMessages", db)
             let sql = """
                 INSERT INTO cloudToDeviceMessages (sequenceNumber, deviceID, deviceGenerationID, enqueuedTime,
                     expiryTime, deliveryCount, ack, systemProperties, applicationProperties, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-            try db.cachedStatement(sql: sql).execute(arguments: [
-                message.sequenceNumber, message.deviceID, message.deviceGenerationID,
-                message.enqueuedTime.millisecondsSinceEpoch, message.expiryTime.millisecondsSinceEpoch,
-                message.deliveryCount, message.ack.rawValue,
-                PropertyBag.encode(system: message.message.systemProperties, application: []),
-                PropertyBag.encode(system: [], application: message.message.applicationProperties),
-                Data(message.message.body),
-            ])
+            try insert(message.sequenceNumber) {
+                try db.cachedStatement(sql: sql).execute(arguments: [
+                    message.sequenceNumber, message.deviceID, message.deviceGenerationID,
+                    message.enqueuedTime.millisecondsSinceEpoch, message.expiryTime.millisecondsSinceEpoch,
+                    message.deliveryCount, message.ack.rawValue,
+                    PropertyBag.encode(system: message.message.systemProperties, application: []),
+                    PropertyBag.encode(system: [], application: message.message.applicationProperties),
+                    Data(message.message.body),
+                ])
+            }
         case .setDeliveryCount(let sequenceNumber, let deliveryCount):
             try db.cachedStatement(sql: "UPDATE cloudToDeviceMessages SET deliveryCount = ? WHERE sequenceNumber = ?")
                 .execute(arguments: [deliveryCount, sequenceNumber])
@@ -65,16 +66,17 @@ public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
             try db.cachedStatement(sql: "DELETE FROM cloudToDeviceMessages WHERE sequenceNumber = ?").execute(arguments: [sequenceNumber])
         case .appendFeedback(let record):
             try refuseNUL([record.originalMessageID, record.deviceID, record.deviceGenerationID], in: "feedback record")
-            try refuseDuplicate(record.sequenceNumber, in: "cloudToDeviceFeedback", db)
             let sql = """
                 INSERT INTO cloudToDeviceFeedback (sequenceNumber, originalMessageID, deviceID, deviceGenerationID,
                     statusCode, enqueuedTime)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """
-            try db.cachedStatement(sql: sql).execute(arguments: [
-                record.sequenceNumber, record.originalMessageID, record.deviceID, record.deviceGenerationID,
-                record.statusCode.rawValue, record.enqueuedTime.millisecondsSinceEpoch,
-            ])
+            try insert(record.sequenceNumber) {
+                try db.cachedStatement(sql: sql).execute(arguments: [
+                    record.sequenceNumber, record.originalMessageID, record.deviceID, record.deviceGenerationID,
+                    record.statusCode.rawValue, record.enqueuedTime.millisecondsSinceEpoch,
+                ])
+            }
         case .removeFeedback(let sequenceNumber):
             try db.cachedStatement(sql: "DELETE FROM cloudToDeviceFeedback WHERE sequenceNumber = ?").execute(arguments: [sequenceNumber])
         }
@@ -128,11 +130,15 @@ public final class SQLiteCloudToDeviceStore: CloudToDeviceStore {
         }
     }
 
-    /// Checked before the insert so the error names the number; the primary key is the backstop.
-    private static func refuseDuplicate(_ sequenceNumber: Int64, in table: String, _ db: Database) throws {
-        let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE sequenceNumber = ?)"),
-                                       arguments: [sequenceNumber]) ?? false
-        if exists { throw CloudToDeviceStoreError.duplicateSequenceNumber(sequenceNumber) }
+    /// Runs one insert keyed by `sequenceNumber`. The key is each table's only unique
+    /// constraint (`INTEGER PRIMARY KEY`), so a primary-key violation of this statement names the
+    /// number exactly: no look-up before every insert (one statement less per C2D send).
+    private static func insert(_ sequenceNumber: Int64, _ statement: () throws -> Void) throws {
+        do {
+            try statement()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw CloudToDeviceStoreError.duplicateSequenceNumber(sequenceNumber)
+        }
     }
 
     /// GRDB binds text as C strings: a U+0000 would cut it short. Ids never contain it.

@@ -173,10 +173,7 @@ struct CloudToDeviceQueuesTests {
 
     @Test("a device deleted and created again does not inherit its predecessor's queue")
     func recreatedDevice() async throws {
-        var limits = CloudToDeviceLimits()
-        limits.queueDepthMax = 2
-        limits.inFlightPerDeviceMax = 2
-        let hub = try await CloudToDeviceFixture.make(limits: limits)
+        let hub = try await CloudToDeviceFixture.make(queueDepthMax: 2)
         try await hub.send("old-1")
         try await hub.send("old-2")
         try await hub.registry.deleteDevice("dev1", ifMatch: nil)

@@ -26,6 +26,14 @@ struct CloudToDeviceFixture {
         return try await CloudToDeviceFixture(registry: registry, clock: clock, store: store, limits: limits)
     }
 
+    /// A fixture whose device's queue holds `queueDepthMax` messages (all of which may be in flight).
+    static func make(queueDepthMax: Int, store: any CloudToDeviceStore = InMemoryCloudToDeviceStore()) async throws -> CloudToDeviceFixture {
+        var limits = CloudToDeviceLimits()
+        limits.queueDepthMax = queueDepthMax
+        limits.inFlightPerDeviceMax = queueDepthMax
+        return try await make(limits: limits, store: store)
+    }
+
     private init(registry: IdentityRegistry, clock: ManualClock, store: any CloudToDeviceStore, limits: CloudToDeviceLimits) async throws {
         self.registry = registry
         self.clock = clock

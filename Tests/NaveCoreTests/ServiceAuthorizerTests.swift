@@ -1,5 +1,5 @@
 import NaveAuth
-import NaveCore
+@testable import NaveCore
 import NaveModel
 import Testing
 
@@ -116,5 +116,63 @@ struct ServiceAuthorizerTests {
         _ = try await fixture.registry.regenerateKey(policy: "iothubowner", slot: .primary)
         Self.expectUnauthorized(fixture.refusal(fresh), "signed with the replaced primary key")
         #expect(fixture.refusal(try fixture.token(expiresIn: 3600)) == nil, "the new primary key signs")
+    }
+
+    // MARK: A connection's remembered token (ServiceTokenCache)
+
+    @Test("a remembered token is accepted again on its connection, and its rights are checked on every request")
+    func cachedTokenReused() async throws {
+        let fixture = try await Self.makeFixture()
+        let cache = ServiceTokenCache()
+        let token = try fixture.token(policy: "service")
+        #expect(try fixture.authorizer.authorize(token, requiring: .serviceConnect, cache: cache).name == "service")
+        #expect(cache.policy(for: token, now: Self.now, currentPolicy: fixture.registry.policy(named:))?.name == "service",
+                "the verified token is remembered")
+        #expect(try fixture.authorizer.authorize(token, requiring: .serviceConnect, cache: cache).name == "service")
+        #expect(throws: HubError.self, "a remembered token grants no more than its policy") {
+            try fixture.authorizer.authorize(token, requiring: .registryRead, cache: cache)
+        }
+        let forged = try fixture.token(policy: "iothubowner", key: try #require(fixture.registry.policy(named: "service")).primaryKey)
+        #expect(throws: HubError.self, "another header on the same connection is checked in full") {
+            try fixture.authorizer.authorize(forged, requiring: .serviceConnect, cache: cache)
+        }
+        #expect(cache.policy(for: forged, now: Self.now, currentPolicy: fixture.registry.policy(named:)) == nil)
+    }
+
+    @Test("a remembered token stops working when its key is regenerated, its policy deleted, or it expires")
+    func cachedTokenRetired() async throws {
+        let fixture = try await Self.makeFixture()
+        let cache = ServiceTokenCache()
+        func refusal(_ token: String) -> HubError? {
+            do {
+                _ = try fixture.authorizer.authorize(token, requiring: .serviceConnect, cache: cache)
+                return nil
+            } catch {
+                return error
+            }
+        }
+
+        let primary = try fixture.token(policy: "service")
+        #expect(refusal(primary) == nil)
+        _ = try await fixture.registry.regenerateKey(policy: "service", slot: .secondary)
+        #expect(refusal(primary) == nil, "the secondary changed: the primary still signs (verified again)")
+        _ = try await fixture.registry.regenerateKey(policy: "service", slot: .swap)
+        #expect(refusal(primary) == nil, "swapped: the first primary is the secondary now, and still signs")
+        _ = try await fixture.registry.regenerateKey(policy: "service", slot: .secondary)
+        Self.expectUnauthorized(refusal(primary), "its key was regenerated while it was remembered")
+
+        let owner = try fixture.token(policy: "registryReadWrite")
+        _ = try fixture.authorizer.authorize(owner, requiring: .registryRead, cache: cache)
+        try await fixture.registry.deletePolicy(name: "registryReadWrite")
+        #expect(throws: HubError.self, "its policy was deleted while it was remembered") {
+            try fixture.authorizer.authorize(owner, requiring: .registryRead, cache: cache)
+        }
+
+        let short = try fixture.token(policy: "service", expiresIn: 10)
+        #expect(refusal(short) == nil)
+        fixture.clock.advance(seconds: 9)
+        #expect(refusal(short) == nil)
+        fixture.clock.advance(seconds: 1)
+        Self.expectUnauthorized(refusal(short), "remembered, then expired by the clock")
     }
 }

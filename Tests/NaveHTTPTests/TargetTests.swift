@@ -33,6 +33,19 @@ struct TargetTests {
         #expect(HTTPTarget.pathSegments("/") == [""])
         #expect(HTTPTarget.pathSegments("/a//b/") == ["a", "", "b", ""])
         #expect(HTTPTarget.pathSegments("/a/%zz") == nil)
+        #expect(HTTPTarget.pathSegments("") == [])
+        #expect(HTTPTarget.pathSegments("x/a") == ["a"], "what precedes the first slash is not a segment")
+        #expect(HTTPTarget.pathSegments("/caf%C3%A9/d") == ["café", "d"])
+    }
+
+    @Test("targets split on bytes: absolute-form without a path, '?' inside the query, '://' later in the path")
+    func componentsEdges() {
+        #expect(HTTPTarget.components(of: "http://hub").path == "/")
+        #expect(HTTPTarget.components(of: "http://hub").query == nil)
+        #expect(HTTPTarget.components(of: "/a?b?c").query == "b?c")
+        #expect(HTTPTarget.components(of: "/a/x://y").path == "/a/x://y")
+        #expect(HTTPTarget.components(of: "/?").path == "/")
+        #expect(HTTPTarget.components(of: "/?").query == "")
     }
 
     @Test("query items: pairs, missing values, empty pairs, decoding")
@@ -41,5 +54,23 @@ struct TargetTests {
         #expect(items.map(\.name) == ["api-version", "top", "flag", "k="])
         #expect(items.map(\.value) == ["2021-04-12", "10", "", "v&w"])
         #expect(HTTPTarget.queryItems("a=%") == nil)
+        let edges = try #require(HTTPTarget.queryItems("&=v&a=b=c&"))
+        #expect(edges.map(\.name) == ["", "a"])
+        #expect(edges.map(\.value) == ["v", "b=c"])
+        #expect(HTTPTarget.queryItems("")?.isEmpty == true)
+    }
+
+    @Test("header names match ignoring ASCII case only, in every lookup")
+    func headerNames() {
+        var headers: HTTPHeaders = ["Content-Type": "a", "X-One": "1", "x-one": "2", "Connection": "keep-alive, Upgrade"]
+        #expect(headers["content-type"] == "a")
+        #expect(headers["CONTENT-TYPE"] == "a")
+        #expect(headers["Content-Typ"] == nil)
+        #expect(headers["Content-Type2"] == nil)
+        #expect(headers.values("X-ONE") == ["1", "2"])
+        #expect(headers.containsToken("UPGRADE", in: "connection"))
+        headers.remove(name: "x-One")
+        #expect(headers.values("x-one").isEmpty)
+        #expect(headers.count == 2)
     }
 }

@@ -68,5 +68,10 @@ struct AccessLogTests {
         #expect(RouteTemplate.of("/messages/devicebound/abc/abandon") == "/messages/devicebound/{id}/abandon")
         #expect(RouteTemplate.of("/devices/dev1/messages/deviceBound/tok") == "/devices/{id}/messages/deviceBound/{id}",
                 "words match whatever their case")
+        #expect(RouteTemplate.of("/") == "/")
+        #expect(RouteTemplate.of("//devices//d1/") == "/devices/{id}", "empty segments are skipped")
+        #expect(RouteTemplate.of("/a/b/c/d/e/f/g/h") == "/{id}/{id}/{id}/{id}/{id}/{id}/{id}/{id}", "eight segments: all of them")
+        #expect(RouteTemplate.of("/a/b/c/d/e/f/g/h/i/j") == "/{id}/{id}/{id}/{id}/{id}/{id}/{id}/{id}/…", "more: cut after eight")
+        #expect(RouteTemplate.of("/METHODSX/methods") == "/{id}/methods", "a word must match whole")
     }
 }

@@ -68,6 +68,9 @@ struct APIFixture {
     let registry: IdentityRegistry
     let clock: ManualClock
     let api: ServiceAPI
+    /// One keep-alive connection: every request comes from it, so a token that verified once is
+    /// remembered (`ServiceTokenCache`) as it is over a socket.
+    let peer = HTTPPeer(address: "127.0.0.1:50000")
 
     /// `logs`, when given, receives every line of the API's loggers (the node's, `nave.access`,
     /// `nave.audit`) as the node's JSON format writes them, at every level.
@@ -93,9 +96,9 @@ struct APIFixture {
     }
 
     /// Sends one request. `query` goes after `?` as is; `authorization` defaults to an
-    /// iothubowner token, `.some(nil)` sends none.
+    /// iothubowner token, `.some(nil)` sends none; `peer` defaults to the fixture's one connection.
     func send(_ method: String, _ path: String, query: String? = apiVersion, body: String? = nil,
-              headers extra: [(String, String)] = [], authorization: String?? = .none) async throws -> Reply {
+              headers extra: [(String, String)] = [], authorization: String?? = .none, peer: HTTPPeer? = nil) async throws -> Reply {
         var headers: HTTPHeaders = ["Host": "localhost", "Accept": "application/json"]
         let token: String? = switch authorization {
         case .none: try self.authorization()
@@ -107,7 +110,7 @@ struct APIFixture {
         let target = query.map { "\(path)?\($0)" } ?? path
         let request = HTTPRequest(head: HTTPRequestHead(method: method, target: target, headers: headers),
                                   body: Array((body ?? "").utf8))
-        return Reply(await api.respond(to: request, from: HTTPPeer(address: "127.0.0.1:50000")))
+        return Reply(await api.respond(to: request, from: peer ?? self.peer))
     }
 }
 

@@ -183,3 +183,52 @@ def test_wrong_key_or_policy_is_refused(node, registry, c2d, unique_id):
     assert pending(registry, unique_id) == 0
     sent(c2d(node.service_connection_string("service")), unique_id, "service policy")
     assert pending(registry, unique_id) == 1
+
+
+def test_sigkill_after_amqp_sends_keeps_every_accepted_message(node, registry, c2d, unique_id):
+    """Accepted means stored (§5.3, contract §8): the node answers a devicebound send from its
+    loop once the store writer's batch holding it is committed. SIGKILL while four service
+    connections keep sending; after the restart each device gets every message whose send was
+    accepted."""
+    device_ids = [f"{unique_id}-{n}" for n in range(8)]
+    keys = {device_id: create_device(registry, device_id) for device_id in device_ids}
+    managers = [c2d() for _ in range(4)]
+    accepted = set()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def pump(k, manager):
+        # 4 senders × at most 80 sends over 8 devices stays under the queue depth of 50 each.
+        for n in range(80):
+            if stop.is_set():
+                return
+            device_id, body = device_ids[(k + n) % len(device_ids)], f"s{k}-{n}"
+            if send_c2d(manager, device_id, body, seconds=15) is None:
+                with lock:
+                    accepted.add((device_id, body))
+
+    threads = [threading.Thread(target=pump, args=(k, manager), daemon=True) for k, manager in enumerate(managers)]
+    for thread in threads:
+        thread.start()
+    assert wait_until(lambda: len(accepted) >= 60, seconds=30), f"only {len(accepted)} sends accepted"
+    node.kill_and_restart()          # sends and store batches in flight
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=20)
+    with lock:
+        acked = set(accepted)
+
+    received = set()
+    for device_id in device_ids:
+        client, messages = listening_client(node, device_id, keys[device_id])
+        try:
+            wanted = {body for (d, body) in acked if d == device_id}
+            deadline = time.monotonic() + 20
+            got = set()
+            while not wanted <= got and time.monotonic() < deadline:
+                got |= {m.data.decode() for m in drain(messages, 0.5)}
+            received |= {(device_id, body) for body in got}
+        finally:
+            client.shutdown()
+    missing = acked - received
+    assert not missing, f"{len(missing)} of {len(acked)} accepted sends were not delivered after the restart, e.g. {sorted(missing)[:3]}"

@@ -24,7 +24,9 @@ extension AMQPHubConnection {
     /// Queues one C2D message; its delivery is settled when the queue answered: accepted, or
     /// rejected with the condition of the hub's error (`amqp:not-found` for an unknown device,
     /// `amqp:resource-limit-exceeded` for a full queue). Never left unsettled: uamqp would wait
-    /// for ever (§5.3).
+    /// for ever (§5.3). The send starts no task: the queue answers on its shard's loop, and the
+    /// answer hops to this connection's loop as a closure; the dispositions of one loop turn go
+    /// out in one write (`flushSoon`).
     func sendToDevice(_ bytes: [UInt8], delivery: OpaquePointer, link: OpaquePointer) {
         let parsed: (deviceID: String, message: DeviceMessage)
         do {
@@ -36,15 +38,17 @@ extension AMQPHubConnection {
         let id = nextAwaitingID
         nextAwaitingID += 1
         awaitingSettlement[id] = delivery
-        let queues = hub.cloudToDevice
-        Task {
-            var condition: (name: String, description: String)?
-            do throws(HubError) {
-                _ = try await queues.send(to: IdentityKey(deviceID: parsed.deviceID), message: parsed.message)
-            } catch {
-                condition = AMQPErrorCondition.condition(for: error)
+        let loop = self.loop
+        hub.cloudToDevice.send(to: IdentityKey(deviceID: parsed.deviceID), message: parsed.message) { [weak self] result in
+            let condition: (name: String, description: String)?
+            switch result {
+            case .success: condition = nil
+            case .failure(let error): condition = AMQPErrorCondition.condition(for: error)
             }
-            self.finishSettlement(id, condition: condition)
+            loop.execute { [weak self] in
+                guard let self else { return }
+                loop.runIsolated(self, (id, condition)) { actor, answer in actor.finishSettlement(answer.0, condition: answer.1) }
+            }
         }
     }
 
@@ -52,7 +56,21 @@ extension AMQPHubConnection {
         if condition == nil { loop.count(Self.messagesIn) }
         guard let delivery = awaitingSettlement.removeValue(forKey: id), !closed else { return }
         settle(delivery, state: condition == nil ? cnave_PN_ACCEPTED : cnave_PN_REJECTED, condition: condition)
-        flushEngine()
+        flushSoon()
+    }
+
+    /// Flushes the engine once the loop has run the work queued so far: the settlements a
+    /// store batch answered in one turn leave in one write instead of one each.
+    private func flushSoon() {
+        guard !flushQueued else { return }
+        flushQueued = true
+        loop.execute { [weak self] in
+            guard let self else { return }
+            self.loop.runIsolated(self) { actor in
+                actor.flushQueued = false
+                actor.flushEngine()
+            }
+        }
     }
 
     /// The device and the message of a C2D send, mapped as §5.3 says: `to` names the device;

@@ -57,6 +57,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     /// Deliveries whose answer awaits hub work (a C2D send), by id.
     var awaitingSettlement: [UInt64: OpaquePointer] = [:]
     var nextAwaitingID: UInt64 = 1
+    /// A flush of the engine is queued on the loop (`flushSoon`).
+    var flushQueued = false
     /// Partition receivers stopped because the socket's send queue is full.
     var blockedOnWrite: Set<UInt64> = []
     /// Bytes of events given to Proton on this connection (against `engine.bytesWritten`).

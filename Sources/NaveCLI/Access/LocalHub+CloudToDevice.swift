@@ -9,12 +9,7 @@ extension LocalHub {
     func sendCloudToDevice(_ request: CloudToDeviceSendRequest, deviceID: String) async throws -> JSONValue {
         let queues = try await openQueues()
         let key = IdentityKey(deviceID: deviceID)
-        let queued = try await queues.send(to: key, message: request.message, ttlSeconds: request.ttlSeconds)
-        return .object(JSONObject([
-            ("deviceId", .string(deviceID)), ("messageId", .string(queued.messageID)),
-            ("expiryTimeUtc", .string(queued.expiryTime.iso8601)),
-            ("cloudToDeviceMessageCount", .integer(Int64(await queues.pendingCount(key)))),
-        ]))
+        return try await queues.sendCounted(to: key, message: request.message, ttlSeconds: request.ttlSeconds).json
     }
 
     func purgeCloudToDevice(deviceID: String) async throws -> JSONValue {

@@ -15,9 +15,30 @@ public struct ServiceAuthorizer: Sendable {
         self.clock = clock
     }
 
-    /// The policy that signed `authorization`, if it grants `rights`.
-    public func authorize(_ authorization: String?, requiring rights: AccessRights) throws(HubError) -> SharedAccessPolicy {
+    /// The policy that signed `authorization`, if it grants `rights`. With `cache` (one per
+    /// HTTP connection), a token that verified on an earlier request of the connection is
+    /// accepted again without its HMAC while it is unexpired and its policy unchanged
+    /// (`ServiceTokenCache`); the rights are checked on every request either way.
+    public func authorize(_ authorization: String?, requiring rights: AccessRights,
+                          cache: ServiceTokenCache? = nil) throws(HubError) -> SharedAccessPolicy {
         guard let authorization else { throw .unauthorizedAccess("The request has no Authorization header.") }
+        let now = clock.now().secondsSinceEpoch
+        let policy: SharedAccessPolicy
+        if let cached = cache?.policy(for: authorization, now: now, currentPolicy: registry.policy(named:)) {
+            policy = cached
+        } else {
+            let (verified, expiresAt) = try verify(authorization, now: now)
+            cache?.remember(authorization, policy: verified, expiresAt: expiresAt)
+            policy = verified
+        }
+        guard policy.rights.isSuperset(of: rights) else {
+            throw .unauthorizedAccess("Policy '\(policy.name)' lacks \(rights.description).")
+        }
+        return policy
+    }
+
+    /// The policy whose key signed `authorization` for this hub, and the token's expiry.
+    private func verify(_ authorization: String, now: Int64) throws(HubError) -> (SharedAccessPolicy, expiresAt: Int64) {
         let token: SASToken
         do {
             token = try SASToken(parsing: authorization)
@@ -28,9 +49,9 @@ public struct ServiceAuthorizer: Sendable {
             throw .unauthorizedAccess("The token names no shared access policy of this hub.")
         }
         switch token.verify(expectedResource: .service(hostName: hostName), keys: [policy.primaryKey, policy.secondaryKey],
-                            now: clock.now().secondsSinceEpoch) {
-        case .valid:
-            break
+                            now: now) {
+        case .valid(let expiresAt):
+            return (policy, expiresAt)
         case .expired:
             throw .unauthorizedAccess("The token has expired.")
         case .wrongResource:
@@ -38,9 +59,5 @@ public struct ServiceAuthorizer: Sendable {
         case .malformed, .badSignature:
             throw .unauthorizedAccess("The token's signature does not match policy '\(name)'.")
         }
-        guard policy.rights.isSuperset(of: rights) else {
-            throw .unauthorizedAccess("Policy '\(name)' lacks \(rights.description).")
-        }
-        return policy
     }
 }

@@ -1,5 +1,4 @@
 import NaveModel
-import Synchronization
 
 /// Cloud-to-device messaging (contract §1.8, §4.2, §5.4, §8): a durable FIFO queue per
 /// device, delivery to the device's ready MQTT connection or to its HTTP receives, locks with
@@ -38,7 +37,7 @@ public final class CloudToDeviceQueues: Sendable {
     let writer: CloudToDeviceStoreWriter
     private let shards: [CloudToDeviceShard]
     /// The last sequence number given to a message (hub-wide; the store's key).
-    private let sequenceCounter: Atomic<Int64>
+    private let sequenceNumbers: CloudToDeviceSequenceNumbers
 
     /// Queues over `store`, starting from `snapshot` (what `store.loadCloudToDevice()`
     /// returned), one shard per home of `placement`. Messages of devices that no longer exist
@@ -56,7 +55,8 @@ public final class CloudToDeviceQueues: Sendable {
         let feedback = CloudToDeviceFeedbackQueue(loaded: snapshot.feedback, writer: writer, limits: limits, scheduler: scheduler,
                                                   newLockToken: { CloudToDeviceRules.uuid(random.bytes(16)) })
         self.feedback = feedback
-        sequenceCounter = Atomic(snapshot.messages.map(\.sequenceNumber).max() ?? 0)
+        let sequenceNumbers = CloudToDeviceSequenceNumbers(last: snapshot.messages.map(\.sequenceNumber).max() ?? 0)
+        self.sequenceNumbers = sequenceNumbers
         var orphans: [CloudToDeviceChange] = []
         var loaded = Array(repeating: [QueuedCloudToDeviceMessage](), count: placement.homeCount)
         for message in snapshot.messages {
@@ -70,7 +70,7 @@ public final class CloudToDeviceQueues: Sendable {
             let rules = CloudToDeviceRules(limits: limits, scheduler: scheduler, random: random, feedback: feedback,
                                            inbox: placement.makeInbox(home: home, of: CloudToDeviceShard.Event.self))
             return CloudToDeviceShard(rules: rules, registry: registry, clock: clock, writer: writer,
-                                      home: ShardExecutor(placement, home: home), loaded: loaded[home])
+                                      sequenceNumbers: sequenceNumbers, home: ShardExecutor(placement, home: home), loaded: loaded[home])
         }
         writer.post(orphans)
         store.observeOtherWriters { [weak self] changes in self?.otherWriterApplied(changes) }
@@ -92,31 +92,44 @@ public final class CloudToDeviceQueues: Sendable {
 
     // MARK: Back end
 
-    /// Queues `message` for device `key` (see `CloudToDeviceOutgoing` for the property rules)
-    /// and returns it as stored. Throws 404001 for an unknown device, 403004 when its queue
-    /// holds `queueDepthMax` messages, 413001 for a body over 64 KB, 400004 for bad
-    /// properties or a module key (modules have no C2D, contract §1.11).
+    /// How a send learns its outcome: the receipt once the message is stored, or the error.
+    /// Runs on the shard's loop (or inline, for a send refused before it reached the shard);
+    /// it must only hand the outcome on.
+    public typealias SendAnswer = @Sendable (Result<CloudToDeviceSendReceipt, HubError>) -> Void
+
+    /// Queues `message` for device `key` (see `CloudToDeviceOutgoing` for the property rules);
+    /// `answer` gets the message as stored, or 404001 for an unknown device, 403004 when its
+    /// queue holds `queueDepthMax` messages, 413001 for a body over 64 KB, 400004 for bad
+    /// properties or a module key (modules have no C2D, contract §1.11). The message is
+    /// stored before the answer: an accepted send is durable. Never waits and starts no task,
+    /// so a protocol head can send from its loop (`CloudToDeviceShard+Send.swift`).
+    public func send(to key: IdentityKey, message: DeviceMessage, ttlSeconds: Int? = nil, answer: @escaping SendAnswer) {
+        do throws(HubError) {
+            guard key.moduleID == nil else { throw .argumentInvalid("Modules do not receive cloud-to-device messages.") }
+            guard let device = registry.device(key.deviceID) else { throw .deviceNotFound(deviceID: key.deviceID) }
+            let now = clock.now()
+            let prepared = try CloudToDeviceOutgoing.prepare(message, deviceID: key.deviceID, now: now, ttlSeconds: ttlSeconds,
+                                                             limits: limits, newMessageID: { CloudToDeviceRules.uuid(random.bytes(16)) })
+            post(.send(CloudToDeviceSend(deviceID: key.deviceID, deviceGenerationID: device.generationID, enqueuedTime: now,
+                                         prepared: prepared, answer: answer)), key)
+        } catch {
+            answer(.failure(error))
+        }
+    }
+
+    /// `send(to:message:ttlSeconds:answer:)` for a caller that waits: returns once stored.
+    public func sendCounted(to key: IdentityKey, message: DeviceMessage, ttlSeconds: Int? = nil) async throws(HubError)
+        -> CloudToDeviceSendReceipt {
+        let result = await withCheckedContinuation { continuation in
+            send(to: key, message: message, ttlSeconds: ttlSeconds) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// `sendCounted` without the count: the message as stored.
     @discardableResult
     public func send(to key: IdentityKey, message: DeviceMessage, ttlSeconds: Int? = nil) async throws(HubError) -> QueuedCloudToDeviceMessage {
-        guard key.moduleID == nil else { throw .argumentInvalid("Modules do not receive cloud-to-device messages.") }
-        guard let device = registry.device(key.deviceID) else { throw .deviceNotFound(deviceID: key.deviceID) }
-        let now = clock.now()
-        let prepared = try CloudToDeviceOutgoing.prepare(message, deviceID: key.deviceID, now: now, ttlSeconds: ttlSeconds,
-                                                         limits: limits, newMessageID: { CloudToDeviceRules.uuid(random.bytes(16)) })
-        let shard = shard(key.deviceID)
-        let sequenceNumber = try await shard.reserve(key.deviceID) { sequenceCounter.add(1, ordering: .relaxed).newValue }
-        let queued = QueuedCloudToDeviceMessage(sequenceNumber: sequenceNumber, deviceID: key.deviceID,
-                                                deviceGenerationID: device.generationID, enqueuedTime: now,
-                                                expiryTime: prepared.expiryTime, ack: prepared.ack, message: prepared.message)
-        // Stored before it becomes available: a send that returned is durable.
-        do {
-            try await writer.write([.enqueue(queued)])
-        } catch {
-            await shard.endReservation(key.deviceID, stored: nil)
-            throw error
-        }
-        await shard.endReservation(key.deviceID, stored: queued)
-        return queued
+        try await sendCounted(to: key, message: message, ttlSeconds: ttlSeconds).queued
     }
 
     /// Removes every message queued for the device, delivered or not, without feedback, and
@@ -214,7 +227,7 @@ public final class CloudToDeviceQueues: Sendable {
         for change in changes {
             switch change {
             case .enqueued(let message):
-                sequenceCounter.max(message.sequenceNumber, ordering: .relaxed)
+                sequenceNumbers.observe(message.sequenceNumber)
                 shard(message.deviceID).rules.inbox.send(.otherWriter(change))
             case .deliveryCountSet(let deviceID, _, _), .removed(let deviceID, _):
                 shard(deviceID).rules.inbox.send(.otherWriter(change))

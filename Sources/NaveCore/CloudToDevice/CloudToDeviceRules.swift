@@ -186,12 +186,24 @@ struct CloudToDeviceRules: Sendable {
     func newLockToken() -> String { Self.uuid(random.bytes(16)) }
 
     /// A version-4 UUID's text from 16 random bytes: IoT Hub's lock tokens and message ids look so.
+    /// Written straight into the string's storage (two per C2D delivery: it shows in profiles).
     static func uuid(_ bytes: [UInt8]) -> String {
-        var bytes = bytes
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = Hex.encode(bytes)
-        let text = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(text[$0]) }.joined(separator: "-")
+        precondition(bytes.count == 16, "a UUID is 16 bytes")
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var at = 0
+            for index in 0..<16 {
+                var byte = bytes[index]
+                if index == 6 { byte = byte & 0x0F | 0x40 }
+                if index == 8 { byte = byte & 0x3F | 0x80 }
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[at] = UInt8(ascii: "-")
+                    at += 1
+                }
+                text[at] = Hex.digit(byte >> 4, uppercase: false)
+                text[at + 1] = Hex.digit(byte & 0x0F, uppercase: false)
+                at += 2
+            }
+            return at
+        }
     }
 }

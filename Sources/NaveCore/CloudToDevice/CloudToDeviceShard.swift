@@ -2,8 +2,9 @@ import NaveModel
 
 /// One shard of the C2D queues: the queues of the devices whose ids hash to it
 /// (`ShardHash`), owned by an actor that lives on one event loop in a node. Back-end calls
-/// (send, purge, HTTP receive and settlement) reach it with an actor hop; device events and
-/// timers arrive through its inbox, in order, without a task each.
+/// (purge, HTTP receive and settlement) reach it with an actor hop; sends, device events and
+/// timers arrive through its inbox, in order, without a task each (a send is answered by
+/// callback, `CloudToDeviceShard+Send.swift`).
 ///
 /// Every change is posted to the store writer from inside the shard, so the store sees one
 /// device's changes in the order the shard made them; deliveries are handed to connections
@@ -12,6 +13,10 @@ import NaveModel
 actor CloudToDeviceShard {
     /// What reaches the shard through its inbox.
     enum Event: Sendable {
+        /// A back end's send, checked by the queues (`CloudToDeviceShard+Send.swift`).
+        case send(CloudToDeviceSend)
+        /// The store answered the send's write (nil: stored).
+        case stored(CloudToDeviceSend, QueuedCloudToDeviceMessage, HubError?)
         /// `connection` (the device's newest live connection when it subscribed) takes messages.
         case ready(deviceID: String, connection: any LiveConnection)
         case completed(deviceID: String, lockToken: String)
@@ -38,23 +43,25 @@ actor CloudToDeviceShard {
     nonisolated let rules: CloudToDeviceRules
     private let registry: IdentityRegistry
     private let clock: any HubClock
-    private let writer: CloudToDeviceStoreWriter
+    let writer: CloudToDeviceStoreWriter
+    let sequenceNumbers: CloudToDeviceSequenceNumbers
     private let home: ShardExecutor
     private var devices: [String: DeviceQueue] = [:]
     /// Messages held now and outcomes since start: plain integers of this actor, kept up by
     /// `update` (a subtraction and an addition per transition), read by `statistics`.
-    private(set) var statistics = CloudToDeviceStatistics()
+    var statistics = CloudToDeviceStatistics()
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { home.executor }
 
     /// A shard at `home` holding `loaded` (its devices' stored messages, current generations
     /// only); their expiry timers are armed by its first event.
     init(rules: CloudToDeviceRules, registry: IdentityRegistry, clock: any HubClock, writer: CloudToDeviceStoreWriter,
-         home: ShardExecutor, loaded: [QueuedCloudToDeviceMessage]) {
+         sequenceNumbers: CloudToDeviceSequenceNumbers, home: ShardExecutor, loaded: [QueuedCloudToDeviceMessage]) {
         self.rules = rules
         self.registry = registry
         self.clock = clock
         self.writer = writer
+        self.sequenceNumbers = sequenceNumbers
         self.home = home
         let now = clock.now()
         var devices: [String: DeviceQueue] = [:]
@@ -68,31 +75,6 @@ actor CloudToDeviceShard {
     }
 
     // MARK: Back end
-
-    /// Reserves a place in the device's queue for a send being stored; the sequence number
-    /// comes from `nextSequenceNumber` once the depth allows it.
-    func reserve(_ deviceID: String, nextSequenceNumber: @Sendable () -> Int64) throws(HubError) -> Int64 {
-        try update(deviceID) { queue, outcome, context throws(HubError) in
-            rules.dropStale(&queue, &outcome, context)
-            guard queue.depth < rules.limits.queueDepthMax else {
-                throw .deviceMaximumQueueDepthExceeded(deviceID: deviceID, queueDepthMax: rules.limits.queueDepthMax)
-            }
-            queue.sendsInProgress += 1
-            return nextSequenceNumber()
-        }
-    }
-
-    /// Ends a reservation: the message was stored (`stored`, now queued and pushed if the device
-    /// is ready) or not (nil).
-    func endReservation(_ deviceID: String, stored: QueuedCloudToDeviceMessage?) {
-        update(deviceID) { queue, outcome, context in
-            queue.sendsInProgress -= 1
-            guard let stored else { return }
-            statistics.sent += 1
-            rules.insert(stored, into: &queue, now: context.now)
-            rules.pump(&queue, &outcome, context)
-        }
-    }
 
     func purge(_ deviceID: String) async throws(HubError) -> Int {
         try await updateDurably(deviceID) { queue, outcome, context in
@@ -136,6 +118,10 @@ actor CloudToDeviceShard {
 
     private func handle(_ event: Event) {
         switch event {
+        case .send(let send):
+            startSend(send)
+        case .stored(let send, let queued, let failure):
+            finishSend(send, queued, failure: failure)
         case .ready(let deviceID, let connection):
             update(deviceID) { queue, outcome, context in
                 queue.ready = connection
@@ -242,7 +228,7 @@ actor CloudToDeviceShard {
     /// order made) and hands its deliveries out; `done` learns when the changes are stored. A
     /// transition that throws changes nothing and posts nothing.
     @discardableResult
-    private func update<T: Sendable, Failure: Error>(
+    func update<T: Sendable, Failure: Error>(
         _ deviceID: String, done: (@Sendable (Result<T, HubError>) -> Void)? = nil,
         _ transition: (inout DeviceQueue, inout Outcome, Context) throws(Failure) -> T
     ) throws(Failure) -> T {

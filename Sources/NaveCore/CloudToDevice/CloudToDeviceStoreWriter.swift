@@ -55,7 +55,7 @@ final class CloudToDeviceStoreWriter: Sendable {
 
     private func drain() async {
         while let batch = nextBatch() {
-            let changes = batch.flatMap(\.changes)
+            let changes = Self.withoutOverwritten(batch.flatMap(\.changes))
             var failure: HubError?
             if !changes.isEmpty {
                 do {
@@ -68,6 +68,33 @@ final class CloudToDeviceStoreWriter: Sendable {
             }
             for pending in batch { pending.done?(failure) }
         }
+    }
+
+    /// `changes` without the delivery counts of messages the same batch removes later: the
+    /// batch is one transaction, so the count is never seen (a message delivered and completed
+    /// within one write saves an UPDATE). Everything else keeps its order.
+    static func withoutOverwritten(_ changes: [CloudToDeviceChange]) -> [CloudToDeviceChange] {
+        var removedLater = Set<Int64>()
+        var dropped = false
+        var kept: [CloudToDeviceChange] = []
+        kept.reserveCapacity(changes.count)
+        for change in changes.reversed() {
+            switch change {
+            case .remove(let sequenceNumber):
+                removedLater.insert(sequenceNumber)
+            case .enqueue(let message):
+                // Earlier changes of this number belong to an older message (the queues never
+                // reuse a number, but the store's contract allows it).
+                removedLater.remove(message.sequenceNumber)
+            case .setDeliveryCount(let sequenceNumber, _) where removedLater.contains(sequenceNumber):
+                dropped = true
+                continue
+            default:
+                break
+            }
+            kept.append(change)
+        }
+        return dropped ? kept.reversed() : changes
     }
 
     /// Everything posted so far, or nil (and not writing any more) when nothing is.

@@ -64,8 +64,11 @@ extension DirectMethodLimits {
 
     private static func isMethodNameByte(_ byte: UInt8) -> Bool {
         guard (0x21...0x7E).contains(byte) else { return false }
-        return !Array("$()<>@,;:\\\"/[]?={}".utf8).contains(byte)
+        return !methodNameSeparators.contains(byte)
     }
+
+    /// The separators IoT Hub refuses in a method name: made once, not per byte of every name.
+    private static let methodNameSeparators: [UInt8] = Array("$()<>@,;:\\\"/[]?={}".utf8)
 
     /// The device's answer as the one JSON text `MethodResult.payload` promises (contract §1.6:
     /// the SDK sends `json.dumps(payload)`, so `null` for None; other clients may send nothing).
@@ -73,12 +76,16 @@ extension DirectMethodLimits {
         guard payload.count <= payloadBytesMax else {
             return .failure(.messageTooLarge(sizeBytes: payload.count, sizeBytesMax: payloadBytesMax))
         }
-        let blank: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
-        if payload.allSatisfy(blank.contains) { return .success(Array("null".utf8)) }
+        if payload.allSatisfy(Self.isJSONWhitespace) { return .success(Array("null".utf8)) }
         if (try? JSONValue(parsing: payload, limits: JSONLimits(documentBytesMax: payloadBytesMax))) != nil {
             return .success(payload)
         }
         // Not JSON: hand it to the back end as a string rather than lose it or break the body.
         return .success(JSONValue.string(String(decoding: payload, as: UTF8.self)).serialized())
+    }
+
+    /// RFC 8259 §2's insignificant whitespace: space, tab, line feed, carriage return.
+    private static func isJSONWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

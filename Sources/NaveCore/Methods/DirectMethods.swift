@@ -235,9 +235,13 @@ public final class DirectMethods: Sendable {
     }
 
     /// 404001 for an unknown device, 404010 for an unknown module (contract §4.4 step 1).
+    /// Asks for the generation id, not the identity: a copy of the whole identity per call
+    /// only to see that it exists cost more than the lookup.
     private func requireIdentity(_ key: IdentityKey) throws(HubError) {
-        guard registry.device(key.deviceID) != nil else { throw .deviceNotFound(deviceID: key.deviceID) }
-        if let moduleID = key.moduleID, registry.module(key.deviceID, moduleID) == nil {
+        guard registry.generationID(of: IdentityKey(deviceID: key.deviceID)) != nil else {
+            throw .deviceNotFound(deviceID: key.deviceID)
+        }
+        if let moduleID = key.moduleID, registry.generationID(of: key) == nil {
             throw .moduleNotFound(deviceID: key.deviceID, moduleID: moduleID)
         }
     }

@@ -79,6 +79,9 @@ public struct EventRecord: Sendable, Equatable {
     public var applicationProperties: [EventProperty]
     public var body: [UInt8]
 
+    /// Inlinable so that a caller building `data` only for this (the event log's decoder, per
+    /// record read) hands its fields over instead of retaining each and releasing `data`.
+    @inlinable
     public init(sequenceNumber: Int64, offset: Int64, enqueuedTime: Timestamp, data: EventData) {
         self.sequenceNumber = sequenceNumber
         self.offset = offset

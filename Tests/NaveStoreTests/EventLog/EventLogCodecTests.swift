@@ -110,6 +110,26 @@ struct EventLogCodecTests {
         ]
     }
 
+    @Test("text is taken as stored when ASCII and validated otherwise: multi-byte UTF-8 round-trips, a malformed sequence anywhere in it is refused")
+    func textValidation() throws {
+        let text = "dév-🙂-1"
+        var record = Self.sample
+        record.deviceID = text
+        record.applicationProperties = [EventProperty("ключ", "値")]
+        #expect(try EventRecordCodec.decode(EventRecordCodec.encode(record)) == record)
+        // The device id's bytes start at 27, after its length byte; each malformed sequence
+        // (overlong, surrogate, above U+10FFFF, 0xFF, a lead byte before ASCII) overwrites
+        // them from the second byte on, after an ASCII "d".
+        let secondByteAt = 28
+        for malformed: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0xC3, 0x41]] {
+            var bytes = EventRecordCodec.encode(record)
+            bytes.replaceSubrange(secondByteAt..<(secondByteAt + malformed.count), with: malformed)
+            #expect(throws: EventRecordCorruption.invalidUTF8(field: "device id"), "\(malformed)") {
+                try EventRecordCodec.decode(bytes)
+            }
+        }
+    }
+
     @Test("corrupt payloads fail with the reason, never a trap")
     func corruptPayloadTable() {
         for (name, bytes, expected) in Self.corruptPayloads() {
