@@ -28,6 +28,9 @@ extension MQTTConnectionHandler {
         case .close(let reason):
             closeConnection(reason)
         case .acceptTelemetry(let message, let ack):
+            // Behind a task of this device's (a routed message, a twin call) a message waits its
+            // turn as a task too: the callback path would overtake it.
+            if device.tasksInFlight == 0, acceptTelemetryNow(message, ack: ack, device: device, hub: hub) { break }
             runForDevice { handler in
                 do throws(HubError) {
                     try await hub.acceptTelemetry(message, from: identity, authMethod: authMethod, authGenerationID: authGenerationID)
@@ -129,23 +132,62 @@ extension MQTTConnectionHandler {
         }
     }
 
+    /// Telemetry without a task (`Hub.acceptTelemetryNow`): queued on the event log from this
+    /// loop, the PUBACK sent from the completion, back on this loop, after the group commit's
+    /// fdatasync. Counts against `deviceOperationsInFlightMax` like a task. False when the hub
+    /// cannot take it so (routes are configured): nothing was queued.
+    private func acceptTelemetryNow(_ message: DeviceMessage, ack: MQTTPacket?, device: HubDevice, hub: Hub) -> Bool {
+        beginDeviceOperation()
+        let loop = connection.loop
+        let channel = device.channel
+        do throws(HubError) {
+            let taken = try hub.acceptTelemetryNow(message, from: channel.identity, authMethod: channel.authMethod,
+                                                   authGenerationID: channel.authGenerationID) { [self] refusal in
+                loop.execute { loop.runIsolated(self, refusal) { $0.telemetryStored(ack: ack, refusal: $1) } }
+            }
+            if !taken { deviceOperationFinished() }
+            return taken
+        } catch {
+            deviceOperationFinished()
+            closeConnection(IoTHubDeviceChannel.telemetryRefused(error))
+            return true
+        }
+    }
+
+    /// A callback-path message is durable (`refusal` nil) or was refused.
+    private func telemetryStored(ack: MQTTPacket?, refusal: HubError?) {
+        if let refusal {
+            closeConnection(IoTHubDeviceChannel.telemetryRefused(refusal))
+        } else if let ack {
+            send(ack)
+        }
+        deviceOperationFinished()
+    }
+
     /// Runs hub work for this device as a task isolated to this actor, preferring the loop as its
     /// task executor: the hub's own (nonisolated) async code then runs on the loop thread too,
     /// instead of hopping to the cooperative pool and back for every call. At most
     /// `deviceOperationsInFlightMax` run at once: at the limit the connection stops reading
     /// (TCP then pushes back on the device) and handles no more packets until one finishes.
     func runForDevice(_ work: @escaping @Sendable (isolated MQTTConnectionHandler) async -> Void) {
-        hubDevice?.operationsInFlight += 1
-        if deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax {
-            home.counters.publisherPauses.bump()
-            connection.pauseReading()
-        }
+        beginDeviceOperation()
+        hubDevice?.tasksInFlight += 1
         Task(executorPreference: connection.loop.taskExecutor) { [self] in await runDeviceOperation(work) }
     }
 
     private func runDeviceOperation(_ work: @Sendable (isolated MQTTConnectionHandler) async -> Void) async {
         await work(self)
+        hubDevice?.tasksInFlight -= 1  // set once at CONNACK, before any operation
         deviceOperationFinished()
+    }
+
+    /// One more of this device's hub operations: at the limit the connection stops reading.
+    private func beginDeviceOperation() {
+        hubDevice?.operationsInFlight += 1
+        if deviceOperationsInFlight == broker.configuration.deviceOperationsInFlightMax {
+            home.counters.publisherPauses.bump()
+            connection.pauseReading()
+        }
     }
 
     /// One of this device's hub operations finished: below the limit again, the connection
@@ -164,9 +206,12 @@ final class HubDevice {
     var channel: IoTHubDeviceChannel
     /// When its SAS token expires, on the loop's monotonic clock (`Int64.max`: never).
     var tokenDeadlineNanos = Int64.max
-    /// Hub operations of this device under way (`runForDevice`), at most
-    /// `deviceOperationsInFlightMax`.
+    /// Hub operations of this device under way (tasks of `runForDevice` and telemetry on the
+    /// callback path), at most `deviceOperationsInFlightMax`.
     var operationsInFlight = 0
+    /// Those of them running as tasks: while any is, telemetry goes as a task too, behind
+    /// them, so the device's messages keep their order.
+    var tasksInFlight = 0
 
     init(grant: HubGrant) {
         self.grant = grant

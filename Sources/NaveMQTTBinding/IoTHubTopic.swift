@@ -13,6 +13,11 @@ public enum IoTHubTopic: Equatable, Sendable {
 
     /// Parses a device's PUBLISH topic; nil for a topic IoT Hub does not accept from devices.
     public init?(publishedTopic topic: String) {
+        if case .parsed(let telemetry) = Self.asciiTelemetry(topic) {
+            guard let telemetry else { return nil }
+            self = telemetry
+            return
+        }
         let text = Substring(topic)
         if text.hasPrefix("devices/") {
             guard let parsed = Self.telemetry(text) else { return nil }

@@ -12,12 +12,34 @@ public struct EventLogTelemetrySink: TelemetrySink {
     public func append(_ event: TelemetryEvent) async throws(HubError) {
         do {
             _ = try await log.append(Self.eventData(event))
-        } catch EventLogError.storageFull(let partition, _) {
-            // The cause names a path: it stays in the log's own words, not in the reply.
-            throw .storageFull("the event (partition \(partition))")
         } catch {
-            throw .serverError("The event could not be stored: \(error)")
+            throw Self.refusal(error)
         }
+    }
+
+    /// Queued on the log now; `completion` runs on the partition's writer thread after the
+    /// group commit's fdatasync (or with the refusal).
+    public func appendNow(_ event: TelemetryEvent, completion: @escaping TelemetryCompletion) -> Bool {
+        do {
+            try log.append([Self.eventData(event)]) { result in
+                switch result {
+                case .success: completion(nil)
+                case .failure(let error): completion(Self.refusal(error))
+                }
+            }
+        } catch {
+            completion(Self.refusal(error))
+        }
+        return true
+    }
+
+    /// The log's error as the hub's: a full disk is `storageFull`, anything else a server error.
+    static func refusal(_ error: any Error) -> HubError {
+        if case EventLogError.storageFull(let partition, _) = error {
+            // The cause names a path: it stays in the log's own words, not in the reply.
+            return .storageFull("the event (partition \(partition))")
+        }
+        return .serverError("The event could not be stored: \(error)")
     }
 
     /// Bag keys (`$.mid`) → the names the events endpoint uses (`message-id`).
@@ -35,9 +57,8 @@ public struct EventLogTelemetrySink: TelemetrySink {
             system.append(EventProperty(systemNames[property.name] ?? property.name, property.value ?? ""))
         }
         if let method = event.authMethod {
-            let scope = event.moduleID == nil ? "device" : "module"
             system.append(EventProperty(EventSystemProperty.connectionAuthMethod,
-                                        #"{"scope":"\#(scope)","type":"\#(method)","issuer":"iothub","acceptingIpFilterRule":null}"#))
+                                        connectionAuthMethod(method, module: event.moduleID != nil)))
         }
         if let generationID = event.authGenerationID {
             system.append(EventProperty(EventSystemProperty.connectionAuthGenerationID, generationID))
@@ -46,6 +67,28 @@ public struct EventLogTelemetrySink: TelemetrySink {
         let application = event.message.applicationProperties.map { EventProperty($0.name, $0.value ?? "") }
         return EventData(deviceID: event.deviceID, moduleID: event.moduleID, systemProperties: system,
                          applicationProperties: application, body: event.message.body)
+    }
+
+    /// `iothub-connection-auth-method`'s JSON. Every message carries it, and building it costs
+    /// an interpolation per message, so the values for the methods devices authenticate with (`sas`, `x509`) are built once.
+    static func connectionAuthMethod(_ method: String, module: Bool) -> String {
+        switch (method, module) {
+        case ("sas", false): sasDevice
+        case ("sas", true): sasModule
+        case ("x509", false): x509Device
+        case ("x509", true): x509Module
+        default: authMethodJSON(method, module: module)
+        }
+    }
+
+    private static let sasDevice = authMethodJSON("sas", module: false)
+    private static let sasModule = authMethodJSON("sas", module: true)
+    private static let x509Device = authMethodJSON("x509", module: false)
+    private static let x509Module = authMethodJSON("x509", module: true)
+
+    private static func authMethodJSON(_ method: String, module: Bool) -> String {
+        let scope = module ? "module" : "device"
+        return #"{"scope":"\#(scope)","type":"\#(method)","issuer":"iothub","acceptingIpFilterRule":null}"#
     }
 
     /// IoT Hub's `iothub-message-source` values.

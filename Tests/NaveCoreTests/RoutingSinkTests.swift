@@ -46,6 +46,24 @@ struct RoutingSinkTests {
         #expect(sink.droppedCount == 1)
     }
 
+    @Test("the callback path takes device telemetry only while nothing is configured; hub events and routed messages await append")
+    func appendNow() throws {
+        let builtIn = InMemoryTelemetrySink()
+        let sink = RoutingTelemetrySink(builtIn: builtIn, hubName: "myhub", clock: ManualClock())
+        let completions = Mutex<[HubError?]>([])
+        let record: TelemetryCompletion = { refusal in completions.withLock { $0.append(refusal) } }
+        #expect(sink.appendNow(RoutingTableTests.message(), completion: record))
+        #expect(builtIn.appended.count == 1)
+        #expect(completions.withLock { $0.count } == 1)
+
+        #expect(!sink.appendNow(RoutingTableTests.message(source: .twinChangeEvents), completion: record), "a hub event is stamped on the awaited path")
+
+        try sink.apply(RoutingTable(RoutingTableTests.oneRoute("level = 'low'")), endpointSinks: ["hot": InMemoryTelemetrySink()])
+        #expect(!sink.appendNow(RoutingTableTests.message(), completion: record))
+        #expect(builtIn.appended.count == 1, "nothing was queued when the call said no")
+        #expect(completions.withLock { $0.count } == 1)
+    }
+
     @Test("undefined conditions and oversized enriched messages are reported once a minute per route or endpoint, with counts")
     func problems() async throws {
         let clock = ManualClock()

@@ -1,3 +1,4 @@
+import NaveCodecTestSupport
 import NaveMQTTBinding
 import Testing
 
@@ -48,5 +49,20 @@ struct IoTHubTelemetryTopicTests {
         #expect(IoTHubTopic(publishedTopic: "devices/d1/modules/m1/messages/events")
             == .telemetry(deviceID: "d1", moduleID: "m1", propertyBag: ""))
         #expect(IoTHubTopic(publishedTopic: "devices/d1/messages/eventsX") == nil)
+    }
+
+    /// Topics glued from the levels a telemetry topic is made of, near-misses and a few
+    /// non-ASCII pieces: the byte parser (ASCII topics) and the Character parser (the others)
+    /// agree with the reference on each.
+    @Test("generated topics parse as the reference parsed them")
+    func generatedAgreeWithReference() {
+        let pieces = ["devices", "d1", "modules", "m1", "messages", "events", "eventsX", "", "a=1", "%24.mid=x",
+                      "\u{301}", "\u{E9}", "inputs", "bench-000042", "mess", "devices/"]
+        var random = SeededGenerator(seed: 0x7E1E_0E7)
+        for _ in 0..<5_000 {
+            let levels = (0..<Int.random(in: 1...8, using: &random)).map { _ in pieces.randomElement(using: &random)! }
+            let topic = (Bool.random(using: &random) ? "devices/" : "") + levels.joined(separator: "/")
+            #expect(IoTHubTopic(publishedTopic: topic) == Self.reference(topic), "\(topic)")
+        }
     }
 }

@@ -25,4 +25,12 @@ struct EventLogTelemetrySinkTests {
         let data = EventLogTelemetrySink.eventData(TelemetryEvent(source: .twinChangeEvents, deviceID: "dev1", message: DeviceMessage(body: [])))
         #expect(data.systemProperties == [EventProperty("iothub-message-source", "twinChangeEvents")])
     }
+
+    @Test("the auth method's JSON names the scope and method, for the prebuilt methods and any other",
+          arguments: [("sas", false), ("sas", true), ("x509", false), ("x509", true), ("token", true)])
+    func connectionAuthMethod(method: String, module: Bool) {
+        let scope = module ? "module" : "device"
+        #expect(EventLogTelemetrySink.connectionAuthMethod(method, module: module)
+            == #"{"scope":"\#(scope)","type":"\#(method)","issuer":"iothub","acceptingIpFilterRule":null}"#)
+    }
 }

@@ -16,6 +16,19 @@ extension Hub {
                                                   authMethod: authMethod, authGenerationID: authGenerationID, message: message))
     }
 
+    /// `acceptTelemetry` without a task, when the sink can take it so (no routes configured):
+    /// admitted now, then `completion` is called once the event is durable (nil) or refused,
+    /// from the sink's thread. False when the caller must use `acceptTelemetry` instead (nothing
+    /// was queued); throws the admission refusal before anything is queued.
+    public func acceptTelemetryNow(_ message: DeviceMessage, from identity: IdentityKey, authMethod: String?,
+                                   authGenerationID: String? = nil,
+                                   completion: @escaping TelemetryCompletion) throws(HubError) -> Bool {
+        try DeviceMessage.admitTelemetry(bodyBytes: message.body.count)
+        return telemetry.appendNow(TelemetryEvent(deviceID: identity.deviceID, moduleID: identity.moduleID,
+                                                  authMethod: authMethod, authGenerationID: authGenerationID, message: message),
+                                   completion: completion)
+    }
+
     /// The twin's properties section as the device sees it (contract §1.10):
     /// `{"desired":{…,"$version":n},"reported":{…,"$version":m}}`.
     public func twin(of identity: IdentityKey) async throws(HubError) -> [UInt8] {

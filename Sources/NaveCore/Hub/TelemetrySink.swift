@@ -7,7 +7,16 @@ import Synchronization
 /// The sink stamps the enqueued time.
 public protocol TelemetrySink: Sendable {
     func append(_ event: TelemetryEvent) async throws(HubError)
+
+    /// `append(_:)` without a task, when this sink can: queues `event` now and calls
+    /// `completion` (nil: durable; else the refusal) from whatever thread finishes it. False
+    /// when it cannot take it this way; then nothing was queued and `completion` is never
+    /// called, and the caller uses `append(_:)`. Events passed one after another keep their order.
+    func appendNow(_ event: TelemetryEvent, completion: @escaping TelemetryCompletion) -> Bool
 }
+
+/// The outcome of `TelemetrySink.appendNow`: nil once the event is durable, else the refusal.
+public typealias TelemetryCompletion = @Sendable (HubError?) -> Void
 
 /// Told of an event the sink refused (a full disk, say) where no caller can answer with the
 /// error: lifecycle, connection-state and twin change events follow a change that is already
@@ -15,6 +24,9 @@ public protocol TelemetrySink: Sendable {
 public typealias UnrecordedEventHandler = @Sendable (TelemetryEvent, HubError) -> Void
 
 extension TelemetrySink {
+    /// Sinks without a callback path: the caller awaits `append(_:)`.
+    public func appendNow(_ event: TelemetryEvent, completion: @escaping TelemetryCompletion) -> Bool { false }
+
     /// Appends an event that records a change already made: a refusal cannot undo the change,
     /// so it goes to `unrecorded` instead of the change's caller. Returns whether it was stored.
     @discardableResult
@@ -39,6 +51,14 @@ public final class InMemoryTelemetrySink: TelemetrySink {
     public func append(_ event: TelemetryEvent) async throws(HubError) {
         let now = clock.now()
         events.withLock { $0.append((event, now)) }
+    }
+
+    /// Kept at once; `completion` runs before this returns.
+    public func appendNow(_ event: TelemetryEvent, completion: @escaping TelemetryCompletion) -> Bool {
+        let now = clock.now()
+        events.withLock { $0.append((event, now)) }
+        completion(nil)
+        return true
     }
 
     public var appended: [TelemetryEvent] { events.withLock { $0.map(\.event) } }

@@ -70,7 +70,21 @@ public final class RoutingTelemetrySink: TelemetrySink {
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     public func append(_ event: TelemetryEvent) async throws(HubError) {
-        let event = event.source == .telemetry ? event : stamp.stamped(event)
+        // Device telemetry goes on as the caller's value: `let e = cond ? event : stamped(event)`
+        // copied the whole event (retaining every field) per message.
+        if event.source == .telemetry { return try await route(event) }
+        try await route(stamp.stamped(event))
+    }
+
+    /// Device telemetry while nothing is configured goes to the built-in endpoint's callback
+    /// path; anything else (hub events to stamp, routes to evaluate) takes `append(_:)`.
+    public func appendNow(_ event: TelemetryEvent, completion: @escaping TelemetryCompletion) -> Bool {
+        guard event.source == .telemetry, state.withLock({ $0.table.isPassThrough }) else { return false }
+        return builtIn.appendNow(event, completion: completion)
+    }
+
+    /// Routes a stamped (or device) event.
+    private func route(_ event: TelemetryEvent) async throws(HubError) {
         // The common case reads one flag under the lock: copying the snapshot out would retain
         // and release every field of the table per message.
         guard let snapshot = state.withLock({ $0.table.isPassThrough ? nil : $0 }) else { return try await builtIn.append(event) }

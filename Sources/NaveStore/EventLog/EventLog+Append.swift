@@ -14,15 +14,30 @@ extension EventLog {
         guard !events.isEmpty else { return [] }
         let parts = try split(events)
         return try await withCheckedThrowingContinuation { continuation in
-            let completion = AppendCompletion(eventCount: events.count, parts: parts.count, continuation: continuation)
-            for part in parts {
-                do throws(EventLogError) {
-                    try partitions[part.partition].queue.enqueue(
-                        PendingAppend(events: part.events, indices: part.indices, bytes: part.bytes, completion: completion))
-                } catch {
-                    completion.fail(error)
-                    return
-                }
+            enqueue(parts, eventCount: events.count, waiter: .continuation(continuation))
+        }
+    }
+
+    /// `append(_:)` without a task: queues `events` now and calls `completion` from the
+    /// partition's writer thread once all are durable (or one part failed). A size refusal is
+    /// thrown before anything is queued. Calls made one after another keep each device's order,
+    /// as `append(_:)` does. For callers on an event loop that answer from the callback
+    /// (telemetry's PUBACK): no continuation and no task per message.
+    public func append(_ events: [EventData],
+                       completion: @escaping @Sendable (Result<[EventPosition], any Error>) -> Void) throws(EventLogError) {
+        guard !events.isEmpty else { return completion(.success([])) }
+        enqueue(try split(events), eventCount: events.count, waiter: .callback(completion))
+    }
+
+    private func enqueue(_ parts: [Part], eventCount: Int, waiter: AppendCompletion.Waiter) {
+        let completion = AppendCompletion(eventCount: eventCount, parts: parts.count, waiter: waiter)
+        for part in parts {
+            do throws(EventLogError) {
+                try partitions[part.partition].queue.enqueue(
+                    PendingAppend(events: part.events, indices: part.indices, bytes: part.bytes, completion: completion))
+            } catch {
+                completion.fail(error)
+                return
             }
         }
     }

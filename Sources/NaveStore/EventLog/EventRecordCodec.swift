@@ -37,10 +37,14 @@ public enum EventRecordCodec {
         EventSystemProperty.dataSchema, EventSystemProperty.subject, EventSystemProperty.interfaceID,
     ]
 
+    /// The key's one-byte code, 0 for a key without one. Runs twice per system property of every
+    /// record (size, then encoding): a table lookup, not a walk comparing strings.
     static func systemKeyCode(_ key: String) -> UInt8 {
-        guard let index = systemKeys.firstIndex(of: key) else { return 0 }
-        return UInt8(index + 1)
+        systemKeyCodes[key] ?? 0
     }
+
+    private static let systemKeyCodes: [String: UInt8] = Dictionary(
+        uniqueKeysWithValues: systemKeys.enumerated().map { ($0.element, UInt8($0.offset + 1)) })
 
     // MARK: Size
 

@@ -16,7 +16,7 @@ struct EventLogAppendQueueTests {
             let before = completions.withLock { $0.count }
             let task = Task {
                 _ = try? await withCheckedThrowingContinuation { continuation in
-                    completions.withLock { $0.append(AppendCompletion(eventCount: 1, parts: 1, continuation: continuation)) }
+                    completions.withLock { $0.append(AppendCompletion(eventCount: 1, parts: 1, waiter: .continuation(continuation))) }
                 }
             }
             tasks.withLock { $0.append(task) }

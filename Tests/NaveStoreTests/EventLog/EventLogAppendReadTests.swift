@@ -95,6 +95,20 @@ struct EventLogAppendReadTests {
         }
     }
 
+    @Test("one call of several devices into one partition: positions in the caller's order")
+    func appendSeveralDevicesOnePartition() async throws {
+        try await withTemporaryDirectory { directory in
+            let log = try EventLog(directory: directory, configuration: .small(segmentBytes: 1 << 20), clock: ManualClock())
+            _ = try await log.append(event("dev0", 0))
+            let events = ["dev1", "dev2", "dev1", "dev3"].enumerated().map { event($1, $0) }
+            let positions = try await log.append(events)
+            #expect(positions.map(\.sequenceNumber) == [1, 2, 3, 4])
+            let stored = try log.read(partition: 0, from: .sequenceNumber(1), maxCount: 10)
+            #expect(stored.map(\.data) == events && stored.map(\.offset) == positions.map(\.offset))
+            await log.close()
+        }
+    }
+
     @Test("enqueued times never go backwards, even when the clock does")
     func monotonicTime() async throws {
         try await withTemporaryDirectory { directory in
