@@ -52,12 +52,11 @@ final class BrokerProcess {
             arguments = [setup.binary, "-c", config]
         }
         if access("/usr/bin/setpriv", X_OK) == 0 { arguments = ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] + arguments }
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(setup.environment) { _, added in added }
+        let environment = ServerProcess.nodeEnvironment(adding: setup.environment)
         let (stdoutPath, stderrPath) = ("\(logDirectory)/\(kind.rawValue)-\(port).out", "\(logDirectory)/\(kind.rawValue)-\(port).err")
         pid = try CPUAffinity.whilePinned(to: setup.brokerCPUs) {
             try ServerProcess.spawn(executable: arguments[0], arguments: arguments,
-                                    environment: environment.map { "\($0.key)=\($0.value)" },
+                                    environment: environment,
                                     stdoutPath: stdoutPath, stderrPath: stderrPath)
         }
         ChildProcesses.register(pid)

@@ -97,7 +97,7 @@ final class HubTarget {
         if let cpu = settings.targetCPU { _ = bench_pin_current_thread(Int32(cpu)) }
         defer { if let cpu = settings.clientCPU { _ = bench_pin_current_thread(Int32(cpu)) } }
         pid = try ServerProcess.spawn(executable: arguments[0], arguments: arguments,
-                                      environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" },
+                                      environment: ServerProcess.nodeEnvironment(),
                                       stdoutPath: "\(directory)/\(kind.rawValue)-hub-\(firstPort).out", stderrPath: stderrPath)
         ChildProcesses.register(pid)
         // Opening the store with 10 k devices and making certificates on a first start take seconds.

@@ -50,6 +50,17 @@ final class ServerProcess {
         try waitUntilListening()
     }
 
+    /// The environment a benchmarked node starts with: this process's, with the node's admin
+    /// listener off unless the caller set `NAVE_ADMIN_LISTENERS`: its fixed default port
+    /// (127.0.0.1:9600) would keep a second node on the machine from starting, and the harness
+    /// reads nothing from it.
+    static func nodeEnvironment(adding extra: [String: String] = [:]) -> [String] {
+        var environment = ProcessInfo.processInfo.environment
+        if environment["NAVE_ADMIN_LISTENERS"] == nil { environment["NAVE_ADMIN_LISTENERS"] = "" }
+        environment.merge(extra) { _, added in added }
+        return environment.map { "\($0.key)=\($0.value)" }
+    }
+
     /// posix_spawn with stdin from /dev/null and stdout/stderr to files (also used for brokers and load workers).
     static func spawn(executable: String, arguments: [String], environment: [String],
                               stdoutPath: String, stderrPath: String) throws -> pid_t {
