@@ -81,6 +81,9 @@ extension AMQPRunner {
     /// Devices publish QoS 1 telemetry at a fixed rate (half the saturated durable rate unless
     /// `e2eRate` is set) while receivers read every partition from `@latest`: the latency from
     /// the PUBLISH (and from its PUBACK) to the event's arrival at the reader.
+    /// How long e2e waits for the readers to drain what the saturated phase left them.
+    static let readerCatchUpSecondsMax = 60.0
+
     func endToEnd() throws -> ([MQTTRoundSample], [String: Double]) {
         let target = try startNode()
         defer { target.stop() }
@@ -112,6 +115,20 @@ extension AMQPRunner {
             once["saturatedTargetCPUNanosPerEvent"] = Double(end.targetCPUNanos - start.targetCPUNanos) / Double(max(1, endCompleted - startCompleted))
             rate = (saturated / 2).rounded()
             progress("[e2e] saturated durable rate \(formatRate(saturated))/s with the readers attached; measuring at \(formatRate(rate))/s")
+            // The readers fell behind while the devices were unpaced: the rounds start once they
+            // hold everything published, or they would measure that backlog's drain, not the
+            // tail's latency. How long the catch-up took is the readers' drain rate under load.
+            let (published, received) = loop.submitAndWait { (fleet.completed, backEnd.received) }
+            let catchUpStart = monotonicSeconds()
+            try? hub.waitUntil("the readers to catch up after the saturated phase", timeoutSeconds: Self.readerCatchUpSecondsMax) {
+                loop.submitAndWait { backEnd.received >= published }
+            }
+            let caughtUp = loop.submitAndWait { backEnd.received } - received
+            once["readerCatchUpSeconds"] = monotonicSeconds() - catchUpStart
+            once["readerCatchUpEventsPerSecond"] = Double(caughtUp) / max(1e-3, monotonicSeconds() - catchUpStart)
+            if caughtUp < published - received {
+                progress("[e2e] the readers did not catch up in \(Int(Self.readerCatchUpSecondsMax)) s: the rounds start behind")
+            }
             target.waitUntilIdle(timeoutSeconds: 30)
         }
         once["publishRate"] = rate
