@@ -1,6 +1,5 @@
 import GRDB
 import NaveCore
-import Synchronization
 
 /// Group commit for twin saves: saves posted while a write transaction runs are written together
 /// in the next one, so a burst of reported patches from many devices costs one SQLite commit
@@ -10,8 +9,8 @@ import Synchronization
 /// stored. A save returns only after the commit that holds it: durable before it is
 /// acknowledged, as before.
 ///
-/// The shape of `CloudToDeviceStoreWriter` (NaveCore): a pending list under a lock, and one
-/// task draining it while there is something to write.
+/// Its queue is NaveCore's `WriteBatchQueue`, as `CloudToDeviceStoreWriter`'s is: one task
+/// drains it while there is something to write.
 final class SQLiteTwinWriter: Sendable {
     /// One twin row to write, with the version the store must still hold for it.
     struct Row: Sendable {
@@ -29,17 +28,12 @@ final class SQLiteTwinWriter: Sendable {
         var done: CheckedContinuation<Void, any Error>
     }
 
-    private struct State {
-        var pending: [Pending] = []
-        var writing = false
-    }
-
     /// Saves written in one transaction at most: a longer burst takes several (each still far
     /// cheaper than a transaction per save), and no transaction holds SQLite's write lock long.
     static let savesPerTransactionMax = 256
 
     private let database: SQLiteDatabase
-    private let state = Mutex(State())
+    private let queue = WriteBatchQueue<Pending>(batchCountMax: savesPerTransactionMax)
 
     init(database: SQLiteDatabase) { self.database = database }
 
@@ -48,18 +42,12 @@ final class SQLiteTwinWriter: Sendable {
     /// transaction failed with when SQLite refused it.
     func save(_ row: Row) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            let start = state.withLock { state in
-                state.pending.append(Pending(row: row, done: done))
-                guard !state.writing else { return false }
-                state.writing = true
-                return true
-            }
-            if start { Task { await self.drain() } }
+            if queue.post(Pending(row: row, done: done)) { Task { await self.drain() } }
         }
     }
 
     private func drain() async {
-        while let batch = nextBatch() {
+        while let batch = queue.nextBatch() {
             let rows = batch.map(\.row)
             do {
                 let stored = try await SQLiteDatabase.access(mappingTo: TwinStoreError.self) {
@@ -76,23 +64,6 @@ final class SQLiteTwinWriter: Sendable {
             } catch {
                 for pending in batch { pending.done.resume(throwing: error) }
             }
-        }
-    }
-
-    /// The next saves to write (at most `savesPerTransactionMax`, oldest first), or nil (and
-    /// not writing any more) when nothing is pending.
-    private func nextBatch() -> [Pending]? {
-        state.withLock { state in
-            guard !state.pending.isEmpty else {
-                state.writing = false
-                return nil
-            }
-            guard state.pending.count > Self.savesPerTransactionMax else {
-                defer { state.pending.removeAll(keepingCapacity: true) }
-                return state.pending
-            }
-            defer { state.pending.removeFirst(Self.savesPerTransactionMax) }
-            return Array(state.pending.prefix(Self.savesPerTransactionMax))
         }
     }
 

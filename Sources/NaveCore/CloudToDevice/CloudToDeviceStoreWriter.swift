@@ -13,18 +13,13 @@ import Synchronization
 final class CloudToDeviceStoreWriter: Sendable {
     typealias Done = @Sendable (HubError?) -> Void
 
-    private struct Pending {
+    private struct Pending: Sendable {
         var changes: [CloudToDeviceChange]
         var done: Done?
     }
 
-    private struct State {
-        var pending: [Pending] = []
-        var writing = false
-    }
-
     private let store: any CloudToDeviceStore
-    private let state = Mutex(State())
+    private let queue = WriteBatchQueue<Pending>()
     private let failedBatches = Atomic<Int>(0)
 
     init(store: any CloudToDeviceStore) { self.store = store }
@@ -36,13 +31,7 @@ final class CloudToDeviceStoreWriter: Sendable {
     /// or refused. Never blocks: the write runs on a task of its own.
     func post(_ changes: [CloudToDeviceChange], done: Done? = nil) {
         guard !changes.isEmpty || done != nil else { return }
-        let start = state.withLock { state in
-            state.pending.append(Pending(changes: changes, done: done))
-            guard !state.writing else { return false }
-            state.writing = true
-            return true
-        }
-        if start { Task { await self.drain() } }
+        if queue.post(Pending(changes: changes, done: done)) { Task { await self.drain() } }
     }
 
     /// Posts `changes` and waits until they are stored.
@@ -54,7 +43,7 @@ final class CloudToDeviceStoreWriter: Sendable {
     }
 
     private func drain() async {
-        while let batch = nextBatch() {
+        while let batch = queue.nextBatch() {
             let changes = Self.withoutOverwritten(batch.flatMap(\.changes))
             var failure: HubError?
             if !changes.isEmpty {
@@ -95,17 +84,5 @@ final class CloudToDeviceStoreWriter: Sendable {
             kept.append(change)
         }
         return dropped ? kept.reversed() : changes
-    }
-
-    /// Everything posted so far, or nil (and not writing any more) when nothing is.
-    private func nextBatch() -> [Pending]? {
-        state.withLock { state in
-            guard !state.pending.isEmpty else {
-                state.writing = false
-                return nil
-            }
-            defer { state.pending.removeAll(keepingCapacity: true) }
-            return state.pending
-        }
     }
 }
