@@ -13,6 +13,8 @@ extension ServiceAPI {
         var policy: String?
         /// `registry`, `policy` or `routing` for a change that is audited.
         var audited: String?
+        /// The request's `nave_rest_requests_total` label, from the route it was parsed into.
+        var metricRoute = ServiceAPI.unknownMetricRoute
     }
 
     func logAccess(_ request: HTTPRequest, status: Int, started: Timestamp, _ exchange: Exchange, refusal: String?) {

@@ -4,19 +4,20 @@ import NaveHTTP
 /// kind of resource, never an id from the path, so the series stay few.
 extension ServiceAPI {
     /// The label of a streamed request (an upload), known before its body; `reply` labels
-    /// every other answer itself, from the path it has already split.
+    /// every other answer itself, from the route it parsed the request into.
     public func metricRoute(for head: HTTPRequestHead) -> String? {
         if blobAPI != nil, (try? BlobRoute(head: head)) ?? nil != nil { return Self.blobMetricRoute }
         return Self.metricRoute(segments: HTTPTarget.pathSegments(head.path))
     }
 
     static let blobMetricRoute = "blob"
+    /// A path that names no route (or does not decode).
+    static let unknownMetricRoute = "unknown"
 
     static func metricRoute(segments: [String]?) -> String {
-        guard let segments else { return "unknown" }
+        guard let segments else { return unknownMetricRoute }
         if let route = DeviceRoute(segments: segments) { return route.metricName }
-        guard let route = ServiceRoute(segments: segments) else { return "unknown" }
-        return route.metricName
+        return ServiceRoute(segments: segments)?.metricName ?? unknownMetricRoute
     }
 }
 

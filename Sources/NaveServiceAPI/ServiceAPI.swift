@@ -38,14 +38,23 @@ public struct ServiceAPI: HTTPResponder {
     var clock: any HubClock { hub.clock }
 
     public func respond(to request: HTTPRequest, from peer: HTTPPeer) async -> HTTPResponse {
-        await respond(to: request, segments: HTTPTarget.pathSegments(request.head.path), from: peer)
+        await answer(request, segments: HTTPTarget.pathSegments(request.head.path), from: peer).response
     }
 
-    /// `respond` with the path already split into decoded segments (nil: it does not decode):
-    /// `reply` splits it once for the blob store's routes and the hub's.
-    private func respond(to request: HTTPRequest, segments: [String]?, from peer: HTTPPeer) async -> HTTPResponse {
+    /// `respond` with the path already split into decoded segments (nil: it does not decode),
+    /// as `reply` splits it once for the blob store's routes and the hub's; the answer carries
+    /// the `nave_rest_requests_total` label of the route the request was parsed into.
+    private func answer(_ request: HTTPRequest, segments: [String]?, from peer: HTTPPeer) async -> HTTPReply {
         let started = clock.now()
         var exchange = Exchange()
+        let response = await respond(to: request, segments: segments, from: peer, started: started, &exchange)
+        var reply = HTTPReply(response)
+        reply.metricRoute = exchange.metricRoute
+        return reply
+    }
+
+    private func respond(to request: HTTPRequest, segments: [String]?, from peer: HTTPPeer, started: Timestamp,
+                         _ exchange: inout Exchange) async -> HTTPResponse {
         do {
             let response = try await route(request, segments, peer, &exchange)
             logAccess(request, status: response.status, started: started, exchange, refusal: nil)
@@ -84,9 +93,7 @@ public struct ServiceAPI: HTTPResponder {
                 return reply
             }
         }
-        var reply = HTTPReply(await respond(to: request, segments: segments, from: peer))
-        reply.metricRoute = Self.metricRoute(segments: segments)
-        return reply
+        return await answer(request, segments: segments, from: peer)
     }
 
     public func streamedBodyBytesMax(for head: HTTPRequestHead) -> Int? {
@@ -108,11 +115,13 @@ public struct ServiceAPI: HTTPResponder {
         let query = head.query.flatMap { HTTPTarget.queryItems($0) } ?? []
         // Device routes authenticate the device itself, never a policy (contract §2).
         if let route = DeviceRoute(segments: segments) {
+            exchange.metricRoute = route.metricName
             guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
             try requireAPIVersion(query)
             return try await serveDevice(route, request, query: query)
         }
         guard var route = ServiceRoute(segments: segments) else { throw .routeNotFound() }
+        exchange.metricRoute = route.metricName
         // `devices/query` is the query language for POST; a device named "query" keeps the rest.
         if route == .query, head.method != "POST" { route = .device("query") }
         guard route.methods.contains(head.method) else { throw .methodNotAllowed(head.method) }
