@@ -53,14 +53,15 @@ extension ServiceAPI {
 /// lock token, a job id) becomes `{id}`, so a line never carries an identifier it need not
 /// and the routes stay few.
 enum RouteTemplate {
-    /// Fixed segments of the routes (`ServiceRoute` and its sub-routes, `DeviceRoute`), lower-cased.
-    static let words: Set<String> = Set([
-        "abandon", "applyConfigurationContent", "cancel", "commands", "configurations", "consumergroups", "consumerGroups",
-        "create", "devicebound", "devices", "endpoints", "enrichments", "eventHub", "eventhub", "events", "fallback",
+    /// Fixed segments of the routes (`ServiceRoute` and its sub-routes, `DeviceRoute`), as
+    /// lower-case bytes: a segment matches one whatever its case (the device SDK writes `deviceBound`).
+    static let words: [[UInt8]] = [
+        "abandon", "applyconfigurationcontent", "cancel", "commands", "configurations", "consumergroups",
+        "create", "devicebound", "devices", "endpoints", "enrichments", "eventhub", "events", "fallback",
         "feedback", "filenotifications", "files", "jobs", "messages", "methods", "modules", "notifications", "policies",
-        "query", "regenerateKey", "routes", "routing", "service", "servicebound", "statistics", "test", "testQueries",
+        "query", "regeneratekey", "routes", "routing", "service", "servicebound", "statistics", "test", "testqueries",
         "twins", "v2",
-    ].map { $0.lowercased() })
+    ].map { Array($0.utf8) }
     /// Segments rendered at most; a longer path ends in `/…`.
     static let segmentsMax = 8
 
@@ -89,14 +90,11 @@ enum RouteTemplate {
         return template.isEmpty ? "/" : template
     }
 
-    /// Routes match their words case-insensitively (the device SDK writes `deviceBound`).
     private static func isWord(_ segment: Substring.UTF8View) -> Bool {
-        lowercasedWords.contains { word in
+        words.contains { word in
             word.count == segment.count && zip(word, segment).allSatisfy { $0 == asciiLowercased($1) }
         }
     }
-
-    private static let lowercasedWords: [[UInt8]] = words.map { Array($0.utf8) }
 
     private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
         (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
