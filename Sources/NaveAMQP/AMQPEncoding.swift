@@ -80,9 +80,19 @@ extension Array where Element == UInt8 {
         bytes.withUnsafeBytes { appendAMQPVariable($0, codes: (AMQPFormatCode.vbin8, AMQPFormatCode.vbin32)) }
     }
 
-    /// `binary` (§1.6.19) holding `text`'s UTF-8 (the properties section's `user-id`, §3.2.4).
-    mutating func appendAMQPBinary(utf8Of text: String) {
-        appendAMQPText(text, codes: (AMQPFormatCode.vbin8, AMQPFormatCode.vbin32))
+    /// `string` from UTF-8 bytes already at hand (a stored event's, `EventRecordView`).
+    mutating func appendAMQPString(utf8 bytes: UnsafeRawBufferPointer) {
+        appendAMQPVariable(bytes, codes: (AMQPFormatCode.str8, AMQPFormatCode.str32))
+    }
+
+    /// `symbol` from its bytes.
+    mutating func appendAMQPSymbol(utf8 bytes: UnsafeRawBufferPointer) {
+        appendAMQPVariable(bytes, codes: (AMQPFormatCode.sym8, AMQPFormatCode.sym32))
+    }
+
+    /// `binary` (§1.6.19) from bytes at hand.
+    mutating func appendAMQPBinary(_ bytes: UnsafeRawBufferPointer) {
+        appendAMQPVariable(bytes, codes: (AMQPFormatCode.vbin8, AMQPFormatCode.vbin32))
     }
 
     /// `value` as a `string` of its decimal digits (Event Hubs' offsets are strings that the

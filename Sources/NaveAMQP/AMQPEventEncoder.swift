@@ -14,12 +14,13 @@ import NaveModel
 /// 5. one data section (§3.2.6) with the body as the device sent it.
 ///
 /// Pure and allocation-free once `buffer` has grown to the largest message: every value is
-/// written straight into it (`AMQPEncoding.swift`).
+/// copied straight from the stored record's bytes (`EventRecordView`) into it
+/// (`AMQPEncoding.swift`).
 public enum AMQPEventEncoder {
-    /// Appends `event`'s message to `buffer`. Callers reuse one buffer, emptying it with
-    /// `removeAll(keepingCapacity: true)` between events, so that the steady state allocates
-    /// nothing.
-    public static func encode(_ event: EventRecord, runtimeMetric: EventHubRuntimeMetric? = nil,
+    /// Appends the message of the stored event `event` to `buffer`. Callers reuse one buffer,
+    /// emptying it with `removeAll(keepingCapacity: true)` between events, so that the steady
+    /// state allocates nothing.
+    public static func encode(_ event: EventRecordView, runtimeMetric: EventHubRuntimeMetric? = nil,
                               into buffer: inout [UInt8]) {
         if let runtimeMetric { appendDeliveryAnnotations(runtimeMetric, to: &buffer) }
         var properties = EventMessageProperties()
@@ -28,6 +29,18 @@ public enum AMQPEventEncoder {
         appendApplicationProperties(event.applicationProperties, to: &buffer)
         buffer.appendAMQPDescriptor(SectionCode.data)
         buffer.appendAMQPBinary(event.body)
+    }
+
+    /// The same message from an event held as values (tests and the fuzz target): stored first,
+    /// so that one encoder serves both.
+    public static func encode(_ event: EventRecord, runtimeMetric: EventHubRuntimeMetric? = nil,
+                              into buffer: inout [UInt8]) {
+        EventRecordCodec.encode(event).withUnsafeBytes { payload in
+            guard let view = try? EventRecordView(payload: payload) else {
+                preconditionFailure("the record codec read back a payload it had just written")
+            }
+            encode(view, runtimeMetric: runtimeMetric, into: &buffer)
+        }
     }
 
     /// An upper bound of `encode`'s output for `event`, with or without a runtime metric, for
@@ -89,7 +102,7 @@ public enum AMQPEventEncoder {
     /// `x-opt-enqueued-time` and IoT Hub's `iothub-enqueuedtime`. The system properties that
     /// belong in the properties section are taken into `properties` on the same pass: each
     /// key's placement is looked up once.
-    private static func appendMessageAnnotations(_ event: EventRecord, collecting properties: inout EventMessageProperties,
+    private static func appendMessageAnnotations(_ event: EventRecordView, collecting properties: inout EventMessageProperties,
                                                  to buffer: inout [UInt8]) {
         buffer.appendAMQPDescriptor(SectionCode.messageAnnotations)
         let map = buffer.beginAMQPCompound()
@@ -101,10 +114,10 @@ public enum AMQPEventEncoder {
         buffer.appendAMQPSymbol(EventAnnotation.enqueuedTime)
         buffer.appendAMQPTimestamp(milliseconds: event.enqueuedTime.millisecondsSinceEpoch)
         buffer.appendAMQPSymbol(EventAnnotation.deviceID)
-        buffer.appendAMQPString(event.deviceID)
+        buffer.appendAMQPString(utf8: event.deviceID)
         if let moduleID = event.moduleID {
             buffer.appendAMQPSymbol(EventAnnotation.moduleID)
-            buffer.appendAMQPString(moduleID)
+            buffer.appendAMQPString(utf8: moduleID)
             pairs += 1
         }
         // A map's keys are unique (AMQP 1.0 §1.6.23): of a known key stored twice, the first
@@ -112,13 +125,16 @@ public enum AMQPEventEncoder {
         // to repeat it in its bag); finding those would cost a pass per key.
         var sent = EventSystemPropertyPlacement.KnownAnnotations()
         for property in event.systemProperties {
-            switch EventSystemPropertyPlacement(key: property.key) {
+            switch EventSystemPropertyPlacement(property.key) {
             case .propertiesField(let field):
                 properties.take(field, property.value)
             case .messageAnnotation(let known):
                 guard sent.insert(known) else { continue }
-                buffer.appendAMQPSymbol(property.key)
-                buffer.appendAMQPString(property.value)
+                switch property.key {
+                case .known: buffer.appendAMQPSymbol(property.key.text)
+                case .other(let utf8): buffer.appendAMQPSymbol(utf8: utf8)
+                }
+                buffer.appendAMQPString(utf8: property.value)
                 pairs += 1
             case .notSent:
                 continue
@@ -131,13 +147,13 @@ public enum AMQPEventEncoder {
 
     /// AMQP 1.0 §3.2.5: a map of string keys; contract §6.6 keeps the values strings too.
     /// Keys are sent as stored, so a key the device repeated in its bag is repeated here.
-    private static func appendApplicationProperties(_ properties: [EventProperty], to buffer: inout [UInt8]) {
-        guard !properties.isEmpty else { return }
+    private static func appendApplicationProperties(_ properties: EventRecordView.ApplicationProperties, to buffer: inout [UInt8]) {
+        guard properties.count > 0 else { return }
         buffer.appendAMQPDescriptor(SectionCode.applicationProperties)
         let map = buffer.beginAMQPCompound()
         for property in properties {
-            buffer.appendAMQPString(property.key)
-            buffer.appendAMQPString(property.value)
+            buffer.appendAMQPString(utf8: property.key)
+            buffer.appendAMQPString(utf8: property.value)
         }
         buffer.endAMQPCompound(at: map, elementCount: 2 * properties.count, kind: .map)
     }

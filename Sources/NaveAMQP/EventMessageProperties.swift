@@ -2,6 +2,7 @@ import NaveModel
 
 /// The fields of an event's properties section (AMQP 1.0 §3.2.4) that a device can set through
 /// its system properties (contract §1.7's table, §6.6). A field set twice keeps its first value.
+/// Values are borrowed from the stored record (`EventRecordView`) for the one encode they serve.
 struct EventMessageProperties {
     /// The section's fields Nave fills, by their position in the section's list (§3.2.4:
     /// message-id, user-id, to, subject, reply-to, correlation-id, content-type,
@@ -15,14 +16,15 @@ struct EventMessageProperties {
         case absoluteExpiryTime = 8
     }
 
-    private var messageID: String?
-    private var userID: String?
-    private var correlationID: String?
-    private var contentType: String?
-    private var contentEncoding: String?
-    private var absoluteExpiryText: String?
+    private var messageID: UnsafeRawBufferPointer?
+    private var userID: UnsafeRawBufferPointer?
+    private var correlationID: UnsafeRawBufferPointer?
+    private var contentType: UnsafeRawBufferPointer?
+    private var contentEncoding: UnsafeRawBufferPointer?
+    private var absoluteExpiryText: UnsafeRawBufferPointer?
 
-    mutating func take(_ field: Field, _ value: String) {
+    /// `value` is the field's UTF-8.
+    mutating func take(_ field: Field, _ value: UnsafeRawBufferPointer) {
         switch field {
         case .messageID: messageID = messageID ?? value
         case .userID: userID = userID ?? value
@@ -37,7 +39,7 @@ struct EventMessageProperties {
     /// last field set (§1.6.22 allows a list shorter than its type's fields; the rest are null)
     /// and holds a null for each unset field before it.
     func appendSection(to buffer: inout [UInt8]) {
-        let absoluteExpiryTime = absoluteExpiryText.flatMap(Self.absoluteExpiryTime(fromISO8601:))
+        let absoluteExpiryTime = absoluteExpiryText.flatMap { Self.absoluteExpiryTime(fromISO8601: String(decoding: $0, as: UTF8.self)) }
         let lastField: Field? = if absoluteExpiryTime != nil { .absoluteExpiryTime }
             else if contentEncoding != nil { .contentEncoding }
             else if contentType != nil { .contentType }
@@ -52,11 +54,11 @@ struct EventMessageProperties {
             switch Field(rawValue: position) {
             // message-id and correlation-id are `*` fields (§3.2.4: message-id-string among
             // others); IoT Hub's are strings.
-            case .messageID: append(messageID, to: &buffer) { $0.appendAMQPString($1) }
-            case .userID: append(userID, to: &buffer) { $0.appendAMQPBinary(utf8Of: $1) }
-            case .correlationID: append(correlationID, to: &buffer) { $0.appendAMQPString($1) }
-            case .contentType: append(contentType, to: &buffer) { $0.appendAMQPSymbol($1) }
-            case .contentEncoding: append(contentEncoding, to: &buffer) { $0.appendAMQPSymbol($1) }
+            case .messageID: append(messageID, to: &buffer) { $0.appendAMQPString(utf8: $1) }
+            case .userID: append(userID, to: &buffer) { $0.appendAMQPBinary($1) }
+            case .correlationID: append(correlationID, to: &buffer) { $0.appendAMQPString(utf8: $1) }
+            case .contentType: append(contentType, to: &buffer) { $0.appendAMQPSymbol(utf8: $1) }
+            case .contentEncoding: append(contentEncoding, to: &buffer) { $0.appendAMQPSymbol(utf8: $1) }
             case .absoluteExpiryTime:
                 append(absoluteExpiryTime, to: &buffer) { $0.appendAMQPTimestamp(milliseconds: $1.millisecondsSinceEpoch) }
             case nil: buffer.appendAMQPNull()  // to, subject, reply-to: never set by a device

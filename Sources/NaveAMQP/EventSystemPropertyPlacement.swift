@@ -25,6 +25,19 @@ enum EventSystemPropertyPlacement: Equatable {
         self = Self.byLength[length].first { $0.key == key }?.placement ?? .messageAnnotation(known: nil)
     }
 
+    /// A stored key's placement: by its code for IoT Hub's keys (a table lookup, no text), by
+    /// its text for any other.
+    init(_ key: EventRecordView.Key) {
+        switch key {
+        case .known(let code): self = Self.byCode[Int(code)]
+        case .other: self.init(key: key.text)
+        }
+    }
+
+    /// Placements indexed by the record codec's key codes (`EventRecordCodec.systemKeys`; 0 has none).
+    private static let byCode: [EventSystemPropertyPlacement] =
+        [.messageAnnotation(known: nil)] + EventRecordCodec.systemKeys.map { EventSystemPropertyPlacement(key: $0) }
+
     /// Known keys and their placements, indexed by UTF-8 length.
     private static let byLength: [[(key: String, placement: EventSystemPropertyPlacement)]] = {
         var table = [[(key: String, placement: EventSystemPropertyPlacement)]](repeating: [], count: 64)

@@ -189,6 +189,8 @@ struct EmptyEventSource: EventSource {
         EventPartitionInfo(partition: partition, beginSequenceNumber: 0, lastSequenceNumber: -1, lastOffset: -1, lastEnqueuedTime: nil)
     }
     func records(partition: Int, from start: EventStartPosition, maxCount: Int) throws(HubError) -> [EventRecord] { [] }
+    func withRecords(partition: Int, from start: EventStartPosition, maxCount: Int,
+                     _ body: (EventRecordView) -> Bool) throws(HubError) -> Int { 0 }
     func awaitAppend(partition: Int, after sequenceNumber: Int64) async {}
 }
 

@@ -115,39 +115,51 @@ extension AMQPHubConnection {
                 continueAfterFlush(stream.linkID)
                 return
             }
-            let records: [EventRecord]
-            let info: EventPartitionInfo
+            var info: EventPartitionInfo
             do {
-                records = try source.records(partition: stream.partition, from: .sequenceNumber(stream.next),
-                                             maxCount: min(credit, limits.eventBatchMax))
                 info = try source.partitionInfo(stream.partition)
             } catch {
                 detach(link, condition: "amqp:internal-error", "The partition could not be read: \(error.message)")
                 return
             }
-            guard !records.isEmpty else { return waitForAppend(stream) }
-            // Delivery annotations for `track_last_enqueued_event_properties` (§6.6). Proton 0.37
-            // does not expose the attach's desired capabilities, so they go on every event;
-            // clients that did not ask ignore delivery annotations.
-            // One metric per batch, encoded once and copied before each event.
-            let metric = EventHubRuntimeMetric(
-                lastEnqueuedSequenceNumber: info.lastSequenceNumber, lastEnqueuedOffset: info.lastOffset,
-                lastEnqueuedTime: info.lastEnqueuedTime ?? Timestamp(millisecondsSinceEpoch: 0), retrievalTime: hub.clock.now())
-            metricBuffer.removeAll(keepingCapacity: true)
-            AMQPEventEncoder.encodeDeliveryAnnotations(metric, into: &metricBuffer)
-            var sent = 0
-            // By index: the records are borrowed from the array, not copied (a retain and a
-            // release of each of their strings and arrays) as `for record in records` would.
-            for index in records.indices where budget > 0 {
-                let bytes = send(records[index], on: link)
-                budget -= bytes
-                eventBytesSent += bytes
-                stream.next = records[index].sequenceNumber + 1
-                sent += 1
+            encodeRuntimeMetric(info)
+            let sent: Int
+            do {
+                // Each stored event is encoded from the log's bytes as it is lent (no record
+                // decoded in between), until the credit or this step's byte budget is spent.
+                sent = try source.withRecords(partition: stream.partition, from: .sequenceNumber(stream.next),
+                                              maxCount: min(credit, limits.eventBatchMax)) { event in
+                    // An event appended after `info` was read: the metric must not say less.
+                    if event.sequenceNumber > info.lastSequenceNumber, let newer = try? source.partitionInfo(stream.partition) {
+                        info = newer
+                        encodeRuntimeMetric(info)
+                    }
+                    let bytes = send(event, on: link)
+                    budget -= bytes
+                    eventBytesSent += bytes
+                    stream.next = event.sequenceNumber + 1
+                    return budget > 0
+                }
+            } catch {
+                detach(link, condition: "amqp:internal-error", "The partition could not be read: \(error.message)")
+                return
             }
+            guard sent > 0 else { return waitForAppend(stream) }
             loop.count(Self.messagesOut, by: sent)
             credit = Int(pn_link_credit(link))
         }
+    }
+
+    /// Delivery annotations for `track_last_enqueued_event_properties` (§6.6), encoded once per
+    /// batch into `metricBuffer` and copied before each event. Proton 0.37 does not expose the
+    /// attach's desired capabilities, so they go on every event; clients that did not ask
+    /// ignore delivery annotations.
+    private func encodeRuntimeMetric(_ info: EventPartitionInfo) {
+        let metric = EventHubRuntimeMetric(
+            lastEnqueuedSequenceNumber: info.lastSequenceNumber, lastEnqueuedOffset: info.lastOffset,
+            lastEnqueuedTime: info.lastEnqueuedTime ?? Timestamp(millisecondsSinceEpoch: 0), retrievalTime: hub.clock.now())
+        metricBuffer.removeAll(keepingCapacity: true)
+        AMQPEventEncoder.encodeDeliveryAnnotations(metric, into: &metricBuffer)
     }
 
     /// Resumes a reader on the loop after the current turn, once the engine has moved this
@@ -165,7 +177,7 @@ extension AMQPHubConnection {
 
     /// One event: a settled transfer of the message encoded straight into the reusable buffer.
     /// Returns the encoded size.
-    private func send(_ record: EventRecord, on link: OpaquePointer) -> Int {
+    private func send(_ record: EventRecordView, on link: OpaquePointer) -> Int {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
         encodeBuffer.removeAll(keepingCapacity: true)

@@ -10,6 +10,11 @@ public protocol EventSource: Sendable {
     func partitionInfo(_ partition: Int) throws(HubError) -> EventPartitionInfo
     /// Up to `maxCount` durable records of `partition` from `start` on.
     func records(partition: Int, from start: EventStartPosition, maxCount: Int) throws(HubError) -> [EventRecord]
+    /// Lends up to `maxCount` durable records of `partition` from `start` on to `body`, one at a
+    /// time and in place (the view is valid only during its call), until `body` returns false.
+    /// Returns how many were lent. The events drain's read: no record is decoded into values.
+    func withRecords(partition: Int, from start: EventStartPosition, maxCount: Int,
+                     _ body: (EventRecordView) -> Bool) throws(HubError) -> Int
     /// Returns once `partition` holds a record after `sequenceNumber` (or the task is cancelled).
     func awaitAppend(partition: Int, after sequenceNumber: Int64) async
     /// A reader that must see every record (an endpoint's delivery) still needs `partition`

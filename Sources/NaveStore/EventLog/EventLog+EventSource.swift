@@ -12,6 +12,11 @@ extension EventLog: EventSource {
         do { return try self.partition(partition).read(from: start, maxCount: maxCount) } catch { throw Self.hubError(error) }
     }
 
+    public func withRecords(partition: Int, from start: EventStartPosition, maxCount: Int,
+                            _ body: (EventRecordView) -> Bool) throws(HubError) -> Int {
+        do { return try self.partition(partition).withRecords(from: start, maxCount: maxCount, body) } catch { throw Self.hubError(error) }
+    }
+
     public func awaitAppend(partition: Int, after sequenceNumber: Int64) async {
         guard let partition = try? self.partition(partition) else { return }
         try? await partition.waitForAppend(after: sequenceNumber)

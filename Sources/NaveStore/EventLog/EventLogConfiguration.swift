@@ -1,3 +1,4 @@
+import NaveModel
 /// The event log's limits. Every one has its unit in its name; `validate()` checks them against
 /// each other and the on-disk format before anything is opened.
 public struct EventLogConfiguration: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import NaveModel
 import Glibc
 
 /// Why an event log operation failed. The node maps these at its edge (a device's telemetry is

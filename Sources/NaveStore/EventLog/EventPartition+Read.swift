@@ -19,15 +19,39 @@ extension EventPartition {
     /// there is nothing at or after `start` yet (and always for `.latest`: see `tail`).
     /// Throws `EventLogError.corruptRecord` when a stored record is damaged.
     public func read(from start: EventStartPosition, maxCount: Int) throws(EventLogError) -> [EventRecord] {
-        guard maxCount > 0 else { return [] }
+        var records: [EventRecord] = []
+        var failure: EventRecordCorruption?
+        _ = try visit(from: start, maxCount: maxCount) { view in
+            do throws(EventRecordCorruption) {
+                records.append(try EventRecordCodec.decode(view))
+                return true
+            } catch {
+                failure = error
+                return false
+            }
+        } corrupt: { failure }
+        return records
+    }
+
+    /// Lends up to `maxCount` durable records from `start` on to `body`, in place, until it
+    /// returns false; returns how many it lent. The same records as `read`, none decoded.
+    public func withRecords(from start: EventStartPosition, maxCount: Int,
+                            _ body: (EventRecordView) -> Bool) throws(EventLogError) -> Int {
+        try visit(from: start, maxCount: maxCount, body) { nil }
+    }
+
+    /// The walk behind both reads. `corrupt` says, after `body` stopped the walk, whether it
+    /// stopped for a record it could not take (then reported as the damaged record it is).
+    private func visit(from start: EventStartPosition, maxCount: Int, _ body: (EventRecordView) -> Bool,
+                       corrupt: () -> EventRecordCorruption?) throws(EventLogError) -> Int {
+        guard maxCount > 0 else { return 0 }
         var plan = try state.withLock { state throws(EventLogError) -> ReadPlan? in
             if state.closed { throw .closed }
             return Self.plan(start, in: state.segments)
         }
-        var records: [EventRecord] = []
+        var lent = 0
         while let current = plan {
-            try read(current, into: &records, maxCount: maxCount)
-            guard records.count < maxCount else { break }
+            guard try visit(current, maxCount: maxCount, lent: &lent, body, corrupt: corrupt), lent < maxCount else { break }
             plan = state.withLock { state in
                 guard let next = state.segments.firstIndex(where: { $0.baseOffset > current.baseOffset }) else {
                     return nil
@@ -36,32 +60,39 @@ extension EventPartition {
                 return Self.plan(from: state.segments[next], at: Int64(SegmentHeader.bytes))
             }
         }
-        return records
+        return lent
     }
 
-    private func read(_ plan: ReadPlan, into records: inout [EventRecord], maxCount: Int) throws(EventLogError) {
+    /// One segment's stretch; false when `body` stopped the walk.
+    private func visit(_ plan: ReadPlan, maxCount: Int, lent: inout Int, _ body: (EventRecordView) -> Bool,
+                       corrupt: () -> EventRecordCorruption?) throws(EventLogError) -> Bool {
         var scanner = FrameScanner(file: plan.file, from: plan.position, to: plan.end,
                                    recordBytesMax: configuration.recordBytesMax)
-        while records.count < maxCount {
+        while lent < maxCount {
             switch try scanner.next() {
             case .end:
-                return
+                return true
             case .corrupt(let position, let reason):
                 throw .corruptRecord(partition: id, segment: plan.segmentName, position: position, reason: reason)
             case .frame(let position, _):
+                let goOn: Bool
                 do {
-                    let record = try scanner.withPayload { payload throws(EventRecordCorruption) -> EventRecord? in
-                        let header = try EventRecordCodec.decodeHeader(payload)
-                        guard header.sequenceNumber >= plan.minimumSequenceNumber, header.offset >= plan.minimumOffset,
-                              header.enqueuedTime >= plan.minimumTime else { return nil }
-                        return try EventRecordCodec.decode(payload)
+                    goOn = try scanner.withPayload { payload throws(EventRecordCorruption) -> Bool in
+                        let view = try EventRecordView(payload: payload)
+                        guard view.sequenceNumber >= plan.minimumSequenceNumber, view.offset >= plan.minimumOffset,
+                              view.enqueuedTime.millisecondsSinceEpoch >= plan.minimumTime else { return true }
+                        lent += 1
+                        if body(view) { return true }
+                        if let reason = corrupt() { throw reason }
+                        return false
                     }
-                    if let record { records.append(record) }
                 } catch {
                     throw .corruptRecord(partition: id, segment: plan.segmentName, position: position, reason: error)
                 }
+                guard goOn else { return false }
             }
         }
+        return true
     }
 
     private static func plan(from segment: Segment, at position: Int64) -> ReadPlan {

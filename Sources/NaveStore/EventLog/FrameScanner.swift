@@ -1,3 +1,4 @@
+import NaveModel
 /// What `FrameScanner.next()` found.
 enum ScanStep: Equatable {
     /// A whole frame with a matching CRC at file position `position`; its payload is available

@@ -1,3 +1,4 @@
+import NaveModel
 /// Opens one segment file and works out its contents: the header, then either the saved index
 /// (when it checks out) or a scan of every record. Used by `PartitionRecovery`.
 struct SegmentLoader {

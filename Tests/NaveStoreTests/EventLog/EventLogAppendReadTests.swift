@@ -46,6 +46,36 @@ struct EventLogAppendReadTests {
         }
     }
 
+    @Test("records lent in place are the records read, across segments and from a seek; the walk stops when told")
+    func recordsLentInPlace() async throws {
+        try await withTemporaryDirectory { directory in
+            let clock = ManualClock()
+            // Small segments: 60 records span several.
+            let log = try EventLog(directory: directory, configuration: .small(segmentBytes: 2048), clock: clock)
+            for number in 0..<60 {
+                _ = try await log.append(event("dev1", number))
+                clock.advance(seconds: 1)
+            }
+            for start: EventStartPosition in [.earliest, .sequenceNumber(7), .sequenceNumber(59)] {
+                var lent: [EventRecord] = []
+                let count = try log.withRecords(partition: 0, from: start, maxCount: 100) { view in
+                    lent.append(try! EventRecordCodec.decode(view))
+                    return true
+                }
+                let read = try log.read(partition: 0, from: start, maxCount: 100)
+                #expect(count == read.count && lent == read, "\(start)")
+            }
+            var seen: [Int64] = []
+            let stopped = try log.withRecords(partition: 0, from: .sequenceNumber(10), maxCount: 100) { view in
+                seen.append(view.sequenceNumber)
+                return view.sequenceNumber < 12
+            }
+            #expect(stopped == 3 && seen == [10, 11, 12], "the record that said stop was lent")
+            #expect(try log.withRecords(partition: 0, from: .sequenceNumber(60), maxCount: 5) { _ in true } == 0)
+            await log.close()
+        }
+    }
+
     @Test("records larger than a read chunk (64 KiB) read back, after smaller ones and from a cold start")
     func largeRecordsReadBack() async throws {
         try await withTemporaryDirectory { directory in

@@ -65,6 +65,31 @@ struct EventLogCodecTests {
         }
     }
 
+    @Test("a view reads a stored record's fields in place, as decoding does; damage is refused the same way")
+    func viewReadsInPlace() throws {
+        for seed in UInt64(1)...300 {
+            var random = SeededGenerator(seed: seed)
+            let record = Self.randomRecord(&random)
+            try EventRecordCodec.encode(record).withUnsafeBytes { payload in
+                let view = try EventRecordView(payload: payload)
+                #expect(view.sequenceNumber == record.sequenceNumber && view.offset == record.offset, "seed \(seed)")
+                #expect(view.enqueuedTime == record.enqueuedTime, "seed \(seed)")
+                #expect(Array(view.deviceID) == Array(record.deviceID.utf8), "seed \(seed)")
+                #expect(view.moduleID.map { Array($0) } == record.moduleID.map { Array($0.utf8) }, "seed \(seed)")
+                #expect(view.systemProperties.map { EventProperty($0.key.text, String(decoding: $0.value, as: UTF8.self)) }
+                        == record.systemProperties, "seed \(seed)")
+                #expect(view.applicationProperties.map {
+                    EventProperty(String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+                } == record.applicationProperties, "seed \(seed)")
+                #expect(Array(view.body) == record.body, "seed \(seed)")
+            }
+        }
+        // Layout damage: the view refuses what decoding refuses (text is decoding's to check).
+        for (name, bytes, expected) in Self.corruptPayloads() where !(expected.isInvalidUTF8) {
+            #expect(throws: expected, "\(name)") { try bytes.withUnsafeBytes { _ = try EventRecordView(payload: $0) } }
+        }
+    }
+
     @Test("the frame decoder asks for more until a frame is whole, fed a byte at a time")
     func dripFeed() throws {
         var random = SeededGenerator(seed: 7)
@@ -200,5 +225,12 @@ struct EventLogCodecTests {
                            offset: Int64.random(in: 0...Int64.max, using: &random),
                            enqueuedTime: Timestamp(millisecondsSinceEpoch: Int64.random(in: Int64.min...Int64.max, using: &random)),
                            data: data)
+    }
+}
+
+private extension EventRecordCorruption {
+    var isInvalidUTF8: Bool {
+        if case .invalidUTF8 = self { return true }
+        return false
     }
 }

@@ -1,16 +1,16 @@
 /// The fixed fields at the start of every record payload (`EventRecordCodec`).
-struct PayloadHeader: Equatable {
-    var hasModule: Bool
-    var sequenceNumber: Int64
-    var offset: Int64
-    var enqueuedTime: Int64
+public struct PayloadHeader: Equatable, Sendable {
+    public var hasModule: Bool
+    public var sequenceNumber: Int64
+    public var offset: Int64
+    public var enqueuedTime: Int64
 }
 
 /// A bounds-checked cursor over one record's payload: every read checks the bytes left first
 /// and throws `EventRecordCorruption` instead of reading past the end.
 struct PayloadReader {
     private let bytes: UnsafeRawBufferPointer
-    private var position = 0
+    private(set) var position = 0
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -68,27 +68,24 @@ struct PayloadReader {
         return count
     }
 
-    mutating func bytes(_ field: String) throws(EventRecordCorruption) -> [UInt8] {
+    /// A length-prefixed field, borrowed from the payload.
+    mutating func slice(_ field: String) throws(EventRecordCorruption) -> UnsafeRawBufferPointer {
         let count = try varint(field)
         guard count <= remaining else { throw .truncated(field: field, needed: count, available: remaining) }
         defer { position += count }
-        return Array(UnsafeRawBufferPointer(rebasing: bytes[position..<position + count]))
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
     }
 
-    mutating func string(_ field: String) throws(EventRecordCorruption) -> String {
-        let count = try varint(field)
-        guard count <= remaining else { throw .truncated(field: field, needed: count, available: remaining) }
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
-        guard let text = Self.text(slice) else { throw .invalidUTF8(field: field) }
-        position += count
-        return text
+    /// The bytes from `start` to the current position.
+    func bytes(from start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[start..<position])
     }
 
     /// `slice` as a `String` when it is valid UTF-8. Ids and property values are nearly always
     /// ASCII, which is valid as it stands and is taken without `String(validating:as:)`: that
     /// initializer is generic over the encoding and looked up type metadata on every call
     /// (about 5 % of the node's time in the events drain).
-    private static func text(_ slice: UnsafeRawBufferPointer) -> String? {
+    static func text(_ slice: UnsafeRawBufferPointer) -> String? {
         var isASCII = true
         for byte in slice where byte >= 0x80 {
             isASCII = false

@@ -136,41 +136,39 @@ public enum EventRecordCodec {
 
     // MARK: Decode
 
-    /// Decodes a whole payload. Strict: every length is checked against the bytes left, text
-    /// must be UTF-8, and nothing may follow the body. Never traps on any input.
+    /// Decodes a whole payload. Strict: the layout is checked as `EventRecordView` reads it,
+    /// then every text must be UTF-8. Never traps on any input.
     public static func decode(_ payload: UnsafeRawBufferPointer) throws(EventRecordCorruption) -> EventRecord {
-        var reader = PayloadReader(payload)
-        let header = try reader.header()
-        let deviceID = try reader.string("device id")
-        let moduleID = header.hasModule ? try reader.string("module id") : nil
-        let systemCount = try reader.count("system property count", minimumEntryBytes: 2)
+        try decode(EventRecordView(payload: payload))
+    }
+
+    /// The record a view reads, as values.
+    public static func decode(_ view: EventRecordView) throws(EventRecordCorruption) -> EventRecord {
+        let deviceID = try text(view.deviceID, "device id")
+        let moduleID = try view.moduleID.map { bytes throws(EventRecordCorruption) in try text(bytes, "module id") }
         var system: [EventProperty] = []
-        system.reserveCapacity(systemCount)
-        for _ in 0..<systemCount {
-            let code = try reader.byte("system property key")
-            let key: String
-            if code == 0 {
-                key = try reader.string("system property key")
-            } else if Int(code) <= systemKeys.count {
-                key = systemKeys[Int(code) - 1]
-            } else {
-                throw .unknownSystemKey(code: code)
+        system.reserveCapacity(view.systemProperties.count)
+        for property in view.systemProperties {
+            let key = switch property.key {
+            case .known: property.key.text
+            case .other(let bytes): try text(bytes, "system property key")
             }
-            system.append(EventProperty(key, try reader.string("system property value")))
+            system.append(EventProperty(key, try text(property.value, "system property value")))
         }
-        let applicationCount = try reader.count("application property count", minimumEntryBytes: 2)
         var application: [EventProperty] = []
-        application.reserveCapacity(applicationCount)
-        for _ in 0..<applicationCount {
-            let key = try reader.string("application property key")
-            application.append(EventProperty(key, try reader.string("application property value")))
+        application.reserveCapacity(view.applicationProperties.count)
+        for property in view.applicationProperties {
+            application.append(EventProperty(try text(property.key, "application property key"),
+                                             try text(property.value, "application property value")))
         }
-        let body = try reader.bytes("body")
-        guard reader.remaining == 0 else { throw .trailingBytes(count: reader.remaining) }
         let data = EventData(deviceID: deviceID, moduleID: moduleID, systemProperties: system,
-                             applicationProperties: application, body: body)
-        return EventRecord(sequenceNumber: header.sequenceNumber, offset: header.offset,
-                           enqueuedTime: Timestamp(millisecondsSinceEpoch: header.enqueuedTime), data: data)
+                             applicationProperties: application, body: Array(view.body))
+        return EventRecord(sequenceNumber: view.sequenceNumber, offset: view.offset, enqueuedTime: view.enqueuedTime, data: data)
+    }
+
+    private static func text(_ bytes: UnsafeRawBufferPointer, _ field: String) throws(EventRecordCorruption) -> String {
+        guard let text = PayloadReader.text(bytes) else { throw .invalidUTF8(field: field) }
+        return text
     }
 
     /// Decodes an array's bytes as a payload.
@@ -183,7 +181,7 @@ public enum EventRecordCodec {
     }
 
     /// The fixed fields only, for recovery and index rebuilding (no allocation).
-    static func decodeHeader(_ payload: UnsafeRawBufferPointer) throws(EventRecordCorruption) -> PayloadHeader {
+    public static func decodeHeader(_ payload: UnsafeRawBufferPointer) throws(EventRecordCorruption) -> PayloadHeader {
         var reader = PayloadReader(payload)
         return try reader.header()
     }
