@@ -50,10 +50,8 @@ public final class AMQPConnectionHandler: ConnectionHandler {
     /// was refused, after which input is dropped.
     private var frameCheck: AMQPInboundFrameCheck?
     private var inputRefused = false
-    /// Proton's output rewritten for pyamqp (`AMQPPerformativePadding`), and its buffer.
+    /// Proton's output rewritten for pyamqp (`AMQPPerformativePadding`).
     private var padding = AMQPPerformativePadding()
-    private var padded: [UInt8] = []
-    private static let paddedBufferKeptBytesMax = 64 * 1024
     /// Bytes handed to the connection so far: with the bytes an application gave Proton, tells
     /// how much Proton still holds (its own counters stop at its output buffer's capacity).
     public private(set) var bytesWritten = 0
@@ -194,16 +192,20 @@ public final class AMQPConnectionHandler: ConnectionHandler {
                 if processEvents() { continue }
                 break
             }
-            padding.pad(UnsafeRawBufferPointer(start: start, count: Int(output.size)), into: &padded,
-                        frameBytesMax: Int(pn_transport_get_remote_max_frame(driver.pointee.transport)))
-            pn_connection_driver_write_done(driver, output.size)
-            bytesWritten += padded.count
-            if !padded.isEmpty { padded.withUnsafeBytes { connection.write($0) } }
-            // A burst's buffer is kept for the next one, unless it grew large.
-            padded.removeAll(keepingCapacity: padded.capacity <= Self.paddedBufferKeptBytesMax)
+            // Padded straight into the send queue (or TLS's plaintext scratch): no copy between.
+            var written = 0
+            padding.pad(UnsafeRawBufferPointer(start: start, count: Int(output.size)),
+                        frameBytesMax: Int(pn_transport_get_remote_max_frame(driver.pointee.transport))) { bytes, fill in
+                connection.write(reserving: bytes) { room in
+                    written = fill(room)
+                    return written
+                }
+            }
             // The write may have closed the connection (its send queue over the limit), which
             // destroyed the driver: nothing of Proton's may be touched after that.
             guard !isDestroyed else { return }
+            pn_connection_driver_write_done(driver, output.size)
+            bytesWritten += written
             // Writing can release events (the transport's head closed): run them.
             _ = processEvents()
         }

@@ -48,14 +48,18 @@ struct AMQPPerformativePadding {
         }
     }
 
-    /// Appends the encodings of fields `present..<full` of `descriptor`'s performative. Every transfer of the events drain passes here (Proton ends a settled
-    /// transfer after its 5th field), so the nulls are appended as they are, without building
-    /// an array per frame; only `open` and `begin` have non-null defaults.
-    private static func appendMissingFields(descriptor: UInt8, present: Int, full: Int, to output: inout [UInt8]) {
+    /// Appends the encodings of fields `present..<full` of `descriptor`'s performative. Every
+    /// transfer of the events drain passes here (Proton ends a settled transfer after its 5th
+    /// field), so the nulls are appended as they are, without building an array per frame;
+    /// only `open` and `begin` have non-null defaults.
+    private static func appendMissingFields(descriptor: UInt8, present: Int, full: Int, to output: inout some PaddingSink) {
         guard descriptor == 0x10 || descriptor == 0x11 else {
-            return output.append(contentsOf: repeatElement(AMQPFormatCode.null, count: full - present))
+            for _ in present..<full { output.append(AMQPFormatCode.null) }
+            return
         }
-        for index in present..<full { output.append(contentsOf: missingField(descriptor: descriptor, index: index)) }
+        for index in present..<full {
+            missingField(descriptor: descriptor, index: index).withUnsafeBytes { output.append(contentsOf: $0) }
+        }
     }
 
     /// The byte count `appendMissingFields` will append.
@@ -67,44 +71,97 @@ struct AMQPPerformativePadding {
     /// Appends `input`'s complete frames, padded, to `output`; keeps a trailing partial frame.
     /// `frameBytesMax` is the peer's `max-frame-size` (0: none announced yet).
     mutating func pad(_ input: UnsafeRawBufferPointer, into output: inout [UInt8], frameBytesMax: Int = 0) {
+        pad(input, frameBytesMax: frameBytesMax) { bytes, fill in
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: bytes))
+            let written = output.withUnsafeMutableBytes { fill(UnsafeMutableRawBufferPointer(rebasing: $0[start...])) }
+            output.removeLast(bytes - written)
+        }
+    }
+
+    /// Pads `input`'s complete frames straight into room the caller reserves (the connection's
+    /// send queue): `write` is called once with the exact byte count of the padded frames and
+    /// a `fill` that writes them into the room it is given and returns the count. Keeps a
+    /// trailing partial frame for the next call. No copy of the frames is made on the way.
+    mutating func pad(_ input: UnsafeRawBufferPointer, frameBytesMax: Int = 0,
+                      write: (_ bytes: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Void) {
         let limit = frameBytesMax > 0 ? frameBytesMax : Int.max
         if carry.isEmpty {
-            let used = Self.padFrames(input, into: &output, limit: limit)
+            let used = Self.padFrames(input, limit: limit, write: write)
             carry.append(contentsOf: input[used...])
         } else {
             carry.append(contentsOf: input)
-            let used = carry.withUnsafeBytes { Self.padFrames($0, into: &output, limit: limit) }
+            let used = carry.withUnsafeBytes { Self.padFrames($0, limit: limit, write: write) }
             carry.removeFirst(used)
         }
     }
 
-    /// Pads every complete frame at the start of `bytes`; returns how many bytes it used.
-    private static func padFrames(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) -> Int {
+    /// Pads every complete frame at the start of `bytes`: sizes them first, then writes them in
+    /// one reservation. Returns how many input bytes it used.
+    private static func padFrames(_ bytes: UnsafeRawBufferPointer, limit: Int,
+                                  write: (Int, (UnsafeMutableRawBufferPointer) -> Int) -> Void) -> Int {
         var position = 0
-        while bytes.count - position >= 8 {
-            // A protocol header (`AMQP` + id + version, §2.2): where the stream switches layer.
-            if bytes[position] == 0x41, bytes[position + 1] == 0x4D, bytes[position + 2] == 0x51, bytes[position + 3] == 0x50 {
-                output.append(contentsOf: bytes[position..<(position + 8)])
-                position += 8
-                continue
+        var padded = 0
+        while let frame = nextFrame(in: bytes, at: position) {
+            padded += frameIsHeader(frame) ? frame.count : plan(frame, limit: limit)?.size ?? frame.count
+            position += frame.count
+        }
+        guard position > 0 else { return 0 }
+        write(padded) { room in
+            var output = ReservedBytes(room)
+            var at = 0
+            while at < position, let frame = nextFrame(in: bytes, at: at) {
+                if frameIsHeader(frame) {
+                    output.append(contentsOf: frame)
+                } else if let plan = plan(frame, limit: limit) {
+                    padFrame(frame, plan, into: &output)
+                } else {
+                    output.append(contentsOf: frame)
+                }
+                at += frame.count
             }
-            let size = Int(bytes[position]) << 24 | Int(bytes[position + 1]) << 16 | Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
-            guard size >= 8, bytes.count - position >= size else { break }
-            padFrame(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + size)]), into: &output, limit: limit)
-            position += size
+            return output.count
         }
         return position
     }
 
-    /// One whole frame: its performative's list padded, the rest (header, payload) copied.
-    private static func padFrame(_ frame: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) {
+    /// The complete frame (or 8-byte protocol header) at `position`, nil when the bytes end
+    /// before it does.
+    private static func nextFrame(in bytes: UnsafeRawBufferPointer, at position: Int) -> UnsafeRawBufferPointer? {
+        guard bytes.count - position >= 8 else { return nil }
+        // A protocol header (`AMQP` + id + version, §2.2): where the stream switches layer.
+        if frameIsHeader(UnsafeRawBufferPointer(rebasing: bytes[position..<(position + 4)])) {
+            return UnsafeRawBufferPointer(rebasing: bytes[position..<(position + 8)])
+        }
+        let size = readUInt32(bytes, position)
+        guard size >= 8, bytes.count - position >= size else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<(position + size)])
+    }
+
+    private static func frameIsHeader(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes[0] == 0x41 && bytes[1] == 0x4D && bytes[2] == 0x51 && bytes[3] == 0x50
+    }
+
+    /// How one frame is to be padded: where its performative's fields are, and its new size.
+    private struct Plan {
+        var descriptor: UInt8
+        var count: Int
+        var full: Int
+        var listAt: Int
+        var itemsAt: Int
+        var itemsEnd: Int
+        var items: Int
+        var list8: Bool
+        var size: Int
+    }
+
+    /// The frame's plan; nil when it is copied as it is (not a performative Nave pads, already
+    /// whole, malformed, or padding would pass the peer's frame limit).
+    private static func plan(_ frame: UnsafeRawBufferPointer, limit: Int) -> Plan? {
         let bodyStart = Int(frame[4]) * 4
         // Performative: 0x00, descriptor smallulong 0x53 code, then the list.
         guard bodyStart >= 8, frame.count >= bodyStart + 4, frame[bodyStart] == 0x00, frame[bodyStart + 1] == 0x53,
-              let full = fieldCount(descriptor: frame[bodyStart + 2]) else {
-            output.append(contentsOf: frame)
-            return
-        }
+              let full = fieldCount(descriptor: frame[bodyStart + 2]) else { return nil }
         let listAt = bodyStart + 3
         let count: Int, itemsAt: Int, itemsEnd: Int
         switch frame[listAt] {
@@ -117,50 +174,71 @@ struct AMQPPerformativePadding {
             let size = readUInt32(frame, listAt + 1)
             (count, itemsAt, itemsEnd) = (readUInt32(frame, listAt + 5), listAt + 9, listAt + 5 + size)
         default:
-            output.append(contentsOf: frame)
-            return
+            return nil
         }
-        guard count < full, itemsEnd <= frame.count, itemsEnd >= itemsAt else {
-            output.append(contentsOf: frame)
-            return
-        }
+        guard count < full, itemsEnd <= frame.count, itemsEnd >= itemsAt else { return nil }
         let descriptor = frame[bodyStart + 2]
         let items = itemsEnd - itemsAt + missingFieldBytes(descriptor: descriptor, present: count, full: full)
         // list8 holds size (count byte + items) up to 255; beyond it, list32.
         let list8 = items + 1 <= 255
         let listHeader = list8 ? 3 : 9
-        let newSize = listAt + listHeader + items + (frame.count - itemsEnd)
-        guard newSize <= limit else {
-            output.append(contentsOf: frame)
-            return
-        }
-        output.reserveCapacity(output.count + newSize)
-        appendUInt32(newSize, to: &output)
-        output.append(contentsOf: frame[4..<listAt])
-        if list8 {
-            output.append(AMQPFormatCode.list8)
-            output.append(UInt8(items + 1))
-            output.append(UInt8(full))
-        } else {
-            appendList32Header(size: items + 4, count: full, to: &output)
-        }
-        output.append(contentsOf: frame[itemsAt..<itemsEnd])
-        appendMissingFields(descriptor: descriptor, present: count, full: full, to: &output)
-        output.append(contentsOf: frame[itemsEnd...])
+        let size = listAt + listHeader + items + (frame.count - itemsEnd)
+        guard size <= limit else { return nil }
+        return Plan(descriptor: descriptor, count: count, full: full, listAt: listAt, itemsAt: itemsAt,
+                    itemsEnd: itemsEnd, items: items, list8: list8, size: size)
     }
 
-    private static func appendList32Header(size: Int, count: Int, to output: inout [UInt8]) {
-        output.append(AMQPFormatCode.list32)
-        appendUInt32(size, to: &output)
-        appendUInt32(count, to: &output)
+    /// One whole frame: its performative's list padded, the rest (header, payload) copied.
+    private static func padFrame(_ frame: UnsafeRawBufferPointer, _ plan: Plan, into output: inout some PaddingSink) {
+        appendUInt32(plan.size, to: &output)
+        output.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[4..<plan.listAt]))
+        if plan.list8 {
+            output.append(AMQPFormatCode.list8)
+            output.append(UInt8(plan.items + 1))
+            output.append(UInt8(plan.full))
+        } else {
+            output.append(AMQPFormatCode.list32)
+            appendUInt32(plan.items + 4, to: &output)
+            appendUInt32(plan.full, to: &output)
+        }
+        output.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[plan.itemsAt..<plan.itemsEnd]))
+        appendMissingFields(descriptor: plan.descriptor, present: plan.count, full: plan.full, to: &output)
+        output.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[plan.itemsEnd...]))
     }
 
     /// Four bytes, big-endian (frame sizes and list headers, §2.3.1, §1.6.22).
-    private static func appendUInt32(_ value: Int, to output: inout [UInt8]) {
+    private static func appendUInt32(_ value: Int, to output: inout some PaddingSink) {
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { output.append(contentsOf: $0) }
     }
 
     private static func readUInt32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> Int {
         Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
+    }
+}
+
+/// Where padded frames go: a growable array, or room reserved in a send queue.
+protocol PaddingSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
+}
+
+extension Array: PaddingSink where Element == UInt8 {}
+
+/// A stretch of memory written from its start; writing past its end traps (the padding sized
+/// it exactly first).
+struct ReservedBytes: PaddingSink {
+    private let room: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ room: UnsafeMutableRawBufferPointer) { self.room = room }
+
+    mutating func append(_ byte: UInt8) {
+        room[count] = byte
+        count += 1
+    }
+
+    mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
+        UnsafeMutableRawBufferPointer(rebasing: room[count..<(count + bytes.count)]).copyMemory(from: bytes)
+        count += bytes.count
     }
 }
