@@ -37,7 +37,7 @@ enum AMQPCompoundKind {
     }
 }
 
-extension Array where Element == UInt8 {
+extension AMQPByteSink {
     /// A section's descriptor (§1.5, §3.2): `0x00` then the descriptor code as `smallulong`.
     mutating func appendAMQPDescriptor(_ code: UInt8) {
         append(AMQPFormatCode.described)
@@ -109,11 +109,13 @@ extension Array where Element == UInt8 {
         append(AMQPFormatCode.str8)
         append(UInt8(length))
         if value < 0 { append(UInt8(ascii: "-")) }
-        let first = count
-        append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
-        for index in stride(from: first + digits - 1, through: first, by: -1) {
-            self[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
+        // The digits are written last first into a small stack buffer, then appended at once.
+        withUnsafeTemporaryAllocation(byteCount: digits, alignment: 1) { text in
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            append(contentsOf: UnsafeRawBufferPointer(text))
         }
     }
 
@@ -121,7 +123,8 @@ extension Array where Element == UInt8 {
     /// size, count; §1.6.22). Returns where it starts, for `endAMQPCompound`.
     mutating func beginAMQPCompound() -> Int {
         let start = count
-        append(contentsOf: repeatElement(0, count: Self.compound32HeaderBytes))
+        let zeros: (UInt64, UInt8) = (0, 0)
+        Swift.withUnsafeBytes(of: zeros) { append(contentsOf: UnsafeRawBufferPointer(rebasing: $0.prefix(Self.compound32HeaderBytes))) }
         return start
     }
 
@@ -132,12 +135,12 @@ extension Array where Element == UInt8 {
         let elementBytes = count - start - Self.compound32HeaderBytes
         // The size field counts the count field and the elements (§1.6.22).
         if elementBytes + 1 <= Int(UInt8.max), elementCount <= Int(UInt8.max) {
-            removeSubrange((start + Self.compound8HeaderBytes)..<(start + Self.compound32HeaderBytes))
-            self[start] = kind.codes.small
-            self[start + 1] = UInt8(elementBytes + 1)
-            self[start + 2] = UInt8(elementCount)
+            remove((start + Self.compound8HeaderBytes)..<(start + Self.compound32HeaderBytes))
+            store(kind.codes.small, at: start)
+            store(UInt8(elementBytes + 1), at: start + 1)
+            store(UInt8(elementCount), at: start + 2)
         } else {
-            self[start] = kind.codes.large
+            store(kind.codes.large, at: start)
             storeBigEndian(Self.uint32(elementBytes + 4), at: start + 1)
             storeBigEndian(Self.uint32(elementCount), at: start + 5)
         }
@@ -189,6 +192,6 @@ extension Array where Element == UInt8 {
     }
 
     private mutating func storeBigEndian(_ value: UInt32, at offset: Int) {
-        for index in 0..<4 { self[offset + index] = UInt8(truncatingIfNeeded: value >> UInt32(24 - 8 * index)) }
+        for index in 0..<4 { store(UInt8(truncatingIfNeeded: value >> UInt32(24 - 8 * index)), at: offset + index) }
     }
 }

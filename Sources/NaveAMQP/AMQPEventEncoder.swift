@@ -22,6 +22,21 @@ public enum AMQPEventEncoder {
     /// state allocates nothing.
     public static func encode(_ event: EventRecordView, runtimeMetric: EventHubRuntimeMetric? = nil,
                               into buffer: inout [UInt8]) {
+        // Through the drain's path: room for the upper bound, encoded in place, the rest cut.
+        let start = buffer.count
+        let bound = encodedByteCountUpperBound(event)
+        buffer.append(contentsOf: repeatElement(0, count: bound))
+        let written = buffer.withUnsafeMutableBytes { bytes in
+            var message = ReservedBytes(UnsafeMutableRawBufferPointer(rebasing: bytes[start...]))
+            write(event, runtimeMetric: runtimeMetric, to: &message)
+            return message.count
+        }
+        buffer.removeLast(bound - written)
+    }
+
+    /// `encode` into any sink: the drain writes into room sized by `encodedByteCountUpperBound`.
+    static func write(_ event: EventRecordView, runtimeMetric: EventHubRuntimeMetric? = nil,
+                      to buffer: inout some AMQPByteSink) {
         if let runtimeMetric { appendDeliveryAnnotations(runtimeMetric, to: &buffer) }
         var properties = EventMessageProperties()
         appendMessageAnnotations(event, collecting: &properties, to: &buffer)
@@ -59,6 +74,14 @@ public enum AMQPEventEncoder {
         return bytes
     }
 
+    /// An upper bound of `write`'s output for a stored event, a runtime metric included: each value
+    /// the record stores is sent at most once with a header of at most 5 bytes (10 per
+    /// property), and a known system key, stored as a one-byte code, is sent as its text.
+    static func encodedByteCountUpperBound(_ event: EventRecordView) -> Int {
+        fixedBytesMax + event.payloadByteCount + 10 * (event.systemProperties.count + event.applicationProperties.count)
+            + event.systemProperties.count * EventRecordCodec.systemKeyBytesMax
+    }
+
     /// What `encodedByteCountUpperBound` does not count per value, about 420 bytes: five
     /// section descriptors (15) and four compound headers (36), the delivery-annotations (159)
     /// and the message-annotation keys the encoder names itself with their fixed-size values
@@ -83,7 +106,7 @@ public enum AMQPEventEncoder {
     }
 
     /// Contract §6.6's delivery-annotations: symbol keys, Event Hubs' runtime-metric names.
-    private static func appendDeliveryAnnotations(_ metric: EventHubRuntimeMetric, to buffer: inout [UInt8]) {
+    private static func appendDeliveryAnnotations(_ metric: EventHubRuntimeMetric, to buffer: inout some AMQPByteSink) {
         buffer.appendAMQPDescriptor(SectionCode.deliveryAnnotations)
         let map = buffer.beginAMQPCompound()
         buffer.appendAMQPSymbol("last_enqueued_sequence_number")
@@ -103,7 +126,7 @@ public enum AMQPEventEncoder {
     /// belong in the properties section are taken into `properties` on the same pass: each
     /// key's placement is looked up once.
     private static func appendMessageAnnotations(_ event: EventRecordView, collecting properties: inout EventMessageProperties,
-                                                 to buffer: inout [UInt8]) {
+                                                 to buffer: inout some AMQPByteSink) {
         buffer.appendAMQPDescriptor(SectionCode.messageAnnotations)
         let map = buffer.beginAMQPCompound()
         var pairs = 5
@@ -147,7 +170,8 @@ public enum AMQPEventEncoder {
 
     /// AMQP 1.0 §3.2.5: a map of string keys; contract §6.6 keeps the values strings too.
     /// Keys are sent as stored, so a key the device repeated in its bag is repeated here.
-    private static func appendApplicationProperties(_ properties: EventRecordView.ApplicationProperties, to buffer: inout [UInt8]) {
+    private static func appendApplicationProperties(_ properties: EventRecordView.ApplicationProperties,
+                                                    to buffer: inout some AMQPByteSink) {
         guard properties.count > 0 else { return }
         buffer.appendAMQPDescriptor(SectionCode.applicationProperties)
         let map = buffer.beginAMQPCompound()

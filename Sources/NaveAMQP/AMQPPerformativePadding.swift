@@ -52,7 +52,7 @@ struct AMQPPerformativePadding {
     /// transfer of the events drain passes here (Proton ends a settled transfer after its 5th
     /// field), so the nulls are appended as they are, without building an array per frame;
     /// only `open` and `begin` have non-null defaults.
-    private static func appendMissingFields(descriptor: UInt8, present: Int, full: Int, to output: inout some PaddingSink) {
+    private static func appendMissingFields(descriptor: UInt8, present: Int, full: Int, to output: inout some AMQPByteSink) {
         guard descriptor == 0x10 || descriptor == 0x11 else {
             for _ in present..<full { output.append(AMQPFormatCode.null) }
             return
@@ -189,7 +189,7 @@ struct AMQPPerformativePadding {
     }
 
     /// One whole frame: its performative's list padded, the rest (header, payload) copied.
-    private static func padFrame(_ frame: UnsafeRawBufferPointer, _ plan: Plan, into output: inout some PaddingSink) {
+    private static func padFrame(_ frame: UnsafeRawBufferPointer, _ plan: Plan, into output: inout some AMQPByteSink) {
         appendUInt32(plan.size, to: &output)
         output.append(contentsOf: UnsafeRawBufferPointer(rebasing: frame[4..<plan.listAt]))
         if plan.list8 {
@@ -207,38 +207,11 @@ struct AMQPPerformativePadding {
     }
 
     /// Four bytes, big-endian (frame sizes and list headers, §2.3.1, §1.6.22).
-    private static func appendUInt32(_ value: Int, to output: inout some PaddingSink) {
+    private static func appendUInt32(_ value: Int, to output: inout some AMQPByteSink) {
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { output.append(contentsOf: $0) }
     }
 
     private static func readUInt32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> Int {
         Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
-    }
-}
-
-/// Where padded frames go: a growable array, or room reserved in a send queue.
-protocol PaddingSink {
-    mutating func append(_ byte: UInt8)
-    mutating func append(contentsOf bytes: UnsafeRawBufferPointer)
-}
-
-extension Array: PaddingSink where Element == UInt8 {}
-
-/// A stretch of memory written from its start; writing past its end traps (the padding sized
-/// it exactly first).
-struct ReservedBytes: PaddingSink {
-    private let room: UnsafeMutableRawBufferPointer
-    private(set) var count = 0
-
-    init(_ room: UnsafeMutableRawBufferPointer) { self.room = room }
-
-    mutating func append(_ byte: UInt8) {
-        room[count] = byte
-        count += 1
-    }
-
-    mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
-        UnsafeMutableRawBufferPointer(rebasing: room[count..<(count + bytes.count)]).copyMemory(from: bytes)
-        count += bytes.count
     }
 }

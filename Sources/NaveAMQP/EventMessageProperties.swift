@@ -38,7 +38,7 @@ struct EventMessageProperties {
     /// Appends the properties section, or nothing when no field is set. The list stops at the
     /// last field set (§1.6.22 allows a list shorter than its type's fields; the rest are null)
     /// and holds a null for each unset field before it.
-    func appendSection(to buffer: inout [UInt8]) {
+    func appendSection<Sink: AMQPByteSink>(to buffer: inout Sink) {
         let absoluteExpiryTime = absoluteExpiryText.flatMap { Self.absoluteExpiryTime(fromISO8601: String(decoding: $0, as: UTF8.self)) }
         let lastField: Field? = if absoluteExpiryTime != nil { .absoluteExpiryTime }
             else if contentEncoding != nil { .contentEncoding }
@@ -67,7 +67,7 @@ struct EventMessageProperties {
         buffer.endAMQPCompound(at: list, elementCount: lastField.rawValue + 1, kind: .list)
     }
 
-    private func append<Value>(_ value: Value?, to buffer: inout [UInt8], _ write: (inout [UInt8], Value) -> Void) {
+    private func append<Value, Sink: AMQPByteSink>(_ value: Value?, to buffer: inout Sink, _ write: (inout Sink, Value) -> Void) {
         if let value { write(&buffer, value) } else { buffer.appendAMQPNull() }
     }
 

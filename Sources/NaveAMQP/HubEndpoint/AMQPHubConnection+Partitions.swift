@@ -180,17 +180,21 @@ extension AMQPHubConnection {
     private func send(_ record: EventRecordView, on link: OpaquePointer) -> Int {
         var tag = deliveryTag()
         let delivery = withUnsafeBytes(of: &tag) { pn_delivery(link, pn_dtag($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count)) }
-        encodeBuffer.removeAll(keepingCapacity: true)
-        encodeBuffer.append(contentsOf: metricBuffer)
-        AMQPEventEncoder.encode(record, into: &encodeBuffer)
-        encodeBuffer.withUnsafeBytes { bytes in
-            _ = pn_link_send(link, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
+        // Encoded into room sized for the message (no growth checks per value), then copied
+        // once into Proton's delivery.
+        let bound = metricBuffer.count + AMQPEventEncoder.encodedByteCountUpperBound(record)
+        if encodeBuffer.count < bound { encodeBuffer = [UInt8](repeating: 0, count: bound) }
+        let bytes = encodeBuffer.withUnsafeMutableBytes { room in
+            var message = ReservedBytes(room)
+            metricBuffer.withUnsafeBytes { message.append(contentsOf: $0) }
+            AMQPEventEncoder.write(record, to: &message)
+            _ = pn_link_send(link, room.baseAddress!.assumingMemoryBound(to: CChar.self), message.count)
+            return message.count
         }
         pn_link_advance(link)
         pn_delivery_settle(delivery)
-        let bytes = encodeBuffer.count
         // A large event's buffer is not kept by an idle connection.
-        if encodeBuffer.capacity > Self.encodeBufferKeptBytesMax { encodeBuffer = [] }
+        if encodeBuffer.count > Self.encodeBufferKeptBytesMax { encodeBuffer = [] }
         return bytes
     }
 

@@ -65,7 +65,8 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
     var eventBytesSent = 0
     /// The current batch's runtime-metric delivery annotations, encoded once.
     var metricBuffer: [UInt8] = []
-    /// The reusable buffer events are encoded into.
+    /// The reusable room events are encoded into: as long as the largest message's upper bound
+    /// so far, made at the first event (a connection that reads no events holds none).
     var encodeBuffer: [UInt8] = []
     var openTimer: TimerID?
     var expiryTimer: TimerID?
@@ -79,7 +80,6 @@ actor AMQPHubConnection: ConnectionHandler, AMQPApplication {
         self.endpoint = endpoint
         loop = connection.loop
         let limits = endpoint.limits
-        encodeBuffer.reserveCapacity(1_024)
         loop.runIsolated(self, connection) { connection, socket in
             connection.engine = AMQPConnectionHandler(
                 role: .server(endpoint.sasl), application: connection, frameBytesMax: UInt32(limits.frameBytesMax),

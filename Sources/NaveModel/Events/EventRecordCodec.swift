@@ -37,6 +37,9 @@ public enum EventRecordCodec {
         EventSystemProperty.dataSchema, EventSystemProperty.subject, EventSystemProperty.interfaceID,
     ]
 
+    /// The longest of `systemKeys`, in UTF-8 bytes.
+    public static let systemKeyBytesMax = systemKeys.map(\.utf8.count).max() ?? 0
+
     /// The key's one-byte code, 0 for a key without one. Runs twice per system property of every
     /// record (size, then encoding): a table lookup, not a walk comparing strings.
     static func systemKeyCode(_ key: String) -> UInt8 {

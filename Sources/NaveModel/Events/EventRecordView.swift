@@ -22,11 +22,14 @@ public struct EventRecordView {
     public let systemProperties: SystemProperties
     public let applicationProperties: ApplicationProperties
     public let body: UnsafeRawBufferPointer
+    /// The size of the whole stored payload.
+    public let payloadByteCount: Int
 
     /// Reads `payload`'s layout; throws the first thing wrong with it, as decoding would.
     public init(payload: UnsafeRawBufferPointer) throws(EventRecordCorruption) {
         var reader = PayloadReader(payload)
         let header = try reader.header()
+        payloadByteCount = payload.count
         sequenceNumber = header.sequenceNumber
         offset = header.offset
         enqueuedTime = Timestamp(millisecondsSinceEpoch: header.enqueuedTime)
