@@ -31,6 +31,14 @@ public enum PercentEncoding {
         withUTF8Buffer(text) { encode(utf8: $0, safe: ASCIISet(safe), spaceAsPlus: true) }
     }
 
+    /// The UTF-8 byte count of `encode(text)` (`safe` empty), without building it: each byte
+    /// outside the unreserved set takes three.
+    public static func encodedByteCount(_ text: String) -> Int {
+        var count = 0
+        for byte in text.utf8 { count += isUnreserved(byte) ? 1 : 3 }
+        return count
+    }
+
     /// Percent-encodes raw bytes (no UTF-8 step), as `quote_from_bytes`.
     @inlinable
     public static func encode(bytes: some Collection<UInt8>, safe: String = "", spaceAsPlus: Bool = false) -> String {

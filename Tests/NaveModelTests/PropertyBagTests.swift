@@ -23,6 +23,19 @@ struct PropertyBagTests {
         #expect(try PropertyBag.decode("?a=b+c"[...]).application == [MessageProperty("a", "b+c")])
     }
 
+    @Test("the encoded size is counted without encoding, exactly, whatever the properties",
+          arguments: [
+              ([], []),
+              ([MessageProperty("$.mid", "m 1+2")], []),
+              ([], [MessageProperty("flag", nil)]),
+              ([MessageProperty("$.mid", "m"), MessageProperty("$.to", "/devices/d/messages/deviceBound")],
+               [MessageProperty("k=1", "v&2"), MessageProperty("flag", nil), MessageProperty("ünï", "çødé"), MessageProperty("e", "")]),
+          ] as [([MessageProperty], [MessageProperty])])
+    func encodedByteCount(system: [MessageProperty], application: [MessageProperty]) {
+        #expect(PropertyBag.encodedByteCount(system: system, application: application)
+                == PropertyBag.encode(system: system, application: application).utf8.count)
+    }
+
     @Test("'&' and '=' split pairs even when a combining mark follows them (scalars, not Characters)")
     func combiningMarks() throws {
         #expect(try PropertyBag.decode("a=1&\u{301}b=2"[...]).application

@@ -61,7 +61,7 @@ enum CloudToDeviceOutgoing {
             throw .argumentInvalid("Application property '\(property.name)' has a reserved or empty name.")
         }
         let prepared = DeviceMessage(body: message.body, systemProperties: system, applicationProperties: application)
-        let bagBytes = PropertyBag.encode(system: prepared.systemProperties, application: prepared.applicationProperties).utf8.count
+        let bagBytes = PropertyBag.encodedByteCount(system: prepared.systemProperties, application: prepared.applicationProperties)
         guard bagBytes <= limits.propertyBagBytesMax else {
             throw .argumentInvalid("The message properties take \(bagBytes) bytes encoded; the limit is \(limits.propertyBagBytesMax).")
         }

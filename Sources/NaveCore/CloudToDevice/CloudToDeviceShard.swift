@@ -232,7 +232,7 @@ actor CloudToDeviceShard {
         _ deviceID: String, done: (@Sendable (Result<T, HubError>) -> Void)? = nil,
         _ transition: (inout DeviceQueue, inout Outcome, Context) throws(Failure) -> T
     ) throws(Failure) -> T {
-        let context = Context(now: clock.now(), generationID: registry.device(deviceID)?.generationID)
+        let context = Context(now: clock.now(), generationID: registry.generationID(of: IdentityKey(deviceID: deviceID)))
         var outcome = Outcome()
         var queue = devices.removeValue(forKey: deviceID) ?? DeviceQueue()
         defer { if !queue.isIdle { devices[deviceID] = queue } }

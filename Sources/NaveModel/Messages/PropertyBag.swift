@@ -52,4 +52,17 @@ public enum PropertyBag {
             return name + "=" + PercentEncoding.encode(value, safe: "")
         }.joined(separator: "&")
     }
+
+    /// The UTF-8 byte count of `encode(system:application:)`, without building the bag (a C2D
+    /// send checks its bag's size against the limit; the text itself is made where it is sent).
+    public static func encodedByteCount(system: [MessageProperty], application: [MessageProperty]) -> Int {
+        var count = max(0, system.count + application.count - 1)  // the `&`s
+        for properties in [system, application] {
+            for property in properties {
+                count += PercentEncoding.encodedByteCount(property.name)
+                if let value = property.value { count += 1 + PercentEncoding.encodedByteCount(value) }
+            }
+        }
+        return count
+    }
 }
