@@ -1,4 +1,3 @@
-import NaveModel
 
 /// The payload of one event log record, version 1. All integers little-endian.
 ///
