@@ -265,6 +265,10 @@ actor CloudToDeviceShard {
 
     private func post(_ outcome: Outcome, done: CloudToDeviceStoreWriter.Done?) {
         let records = outcome.feedback
+        // A transition that stored nothing and waits for nothing (a device ready or gone, a
+        // send's depth check) would still cost the writer a batch, and a task when it was idle:
+        // per connect and per send, and as many as thread timing made (NaveHubMicro).
+        guard !outcome.changes.isEmpty || !records.isEmpty || done != nil else { return }
         let feedback = rules.feedback
         writer.post(outcome.changes) { failure in
             // Feedback is offered only once stored, so a completed batch is never resurrected.
