@@ -56,13 +56,13 @@ public enum PropertyBag {
     /// The UTF-8 byte count of `encode(system:application:)`, without building the bag (a C2D
     /// send checks its bag's size against the limit; the text itself is made where it is sent).
     public static func encodedByteCount(system: [MessageProperty], application: [MessageProperty]) -> Int {
-        var count = max(0, system.count + application.count - 1)  // the `&`s
-        for properties in [system, application] {
-            for property in properties {
-                count += PercentEncoding.encodedByteCount(property.name)
-                if let value = property.value { count += 1 + PercentEncoding.encodedByteCount(value) }
+        // Each list on its own: `[system, application]` would allocate an array per send.
+        func pairs(_ properties: [MessageProperty]) -> Int {
+            properties.reduce(0) { count, property in
+                count + PercentEncoding.encodedByteCount(property.name)
+                    + (property.value.map { 1 + PercentEncoding.encodedByteCount($0) } ?? 0)
             }
         }
-        return count
+        return max(0, system.count + application.count - 1) + pairs(system) + pairs(application)  // and the `&`s
     }
 }
